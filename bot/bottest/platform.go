@@ -1,0 +1,231 @@
+// Package bottest is an in-memory chat platform and a test harness that
+// plays users and agents against the real engine, store and config. Tests
+// written with it read like the conversations people have with the bot.
+package bottest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+)
+
+// Sent is one message as the platform shows it.
+type Sent struct {
+	Ref     bot.MessageRef
+	Msg     bot.Message
+	Private string // user id when only that user sees it (ephemeral)
+	Updates int    // how many times it was updated in place
+}
+
+// GroupChat is a chat created by Start Chat.
+type GroupChat struct {
+	ID       string
+	Spec     bot.GroupChat
+	Members  []string
+	Archived bool
+}
+
+// OpenedForm is a form the bot opened for a trigger.
+type OpenedForm struct {
+	Trigger string
+	Form    bot.Form
+}
+
+// Platform is an in-memory chat platform. It records what each person sees.
+type Platform struct {
+	name string
+	// Forms says whether forms open as dialogs (like Slack modals); when false
+	// the engine asks field by field in chat.
+	Forms bool
+
+	mu     sync.Mutex
+	seq    int
+	msgs   []*Sent
+	byChat map[string][]*Sent
+	byRef  map[bot.MessageRef]*Sent
+	groups map[string]*GroupChat
+	order  []*GroupChat // groups in creation order
+	forms  []OpenedForm
+}
+
+var _ bot.Platform = (*Platform)(nil)
+
+// NewPlatform returns an empty platform with the given name (e.g. "web").
+func NewPlatform(name string, forms bool) *Platform {
+	return &Platform{name: name, Forms: forms, groups: map[string]*GroupChat{},
+		byChat: map[string][]*Sent{}, byRef: map[bot.MessageRef]*Sent{}}
+}
+
+func (p *Platform) Name() string { return p.name }
+
+// DMChat is the id of the DM between the bot and a user on this platform.
+func DMChat(user string) string { return "dm:" + user }
+
+func (p *Platform) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if g, ok := p.groups[chat]; ok && g.Archived {
+		return bot.MessageRef{}, fmt.Errorf("chat %s is archived", chat)
+	}
+	if chat == "" {
+		return bot.MessageRef{}, fmt.Errorf("send: empty chat id")
+	}
+	p.seq++
+	s := &Sent{Ref: bot.MessageRef{Chat: chat, ID: fmt.Sprintf("m%d", p.seq)}, Msg: msg}
+	p.add(s)
+	return s.Ref, nil
+}
+
+func (p *Platform) add(s *Sent) {
+	p.msgs = append(p.msgs, s)
+	p.byChat[s.Ref.Chat] = append(p.byChat[s.Ref.Chat], s)
+	p.byRef[s.Ref] = s
+}
+
+func (p *Platform) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.byRef[ref]
+	if !ok {
+		return fmt.Errorf("update: no message %v", ref)
+	}
+	s.Msg = msg
+	s.Updates++
+	return nil
+}
+
+func (p *Platform) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq++
+	p.add(&Sent{Ref: bot.MessageRef{Chat: chat, ID: fmt.Sprintf("m%d", p.seq)}, Msg: msg, Private: user})
+	return nil
+}
+
+func (p *Platform) DirectChat(ctx context.Context, user string) (string, error) {
+	return DMChat(user), nil
+}
+
+func (p *Platform) OpenForm(ctx context.Context, trigger string, form bot.Form) error {
+	if !p.Forms || trigger == "" {
+		return bot.ErrFormsUnsupported
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.forms = append(p.forms, OpenedForm{Trigger: trigger, Form: form})
+	return nil
+}
+
+func (p *Platform) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq++
+	id := fmt.Sprintf("group:%d:%s", p.seq, gc.Name)
+	g := &GroupChat{ID: id, Spec: gc, Members: append([]string(nil), gc.Members...)}
+	p.groups[id] = g
+	p.order = append(p.order, g)
+	return id, nil
+}
+
+func (p *Platform) InviteToGroupChat(ctx context.Context, chat, user string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g, ok := p.groups[chat]
+	if !ok {
+		return fmt.Errorf("invite: no chat %s", chat)
+	}
+	g.Members = append(g.Members, user)
+	return nil
+}
+
+func (p *Platform) ArchiveGroupChat(ctx context.Context, chat string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g, ok := p.groups[chat]
+	if !ok {
+		return fmt.Errorf("archive: no chat %s", chat)
+	}
+	g.Archived = true
+	return nil
+}
+
+// Messages returns what a user sees in a chat, oldest first: every public
+// message plus the private ones meant for them.
+func (p *Platform) Messages(chat, viewer string) []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Sent
+	for _, s := range p.byChat[chat] {
+		if s.Private == "" || s.Private == viewer {
+			out = append(out, *s)
+		}
+	}
+	return out
+}
+
+// All returns every message sent to a chat, public and private.
+func (p *Platform) All(chat string) []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Sent
+	for _, s := range p.byChat[chat] {
+		out = append(out, *s)
+	}
+	return out
+}
+
+// Count returns how many messages have been sent so far (a cursor for Since).
+func (p *Platform) Count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.msgs)
+}
+
+// Since returns the messages sent after the cursor, visible to viewer in chat.
+func (p *Platform) Since(cursor int, chat, viewer string) []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Sent
+	for _, s := range p.msgs[min(cursor, len(p.msgs)):] {
+		if s.Ref.Chat == chat && (s.Private == "" || s.Private == viewer) {
+			out = append(out, *s)
+		}
+	}
+	return out
+}
+
+// Groups returns the group chats a user is a member of, oldest first.
+func (p *Platform) Groups(user string) []GroupChat {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []GroupChat
+	for _, g := range p.order {
+		for _, m := range g.Members {
+			if m == user {
+				out = append(out, *g)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Group returns a group chat by id.
+func (p *Platform) Group(id string) (GroupChat, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g, ok := p.groups[id]
+	if !ok {
+		return GroupChat{}, false
+	}
+	return *g, true
+}
+
+// Forms returns the forms opened so far.
+func (p *Platform) OpenedForms() []OpenedForm {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]OpenedForm(nil), p.forms...)
+}

@@ -1,0 +1,236 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// Presence values agents set with /helpdesk online|away|offline.
+const (
+	PresenceOnline  = "online"
+	PresenceAway    = "away"
+	PresenceOffline = "offline"
+)
+
+const commandHelp = "Commands: `/helpdesk <question>`, `/helpdesk menu`, and for agents " +
+	"`/helpdesk online|away|offline`, `/helpdesk queue`, `/helpdesk transfer <ticket> <agent>`, " +
+	"`/helpdesk snooze <ticket> <duration>`, `/helpdesk note <ticket> <text>`, `/helpdesk end <ticket>`, " +
+	"and for admins `/helpdesk desk <desk> online|offline`."
+
+// command handles /helpdesk sub-commands (also typed in a DM as text). It
+// reports false for anything that is a question for the conversation.
+func (e *Engine) command(ctx context.Context, rt *Runtime, ev Event) (bool, error) {
+	verb, rest, _ := strings.Cut(strings.TrimSpace(ev.Text), " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(verb) {
+	case "online", "away", "offline":
+		return true, e.setPresence(ctx, rt, ev, strings.ToLower(verb))
+	case "queue":
+		return true, e.showQueue(ctx, rt, ev)
+	case "transfer":
+		return true, e.transferCommand(ctx, rt, ev, rest)
+	case "snooze":
+		return true, e.snoozeCommand(ctx, rt, ev, rest)
+	case "note":
+		return true, e.noteCommand(ctx, rt, ev, rest)
+	case "end":
+		return true, e.endCommand(ctx, rt, ev, rest)
+	case "desk":
+		return true, e.deskCommand(ctx, rt, ev, rest)
+	case "help":
+		return true, e.private(ctx, ev, commandHelp)
+	}
+	return false, nil
+}
+
+// agentDesks lists the desks where the user is an agent, with their agent entry.
+func agentDesks(rt *Runtime, platform, user string) ([]*config.Desk, *config.Agent) {
+	var ds []*config.Desk
+	var agent *config.Agent
+	for _, d := range rt.Config.Desks {
+		if a := d.Agent(platform, user); a != nil {
+			ds = append(ds, d)
+			agent = a
+		}
+	}
+	return ds, agent
+}
+
+func (e *Engine) setPresence(ctx context.Context, rt *Runtime, ev Event, status string) error {
+	ds, agent := agentDesks(rt, ev.Platform, ev.User.ID)
+	if agent == nil {
+		return e.private(ctx, ev, "Only agents can set their status.")
+	}
+	if err := e.store.SetPresence(ctx, agent.Name, status, e.now()); err != nil {
+		return err
+	}
+	if err := e.private(ctx, ev, fmt.Sprintf("You are now %s.", status)); err != nil {
+		return err
+	}
+	if status == PresenceOnline {
+		for _, d := range ds {
+			e.dispatch(ctx, rt, d.ID)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) showQueue(ctx context.Context, rt *Runtime, ev Event) error {
+	ds, agent := agentDesks(rt, ev.Platform, ev.User.ID)
+	if agent == nil {
+		return e.private(ctx, ev, "Only agents can see the queue.")
+	}
+	var b strings.Builder
+	for _, d := range ds {
+		q, err := e.store.Queue(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "**%s**: %d waiting\n", d.Name, len(q))
+		for _, t := range q {
+			fmt.Fprintf(&b, "• %s (%s) %s, since %s\n", t.Key, t.Priority, t.Subject, t.CreatedAt.Format("Mon 15:04 MST"))
+		}
+	}
+	return e.private(ctx, ev, strings.TrimSpace(b.String()))
+}
+
+// ticketFor resolves a ticket key typed in a command and who acts on it.
+func (e *Engine) ticketFor(ctx context.Context, rt *Runtime, ev Event, key string) (*tickets.Ticket, *config.Desk, tickets.Actor, error) {
+	t, err := e.store.GetByKey(ctx, strings.ToUpper(strings.TrimSpace(key)))
+	if err != nil {
+		return nil, nil, tickets.Actor{}, err
+	}
+	desk := rt.Config.Desk(t.Desk)
+	actor := actorFor(rt, desk, ev.Platform, ev.User)
+	if actor.Role == tickets.RoleUser {
+		return nil, nil, actor, tickets.Errorf(tickets.EFORBIDDEN, "Only agents of the %s desk can do that.", t.Desk)
+	}
+	return t, desk, actor, nil
+}
+
+func (e *Engine) transferCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {
+	key, to, _ := strings.Cut(args, " ")
+	to = strings.TrimSpace(to)
+	if key == "" || to == "" {
+		return e.private(ctx, ev, "Usage: `/helpdesk transfer <ticket> <agent name>`")
+	}
+	t, desk, actor, err := e.ticketFor(ctx, rt, ev, key)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	var target *config.Agent
+	for _, a := range desk.Agents {
+		if strings.EqualFold(a.Name, to) {
+			target = a
+		}
+	}
+	if target == nil || target.ID(t.Platform) == "" {
+		return e.private(ctx, ev, fmt.Sprintf("%s is not an agent of the %s on %s.", Sanitize(to, 40), desk.Name, t.Platform))
+	}
+	unlock := e.locks.lock(fmt.Sprintf("ticket:%d", t.ID))
+	defer unlock()
+	moved, err := e.svc.Transfer(ctx, t.ID, target.Name, "transferred by "+actor.Name, actor, tickets.SourceCommand)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	if moved.Status == tickets.StatusInService && moved.GroupChat != "" {
+		if p, err := e.platform(moved.Platform); err == nil {
+			if err := p.InviteToGroupChat(ctx, moved.GroupChat, target.ID(moved.Platform)); err != nil {
+				e.log.Warn("invite new agent to group chat", "ticket", moved.Key, "err", err)
+			}
+			if _, err := p.Send(ctx, moved.GroupChat, Message{Text: fmt.Sprintf("%s has taken over **%s**.", target.Name, moved.Key)}); err != nil {
+				e.log.Warn("announce transfer", "ticket", moved.Key, "err", err)
+			}
+		}
+	}
+	e.updateCards(ctx, rt, moved)
+	e.announce(ctx, rt, desk, moved)
+	return e.private(ctx, ev, fmt.Sprintf("%s is now with %s.", moved.Key, target.Name))
+}
+
+func (e *Engine) snoozeCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {
+	key, dur, _ := strings.Cut(args, " ")
+	d, err := config.ParseDuration(dur)
+	if err != nil || d <= 0 {
+		return e.private(ctx, ev, "Usage: `/helpdesk snooze <ticket> <duration>`, e.g. `/helpdesk snooze IT-12 2h`")
+	}
+	t, _, actor, err := e.ticketFor(ctx, rt, ev, key)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	s, err := e.svc.Snooze(ctx, t.ID, e.now().Add(d), actor, tickets.SourceCommand)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	e.updateCards(ctx, rt, s)
+	return e.private(ctx, ev, fmt.Sprintf("%s is snoozed until %s.", s.Key, s.SnoozedUntil.Format("Mon 2 Jan 15:04 MST")))
+}
+
+func (e *Engine) noteCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {
+	key, text, _ := strings.Cut(args, " ")
+	if key == "" || strings.TrimSpace(text) == "" {
+		return e.private(ctx, ev, "Usage: `/helpdesk note <ticket> <text>`")
+	}
+	t, desk, actor, err := e.ticketFor(ctx, rt, ev, key)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	text = Sanitize(text, maxMessageLen)
+	if _, err := e.svc.AddNote(ctx, t.ID, text, ev.ID, actor, tickets.SourceCommand); err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	// @Name mentions notify that agent on their platform.
+	for _, a := range desk.Agents {
+		if a.Name != actor.Name && strings.Contains(strings.ToLower(text), "@"+strings.ToLower(a.Name)) && a.ID(t.Platform) != "" {
+			if _, err := e.sendDM(ctx, t.Platform, a.ID(t.Platform), Message{
+				Text: fmt.Sprintf("%s mentioned you in a note on **%s**: %s", actor.Name, t.Key, text),
+			}); err != nil {
+				e.log.Warn("notify mentioned agent", "ticket", t.Key, "err", err)
+			}
+		}
+	}
+	return e.private(ctx, ev, fmt.Sprintf("Note added to %s.", t.Key))
+}
+
+func (e *Engine) endCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {
+	t, _, actor, err := e.ticketFor(ctx, rt, ev, args)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	unlock := e.locks.lock(fmt.Sprintf("ticket:%d", t.ID))
+	defer unlock()
+	ended, err := e.svc.End(ctx, t.ID, "", actor, tickets.SourceCommand)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	return e.afterEnd(ctx, rt, ended, actor)
+}
+
+func (e *Engine) deskCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {
+	id, state, _ := strings.Cut(args, " ")
+	state = strings.ToLower(strings.TrimSpace(state))
+	d := rt.Config.Desk(strings.TrimSpace(id))
+	if d == nil || (state != "online" && state != "offline") {
+		return e.private(ctx, ev, "Usage: `/helpdesk desk <desk id> online|offline`")
+	}
+	if !d.IsAdmin(ev.Platform, ev.User.ID, rt.Config.Admins) {
+		return e.private(ctx, ev, fmt.Sprintf("Only admins of the %s can switch it %s.", d.Name, state))
+	}
+	if err := e.store.SetPresence(ctx, deskPresenceKey(d.ID), state, e.now()); err != nil {
+		return err
+	}
+	return e.private(ctx, ev, fmt.Sprintf("The %s is now %s.", d.Name, state))
+}
+
+// SetDeskOnline switches a desk on or off at run time (the Ticket Center uses it).
+func (e *Engine) SetDeskOnline(ctx context.Context, desk string, online bool) error {
+	state := "offline"
+	if online {
+		state = "online"
+	}
+	return e.store.SetPresence(ctx, deskPresenceKey(desk), state, e.now())
+}

@@ -1,0 +1,270 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// Runtime is one consistent snapshot of the configuration and its FAQ
+// indexes. A reload swaps the whole snapshot at once; an event keeps the
+// snapshot it started with.
+type Runtime struct {
+	Config *config.Config
+	FAQ    *faq.Set
+}
+
+// Options configure an Engine.
+type Options struct {
+	Store     tickets.Store
+	Runtime   *Runtime
+	Platforms []Platform
+	Now       func() time.Time // default time.Now
+	Logger    *slog.Logger     // default slog.Default()
+}
+
+// Engine turns platform events into replies and ticket transitions.
+type Engine struct {
+	store      tickets.Store
+	svc        *tickets.Service
+	platforms  map[string]Platform
+	rt         atomic.Pointer[Runtime]
+	nowFn      func() time.Time
+	log        *slog.Logger
+	locks      keyedMutex
+	dispatchMu sync.Mutex
+}
+
+// New returns an engine. It does no I/O; call Recover once after start.
+func New(opts Options) (*Engine, error) {
+	if opts.Store == nil {
+		return nil, errors.New("bot: Options.Store is required")
+	}
+	if opts.Runtime == nil || opts.Runtime.Config == nil || opts.Runtime.FAQ == nil {
+		return nil, errors.New("bot: Options.Runtime with Config and FAQ is required")
+	}
+	e := &Engine{
+		store:     opts.Store,
+		platforms: map[string]Platform{},
+		nowFn:     opts.Now,
+		log:       opts.Logger,
+	}
+	if e.nowFn == nil {
+		e.nowFn = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	for _, p := range opts.Platforms {
+		e.platforms[p.Name()] = p
+	}
+	e.svc = &tickets.Service{Store: opts.Store, Now: e.now}
+	e.rt.Store(opts.Runtime)
+	return e, nil
+}
+
+func (e *Engine) now() time.Time { return e.nowFn().UTC() }
+
+// Runtime returns the live configuration snapshot.
+func (e *Engine) Runtime() *Runtime { return e.rt.Load() }
+
+// Reload swaps in a new configuration. Conversations in flight keep working:
+// their state refers to desks, forms and items by id.
+func (e *Engine) Reload(rt *Runtime) { e.rt.Store(rt) }
+
+// Tickets gives access to the transition functions (for the Ticket Center).
+func (e *Engine) Tickets() *tickets.Service { return e.svc }
+
+// AddPlatform registers a platform after construction (adapters that need the
+// engine to exist first).
+func (e *Engine) AddPlatform(p Platform) {
+	e.dispatchMu.Lock()
+	defer e.dispatchMu.Unlock()
+	m := make(map[string]Platform, len(e.platforms)+1)
+	for k, v := range e.platforms {
+		m[k] = v
+	}
+	m[p.Name()] = p
+	e.platforms = m
+}
+
+func (e *Engine) platform(name string) (Platform, error) {
+	e.dispatchMu.Lock()
+	p, ok := e.platforms[name]
+	e.dispatchMu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("platform %q is not connected", name)
+	}
+	return p, nil
+}
+
+// Handle processes one event. A redelivered event (same platform event id)
+// has no second effect.
+func (e *Engine) Handle(ctx context.Context, ev Event) error {
+	if ev.Platform == "" || ev.User.ID == "" {
+		return errors.New("bot: event without platform or user")
+	}
+	if ev.ID != "" {
+		first, err := e.store.MarkSeen(ctx, ev.Platform+":"+ev.ID, e.now())
+		if err != nil {
+			return fmt.Errorf("de-duplicate event %s: %w", ev.ID, err)
+		}
+		if !first {
+			e.log.Debug("duplicate event ignored", "platform", ev.Platform, "event", ev.ID)
+			return nil
+		}
+	}
+	ev.Text = strings.TrimSpace(ev.Text)
+	rt := e.rt.Load()
+
+	// Events in a ticket's group chat belong to that ticket, not to a conversation.
+	if ev.Chat.Kind == ChatGroup || (ev.Chat.Kind != ChatDirect && ev.Kind == EventMessage) {
+		t, err := e.store.FindByGroupChat(ctx, ev.Platform, ev.Chat.ID)
+		if err == nil {
+			return e.groupChatEvent(ctx, rt, t, ev)
+		}
+		if tickets.ErrorCode(err) != tickets.ENOTFOUND {
+			return err
+		}
+	}
+	switch ev.Kind {
+	case EventAction:
+		if handled, err := e.ticketAction(ctx, rt, ev); handled || err != nil {
+			return err
+		}
+	case EventForm:
+		if strings.HasPrefix(ev.FormID, formComment) {
+			return e.commentForm(ctx, rt, ev)
+		}
+	case EventCommand:
+		if handled, err := e.command(ctx, rt, ev); handled || err != nil {
+			return err
+		}
+	}
+	return e.conversation(ctx, rt, ev)
+}
+
+// reply sends a message to the chat of an event.
+func (e *Engine) reply(ctx context.Context, ev Event, msg Message) error {
+	p, err := e.platform(ev.Platform)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Send(ctx, ev.Chat.ID, msg); err != nil {
+		return fmt.Errorf("reply on %s: %w", ev.Platform, err)
+	}
+	return nil
+}
+
+// private shows a message only to the user of the event.
+func (e *Engine) private(ctx context.Context, ev Event, text string) error {
+	p, err := e.platform(ev.Platform)
+	if err != nil {
+		return err
+	}
+	if err := p.SendPrivate(ctx, ev.Chat.ID, ev.User.ID, Message{Text: text}); err != nil {
+		return fmt.Errorf("private reply on %s: %w", ev.Platform, err)
+	}
+	return nil
+}
+
+// refuse answers a refused action privately; the refusal itself is not an error.
+func (e *Engine) refuse(ctx context.Context, ev Event, err error) error {
+	switch tickets.ErrorCode(err) {
+	case tickets.EFORBIDDEN, tickets.ECONFLICT, tickets.EINVALID, tickets.ENOTFOUND:
+		return e.private(ctx, ev, tickets.ErrorMessage(err))
+	}
+	return err
+}
+
+// sendDM posts to a user's DM on a platform.
+func (e *Engine) sendDM(ctx context.Context, platform, user string, msg Message) (MessageRef, error) {
+	p, err := e.platform(platform)
+	if err != nil {
+		return MessageRef{}, err
+	}
+	chat, err := p.DirectChat(ctx, user)
+	if err != nil {
+		return MessageRef{}, fmt.Errorf("open DM with %s on %s: %w", user, platform, err)
+	}
+	return p.Send(ctx, chat, msg)
+}
+
+// sendTo posts to a chat on a platform.
+func (e *Engine) sendTo(ctx context.Context, platform, chat string, msg Message) (MessageRef, error) {
+	p, err := e.platform(platform)
+	if err != nil {
+		return MessageRef{}, err
+	}
+	return p.Send(ctx, chat, msg)
+}
+
+// actor resolves who the event's user is for a desk, from the verified user id
+// and the config only.
+func actorFor(rt *Runtime, desk *config.Desk, platform string, u User) tickets.Actor {
+	a := tickets.Actor{Role: tickets.RoleUser, Platform: platform, ID: u.ID, Name: u.Name}
+	if desk == nil {
+		if rt.Config.Admins.Has(platform, u.ID) {
+			a.Role = tickets.RoleAdmin
+		}
+		return a
+	}
+	if ag := desk.Agent(platform, u.ID); ag != nil {
+		a.Name = ag.Name
+		a.Role = tickets.RoleAgent
+		if ag.Admin {
+			a.Role = tickets.RoleAdmin
+		}
+	}
+	if desk.IsAdmin(platform, u.ID, rt.Config.Admins) {
+		a.Role = tickets.RoleAdmin
+		if a.Name == "" {
+			a.Name = u.Name
+		}
+	}
+	return a
+}
+
+// keyedMutex serialises work per key (a conversation, a ticket) in this process.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyedEntry{}
+	}
+	en := k.locks[key]
+	if en == nil {
+		en = &keyedEntry{}
+		k.locks[key] = en
+	}
+	en.refs++
+	k.mu.Unlock()
+	en.mu.Lock()
+	return func() {
+		en.mu.Unlock()
+		k.mu.Lock()
+		en.refs--
+		if en.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}

@@ -1,0 +1,89 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// Step is where a user's conversation with the bot is.
+type Step string
+
+const (
+	StepIdle       Step = ""          // nothing pending
+	StepChooseDesk Step = "desk"      // asked which desk
+	StepMenu       Step = "menu"      // browsing the question menu
+	StepAnswered   Step = "answered"  // answered, awaiting "Did this help?"
+	StepSuggested  Step = "suggested" // "Did you mean" shown
+	StepForm       Step = "form"      // filling the pre-inquiry form
+	StepOpening    Step = "opening"   // form complete, ticket being opened (write-ahead)
+	StepWaiting    Step = "waiting"   // ticket open, waiting for / talking to an agent
+	StepRating     Step = "rating"    // ticket resolved, evaluation prompt shown
+	StepComment    Step = "comment"   // rated, awaiting an optional comment
+)
+
+// State is one user's conversation, persisted after every event.
+type State struct {
+	Step     Step   `json:"step"`
+	Desk     string `json:"desk,omitempty"`
+	Lang     string `json:"lang,omitempty"`
+	Chat     string `json:"chat,omitempty"` // the DM chat where the conversation runs
+	Question string `json:"question,omitempty"`
+	Category string `json:"category,omitempty"`
+	// Suggested holds the FAQ items the bot offered for this question.
+	Suggested []string `json:"suggested,omitempty"`
+	// Form being filled field by field (or awaiting a modal submission).
+	Form        string               `json:"form,omitempty"`
+	FormField   int                  `json:"form_field,omitempty"`
+	FormAnswers []tickets.FormAnswer `json:"form_answers,omitempty"`
+	// Ticket is the user's current ticket (waiting, rating, comment).
+	Ticket int64 `json:"ticket,omitempty"`
+	Rating int   `json:"rating,omitempty"`
+	// Seq numbers the tickets this user opened; with the user it forms the
+	// ticket's request key, so a retried open never makes a second ticket.
+	Seq       int64     `json:"seq"`
+	Greeted   bool      `json:"greeted,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func stateKey(platform, user string) string { return platform + ":" + user }
+
+// loadState returns the saved state (or a fresh one) and its version.
+func (e *Engine) loadState(ctx context.Context, key string) (*State, int64, error) {
+	data, version, err := e.store.GetState(ctx, key)
+	if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+		return &State{}, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("load conversation %s: %w", key, err)
+	}
+	st := &State{}
+	if err := json.Unmarshal(data, st); err != nil {
+		// A state we cannot read is reset rather than blocking the user forever.
+		e.log.Warn("unreadable conversation state reset", "key", key, "err", err)
+		return &State{}, version, nil
+	}
+	return st, version, nil
+}
+
+func (e *Engine) saveState(ctx context.Context, key string, st *State, version int64) (int64, error) {
+	st.UpdatedAt = e.now()
+	data, err := json.Marshal(st)
+	if err != nil {
+		return 0, fmt.Errorf("encode conversation %s: %w", key, err)
+	}
+	v, err := e.store.PutState(ctx, key, data, version)
+	if err != nil {
+		return 0, fmt.Errorf("save conversation %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// State returns a user's saved conversation state (for tests and the Ticket Center).
+func (e *Engine) State(ctx context.Context, platform, user string) (*State, error) {
+	st, _, err := e.loadState(ctx, stateKey(platform, user))
+	return st, err
+}

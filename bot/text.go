@@ -1,0 +1,69 @@
+package bot
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits on what people type, so one message cannot flood a card or a log.
+const (
+	maxQuestionLen = 500
+	maxSubjectLen  = 120
+	maxMessageLen  = 4000
+)
+
+var broadcast = regexp.MustCompile(`(?i)([@!])(channel|here|everyone|all)\b`)
+
+// Sanitize makes untrusted text safe to echo: it breaks platform-wide
+// broadcasts (@channel, @here, @everyone, @all) with a zero-width joiner,
+// drops control characters and cuts the text to max runes. Adapters still
+// escape their own markup (Slack &<>, Discord allowed_mentions, ...).
+func Sanitize(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	s = broadcast.ReplaceAllString(s, "$1\u200d$2")
+	return truncate(strings.TrimSpace(s), max)
+}
+
+func truncate(s string, max int) string {
+	if max <= 0 || utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:max-1])) + "…"
+}
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// chatName makes a group chat name from the ticket key and subject:
+// "IT-1042" + "VPN drops every hour" → "it-1042-vpn-drops-every-hour".
+func chatName(key, subject string) string {
+	words := strings.Fields(nonSlug.ReplaceAllString(strings.ToLower(subject), " "))
+	name := strings.ToLower(key)
+	for _, w := range words {
+		if len(name)+1+len(w) > 60 {
+			break
+		}
+		name += "-" + w
+	}
+	return name
+}
+
+var greetings = map[string]bool{
+	"hi": true, "hello": true, "hey": true, "hallo": true, "bonjour": true, "hola": true, "ciao": true,
+	"help": true, "menu": true, "start": true, "moin": true, "salut": true, "servus": true, "hi there": true,
+	"good morning": true, "guten tag": true, "?": true,
+}
+
+func isGreeting(text string) bool {
+	t := strings.Trim(strings.ToLower(strings.TrimSpace(text)), "!.,? ")
+	return t == "" || greetings[t]
+}

@@ -1,0 +1,135 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/rules"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+var activeStatuses = []tickets.Status{tickets.StatusOpen, tickets.StatusAssigned, tickets.StatusInService, tickets.StatusSnoozed}
+
+// Tick fires every timer that is due at the engine's clock: agents who did
+// not Start Chat lose the ticket, snoozed tickets wake, silent chats are
+// warned and closed, SLA warnings go out, and queues are dispatched (an agent
+// may have come on shift). Timers are derived from persisted ticket fields
+// and flags, so they survive restarts and fire once.
+func (e *Engine) Tick(ctx context.Context) error {
+	rt := e.rt.Load()
+	for _, d := range rt.Config.Desks {
+		ts, err := e.store.List(ctx, tickets.Filter{Desk: d.ID, Statuses: activeStatuses})
+		if err != nil {
+			return fmt.Errorf("list active tickets of %s: %w", d.ID, err)
+		}
+		now := e.now()
+		for _, t := range ts {
+			for _, tm := range rules.DueTimers(d, t, now) {
+				if err := e.fire(ctx, rt, d, t, tm); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
+					e.log.Warn("timer failed", "ticket", t.Key, "timer", tm.Kind, "err", err)
+				}
+			}
+		}
+		e.dispatch(ctx, rt, d.ID)
+	}
+	return nil
+}
+
+// Run calls Tick every interval until ctx is done.
+func (e *Engine) Run(ctx context.Context, interval time.Duration) {
+	tk := time.NewTicker(interval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+			if err := e.Tick(ctx); err != nil {
+				e.log.Warn("timers", "err", err)
+			}
+		}
+	}
+}
+
+func (e *Engine) fire(ctx context.Context, rt *Runtime, d *config.Desk, t *tickets.Ticket, tm rules.Timer) error {
+	unlock := e.locks.lock(fmt.Sprintf("ticket:%d", t.ID))
+	defer unlock()
+	switch tm.Kind {
+	case rules.TimerAssignTimeout:
+		prev := t.Assignee
+		r, err := e.svc.Requeue(ctx, t.ID, "did not start the chat within "+d.AssignTimeout.D().String(), tickets.System, tickets.SourceTimer)
+		if err != nil {
+			return err
+		}
+		e.updateCards(ctx, rt, r)
+		if ag := d.AgentByName(prev); ag != nil && ag.ID(t.Platform) != "" {
+			if _, err := e.sendDM(ctx, t.Platform, ag.ID(t.Platform), Message{
+				Text: fmt.Sprintf("**%s** was passed on to the next agent: the chat was not started within %s.", t.Key, d.AssignTimeout.D()),
+			}); err != nil {
+				e.log.Warn("tell agent about timeout", "ticket", t.Key, "err", err)
+			}
+		}
+		return nil
+	case rules.TimerWake:
+		w, err := e.svc.Wake(ctx, t.ID, tickets.System, tickets.SourceTimer)
+		if err != nil {
+			return err
+		}
+		e.updateCards(ctx, rt, w)
+		if ag := d.AgentByName(w.Assignee); ag != nil && ag.ID(w.Platform) != "" && w.Status != tickets.StatusOpen {
+			_, err = e.sendDM(ctx, w.Platform, ag.ID(w.Platform), Message{Text: fmt.Sprintf("**%s** is back from snooze.", w.Key)})
+		}
+		return err
+	case rules.TimerInactivityWarn:
+		w, err := e.svc.SetFlag(ctx, t.ID, tm.Flag, string(tm.Kind), tickets.System, tickets.SourceTimer)
+		if err != nil {
+			return err
+		}
+		if w.GroupChat != "" {
+			_, err = e.sendTo(ctx, w.Platform, w.GroupChat, Message{Text: fmt.Sprintf(
+				"No one has written here for %s. This chat will close by itself in %s unless someone writes.",
+				d.Inactivity.Warn.D(), (d.Inactivity.Close.D() - d.Inactivity.Warn.D()))})
+		}
+		return err
+	case rules.TimerInactivityClose:
+		ended, err := e.svc.End(ctx, t.ID, "closed after inactivity", tickets.System, tickets.SourceTimer)
+		if err != nil {
+			return err
+		}
+		return e.afterEnd(ctx, rt, ended, tickets.System)
+	case rules.TimerFirstResponseWarn, rules.TimerFirstResponseBreach, rules.TimerResolutionWarn, rules.TimerResolutionBreach:
+		w, err := e.svc.SetFlag(ctx, t.ID, tm.Flag, string(tm.Kind)+": "+tm.Detail, tickets.System, tickets.SourceTimer)
+		if err != nil {
+			return err
+		}
+		text := fmt.Sprintf("⚠️ **%s** (%s): %s", w.Key, w.Subject, tm.Detail)
+		if ch := d.AgentChannel[w.Platform]; ch != "" {
+			_, err = e.sendTo(ctx, w.Platform, ch, Message{Text: text})
+		} else if ag := d.AgentByName(w.Assignee); ag != nil && ag.ID(w.Platform) != "" {
+			_, err = e.sendDM(ctx, w.Platform, ag.ID(w.Platform), Message{Text: text})
+		}
+		return err
+	}
+	return nil
+}
+
+// Recover finishes what a crash may have cut short: assigned tickets whose
+// cards were never posted get them now, and every queue is dispatched.
+func (e *Engine) Recover(ctx context.Context) error {
+	rt := e.rt.Load()
+	for _, d := range rt.Config.Desks {
+		ts, err := e.store.List(ctx, tickets.Filter{Desk: d.ID, Statuses: []tickets.Status{tickets.StatusAssigned}})
+		if err != nil {
+			return fmt.Errorf("recover desk %s: %w", d.ID, err)
+		}
+		for _, t := range ts {
+			if len(t.Cards) == 0 {
+				e.announce(ctx, rt, d, t)
+			}
+		}
+		e.dispatch(ctx, rt, d.ID)
+	}
+	return nil
+}

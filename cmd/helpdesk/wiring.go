@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/examples"
+	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
+)
+
+// tickInterval is how often timers (Start Chat timeout, snooze, inactivity,
+// SLA) and queue dispatch run.
+const tickInterval = 15 * time.Second
+
+// faqGrace is how long a replaced FAQ index stays open for events in flight.
+const faqGrace = time.Minute
+
+// MainOptions configure a Main.
+type MainOptions struct {
+	ConfigPath string // "" = ./helpdesk.yaml, written from the demo if missing
+	Listen     string // overrides the config's listen address (tests use 127.0.0.1:0)
+	Logger     *slog.Logger
+	Stdout     io.Writer
+}
+
+// Main is the running program: config, store, engine, HTTP server, timers
+// and the config watcher. Run starts it; Close stops it.
+type Main struct {
+	opts   MainOptions
+	log    *slog.Logger
+	store  tickets.Store
+	engine *bot.Engine
+	srv    *http.Server
+	ln     net.Listener
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewMain returns a Main that has not started yet.
+func NewMain(opts MainOptions) *Main {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	return &Main{opts: opts, log: opts.Logger}
+}
+
+// Run loads the config, opens the store, starts the engine, the timers, the
+// config watcher and the HTTP server, and returns once they are running.
+func (m *Main) Run(ctx context.Context) error {
+	path, err := m.configPath()
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return fmt.Errorf("load config:\n%w", err)
+	}
+	set, err := faq.BuildSet(cfg)
+	if err != nil {
+		return fmt.Errorf("build FAQ index: %w", err)
+	}
+	m.store, err = openStore(ctx, cfg.Store, filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	m.engine, err = bot.New(bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log})
+	if err != nil {
+		return err
+	}
+	if err := m.engine.Recover(ctx); err != nil {
+		return err
+	}
+
+	listen := cfg.Listen
+	if m.opts.Listen != "" {
+		listen = m.opts.Listen
+	}
+	m.ln, err = net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, m.cancel = context.WithCancel(ctx)
+	m.wg.Add(3)
+	go func() {
+		defer m.wg.Done()
+		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error("http server stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.engine.Run(ctx, tickInterval)
+	}()
+	go func() {
+		defer m.wg.Done()
+		if err := config.Watch(ctx, path, m.reload, func(err error) {
+			m.log.Error("config change rejected; the last good config stays live", "problems", err.Error())
+		}); err != nil {
+			m.log.Error("config watcher stopped", "err", err)
+		}
+	}()
+	m.log.Info("helpdesk running", "version", versionString(), "config", path, "summary", cfg.Summary(), "listen", m.ln.Addr().String())
+	fmt.Fprintf(m.opts.Stdout, "helpdesk %s: %s; listening on http://%s\n", versionString(), cfg.Summary(), m.ln.Addr())
+	return nil
+}
+
+// Addr is the address the HTTP server listens on (after Run).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Engine returns the running engine (after Run).
+func (m *Main) Engine() *bot.Engine { return m.engine }
+
+func (m *Main) reload(cfg *config.Config) {
+	set, err := faq.BuildSet(cfg)
+	if err != nil {
+		m.log.Error("config change rejected: FAQ index failed; the last good config stays live", "err", err)
+		return
+	}
+	old := m.engine.Runtime().Config
+	if old.Store != cfg.Store || old.Listen != cfg.Listen {
+		m.log.Warn("store and listen changes take effect after a restart")
+	}
+	prev := m.engine.Runtime()
+	m.engine.Reload(&bot.Runtime{Config: cfg, FAQ: set})
+	m.log.Info("config reloaded", "summary", cfg.Summary())
+	// Events that started on the old snapshot may still be searching it:
+	// its indexes are closed once they are surely done.
+	time.AfterFunc(faqGrace, func() {
+		if err := prev.FAQ.Close(); err != nil {
+			m.log.Warn("close old FAQ index", "err", err)
+		}
+	})
+}
+
+// configPath returns the config to load, writing the demo config when the
+// default file does not exist yet.
+func (m *Main) configPath() (string, error) {
+	if m.opts.ConfigPath != "" {
+		return m.opts.ConfigPath, nil
+	}
+	const def = "helpdesk.yaml"
+	if _, err := os.Stat(def); err == nil {
+		return def, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	path, err := examples.WriteTo(".")
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(m.opts.Stdout, "No helpdesk.yaml here: wrote the demo config to %s and faq/. Edit them; the bot reloads on save.\n", path)
+	return path, nil
+}
+
+// openStore opens the store named in the config. Relative SQLite paths are
+// relative to the config file's folder.
+func openStore(ctx context.Context, dsn, dir string) (tickets.Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
+		return st, nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return nil, errors.New("the PostgreSQL store is not available in this build yet; use store: sqlite:helpdesk.db")
+	}
+	return nil, fmt.Errorf("unknown store %q (want sqlite:FILE or postgres://...)", dsn)
+}
+
+func (m *Main) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", m.healthz)
+	return mux
+}
+
+// healthz reports whether the store answers; load balancers and replicas use it.
+func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if _, err := m.store.Presence(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "error": "store not reachable"})
+		m.log.Error("health check: store", "err", err)
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]any{
+		"status":  "ok",
+		"version": versionString(),
+		"desks":   len(m.engine.Runtime().Config.Desks),
+	})
+}
+
+// Close stops the server, the timers and the watcher, and closes the store.
+func (m *Main) Close() error {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	var errs []error
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := m.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.wg.Wait()
+	if m.engine != nil {
+		if err := m.engine.Runtime().FAQ.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if m.store != nil {
+		if err := m.store.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,289 @@
+package config
+
+import "time"
+
+// Config is the whole deployment: the main file plus the FAQ files it names.
+// It is immutable once loaded; a reload produces a new *Config.
+type Config struct {
+	// File is the path the main file was loaded from (for messages).
+	File      string    `yaml:"-"`
+	Store     string    `yaml:"store"`
+	Listen    string    `yaml:"listen"`
+	BaseURL   string    `yaml:"base_url"`
+	Platforms Platforms `yaml:"platforms"`
+	Admins    People    `yaml:"admins"`
+	Desks     []*Desk   `yaml:"desks"`
+}
+
+// Platforms holds per-platform connection settings. A nil entry is disabled.
+type Platforms struct {
+	Slack      *Slack      `yaml:"slack"`
+	Discord    *Discord    `yaml:"discord"`
+	Mattermost *Mattermost `yaml:"mattermost"`
+	Web        *Web        `yaml:"web"`
+}
+
+type Slack struct {
+	BotToken      string `yaml:"bot_token"`
+	AppToken      string `yaml:"app_token"`
+	SigningSecret string `yaml:"signing_secret"`
+	Mode          string `yaml:"mode"` // socket (default) or http
+}
+
+type Discord struct {
+	Token           string `yaml:"token"`
+	Guild           string `yaml:"guild"`
+	SupportChannel  string `yaml:"support_channel"`
+	ShardID         int    `yaml:"shard_id"`
+	ShardCount      int    `yaml:"shard_count"`
+	PrivateChannels bool   `yaml:"private_channels"`
+}
+
+type Mattermost struct {
+	URL          string `yaml:"url"`
+	Token        string `yaml:"token"`
+	Team         string `yaml:"team"`
+	ActionSecret string `yaml:"action_secret"`
+}
+
+type Web struct {
+	Enabled bool `yaml:"enabled"`
+	// Demo users and agents may sign in from the printed demo link (first run).
+	Demo bool `yaml:"demo"`
+}
+
+// People names people per platform. On the web platform ids are e-mail-like
+// names chosen by the admin.
+type People struct {
+	Slack      []string `yaml:"slack"`
+	Discord    []string `yaml:"discord"`
+	Mattermost []string `yaml:"mattermost"`
+	Web        []string `yaml:"web"`
+	Groups     []string `yaml:"groups"`
+}
+
+// Has reports whether the platform user id is listed.
+func (p People) Has(platform, user string) bool {
+	var ids []string
+	switch platform {
+	case "slack":
+		ids = p.Slack
+	case "discord":
+		ids = p.Discord
+	case "mattermost":
+		ids = p.Mattermost
+	case "web":
+		ids = p.Web
+	}
+	for _, id := range ids {
+		if id == user {
+			return true
+		}
+	}
+	return false
+}
+
+// Availability says who may use a desk: everyone, or listed people.
+type Availability struct {
+	Everyone bool
+	People   People
+}
+
+// Desk is one help desk.
+type Desk struct {
+	ID             string            `yaml:"id"`
+	Name           string            `yaml:"name"`
+	Description    string            `yaml:"description"`
+	Prefix         string            `yaml:"prefix"` // ticket id prefix, default upper-case ID
+	AvailableTo    Availability      `yaml:"available_to"`
+	Languages      []string          `yaml:"languages"` // first is the default
+	Hours          *Hours            `yaml:"hours"`
+	FAQFile        string            `yaml:"faq"`
+	FAQ            *FAQ              `yaml:"-"`
+	Forms          map[string]*Form  `yaml:"forms"`
+	DefaultForm    string            `yaml:"default_form"`
+	Agents         []*Agent          `yaml:"agents"`
+	Admins         People            `yaml:"admins"`
+	Rules          []*Rule           `yaml:"rules"`
+	Strategy       string            `yaml:"strategy"` // least_busy (default) or round_robin
+	Evaluation     Evaluation        `yaml:"evaluation"`
+	AgentChannel   map[string]string `yaml:"agent_channel"` // platform -> channel id
+	Thresholds     Thresholds        `yaml:"thresholds"`
+	Offline        bool              `yaml:"offline"`
+	OfflineMessage string            `yaml:"offline_message"`
+	Greeting       string            `yaml:"greeting"`
+	// AssignTimeout: an agent who does not press Start Chat within it loses the ticket.
+	AssignTimeout Duration `yaml:"assign_timeout"`
+	// ReopenWindow: a user reply within it after End Service reopens the ticket.
+	ReopenWindow Duration `yaml:"reopen_window"`
+	// Inactivity: a ticket in service with no message for Warn gets a warning,
+	// and closes itself after Close.
+	Inactivity Inactivity `yaml:"inactivity"`
+	SLA        SLA        `yaml:"sla"`
+}
+
+// DefaultLanguage is the desk's first language.
+func (d *Desk) DefaultLanguage() string {
+	if len(d.Languages) == 0 {
+		return "en"
+	}
+	return d.Languages[0]
+}
+
+// Agent looks up an agent of the desk by platform user id.
+func (d *Desk) Agent(platform, user string) *Agent {
+	for _, a := range d.Agents {
+		if a.ID(platform) == user && user != "" {
+			return a
+		}
+	}
+	return nil
+}
+
+// AgentByName looks up an agent by the name used in config.
+func (d *Desk) AgentByName(name string) *Agent {
+	for _, a := range d.Agents {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+type Hours struct {
+	Timezone string            `yaml:"timezone"`
+	Weekly   map[string]string `yaml:"weekly"`   // "mon-fri": "08:00-18:00" or "08:00-12:00,13:00-17:00"
+	Holidays []string          `yaml:"holidays"` // YYYY-MM-DD
+	// Filled in by validation.
+	Location *time.Location  `yaml:"-"`
+	Windows  [7][]Window     `yaml:"-"` // indexed by time.Weekday
+	Closed   map[string]bool `yaml:"-"` // holiday dates
+}
+
+// Window is a daily opening window in minutes after local midnight, [Start, End).
+type Window struct{ Start, End int }
+
+type Form struct {
+	Title  string   `yaml:"title"`
+	Fields []*Field `yaml:"fields"`
+}
+
+type Field struct {
+	ID       string   `yaml:"id"`
+	Label    string   `yaml:"label"`
+	Type     string   `yaml:"type"` // text (default), paragraph, select
+	Options  []string `yaml:"options"`
+	Required bool     `yaml:"required"`
+	MaxLen   int      `yaml:"max_length"`
+}
+
+type Agent struct {
+	Name       string   `yaml:"name"`
+	Slack      string   `yaml:"slack"`
+	Discord    string   `yaml:"discord"`
+	Mattermost string   `yaml:"mattermost"`
+	Web        string   `yaml:"web"`
+	Skills     []string `yaml:"skills"`
+	MaxOpen    int      `yaml:"max_open"`
+	Hours      *Hours   `yaml:"hours"`
+	Admin      bool     `yaml:"admin"`
+}
+
+// ID returns the agent's user id on a platform ("" if none).
+func (a *Agent) ID(platform string) string {
+	switch platform {
+	case "slack":
+		return a.Slack
+	case "discord":
+		return a.Discord
+	case "mattermost":
+		return a.Mattermost
+	case "web":
+		return a.Web
+	}
+	return ""
+}
+
+type Rule struct {
+	When     Match  `yaml:"when"`
+	Assign   Assign `yaml:"assign"`
+	Priority string `yaml:"priority"` // low, normal (default), high, urgent
+}
+
+// Match is a rule condition; empty fields match anything.
+type Match struct {
+	Category string            `yaml:"category"`
+	Form     map[string]string `yaml:"form"`     // field id -> value
+	Keywords []string          `yaml:"keywords"` // any in subject
+	Platform string            `yaml:"platform"`
+}
+
+type Assign struct {
+	Skills []string `yaml:"skills"`
+	Agents []string `yaml:"agents"` // agent names
+}
+
+type Evaluation struct {
+	Scale   int      `yaml:"scale"` // default 5
+	Comment bool     `yaml:"comment"`
+	Reasons []string `yaml:"reasons"`
+}
+
+type Thresholds struct {
+	Answer  float64 `yaml:"answer"`  // confidence >= answer: answer directly
+	Suggest float64 `yaml:"suggest"` // suggest <= confidence < answer: did you mean
+}
+
+type Inactivity struct {
+	Warn  Duration `yaml:"warn"`
+	Close Duration `yaml:"close"`
+}
+
+type SLA struct {
+	FirstResponse Duration `yaml:"first_response"`
+	Resolution    Duration `yaml:"resolution"`
+	WarnBefore    Duration `yaml:"warn_before"`
+}
+
+// Duration is a time.Duration written as "15m", "2h", "3d".
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// FAQ is one FAQ file: a menu tree of categories with items.
+type FAQ struct {
+	File string      `yaml:"-"`
+	Menu []*Category `yaml:"menu"`
+}
+
+type Category struct {
+	ID           string                         `yaml:"id"`
+	Title        string                         `yaml:"title"`
+	Form         string                         `yaml:"form"`
+	Items        []*Item                        `yaml:"items"`
+	Children     []*Category                    `yaml:"children"`
+	Translations map[string]CategoryTranslation `yaml:"translations"`
+}
+
+type CategoryTranslation struct {
+	Title string `yaml:"title"`
+}
+
+type Item struct {
+	ID           string                 `yaml:"id"`
+	Question     string                 `yaml:"question"`
+	Alternates   []string               `yaml:"alternates"`
+	Keywords     []string               `yaml:"keywords"`
+	Answer       string                 `yaml:"answer"`
+	Translations map[string]Translation `yaml:"translations"`
+	// Category is the id of the category holding the item (set when loaded).
+	Category string `yaml:"-"`
+}
+
+type Translation struct {
+	Question   string   `yaml:"question"`
+	Alternates []string `yaml:"alternates"`
+	Keywords   []string `yaml:"keywords"`
+	Answer     string   `yaml:"answer"`
+}

@@ -1,0 +1,298 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Service holds one function per ticket transition. Buttons, commands, the
+// web, timers and routing all call these, passing who acted and from where;
+// each writes the ticket and its audit event in one transaction.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) change(kind string, actor Actor, src Source, detail string) *Change {
+	return &Change{Event: Event{At: s.now(), Kind: kind, Actor: actor, Source: src, Detail: detail}}
+}
+
+// Open creates a ticket in the queue. It is idempotent on t.RequestKey.
+func (s *Service) Open(ctx context.Context, t *Ticket, prefix string, actor Actor, src Source) (*Ticket, bool, error) {
+	if t.Desk == "" {
+		return nil, false, Errorf(EINVALID, "ticket has no desk")
+	}
+	now := s.now()
+	t.Status = StatusOpen
+	t.CreatedAt, t.UpdatedAt, t.LastActivityAt = now, now, now
+	ev := Event{At: now, Kind: "open", Actor: actor, Source: src, Detail: t.Subject}
+	saved, created, err := s.Store.Create(ctx, t, prefix, ev)
+	if err != nil {
+		return nil, false, fmt.Errorf("open ticket on desk %s: %w", t.Desk, err)
+	}
+	return saved, created, nil
+}
+
+// mayAct reports whether actor may run agent actions on t: its assignee or an admin.
+func mayAct(t *Ticket, actor Actor) bool {
+	return actor.Role == RoleAdmin || actor.Role == RoleSystem ||
+		(actor.Role == RoleAgent && actor.Name != "" && actor.Name == t.Assignee)
+}
+
+func forbidden(t *Ticket, what string) error {
+	return Errorf(EFORBIDDEN, "Only the assigned agent (%s) or a desk admin can %s %s.", orNobody(t.Assignee), what, t.Key)
+}
+
+func orNobody(s string) string {
+	if s == "" {
+		return "nobody yet"
+	}
+	return s
+}
+
+// Assign gives an open (or snoozed-open, or timed-out) ticket to agent.
+func (s *Service) Assign(ctx context.Context, id int64, agent, reason string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if t.Status != StatusOpen {
+			return nil, Errorf(ECONFLICT, "%s is %s, not queued", t.Key, t.Status)
+		}
+		t.Status = StatusAssigned
+		t.Assignee = agent
+		t.AssignReason = reason
+		t.AssignedAt = s.now()
+		return s.change("assign", actor, src, agent+": "+reason), nil
+	})
+}
+
+// Requeue takes the ticket back from an agent who did not Start Chat in time;
+// the agent is remembered so routing offers it to the next candidate.
+func (s *Service) Requeue(ctx context.Context, id int64, reason string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if t.Status != StatusAssigned {
+			return nil, Errorf(ECONFLICT, "%s is %s, not waiting for Start Chat", t.Key, t.Status)
+		}
+		prev := t.Assignee
+		if prev != "" && !slices.Contains(t.Declined, prev) {
+			t.Declined = append(t.Declined, prev)
+		}
+		t.Status = StatusOpen
+		t.Assignee = ""
+		t.AssignReason = ""
+		t.AssignedAt = time.Time{}
+		return s.change("requeue", actor, src, prev+": "+reason), nil
+	})
+}
+
+// Transfer hands an assigned or in-service ticket to another agent.
+func (s *Service) Transfer(ctx context.Context, id int64, to, reason string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if t.Status != StatusAssigned && t.Status != StatusInService && t.Status != StatusOpen {
+			return nil, Errorf(ECONFLICT, "%s is %s and cannot be transferred", t.Key, t.Status)
+		}
+		// Staff may claim a queued ticket; a requester may not steer it.
+		if (t.Status != StatusOpen || actor.Role == RoleUser) && !mayAct(t, actor) {
+			return nil, forbidden(t, "transfer")
+		}
+		if to == "" {
+			return nil, Errorf(EINVALID, "Transfer %s to whom? No agent given.", t.Key)
+		}
+		if to == t.Assignee {
+			return nil, Errorf(EINVALID, "%s is already with %s", t.Key, to)
+		}
+		from := t.Assignee
+		t.Assignee = to
+		t.AssignReason = reason
+		t.AssignedAt = s.now()
+		if t.Status == StatusOpen {
+			t.Status = StatusAssigned
+		}
+		return s.change("transfer", actor, src, fmt.Sprintf("%s -> %s: %s", orNobody(from), to, reason)), nil
+	})
+}
+
+// Start records Start Chat: the group chat is running.
+func (s *Service) Start(ctx context.Context, id int64, groupChat string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if !mayAct(t, actor) {
+			return nil, forbidden(t, "start the chat for")
+		}
+		if t.Status != StatusAssigned {
+			return nil, Errorf(ECONFLICT, "%s is %s; Start Chat needs an assigned ticket", t.Key, t.Status)
+		}
+		now := s.now()
+		t.Status = StatusInService
+		t.GroupChat = groupChat
+		t.StartedAt = now
+		t.LastActivityAt = now
+		if t.FirstResponseAt.IsZero() {
+			t.FirstResponseAt = now
+		}
+		return s.change("start", actor, src, groupChat), nil
+	})
+}
+
+// End records End Service, by the assignee, an admin, the requester or a timer.
+func (s *Service) End(ctx context.Context, id int64, note string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		isRequester := actor.Role == RoleUser && actor.Platform == t.Requester.Platform && actor.ID == t.Requester.ID
+		if !mayAct(t, actor) && !isRequester {
+			return nil, forbidden(t, "end the service for")
+		}
+		if t.Status == StatusResolved {
+			return nil, Errorf(ECONFLICT, "%s is already resolved", t.Key)
+		}
+		t.Status = StatusResolved
+		t.EndedAt = s.now()
+		t.SnoozedUntil = time.Time{}
+		return s.change("end", actor, src, note), nil
+	})
+}
+
+// Reopen brings a resolved ticket back to its agent (or the queue if it had none).
+func (s *Service) Reopen(ctx context.Context, id int64, reason string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if t.Status != StatusResolved {
+			return nil, Errorf(ECONFLICT, "%s is %s, not resolved", t.Key, t.Status)
+		}
+		isRequester := actor.Role == RoleUser && actor.Platform == t.Requester.Platform && actor.ID == t.Requester.ID
+		if !mayAct(t, actor) && !isRequester {
+			return nil, Errorf(EFORBIDDEN, "Only the requester, the agent or an admin can reopen %s.", t.Key)
+		}
+		now := s.now()
+		t.EndedAt = time.Time{}
+		t.Evaluation = nil
+		t.Flags &^= FlagEvaluationAsked | FlagInactivityWarned
+		t.LastActivityAt = now
+		if t.Assignee != "" {
+			t.Status = StatusAssigned
+			t.AssignedAt = now
+		} else {
+			t.Status = StatusOpen
+		}
+		t.GroupChat = ""
+		return s.change("reopen", actor, src, reason), nil
+	})
+}
+
+// Snooze parks a ticket until a time; Wake brings it back.
+func (s *Service) Snooze(ctx context.Context, id int64, until time.Time, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if !mayAct(t, actor) {
+			return nil, forbidden(t, "snooze")
+		}
+		if t.Status == StatusResolved || t.Status == StatusSnoozed {
+			return nil, Errorf(ECONFLICT, "%s is %s and cannot be snoozed", t.Key, t.Status)
+		}
+		if !until.After(s.now()) {
+			return nil, Errorf(EINVALID, "snooze time %s is not in the future", until.Format(time.RFC3339))
+		}
+		t.PrevStatus = t.Status
+		t.Status = StatusSnoozed
+		t.SnoozedUntil = until.UTC()
+		return s.change("snooze", actor, src, until.UTC().Format(time.RFC3339)), nil
+	})
+}
+
+// Wake returns a snoozed ticket to the status it had.
+func (s *Service) Wake(ctx context.Context, id int64, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if t.Status != StatusSnoozed {
+			return nil, Errorf(ECONFLICT, "%s is %s, not snoozed", t.Key, t.Status)
+		}
+		t.Status = t.PrevStatus
+		if t.Status == "" {
+			t.Status = StatusOpen
+		}
+		t.PrevStatus = ""
+		t.SnoozedUntil = time.Time{}
+		t.LastActivityAt = s.now()
+		return s.change("wake", actor, src, string(t.Status)), nil
+	})
+}
+
+// Evaluate records the requester's rating of a resolved ticket. The rating
+// cannot change once given; a later call with the same rating amends the
+// reasons and comment.
+func (s *Service) Evaluate(ctx context.Context, id int64, ev Evaluation, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if actor.Role != RoleUser || actor.Platform != t.Requester.Platform || actor.ID != t.Requester.ID {
+			return nil, Errorf(EFORBIDDEN, "Only the requester can rate %s.", t.Key)
+		}
+		if t.Status != StatusResolved {
+			return nil, Errorf(ECONFLICT, "%s is %s; it can be rated once resolved", t.Key, t.Status)
+		}
+		if ev.Scale <= 0 || ev.Rating < 1 || ev.Rating > ev.Scale {
+			return nil, Errorf(EINVALID, "rating %d is not on the scale 1..%d", ev.Rating, ev.Scale)
+		}
+		// The rating is given once; reasons and a comment may follow it.
+		if t.Evaluation != nil && (ev.Rating != t.Evaluation.Rating || ev.Scale != t.Evaluation.Scale) {
+			return nil, Errorf(ECONFLICT, "%s was already rated", t.Key)
+		}
+		ev.At = s.now()
+		t.Evaluation = &ev
+		detail := fmt.Sprintf("%d/%d", ev.Rating, ev.Scale)
+		if len(ev.Reasons) > 0 {
+			detail += " " + strings.Join(ev.Reasons, ", ")
+		}
+		return s.change("evaluate", actor, src, detail), nil
+	})
+}
+
+// AddNote records an internal note, never shown to the requester.
+func (s *Service) AddNote(ctx context.Context, id int64, text, platformID string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if actor.Role == RoleUser {
+			return nil, Errorf(EFORBIDDEN, "Only agents can add internal notes.")
+		}
+		c := s.change("note", actor, src, "")
+		c.Message = &Message{Kind: KindNote, PlatformID: platformID, Author: actor, Text: text, At: s.now()}
+		return c, nil
+	})
+}
+
+// RecordMessage adds a line to the transcript. The first message of the
+// assignee (or an admin) counts as the first response; the requester's, the
+// bot's and other agents' do not.
+func (s *Service) RecordMessage(ctx context.Context, id int64, text, platformID string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		now := s.now()
+		t.LastActivityAt = now
+		t.Flags &^= FlagInactivityWarned
+		if actor.Role != RoleSystem && mayAct(t, actor) && t.FirstResponseAt.IsZero() {
+			t.FirstResponseAt = now
+		}
+		c := s.change("message", actor, src, "")
+		c.Message = &Message{Kind: KindTranscript, PlatformID: platformID, Author: actor, Text: text, At: now}
+		return c, nil
+	})
+}
+
+// SetFlag marks a one-shot timer as fired. It reports ECONFLICT if it already was,
+// so a timer fires once even when two callers race.
+func (s *Service) SetFlag(ctx context.Context, id int64, f Flags, detail string, actor Actor, src Source) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if t.Flags&f != 0 {
+			return nil, Errorf(ECONFLICT, "%s: timer already fired", t.Key)
+		}
+		t.Flags |= f
+		return s.change("flag", actor, src, detail), nil
+	})
+}
+
+// SetCards records where the ticket's cards were posted.
+func (s *Service) SetCards(ctx context.Context, id int64, cards []CardRef) (*Ticket, error) {
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		t.Cards = cards
+		return s.change("cards", System, SourceRouting, ""), nil
+	})
+}

@@ -1,0 +1,13 @@
+// Package sqlite is the embedded tickets.Store on modernc.org/sqlite (pure Go,
+// no cgo): the default store of a single helpdesk process.
+//
+// The database runs in WAL mode with one writer connection (write
+// transactions take the lock up front, so concurrent writers queue on the busy
+// timeout instead of failing) and a separate pool of read connections. The
+// schema is created and upgraded by embedded, numbered migrations recorded in
+// schema_migrations; Open refuses a database written by a newer helpdesk.
+//
+// This package implements tickets.Store and nothing more: it must not import
+// the bot, the adapters, the Ticket Center or any platform SDK, and it holds
+// no business rules (those live in tickets.Service).
+package sqlite

@@ -1,0 +1,290 @@
+// Package tickets is the ticket domain: types, statuses, transitions, and the
+// Store interface that persists them. It imports no SQL driver and no platform SDK.
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Status is where a ticket is in its life.
+type Status string
+
+const (
+	StatusOpen      Status = "open"       // queued, nobody assigned
+	StatusAssigned  Status = "assigned"   // an agent has it, chat not started
+	StatusInService Status = "in_service" // group chat running
+	StatusSnoozed   Status = "snoozed"    // parked until SnoozedUntil
+	StatusResolved  Status = "resolved"   // End Service (or auto-close)
+)
+
+// Active reports whether the ticket still needs work.
+func (s Status) Active() bool { return s != StatusResolved }
+
+// Priority orders the queue.
+type Priority int
+
+const (
+	PriorityLow Priority = iota
+	PriorityNormal
+	PriorityHigh
+	PriorityUrgent
+)
+
+var priorityNames = []string{"low", "normal", "high", "urgent"}
+
+func (p Priority) String() string {
+	if p < 0 || int(p) >= len(priorityNames) {
+		return "normal"
+	}
+	return priorityNames[p]
+}
+
+// ParsePriority parses "low", "normal", "high", "urgent"; "" is normal.
+func ParsePriority(s string) (Priority, error) {
+	if s == "" {
+		return PriorityNormal, nil
+	}
+	for i, n := range priorityNames {
+		if n == s {
+			return Priority(i), nil
+		}
+	}
+	return PriorityNormal, fmt.Errorf("unknown priority %q (want low, normal, high or urgent)", s)
+}
+
+// Person is someone on a platform.
+type Person struct {
+	Platform string `json:"platform"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+}
+
+// FormAnswer is one answered field of the pre-inquiry form.
+type FormAnswer struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Evaluation is the requester's rating after End Service.
+type Evaluation struct {
+	Rating  int       `json:"rating"`
+	Scale   int       `json:"scale"`
+	Reasons []string  `json:"reasons,omitempty"`
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// CardRef points at a posted ticket card so it can be updated in place.
+type CardRef struct {
+	Platform string `json:"platform"`
+	Chat     string `json:"chat"`
+	Message  string `json:"message"`
+}
+
+// Flags record which one-shot timers have fired for a ticket.
+type Flags uint32
+
+const (
+	FlagFirstResponseWarned Flags = 1 << iota
+	FlagFirstResponseBreached
+	FlagResolutionWarned
+	FlagResolutionBreached
+	FlagInactivityWarned
+	FlagEvaluationAsked
+)
+
+// Ticket is one request for help.
+type Ticket struct {
+	ID       int64  `json:"id"`     // store row id
+	Key      string `json:"key"`    // human id, "IT-1042"
+	Desk     string `json:"desk"`   // desk id
+	Number   int64  `json:"number"` // per-desk number
+	Platform string `json:"platform"`
+	// RequestKey makes Create idempotent: a second Create with the same key
+	// returns the first ticket (a replayed event or a retry after a crash).
+	RequestKey    string       `json:"request_key,omitempty"`
+	Requester     Person       `json:"requester"`
+	RequesterChat string       `json:"requester_chat"` // where to reach the requester (DM)
+	Language      string       `json:"language"`
+	Category      string       `json:"category"`
+	Subject       string       `json:"subject"`
+	Form          []FormAnswer `json:"form,omitempty"`
+	Suggested     []string     `json:"suggested,omitempty"` // FAQ item ids the bot offered
+	Status        Status       `json:"status"`
+	PrevStatus    Status       `json:"prev_status,omitempty"` // status before snooze
+	Priority      Priority     `json:"priority"`
+	Assignee      string       `json:"assignee,omitempty"` // agent name from config
+	AssignReason  string       `json:"assign_reason,omitempty"`
+	Declined      []string     `json:"declined,omitempty"` // agents who let the ticket time out
+	GroupChat     string       `json:"group_chat,omitempty"`
+	Cards         []CardRef    `json:"cards,omitempty"`
+	Flags         Flags        `json:"flags"`
+	Evaluation    *Evaluation  `json:"evaluation,omitempty"`
+
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	AssignedAt      time.Time `json:"assigned_at"`
+	FirstResponseAt time.Time `json:"first_response_at"`
+	StartedAt       time.Time `json:"started_at"`
+	EndedAt         time.Time `json:"ended_at"`
+	SnoozedUntil    time.Time `json:"snoozed_until"`
+	LastActivityAt  time.Time `json:"last_activity_at"`
+}
+
+// Clone returns a deep copy, so callers may change it without touching a cached value.
+func (t *Ticket) Clone() *Ticket {
+	c := *t
+	c.Form = append([]FormAnswer(nil), t.Form...)
+	c.Suggested = append([]string(nil), t.Suggested...)
+	c.Declined = append([]string(nil), t.Declined...)
+	c.Cards = append([]CardRef(nil), t.Cards...)
+	if t.Evaluation != nil {
+		e := *t.Evaluation
+		e.Reasons = append([]string(nil), t.Evaluation.Reasons...)
+		c.Evaluation = &e
+	}
+	return &c
+}
+
+// ActorRole says in which capacity someone acted.
+type ActorRole string
+
+const (
+	RoleUser   ActorRole = "user"
+	RoleAgent  ActorRole = "agent"
+	RoleAdmin  ActorRole = "admin"
+	RoleSystem ActorRole = "system" // the bot itself: timers, routing
+)
+
+// Actor is who caused a change.
+type Actor struct {
+	Role     ActorRole `json:"role"`
+	Platform string    `json:"platform,omitempty"`
+	ID       string    `json:"id,omitempty"`   // verified platform user id
+	Name     string    `json:"name,omitempty"` // agent name from config, or display name
+}
+
+// System is the actor for changes made by the bot (routing, timers).
+var System = Actor{Role: RoleSystem, Name: "helpdesk"}
+
+// Source says what triggered a change.
+type Source string
+
+const (
+	SourceButton  Source = "button"
+	SourceCommand Source = "command"
+	SourceChat    Source = "chat"
+	SourceForm    Source = "form"
+	SourceWeb     Source = "web"
+	SourceTimer   Source = "timer"
+	SourceRouting Source = "routing"
+)
+
+// Event is one audit record, written in the same transaction as the change.
+type Event struct {
+	ID       int64     `json:"id"`
+	TicketID int64     `json:"ticket_id"`
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"` // open, assign, start, end, reopen, snooze, wake, transfer, evaluate, note, message, requeue, flag, cards
+	Actor    Actor     `json:"actor"`
+	Source   Source    `json:"source"`
+	Detail   string    `json:"detail,omitempty"`
+}
+
+// MessageKind distinguishes the transcript from internal notes.
+type MessageKind string
+
+const (
+	KindTranscript MessageKind = "transcript"
+	KindNote       MessageKind = "note" // internal, never shown to the requester
+)
+
+// Message is one line of a ticket's transcript or an internal note.
+type Message struct {
+	ID       int64       `json:"id"`
+	TicketID int64       `json:"ticket_id"`
+	Kind     MessageKind `json:"kind"`
+	// PlatformID is the platform's message id; the store keeps one message
+	// per (ticket, platform id) so a redelivered message is recorded once.
+	PlatformID string    `json:"platform_id,omitempty"`
+	Author     Actor     `json:"author"`
+	Text       string    `json:"text"`
+	At         time.Time `json:"at"`
+}
+
+// Change is what a transition writes besides the ticket itself.
+type Change struct {
+	Event   Event    // audit event (TicketID and ID are filled by the store)
+	Message *Message // optional transcript line or note
+}
+
+// Filter selects tickets for List. Zero fields match everything.
+type Filter struct {
+	Desk      string
+	Desks     []string // any of these desks
+	Statuses  []Status
+	Assignee  string
+	Requester *Person // platform + id
+	Since     time.Time
+	Until     time.Time
+	Limit     int
+}
+
+// AgentLoad is what routing needs to know about an agent's current work.
+type AgentLoad struct {
+	Open         int       // tickets assigned or in service
+	LastAssigned time.Time // for round robin
+}
+
+// Store persists tickets, their audit events, transcripts, conversation state
+// and de-duplication keys. Every method that changes a ticket writes the
+// change and its audit event in one transaction.
+type Store interface {
+	// Create inserts t with the next number of its desk (t.Key becomes
+	// "<prefix>-<number>") and writes ev. If t.RequestKey is set and a ticket
+	// with that key exists, it returns that ticket and created=false.
+	Create(ctx context.Context, t *Ticket, prefix string, ev Event) (saved *Ticket, created bool, err error)
+	// Get returns ENOTFOUND if there is no ticket with the id.
+	Get(ctx context.Context, id int64) (*Ticket, error)
+	// GetByKey returns ENOTFOUND if there is no ticket with the human key.
+	GetByKey(ctx context.Context, key string) (*Ticket, error)
+	// FindByGroupChat returns the ticket whose group chat is chat (ENOTFOUND if none).
+	FindByGroupChat(ctx context.Context, platform, chat string) (*Ticket, error)
+	// Update loads the ticket in a transaction, calls fn to change it, and
+	// writes the ticket with the returned change. An error from fn aborts and
+	// is returned unchanged. ENOTFOUND if the ticket does not exist; ECONFLICT
+	// if change.Message repeats a recorded (ticket, platform id).
+	Update(ctx context.Context, id int64, fn func(t *Ticket) (*Change, error)) (*Ticket, error)
+	// List returns tickets matching f, oldest first.
+	List(ctx context.Context, f Filter) ([]*Ticket, error)
+	// Queue returns the desk's open tickets by priority (highest first), then age.
+	Queue(ctx context.Context, desk string) ([]*Ticket, error)
+	// Events returns a ticket's audit events, oldest first.
+	Events(ctx context.Context, ticketID int64) ([]Event, error)
+	// Messages returns a ticket's transcript and notes, oldest first.
+	Messages(ctx context.Context, ticketID int64) ([]Message, error)
+	// Loads returns, per agent name, the open load of the desk's agents.
+	Loads(ctx context.Context, desk string) (map[string]AgentLoad, error)
+
+	// GetState returns a conversation's saved state and its version
+	// (ENOTFOUND if none was saved).
+	GetState(ctx context.Context, key string) (data []byte, version int64, err error)
+	// PutState saves a conversation state if its stored version is still
+	// version (0: not saved yet), and returns the new version. ECONFLICT if
+	// someone else saved it in between.
+	PutState(ctx context.Context, key string, data []byte, version int64) (int64, error)
+
+	// MarkSeen records a platform event id; it reports false if the id was
+	// already recorded (the event is a redelivery).
+	MarkSeen(ctx context.Context, key string, at time.Time) (first bool, err error)
+
+	// SetPresence records an agent's status (online, away, offline).
+	SetPresence(ctx context.Context, agent, status string, at time.Time) error
+	// Presence returns every agent's recorded status.
+	Presence(ctx context.Context) (map[string]string, error)
+
+	Close() error
+}
