@@ -29,7 +29,7 @@ Usage:
   helpdesk version                                        print the version
 
 With no config file, "helpdesk run" writes the demo configuration
-(SQLite + built-in web chat, two desks) to ./helpdesk.yaml and runs it.
+(SQLite + built-in web chat, two desks) to ./helpdesk-data/ and runs it.
 `
 
 func main() {

@@ -32,7 +32,7 @@ const faqGrace = time.Minute
 
 // MainOptions configure a Main.
 type MainOptions struct {
-	ConfigPath string // "" = ./helpdesk.yaml, written from the demo if missing
+	ConfigPath string // "" = ./helpdesk.yaml, else ./helpdesk-data/helpdesk.yaml, written from the demo if missing
 	Listen     string // overrides the config's listen address (tests use 127.0.0.1:0)
 	Logger     *slog.Logger
 	Stdout     io.Writer
@@ -152,23 +152,30 @@ func (m *Main) reload(cfg *config.Config) {
 	})
 }
 
+// demoDir holds the demo config, its FAQ files and its database on a first run.
+const demoDir = "helpdesk-data"
+
 // configPath returns the config to load, writing the demo config when the
 // default file does not exist yet.
 func (m *Main) configPath() (string, error) {
 	if m.opts.ConfigPath != "" {
 		return m.opts.ConfigPath, nil
 	}
-	const def = "helpdesk.yaml"
-	if _, err := os.Stat(def); err == nil {
-		return def, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
+	for _, p := range []string{"helpdesk.yaml", filepath.Join(demoDir, "helpdesk.yaml")} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+	}
+	if err := os.MkdirAll(demoDir, 0o755); err != nil {
 		return "", err
 	}
-	path, err := examples.WriteTo(".")
+	path, err := examples.WriteTo(demoDir)
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintf(m.opts.Stdout, "No helpdesk.yaml here: wrote the demo config to %s and faq/. Edit them; the bot reloads on save.\n", path)
+	fmt.Fprintf(m.opts.Stdout, "No helpdesk.yaml here: wrote the demo config to %s (and its FAQ files beside it). Edit them; the bot reloads on save.\n", path)
 	return path, nil
 }
 
