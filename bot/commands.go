@@ -16,7 +16,7 @@ const (
 	PresenceOffline = "offline"
 )
 
-const commandHelp = "Commands: `/helpdesk <question>`, `/helpdesk menu`, and for agents " +
+const commandHelp = "Commands: `/helpdesk <question>`, `/helpdesk menu`, `/helpdesk web` (a sign-in link for the Ticket Center), and for agents " +
 	"`/helpdesk online|away|offline`, `/helpdesk queue`, `/helpdesk transfer <ticket> <agent>`, " +
 	"`/helpdesk snooze <ticket> <duration>`, `/helpdesk note <ticket> <text>`, `/helpdesk end <ticket>`, " +
 	"and for admins `/helpdesk desk <desk> online|offline`."
@@ -43,6 +43,8 @@ func (e *Engine) command(ctx context.Context, rt *Runtime, ev Event) (bool, erro
 		return true, e.deskCommand(ctx, rt, ev, rest)
 	case "help":
 		return true, e.private(ctx, ev, commandHelp)
+	case "web":
+		return true, e.webLink(ctx, ev)
 	}
 	return false, nil
 }
@@ -233,4 +235,26 @@ func (e *Engine) SetDeskOnline(ctx context.Context, desk string, online bool) er
 		state = "online"
 	}
 	return e.store.SetPresence(ctx, deskPresenceKey(desk), state, e.now())
+}
+
+// webLink sends the user a one-time sign-in link for the web, in a DM: the
+// link signs in whoever holds it, so it never goes to a shared channel.
+func (e *Engine) webLink(ctx context.Context, ev Event) error {
+	if e.signIn == nil {
+		return e.private(ctx, ev, "The web Ticket Center is not enabled on this help desk.")
+	}
+	link, err := e.signIn(ctx, ev.Platform, ev.User.ID, ev.User.Name)
+	if err != nil {
+		return fmt.Errorf("make sign-in link: %w", err)
+	}
+	if _, err := e.sendDM(ctx, ev.Platform, ev.User.ID, Message{
+		Text:    "Here is your sign-in link for the Ticket Center. It works once, for a few minutes:",
+		Buttons: []Button{{ID: "signin", Label: "Open the Ticket Center", URL: link}},
+	}); err != nil {
+		return err
+	}
+	if ev.Chat.Kind != ChatDirect {
+		return e.private(ctx, ev, "I've sent you a sign-in link in a direct message.")
+	}
+	return nil
 }

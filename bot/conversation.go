@@ -319,7 +319,7 @@ func (c *conv) addToTicket(ctx context.Context, t *tickets.Ticket, text string) 
 
 // ask answers a question from the FAQ, or offers choices, or says it does not know.
 func (c *conv) ask(ctx context.Context, q string) error {
-	c.st.Question, c.st.Suggested, c.st.Category = q, nil, ""
+	c.st.Question, c.st.Suggested, c.st.Category, c.st.QuestionID = q, nil, "", 0
 	c.st.Step = StepIdle
 	if q == "" {
 		return c.greet(ctx)
@@ -336,6 +336,7 @@ func (c *conv) ask(ctx context.Context, q string) error {
 	if ix != nil {
 		decision = ix.Decide(hits)
 	}
+	c.logQuestion(ctx, q, hits, decision)
 	switch decision {
 	case faq.DecideAnswer:
 		return c.answer(ctx, hits[0].ItemID, hits[0].CategoryID, hits[0].Question, hits[0].Answer)
@@ -472,7 +473,11 @@ func (c *conv) action(ctx context.Context) error {
 		}
 	case actHelpful:
 		verdict, item, _ := strings.Cut(a.Value, ":")
-		c.e.log.Info("faq feedback", "desk", c.desk.ID, "item", item, "helpful", verdict == "yes")
+		if verdict == "yes" {
+			c.setOutcome(ctx, tickets.OutcomeHelpful, item, 0)
+		} else {
+			c.setOutcome(ctx, tickets.OutcomeNotHelpful, item, 0)
+		}
 		if verdict == "yes" {
 			c.st.Step = StepIdle
 			c.st.Question, c.st.Suggested = "", nil
@@ -487,6 +492,7 @@ func (c *conv) action(ctx context.Context) error {
 			},
 		})
 	case actPick:
+		c.setOutcome(ctx, tickets.OutcomePicked, a.Value, 0)
 		return c.answerItem(ctx, a.Value)
 	case actNone:
 		c.st.Step = StepIdle
@@ -762,6 +768,7 @@ func (c *conv) openTicket(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.setOutcome(ctx, tickets.OutcomeEscalated, "", saved.ID)
 	seq := c.st.Seq + 1
 	c.reset()
 	c.st.Seq = seq
@@ -806,4 +813,37 @@ func (e *Engine) queueNotice(ctx context.Context, d *config.Desk, t *tickets.Tic
 			d.Name, next.In(loc).Format("Mon 2 Jan 15:04"), loc.String(), pos)
 	}
 	return fmt.Sprintf("All our agents are busy right now. Your ticket is number %d in the queue; you'll hear from us as soon as someone is free.", pos)
+}
+
+// logQuestion records the question and what the bot did with it.
+func (c *conv) logQuestion(ctx context.Context, q string, hits []faq.Hit, d faq.Decision) {
+	rec := &tickets.Question{Desk: c.desk.ID, Platform: c.ev.Platform, UserID: c.ev.User.ID, Text: q,
+		Language: c.st.Lang, At: c.e.now()}
+	if len(hits) > 0 {
+		rec.ItemID, rec.Confidence = hits[0].ItemID, hits[0].Confidence
+	}
+	switch d {
+	case faq.DecideAnswer:
+		rec.Outcome = tickets.OutcomeAnswered
+	case faq.DecideSuggest:
+		rec.Outcome = tickets.OutcomeSuggested
+	default:
+		rec.Outcome = tickets.OutcomeUnanswered
+	}
+	id, err := c.e.store.RecordQuestion(ctx, rec)
+	if err != nil {
+		c.e.log.Warn("record question", "desk", c.desk.ID, "err", err)
+		return
+	}
+	c.st.QuestionID = id
+}
+
+// setOutcome updates the logged outcome of the conversation's question.
+func (c *conv) setOutcome(ctx context.Context, o tickets.Outcome, item string, ticket int64) {
+	if c.st.QuestionID == 0 {
+		return
+	}
+	if err := c.e.store.SetQuestionOutcome(ctx, c.st.QuestionID, o, item, ticket); err != nil {
+		c.e.log.Warn("record question outcome", "question", c.st.QuestionID, "err", err)
+	}
 }

@@ -30,6 +30,9 @@ type Options struct {
 	Platforms []Platform
 	Now       func() time.Time // default time.Now
 	Logger    *slog.Logger     // default slog.Default()
+	// SignInLink makes a one-time web sign-in link for a verified platform
+	// user (the Ticket Center); nil when the web is not served.
+	SignInLink func(ctx context.Context, platform, user, name string) (string, error)
 }
 
 // Engine turns platform events into replies and ticket transitions.
@@ -42,6 +45,7 @@ type Engine struct {
 	log        *slog.Logger
 	locks      keyedMutex
 	dispatchMu sync.Mutex
+	signIn     func(ctx context.Context, platform, user, name string) (string, error)
 }
 
 // New returns an engine. It does no I/O; call Recover once after start.
@@ -57,6 +61,7 @@ func New(opts Options) (*Engine, error) {
 		platforms: map[string]Platform{},
 		nowFn:     opts.Now,
 		log:       opts.Logger,
+		signIn:    opts.SignInLink,
 	}
 	if e.nowFn == nil {
 		e.nowFn = time.Now

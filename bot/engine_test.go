@@ -645,3 +645,56 @@ func TestHotReloadKeepsConversationsGoing(t *testing.T) {
 	carl.Press("Skip")
 	mustSee(t, carl, "I've opened ticket **IT-1**")
 }
+
+func TestSLAWarningAndBreachGoToTheAgentChannel(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl := h.Person("carl", "Carl")
+	carl.Say("zebra quantum marmalade")
+	carl.Press("Talk to an agent")
+	h.Tick(19 * time.Minute)
+	channel := func() string { return h.Transcript("channel:it-agents", "") }
+	if strings.Contains(channel(), "⚠️") {
+		t.Fatal("warned too early")
+	}
+	h.Tick(2 * time.Minute)
+	if strings.Count(channel(), "⚠️ **IT-1**") != 1 {
+		t.Fatalf("want one SLA warning 10m before the breach:\n%s", channel())
+	}
+	h.Tick(10 * time.Minute)
+	if strings.Count(channel(), "⚠️ **IT-1**") != 2 {
+		t.Fatalf("want the breach reported once:\n%s", channel())
+	}
+	h.Tick(time.Hour)
+	if strings.Count(channel(), "⚠️ **IT-1**") != 2 {
+		t.Fatal("SLA messages must fire once each")
+	}
+}
+
+func TestQuestionsAreLoggedWithTheirOutcome(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl := h.Person("carl", "Carl")
+	carl.Say("How do I reset my password?")
+	carl.Press("Yes")
+	carl.Say("zebra quantum marmalade")
+	carl.Press("Talk to an agent")
+	qs, err := h.Store.Questions(context.Background(), tickets.QuestionFilter{Desk: "it"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 2 {
+		t.Fatalf("want 2 logged questions, got %+v", qs)
+	}
+	if qs[0].Outcome != tickets.OutcomeHelpful || qs[0].ItemID != "password-reset" || qs[0].Confidence < 0.65 {
+		t.Errorf("first question: %+v", qs[0])
+	}
+	if qs[1].Outcome != tickets.OutcomeEscalated || qs[1].TicketID != h.Ticket("IT-1").ID {
+		t.Errorf("second question: %+v", qs[1])
+	}
+}
+
+func TestWebCommandSendsALinkOnlyWhenTheWebIsServed(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl := h.Person("carl", "Carl")
+	carl.Command("web")
+	mustSee(t, carl, "not enabled")
+}

@@ -81,6 +81,9 @@ type Button struct {
 	Label string
 	Value string
 	Style ButtonStyle
+	// URL, when set, makes a link button that opens the address instead of
+	// sending an action.
+	URL string
 }
 
 // Option is one entry of a select menu.

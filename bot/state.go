@@ -32,7 +32,9 @@ type State struct {
 	Lang     string `json:"lang,omitempty"`
 	Chat     string `json:"chat,omitempty"` // the DM chat where the conversation runs
 	Question string `json:"question,omitempty"`
-	Category string `json:"category,omitempty"`
+	// QuestionID is the question's record in the question log (0: none).
+	QuestionID int64  `json:"question_id,omitempty"`
+	Category   string `json:"category,omitempty"`
 	// Suggested holds the FAQ items the bot offered for this question.
 	Suggested []string `json:"suggested,omitempty"`
 	// Form being filled field by field (or awaiting a modal submission).

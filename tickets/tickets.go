@@ -286,5 +286,55 @@ type Store interface {
 	// Presence returns every agent's recorded status.
 	Presence(ctx context.Context) (map[string]string, error)
 
+	QuestionLog
+
 	Close() error
+}
+
+// Outcome is what became of a question asked to the bot.
+type Outcome string
+
+const (
+	OutcomeAnswered   Outcome = "answered"    // answered directly, no feedback yet
+	OutcomeHelpful    Outcome = "helpful"     // answered and the user said it helped
+	OutcomeNotHelpful Outcome = "not_helpful" // answered and the user said it did not
+	OutcomeSuggested  Outcome = "suggested"   // "Did you mean" shown, nothing picked yet
+	OutcomePicked     Outcome = "picked"      // the user picked a suggestion
+	OutcomeUnanswered Outcome = "unanswered"  // the bot did not know
+	OutcomeEscalated  Outcome = "escalated"   // the question became a ticket
+)
+
+// Question is one question asked to the bot, kept for statistics and for
+// improving the FAQ (what was asked, what the bot did, how it ended).
+type Question struct {
+	ID         int64     `json:"id"`
+	Desk       string    `json:"desk"`
+	Platform   string    `json:"platform"`
+	UserID     string    `json:"user_id"`
+	Text       string    `json:"text"`
+	Language   string    `json:"language"`
+	ItemID     string    `json:"item_id,omitempty"` // the FAQ item answered, suggested first, or picked
+	Confidence float64   `json:"confidence"`
+	Outcome    Outcome   `json:"outcome"`
+	TicketID   int64     `json:"ticket_id,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// QuestionFilter selects questions. Zero fields match everything.
+type QuestionFilter struct {
+	Desk  string
+	Since time.Time // inclusive
+	Until time.Time // exclusive
+	Limit int
+}
+
+// QuestionLog records questions asked to the bot. Every Store implements it.
+type QuestionLog interface {
+	// RecordQuestion saves q and returns its id.
+	RecordQuestion(ctx context.Context, q *Question) (int64, error)
+	// SetQuestionOutcome changes the outcome (and item and ticket, when not
+	// empty/zero) of a recorded question. ENOTFOUND if there is none.
+	SetQuestionOutcome(ctx context.Context, id int64, outcome Outcome, itemID string, ticketID int64) error
+	// Questions returns the questions matching f, oldest first.
+	Questions(ctx context.Context, f QuestionFilter) ([]Question, error)
 }

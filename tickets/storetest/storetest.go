@@ -44,6 +44,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"State", testState},
 		{"MarkSeen", testMarkSeen},
 		{"Presence", testPresence},
+		{"QuestionLog", testQuestionLog},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentMessages", testConcurrentMessages},
 		{"ConcurrentSetFlagFiresOnce", testConcurrentSetFlag},
@@ -804,5 +805,47 @@ func testReopen(t *testing.T, open OpenFunc) {
 	tk2, _, err := svc.Open(ctx, &tickets.Ticket{Desk: "it", Requester: bob, Subject: "Printer"}, "IT", userActor(bob), tickets.SourceForm)
 	if err != nil || tk2.Key != "IT-2" {
 		t.Errorf("next ticket after reopen = %v, %v; want IT-2", tk2, err)
+	}
+}
+
+func testQuestionLog(t *testing.T, open OpenFunc) {
+	e := newEnv(t, open)
+	qs := []*tickets.Question{
+		{Desk: "it", Platform: "slack", UserID: "U1", Text: "vpn broken", Language: "en", ItemID: "vpn", Confidence: 0.91, Outcome: tickets.OutcomeAnswered, At: base},
+		{Desk: "it", Platform: "slack", UserID: "U2", Text: "printer on fire", Language: "en", Outcome: tickets.OutcomeUnanswered, At: base.Add(time.Hour)},
+		{Desk: "hr", Platform: "web", UserID: "w1", Text: "payslip", Language: "de", Confidence: 0.5, Outcome: tickets.OutcomeSuggested, At: base.Add(2 * time.Hour)},
+	}
+	for _, q := range qs {
+		id, err := e.store.RecordQuestion(ctx, q)
+		if err != nil || id == 0 || q.ID != id {
+			t.Fatalf("RecordQuestion = %d, %v (q.ID %d)", id, err, q.ID)
+		}
+	}
+	if err := e.store.SetQuestionOutcome(ctx, qs[0].ID, tickets.OutcomeHelpful, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetQuestionOutcome(ctx, qs[1].ID, tickets.OutcomeEscalated, "", 42); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetQuestionOutcome(ctx, 99999, tickets.OutcomeHelpful, "", 0); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Errorf("SetQuestionOutcome of a missing question: %v, want ENOTFOUND", err)
+	}
+	all := must(e.store.Questions(ctx, tickets.QuestionFilter{}))(t)
+	if len(all) != 3 {
+		t.Fatalf("Questions = %d, want 3", len(all))
+	}
+	want := *qs[0]
+	want.Outcome = tickets.OutcomeHelpful
+	if got := all[0]; got != want {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, want)
+	}
+	if all[1].Outcome != tickets.OutcomeEscalated || all[1].TicketID != 42 {
+		t.Errorf("escalated question = %+v", all[1])
+	}
+	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Desk: "it", Since: base.Add(time.Minute)}))(t); len(got) != 1 || got[0].Text != "printer on fire" {
+		t.Errorf("filter desk+since = %+v", got)
+	}
+	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Until: base.Add(time.Hour), Limit: 5}))(t); len(got) != 1 {
+		t.Errorf("filter until = %+v", got)
 	}
 }
