@@ -181,11 +181,22 @@ func (e *Engine) noteCommand(ctx context.Context, rt *Runtime, ev Event, args st
 	if err != nil {
 		return e.refuse(ctx, ev, err)
 	}
-	text = Sanitize(text, maxMessageLen)
-	if _, err := e.svc.AddNote(ctx, t.ID, text, ev.ID, actor, tickets.SourceCommand); err != nil {
+	if err := e.addNote(ctx, desk, t, actor, text, ev.ID, tickets.SourceCommand); err != nil {
 		return e.refuse(ctx, ev, err)
 	}
-	// @Name mentions notify that agent on their platform.
+	return e.private(ctx, ev, fmt.Sprintf("Note added to %s.", t.Key))
+}
+
+// addNote records an internal note; @Name mentions notify that agent on
+// their platform.
+func (e *Engine) addNote(ctx context.Context, desk *config.Desk, t *tickets.Ticket, actor tickets.Actor, text, platformID string, src tickets.Source) error {
+	text = Sanitize(text, maxMessageLen)
+	if _, err := e.svc.AddNote(ctx, t.ID, text, platformID, actor, src); err != nil {
+		return err
+	}
+	if desk == nil {
+		return nil
+	}
 	for _, a := range desk.Agents {
 		if a.Name != actor.Name && strings.Contains(strings.ToLower(text), "@"+strings.ToLower(a.Name)) && a.ID(t.Platform) != "" {
 			if _, err := e.sendDM(ctx, t.Platform, a.ID(t.Platform), Message{
@@ -195,7 +206,21 @@ func (e *Engine) noteCommand(ctx context.Context, rt *Runtime, ev Event, args st
 			}
 		}
 	}
-	return e.private(ctx, ev, fmt.Sprintf("Note added to %s.", t.Key))
+	return nil
+}
+
+// cardThreadNote turns a reply in a ticket card's thread into an internal note.
+func (e *Engine) cardThreadNote(ctx context.Context, rt *Runtime, t *tickets.Ticket, ev Event) error {
+	desk := rt.Config.Desk(t.Desk)
+	actor := actorFor(rt, desk, ev.Platform, ev.User)
+	if actor.Role != tickets.RoleAgent && actor.Role != tickets.RoleAdmin {
+		return nil // not an agent of the desk: not a note
+	}
+	err := e.addNote(ctx, desk, t, actor, ev.Text, ev.ID, tickets.SourceChat)
+	if tickets.ErrorCode(err) == tickets.ECONFLICT {
+		return nil // the same reply, delivered again
+	}
+	return err
 }
 
 func (e *Engine) endCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {

@@ -131,6 +131,16 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	ev.Text = strings.TrimSpace(ev.Text)
 	rt := e.rt.Load()
 
+	// A reply in a ticket card's thread is an internal note on that ticket.
+	if ev.Kind == EventMessage && ev.Chat.Kind != ChatDirect && ev.Chat.Thread != "" {
+		t, err := e.store.FindByCard(ctx, ev.Platform, ev.Chat.ID, ev.Chat.Thread)
+		if err == nil {
+			return e.cardThreadNote(ctx, rt, t, ev)
+		}
+		if tickets.ErrorCode(err) != tickets.ENOTFOUND {
+			return err
+		}
+	}
 	// Events in a ticket's group chat belong to that ticket, not to a conversation.
 	if ev.Chat.Kind == ChatGroup || (ev.Chat.Kind != ChatDirect && ev.Kind == EventMessage) {
 		t, err := e.store.FindByGroupChat(ctx, ev.Platform, ev.Chat.ID)

@@ -698,3 +698,32 @@ func TestWebCommandSendsALinkOnlyWhenTheWebIsServed(t *testing.T) {
 	carl.Command("web")
 	mustSee(t, carl, "not enabled")
 }
+
+func TestRepliesInACardThreadAreInternalNotes(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl := h.Person("carl", "Carl")
+	carl.Say("zebra quantum marmalade")
+	carl.Press("Talk to an agent")
+	tk := h.Ticket("IT-1")
+	card := h.Platform.Messages("channel:it-agents", "")[0]
+	other := "Grace"
+	if tk.Assignee == "Grace" {
+		other = "Ada"
+	}
+	reply := func(user, name, text string) {
+		h.Deliver(bot.Event{ID: "r-" + user + text, Kind: bot.EventMessage, User: bot.User{ID: user, Name: name},
+			Chat: bot.Chat{ID: "channel:it-agents", Kind: bot.ChatChannel, Thread: card.Ref.ID}, Text: text})
+	}
+	reply(strings.ToLower(other), other, "@"+tk.Assignee+" the user called, it is urgent")
+	reply("carl", "Carl", "a user in the channel is not an agent")
+	msgs, err := h.Store.Messages(context.Background(), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Kind != tickets.KindNote || msgs[0].Author.Name != other {
+		t.Fatalf("want one internal note by %s, got %+v", other, msgs)
+	}
+	assignee := h.Person(strings.ToLower(tk.Assignee), tk.Assignee)
+	mustSee(t, assignee, other+" mentioned you in a note on **IT-1**")
+	mustNotSee(t, carl, "it is urgent")
+}

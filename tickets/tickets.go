@@ -123,6 +123,10 @@ type Ticket struct {
 	Cards         []CardRef    `json:"cards,omitempty"`
 	Flags         Flags        `json:"flags"`
 	Evaluation    *Evaluation  `json:"evaluation,omitempty"`
+	// MergedInto is the key of the ticket this duplicate was merged into.
+	MergedInto string `json:"merged_into,omitempty"`
+	// Followers are notified when the ticket changes (Ticket Center).
+	Followers []Person `json:"followers,omitempty"`
 
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
@@ -141,6 +145,7 @@ func (t *Ticket) Clone() *Ticket {
 	c.Suggested = append([]string(nil), t.Suggested...)
 	c.Declined = append([]string(nil), t.Declined...)
 	c.Cards = append([]CardRef(nil), t.Cards...)
+	c.Followers = append([]Person(nil), t.Followers...)
 	if t.Evaluation != nil {
 		e := *t.Evaluation
 		e.Reasons = append([]string(nil), t.Evaluation.Reasons...)
@@ -181,6 +186,7 @@ const (
 	SourceWeb     Source = "web"
 	SourceTimer   Source = "timer"
 	SourceRouting Source = "routing"
+	SourceAPI     Source = "api" // the JSON API, by an integration
 )
 
 // Event is one audit record, written in the same transaction as the change.
@@ -253,6 +259,9 @@ type Store interface {
 	GetByKey(ctx context.Context, key string) (*Ticket, error)
 	// FindByGroupChat returns the ticket whose group chat is chat (ENOTFOUND if none).
 	FindByGroupChat(ctx context.Context, platform, chat string) (*Ticket, error)
+	// FindByCard returns the ticket whose card was posted as message in chat
+	// (ENOTFOUND if none); replies in a card's thread are internal notes.
+	FindByCard(ctx context.Context, platform, chat, message string) (*Ticket, error)
 	// Update loads the ticket in a transaction, calls fn to change it, and
 	// writes the ticket with the returned change. An error from fn aborts and
 	// is returned unchanged. ENOTFOUND if the ticket does not exist; ECONFLICT

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,11 @@ func (s *Store) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev
 	if err := insertEvent(ctx, tx, &ev); err != nil {
 		return nil, false, fmt.Errorf("create ticket %s: %w", saved.Key, err)
 	}
+	if len(saved.Cards) > 0 {
+		if err := writeCards(ctx, tx, saved.ID, saved.Cards); err != nil {
+			return nil, false, fmt.Errorf("create ticket %s: %w", saved.Key, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, false, fmt.Errorf("create ticket %s: %w", saved.Key, err)
 	}
@@ -111,6 +117,35 @@ func (s *Store) FindByGroupChat(ctx context.Context, platform, chat string) (*ti
 		return nil, tickets.Errorf(tickets.ENOTFOUND, "No ticket has an empty group chat.")
 	}
 	return getTicket(ctx, s.read, "platform = ? AND group_chat = ? ORDER BY id DESC LIMIT 1", platform, chat)
+}
+
+// FindByCard returns the ticket whose card was posted as message in chat on
+// platform (ENOTFOUND if none).
+func (s *Store) FindByCard(ctx context.Context, platform, chat, message string) (*tickets.Ticket, error) {
+	var id int64
+	err := s.read.QueryRowContext(ctx, `SELECT ticket_id FROM cards WHERE platform = ? AND chat = ? AND message = ?
+		ORDER BY ticket_id DESC LIMIT 1`, platform, chat, message).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tickets.Errorf(tickets.ENOTFOUND, "No ticket card is message %s in %s.", message, chat)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find ticket by card %s/%s: %w", chat, message, err)
+	}
+	return s.Get(ctx, id)
+}
+
+// writeCards replaces the card index rows of a ticket.
+func writeCards(ctx context.Context, db dbtx, id int64, cards []tickets.CardRef) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM cards WHERE ticket_id = ?`, id); err != nil {
+		return err
+	}
+	for _, c := range cards {
+		if _, err := db.ExecContext(ctx, `INSERT INTO cards (ticket_id, platform, chat, message) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, id, c.Platform, c.Chat, c.Message); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Update runs fn on the ticket inside one write transaction and writes the
@@ -165,6 +200,11 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket)
 	}
 	if err := insertEvent(ctx, tx, &ev); err != nil {
 		return nil, fmt.Errorf("update ticket %s: %w", t.Key, err)
+	}
+	if !slices.Equal(before.Cards, t.Cards) {
+		if err := writeCards(ctx, tx, id, t.Cards); err != nil {
+			return nil, fmt.Errorf("update ticket %s: %w", t.Key, err)
+		}
 	}
 	if ch.Message != nil {
 		m := *ch.Message

@@ -45,10 +45,12 @@ func Run(t *testing.T, open OpenFunc) {
 		{"MarkSeen", testMarkSeen},
 		{"Presence", testPresence},
 		{"QuestionLog", testQuestionLog},
+		{"FindByCard", testFindByCard},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentMessages", testConcurrentMessages},
 		{"ConcurrentSetFlagFiresOnce", testConcurrentSetFlag},
 		{"DataSurvivesReopen", testReopen},
+		{"MergeAndFollow", testMergeAndFollow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -253,6 +255,8 @@ func fullTicket() *tickets.Ticket {
 		Cards:           []tickets.CardRef{{Platform: "slack", Chat: "D-ada", Message: "171.1"}, {Platform: "slack", Chat: "C-agents", Message: "171.2"}},
 		Flags:           tickets.FlagFirstResponseWarned | tickets.FlagEvaluationAsked,
 		Evaluation:      &tickets.Evaluation{Rating: 4, Scale: 5, Reasons: []string{"fast", "friendly"}, Comment: "thanks", At: at(9).In(cet)},
+		MergedInto:      "IT-7",
+		Followers:       []tickets.Person{bob, carol},
 		CreatedAt:       at(0),
 		UpdatedAt:       at(1),
 		AssignedAt:      at(2),
@@ -847,5 +851,39 @@ func testQuestionLog(t *testing.T, open OpenFunc) {
 	}
 	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Until: base.Add(time.Hour), Limit: 5}))(t); len(got) != 1 {
 		t.Errorf("filter until = %+v", got)
+	}
+}
+
+func testFindByCard(t *testing.T, open OpenFunc) {
+	e := newEnv(t, open)
+	a := e.open(t, "it", alice, "VPN drops")
+	b := e.open(t, "it", bob, "Printer jam")
+	if _, err := e.store.FindByCard(ctx, "slack", "C1", "1.1"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Fatalf("FindByCard with no cards: %v, want ENOTFOUND", err)
+	}
+	if _, err := e.svc.SetCards(ctx, a.ID, []tickets.CardRef{{Platform: "slack", Chat: "D1", Message: "1.1"}, {Platform: "slack", Chat: "C1", Message: "1.2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SetCards(ctx, b.ID, []tickets.CardRef{{Platform: "slack", Chat: "C1", Message: "2.2"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		chat, msg string
+		want      int64
+	}{{"C1", "1.2", a.ID}, {"D1", "1.1", a.ID}, {"C1", "2.2", b.ID}} {
+		got, err := e.store.FindByCard(ctx, "slack", c.chat, c.msg)
+		if err != nil || got.ID != c.want {
+			t.Errorf("FindByCard(%s, %s) = %v, %v; want ticket %d", c.chat, c.msg, got, err, c.want)
+		}
+	}
+	if _, err := e.store.FindByCard(ctx, "discord", "C1", "1.2"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Errorf("FindByCard on another platform: %v, want ENOTFOUND", err)
+	}
+	// Replacing the cards drops the old ones.
+	if _, err := e.svc.SetCards(ctx, a.ID, []tickets.CardRef{{Platform: "slack", Chat: "C1", Message: "3.3"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.FindByCard(ctx, "slack", "C1", "1.2"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Errorf("a replaced card still finds its ticket: %v", err)
 	}
 }

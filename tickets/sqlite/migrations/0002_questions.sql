@@ -14,3 +14,13 @@ CREATE TABLE questions (
 );
 CREATE INDEX questions_desk_at ON questions (desk, at);
 CREATE INDEX questions_at ON questions (at);
+
+-- Where each ticket's cards were posted, so a reply in a card's thread finds its ticket.
+CREATE TABLE cards (
+	ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+	platform  TEXT    NOT NULL,
+	chat      TEXT    NOT NULL,
+	message   TEXT    NOT NULL,
+	PRIMARY KEY (platform, chat, message, ticket_id)
+);
+CREATE INDEX cards_ticket ON cards (ticket_id);

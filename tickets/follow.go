@@ -1,0 +1,86 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Merge closes the duplicate dup as merged into the ticket into: dup is
+// resolved with MergedInto set, and into records the merge as a note, so its
+// agent sees where the duplicate went. Both must be tickets of the same desk;
+// only agents and admins merge. It returns both tickets as changed.
+//
+// The two writes are separate transactions: if the second fails, dup is
+// merged and into lacks only its note (the error says so).
+func (s *Service) Merge(ctx context.Context, dupID, intoID int64, actor Actor, src Source) (dup, into *Ticket, err error) {
+	if actor.Role != RoleAgent && actor.Role != RoleAdmin && actor.Role != RoleSystem {
+		return nil, nil, Errorf(EFORBIDDEN, "Only agents can merge tickets.")
+	}
+	if dupID == intoID {
+		return nil, nil, Errorf(EINVALID, "A ticket cannot be merged into itself.")
+	}
+	target, err := s.Store.Get(ctx, intoID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if target.MergedInto != "" {
+		return nil, nil, Errorf(ECONFLICT, "%s was itself merged into %s; merge into that one.", target.Key, target.MergedInto)
+	}
+	dup, err = s.Store.Update(ctx, dupID, func(t *Ticket) (*Change, error) {
+		if t.Desk != target.Desk {
+			return nil, Errorf(EINVALID, "%s and %s belong to different desks.", t.Key, target.Key)
+		}
+		if t.MergedInto != "" {
+			return nil, Errorf(ECONFLICT, "%s is already merged into %s.", t.Key, t.MergedInto)
+		}
+		t.MergedInto = target.Key
+		if t.Status != StatusResolved {
+			t.Status = StatusResolved
+			t.EndedAt = s.now()
+		}
+		t.PrevStatus = ""
+		t.SnoozedUntil = time.Time{}
+		return s.change("merge", actor, src, "into "+target.Key), nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	into, err = s.Store.Update(ctx, intoID, func(t *Ticket) (*Change, error) {
+		c := s.change("merged", actor, src, dup.Key+" merged in")
+		c.Message = &Message{Kind: KindNote, Author: actor, At: s.now(),
+			Text: fmt.Sprintf("%s (%s, from %s) was merged into this ticket as a duplicate.", dup.Key, dup.Subject, dup.Requester.Name)}
+		return c, nil
+	})
+	if err != nil {
+		return dup, nil, fmt.Errorf("%s is merged, but noting it on %s failed: %w", dup.Key, target.Key, err)
+	}
+	return dup, into, nil
+}
+
+// Follow adds (follow=true) or removes p from the ticket's followers, who are
+// told about its changes. Who may see the ticket is the caller's decision.
+func (s *Service) Follow(ctx context.Context, id int64, p Person, follow bool, actor Actor, src Source) (*Ticket, error) {
+	if p.Platform == "" || p.ID == "" {
+		return nil, Errorf(EINVALID, "A follower needs a platform and a user id.")
+	}
+	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		i := slices.IndexFunc(t.Followers, func(f Person) bool { return f.Platform == p.Platform && f.ID == p.ID })
+		switch {
+		case follow && i >= 0:
+			return nil, Errorf(ECONFLICT, "You already follow %s.", t.Key)
+		case !follow && i < 0:
+			return nil, Errorf(ECONFLICT, "You do not follow %s.", t.Key)
+		case follow:
+			t.Followers = append(t.Followers, p)
+			return s.change("follow", actor, src, p.Name), nil
+		default:
+			t.Followers = slices.Delete(t.Followers, i, i+1)
+			if len(t.Followers) == 0 {
+				t.Followers = nil
+			}
+			return s.change("unfollow", actor, src, p.Name), nil
+		}
+	})
+}
