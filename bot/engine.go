@@ -33,6 +33,10 @@ type Options struct {
 	// SignInLink makes a one-time web sign-in link for a verified platform
 	// user (the Ticket Center); nil when the web is not served.
 	SignInLink func(ctx context.Context, platform, user, name string) (string, error)
+	// Observe, when set, is called after every handled event with its kind
+	// ("message", "command", "action", "form"), how long it took and its
+	// error (metrics).
+	Observe func(kind string, d time.Duration, err error)
 }
 
 // Engine turns platform events into replies and ticket transitions.
@@ -46,6 +50,7 @@ type Engine struct {
 	locks      keyedMutex
 	dispatchMu sync.Mutex
 	signIn     func(ctx context.Context, platform, user, name string) (string, error)
+	observe    func(kind string, d time.Duration, err error)
 }
 
 // New returns an engine. It does no I/O; call Recover once after start.
@@ -62,6 +67,7 @@ func New(opts Options) (*Engine, error) {
 		nowFn:     opts.Now,
 		log:       opts.Logger,
 		signIn:    opts.SignInLink,
+		observe:   opts.Observe,
 	}
 	if e.nowFn == nil {
 		e.nowFn = time.Now
@@ -114,7 +120,11 @@ func (e *Engine) platform(name string) (Platform, error) {
 
 // Handle processes one event. A redelivered event (same platform event id)
 // has no second effect.
-func (e *Engine) Handle(ctx context.Context, ev Event) error {
+func (e *Engine) Handle(ctx context.Context, ev Event) (err error) {
+	if e.observe != nil {
+		start := time.Now() // wall time: latency is real even under a test clock
+		defer func() { e.observe(string(ev.Kind), time.Since(start), err) }()
+	}
 	if ev.Platform == "" || ev.User.ID == "" {
 		return errors.New("bot: event without platform or user")
 	}

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -263,8 +264,6 @@ func TestOnlyTheAssigneeOrAnAdminMayStartAndEnd(t *testing.T) {
 	if assignee == "Grace" {
 		other, otherP = ada, "ada"
 	}
-	value := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(tk.Key, "IT-"), ""))
-	_ = value
 	other.PressValue(other.DM(), "start", itoa(id))
 	if !strings.Contains(h.Transcript(other.DM(), otherP), "Only the assigned agent ("+assignee+") or a desk admin can start the chat") {
 		t.Fatalf("a non-assignee should get a private refusal:\n%s", h.Transcript(other.DM(), otherP))
@@ -295,8 +294,19 @@ func TestOnlyTheAssigneeOrAnAdminMayStartAndEnd(t *testing.T) {
 	}
 }
 
+// escalate has Carl ask what the FAQ does not know and talk to an agent: it
+// returns Carl, his ticket IT-1 and the agent it went to.
+func escalate(h *bottest.Harness) (*bottest.Person, *tickets.Ticket, *bottest.Person) {
+	h.T.Helper()
+	carl := h.Person("carl", "Carl")
+	carl.Say("zebra quantum marmalade")
+	carl.Press("Talk to an agent")
+	tk := h.Ticket("IT-1")
+	return carl, tk, h.Person(strings.ToLower(tk.Assignee), tk.Assignee)
+}
+
 func itoa(id int64) string {
-	return strings.TrimSpace(strings.Replace(time.Duration(id).String(), "ns", "", 1))
+	return strconv.FormatInt(id, 10)
 }
 
 func TestQueueWhenNobodyIsAvailable(t *testing.T) {
@@ -396,11 +406,7 @@ func TestAgentWhoDoesNotStartLosesTheTicket(t *testing.T) {
 
 func TestReplyAfterEndReopens(t *testing.T) {
 	h := bottest.New(t, testConfig)
-	carl := h.Person("carl", "Carl")
-	carl.Say("zebra quantum marmalade")
-	carl.Press("Talk to an agent")
-	tk := h.Ticket("IT-1")
-	agent := h.Person(strings.ToLower(tk.Assignee), tk.Assignee)
+	carl, tk, agent := escalate(h)
 	agent.Press("Start Chat")
 	agent.PressIn(carl.Group().ID, "End Service")
 	mustSee(t, carl, "How would you rate")
@@ -419,11 +425,7 @@ func TestReplyAfterEndReopens(t *testing.T) {
 
 func TestReopenWindowCloses(t *testing.T) {
 	h := bottest.New(t, testConfig)
-	carl := h.Person("carl", "Carl")
-	carl.Say("zebra quantum marmalade")
-	carl.Press("Talk to an agent")
-	tk := h.Ticket("IT-1")
-	agent := h.Person(strings.ToLower(tk.Assignee), tk.Assignee)
+	carl, _, agent := escalate(h)
 	agent.Press("Start Chat")
 	agent.PressIn(carl.Group().ID, "End Service")
 	h.Clock.Advance(73 * time.Hour)
@@ -436,11 +438,7 @@ func TestReopenWindowCloses(t *testing.T) {
 
 func TestSilentChatIsWarnedThenClosed(t *testing.T) {
 	h := bottest.New(t, testConfig)
-	carl := h.Person("carl", "Carl")
-	carl.Say("zebra quantum marmalade")
-	carl.Press("Talk to an agent")
-	tk := h.Ticket("IT-1")
-	agent := h.Person(strings.ToLower(tk.Assignee), tk.Assignee)
+	carl, _, agent := escalate(h)
 	agent.Press("Start Chat")
 	g := carl.Group()
 	h.Tick(119 * time.Minute)
@@ -547,11 +545,7 @@ func TestLocaleChoosesLanguage(t *testing.T) {
 
 func TestAgentPullsFAQIntoChatAndSeesEarlierTickets(t *testing.T) {
 	h := bottest.New(t, testConfig)
-	carl := h.Person("carl", "Carl")
-	carl.Say("zebra quantum marmalade")
-	carl.Press("Talk to an agent")
-	tk := h.Ticket("IT-1")
-	agent := h.Person(strings.ToLower(tk.Assignee), tk.Assignee)
+	carl, _, agent := escalate(h)
 	agent.Press("Start Chat")
 	g := carl.Group()
 	agent.CommandIn(g.ID, bot.ChatGroup, "faq reset password")
@@ -576,10 +570,7 @@ func TestAgentPullsFAQIntoChatAndSeesEarlierTickets(t *testing.T) {
 
 func TestTransferSnoozeAndNotes(t *testing.T) {
 	h := bottest.New(t, testConfig)
-	carl := h.Person("carl", "Carl")
-	carl.Say("zebra quantum marmalade")
-	carl.Press("Talk to an agent")
-	tk := h.Ticket("IT-1")
+	carl, tk, _ := escalate(h)
 	from := h.Person(strings.ToLower(tk.Assignee), tk.Assignee)
 	toName := "Grace"
 	if tk.Assignee == "Grace" {
@@ -701,10 +692,7 @@ func TestWebCommandSendsALinkOnlyWhenTheWebIsServed(t *testing.T) {
 
 func TestRepliesInACardThreadAreInternalNotes(t *testing.T) {
 	h := bottest.New(t, testConfig)
-	carl := h.Person("carl", "Carl")
-	carl.Say("zebra quantum marmalade")
-	carl.Press("Talk to an agent")
-	tk := h.Ticket("IT-1")
+	carl, tk, _ := escalate(h)
 	card := h.Platform.Messages("channel:it-agents", "")[0]
 	other := "Grace"
 	if tk.Assignee == "Grace" {
