@@ -117,11 +117,17 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		m.Close()
 		return 1
 	}
-	<-ctx.Done()
-	logger.Info("shutting down")
+	code := 0
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case <-m.Failed():
+		fmt.Fprintln(stderr, "helpdesk:", m.Err())
+		code = 1
+	}
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(stderr, "helpdesk:", err)
 		return 1
 	}
-	return 0
+	return code
 }

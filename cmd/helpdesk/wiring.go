@@ -49,6 +49,10 @@ type Main struct {
 	ln     net.Listener
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	failOnce sync.Once
+	failed   chan struct{}
+	failErr  error
 }
 
 // NewMain returns a Main that has not started yet.
@@ -59,7 +63,7 @@ func NewMain(opts MainOptions) *Main {
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
 	}
-	return &Main{opts: opts, log: opts.Logger}
+	return &Main{opts: opts, log: opts.Logger, failed: make(chan struct{})}
 }
 
 // Run loads the config, opens the store, starts the engine, the timers, the
@@ -97,9 +101,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second}
-
 	ctx, m.cancel = context.WithCancel(ctx)
+	mux := m.routes()
+	if err := m.startPlatforms(ctx, cfg, mux); err != nil {
+		m.ln.Close()
+		return err
+	}
+	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
 	m.wg.Add(3)
 	go func() {
 		defer m.wg.Done()
@@ -122,6 +131,39 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("helpdesk running", "version", versionString(), "config", path, "summary", cfg.Summary(), "listen", m.ln.Addr().String())
 	fmt.Fprintf(m.opts.Stdout, "helpdesk %s: %s; listening on http://%s\n", versionString(), cfg.Summary(), m.ln.Addr())
 	return nil
+}
+
+// fail records a fatal error from a component (e.g. a revoked platform
+// token): the program stops with it.
+func (m *Main) fail(err error) {
+	m.failOnce.Do(func() {
+		m.failErr = err
+		close(m.failed)
+	})
+}
+
+// Failed is closed when a component stopped the program; Err says why.
+func (m *Main) Failed() <-chan struct{} { return m.failed }
+
+// Err is the error that stopped the program (after Failed is closed).
+func (m *Main) Err() error {
+	select {
+	case <-m.failed:
+		return m.failErr
+	default:
+		return nil
+	}
+}
+
+// goRun runs a component until ctx is done; an error it returns stops the program.
+func (m *Main) goRun(ctx context.Context, name string, run func(context.Context) error) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := run(ctx); err != nil && ctx.Err() == nil {
+			m.fail(fmt.Errorf("%s: %w", name, err))
+		}
+	}()
 }
 
 // Addr is the address the HTTP server listens on (after Run).
@@ -199,7 +241,7 @@ func openStore(ctx context.Context, dsn, dir string) (tickets.Store, error) {
 	return nil, fmt.Errorf("unknown store %q (want sqlite:FILE or postgres://...)", dsn)
 }
 
-func (m *Main) routes() http.Handler {
+func (m *Main) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", m.healthz)
 	return mux

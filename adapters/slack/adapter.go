@@ -1,0 +1,588 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// Name is the platform name in config and events.
+const Name = "slack"
+
+// Modes of receiving events.
+const (
+	ModeSocket = "socket" // Socket Mode WebSocket (default; no public URL needed)
+	ModeHTTP   = "http"   // Events API, interactivity and slash commands over signed HTTP
+)
+
+// ErrAuth marks a token Slack refused (invalid, revoked, deactivated): the
+// adapter stops, since retrying cannot help.
+var ErrAuth = errors.New("slack refused the token")
+
+// GroupChats finds the ticket whose group chat a channel is. The adapter
+// uses it to recognise ticket channels it created before a restart.
+type GroupChats interface {
+	FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error)
+}
+
+// Handler receives the events the adapter turns neutral (bot.Engine.Handle).
+type Handler func(context.Context, bot.Event) error
+
+// Options configure an Adapter.
+type Options struct {
+	BotToken      string // xoxb-…: every Web API call
+	AppToken      string // xapp-… with connections:write: Socket Mode
+	SigningSecret string // verifies HTTP requests in http mode
+	Mode          string // socket (default) or http
+	// APIURL is the Web API base (default https://slack.com/api/); tests
+	// point it at a local server.
+	APIURL string
+	// GroupChats recognises ticket channels after a restart; nil = only the
+	// channels this process created.
+	GroupChats GroupChats
+	// AgentChannels lists the desks' agent channels on Slack (live config);
+	// replies in a card's thread there are internal notes.
+	AgentChannels func() []string
+	Logger        *slog.Logger
+	Now           func() time.Time                                 // default time.Now
+	Sleep         func(ctx context.Context, d time.Duration) error // default: a timer
+	// ChannelInterval is the least time between two posts in one channel
+	// (Slack allows about one message per second per channel). Default 1s;
+	// negative disables pacing.
+	ChannelInterval time.Duration
+	MaxRetries      int           // retries of a call answered 429 (default 3)
+	UserTTL         time.Duration // users.info cache lifetime (default 1h)
+	// PingInterval: reconnect when Slack sends no WebSocket ping for this long (default 30s).
+	PingInterval time.Duration
+	HTTPClient   *http.Client
+}
+
+// OptionsFrom maps the config section to Options.
+func OptionsFrom(c *config.Slack) Options {
+	if c == nil {
+		return Options{}
+	}
+	return Options{BotToken: c.BotToken, AppToken: c.AppToken, SigningSecret: c.SigningSecret, Mode: c.Mode}
+}
+
+// Adapter is the Slack platform.
+type Adapter struct {
+	opts Options
+	api  *slack.Client
+	log  *slog.Logger
+
+	handleMu sync.RWMutex
+	handle   Handler
+	ctx      context.Context // Run's context: events outlive the request that carried them
+
+	fatalOnce sync.Once
+	fatal     chan error
+	readyOnce sync.Once
+	ready     chan struct{}
+
+	mu       sync.Mutex
+	botUser  string
+	botID    string
+	users    map[string]cachedUser
+	dms      map[string]string    // user -> IM channel
+	groups   map[string]bool      // ticket channels created or recognised
+	triggers map[string]trigger   // trigger_id -> where it came from (for modals)
+	seen     map[string]time.Time // envelope and event ids already handled
+	pace     map[string]time.Time // channel -> time of the last reserved post
+
+	work serial
+}
+
+type cachedUser struct {
+	user bot.User
+	at   time.Time
+}
+
+type trigger struct {
+	chat bot.Chat
+	at   time.Time
+}
+
+var _ bot.Platform = (*Adapter)(nil)
+
+// New returns an adapter. It does no I/O: Run checks the tokens.
+func New(opts Options) (*Adapter, error) {
+	if opts.Mode == "" {
+		opts.Mode = ModeSocket
+	}
+	switch opts.Mode {
+	case ModeSocket:
+		if opts.AppToken == "" {
+			return nil, errors.New("slack: socket mode needs an app token (xapp-…)")
+		}
+	case ModeHTTP:
+		if opts.SigningSecret == "" {
+			return nil, errors.New("slack: http mode needs the signing secret")
+		}
+	default:
+		return nil, fmt.Errorf("slack: unknown mode %q (use socket or http)", opts.Mode)
+	}
+	if opts.BotToken == "" {
+		return nil, errors.New("slack: the bot token (xoxb-…) is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	if opts.ChannelInterval == 0 {
+		opts.ChannelInterval = time.Second
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = 3
+	}
+	if opts.UserTTL == 0 {
+		opts.UserTTL = time.Hour
+	}
+	if opts.PingInterval == 0 {
+		opts.PingInterval = 30 * time.Second
+	}
+	if opts.AgentChannels == nil {
+		opts.AgentChannels = func() []string { return nil }
+	}
+	a := &Adapter{
+		opts:     opts,
+		log:      opts.Logger.With("platform", Name),
+		fatal:    make(chan error, 1),
+		ready:    make(chan struct{}),
+		users:    map[string]cachedUser{},
+		dms:      map[string]string{},
+		groups:   map[string]bool{},
+		triggers: map[string]trigger{},
+		seen:     map[string]time.Time{},
+		pace:     map[string]time.Time{},
+	}
+	sopts := []slack.Option{slack.OptionLog(discardLog{})}
+	if opts.APIURL != "" {
+		u := opts.APIURL
+		if !strings.HasSuffix(u, "/") {
+			u += "/"
+		}
+		sopts = append(sopts, slack.OptionAPIURL(u))
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hcCopy := *hc
+	hcCopy.Transport = bearer{token: opts.BotToken, next: base}
+	sopts = append(sopts, slack.OptionHTTPClient(&hcCopy))
+	if opts.AppToken != "" {
+		sopts = append(sopts, slack.OptionAppLevelToken(opts.AppToken))
+	}
+	a.api = slack.New(opts.BotToken, sopts...)
+	return a, nil
+}
+
+// Name implements bot.Platform.
+func (a *Adapter) Name() string { return Name }
+
+// Mode says how the adapter receives events (socket or http).
+func (a *Adapter) Mode() string { return a.opts.Mode }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// bearer sends the bot token in the Authorization header (Slack's preferred
+// way) on calls that do not carry a token header already.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return b.next.RoundTrip(r)
+}
+
+// discardLog silences slack-go's own logger: its debug output can carry
+// payloads, and our errors are logged (redacted) by the adapter.
+type discardLog struct{}
+
+func (discardLog) Output(int, string) error { return nil }
+
+// authErrors are the Slack errors after which a token will not work again.
+var authErrors = map[string]bool{
+	"invalid_auth": true, "account_inactive": true, "token_revoked": true,
+	"not_authed": true, "token_expired": true, "no_permission": false,
+}
+
+func isAuthError(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return authErrors[se.Err]
+	}
+	return authErrors[err.Error()]
+}
+
+// fail stops Run with err (the first fatal error wins).
+func (a *Adapter) fail(err error) {
+	a.fatalOnce.Do(func() { a.fatal <- err })
+}
+
+// redact removes the tokens and any URL query (Socket Mode URLs carry a
+// connection ticket) from text that is about to be logged or returned.
+func (a *Adapter) redact(s string) string {
+	for _, t := range []string{a.opts.BotToken, a.opts.AppToken, a.opts.SigningSecret} {
+		if t != "" {
+			s = strings.ReplaceAll(s, t, "[redacted]")
+		}
+	}
+	if i := strings.Index(s, "?ticket="); i >= 0 {
+		end := strings.IndexAny(s[i:], " \"'")
+		if end < 0 {
+			s = s[:i] + "?[redacted]"
+		} else {
+			s = s[:i] + "?[redacted]" + s[i+end:]
+		}
+	}
+	return s
+}
+
+// redactedError keeps the error chain but prints without secrets.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func (a *Adapter) wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{msg: a.redact(fmt.Sprintf("slack %s: %v", what, err)), err: err}
+}
+
+// call runs one Web API call, waiting out 429 answers (Retry-After) up to
+// MaxRetries times. A refused token stops the adapter.
+func (a *Adapter) call(ctx context.Context, what string, fn func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) && attempt < a.opts.MaxRetries {
+			wait := rl.RetryAfter
+			if wait <= 0 {
+				wait = time.Second
+			}
+			a.log.Info("rate limited by Slack; retrying", "call", what, "retry_after", wait)
+			if serr := a.opts.Sleep(ctx, wait); serr != nil {
+				return a.wrap(what, serr)
+			}
+			continue
+		}
+		if isAuthError(err) {
+			a.fail(fmt.Errorf("%w (%s) on %s: check the bot token and that the app is still installed", ErrAuth, err.Error(), what))
+		}
+		return a.wrap(what, err)
+	}
+}
+
+// waitTurn keeps posts in one channel at least ChannelInterval apart.
+func (a *Adapter) waitTurn(ctx context.Context, channel string) error {
+	if a.opts.ChannelInterval < 0 {
+		return nil
+	}
+	a.mu.Lock()
+	now := a.opts.Now()
+	next := now
+	if last, ok := a.pace[channel]; ok && last.Add(a.opts.ChannelInterval).After(now) {
+		next = last.Add(a.opts.ChannelInterval)
+	}
+	a.pace[channel] = next
+	if len(a.pace) > 1000 {
+		for ch, t := range a.pace {
+			if t.Add(a.opts.ChannelInterval).Before(now) {
+				delete(a.pace, ch)
+			}
+		}
+	}
+	a.mu.Unlock()
+	return a.opts.Sleep(ctx, next.Sub(now))
+}
+
+// splitChat decodes a chat id: "C123/1712345.000100" is the thread of that
+// message in channel C123; "C123" is the channel itself.
+func splitChat(chat string) (channel, thread string) {
+	channel, thread, _ = strings.Cut(chat, "/")
+	return channel, thread
+}
+
+func joinChat(channel, thread string) string {
+	if thread == "" {
+		return channel
+	}
+	return channel + "/" + thread
+}
+
+// Send implements bot.Platform: chat.postMessage with Block Kit.
+func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
+	channel, thread := splitChat(chat)
+	if channel == "" {
+		return bot.MessageRef{}, errors.New("slack send: empty chat id")
+	}
+	if err := a.waitTurn(ctx, channel); err != nil {
+		return bot.MessageRef{}, err
+	}
+	opts := messageOptions(msg)
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	var ts string
+	err := a.call(ctx, "chat.postMessage", func() error {
+		var err error
+		_, ts, err = a.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	if err != nil {
+		return bot.MessageRef{}, err
+	}
+	return bot.MessageRef{Chat: chat, ID: ts}, nil
+}
+
+// Update implements bot.Platform: chat.update.
+func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	channel, _ := splitChat(ref.Chat)
+	return a.call(ctx, "chat.update", func() error {
+		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ref.ID, messageOptions(msg)...)
+		return err
+	})
+}
+
+// SendPrivate implements bot.Platform: chat.postEphemeral.
+func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
+	channel, thread := splitChat(chat)
+	if err := a.waitTurn(ctx, channel); err != nil {
+		return err
+	}
+	opts := messageOptions(msg)
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	return a.call(ctx, "chat.postEphemeral", func() error {
+		_, err := a.api.PostEphemeralContext(ctx, channel, user, opts...)
+		return err
+	})
+}
+
+// DirectChat implements bot.Platform: conversations.open (cached).
+func (a *Adapter) DirectChat(ctx context.Context, user string) (string, error) {
+	a.mu.Lock()
+	ch, ok := a.dms[user]
+	a.mu.Unlock()
+	if ok {
+		return ch, nil
+	}
+	err := a.call(ctx, "conversations.open", func() error {
+		c, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
+		if err == nil {
+			ch = c.ID
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	a.mu.Lock()
+	a.dms[user] = ch
+	a.mu.Unlock()
+	return ch, nil
+}
+
+// OpenForm implements bot.Platform: views.open with a modal.
+func (a *Adapter) OpenForm(ctx context.Context, triggerID string, form bot.Form) error {
+	if triggerID == "" {
+		return bot.ErrFormsUnsupported
+	}
+	a.mu.Lock()
+	tr := a.triggers[triggerID]
+	a.mu.Unlock()
+	view := modal(form, tr.chat)
+	return a.call(ctx, "views.open", func() error {
+		_, err := a.api.OpenViewContext(ctx, triggerID, view)
+		return err
+	})
+}
+
+// CreateGroupChat implements bot.Platform: a private channel named after the
+// ticket (a suffix when the name is taken), with the members invited.
+func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string, error) {
+	base := channelName(gc.Name)
+	var ch *slack.Channel
+	for n := 1; ch == nil; n++ {
+		name := base
+		if n > 1 {
+			suffix := fmt.Sprintf("-%d", n)
+			name = strings.TrimRight(truncateBytes(base, 80-len(suffix)), "-") + suffix
+		}
+		err := a.call(ctx, "conversations.create", func() error {
+			var err error
+			ch, err = a.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: true})
+			return err
+		})
+		if err != nil {
+			var se slack.SlackErrorResponse
+			if errors.As(err, &se) && se.Err == "name_taken" && n < 20 {
+				ch = nil
+				continue
+			}
+			return "", err
+		}
+	}
+	a.mu.Lock()
+	a.groups[ch.ID] = true
+	bot := a.botUser
+	a.mu.Unlock()
+	var members []string
+	for _, m := range gc.Members {
+		if m != "" && m != bot && !contains(members, m) {
+			members = append(members, m)
+		}
+	}
+	if len(members) > 0 {
+		if err := a.call(ctx, "conversations.invite", func() error {
+			_, err := a.api.InviteUsersToConversationContext(ctx, ch.ID, members...)
+			return err
+		}); err != nil {
+			return ch.ID, err
+		}
+	}
+	if topic := plainLimit(gc.Topic, 250); topic != "" {
+		if err := a.call(ctx, "conversations.setTopic", func() error {
+			_, err := a.api.SetTopicOfConversationContext(ctx, ch.ID, topic)
+			return err
+		}); err != nil {
+			a.log.Warn("set group chat topic", "channel", ch.ID, "err", err)
+		}
+	}
+	return ch.ID, nil
+}
+
+// InviteToGroupChat implements bot.Platform: conversations.invite.
+func (a *Adapter) InviteToGroupChat(ctx context.Context, chat, user string) error {
+	channel, _ := splitChat(chat)
+	err := a.call(ctx, "conversations.invite", func() error {
+		_, err := a.api.InviteUsersToConversationContext(ctx, channel, user)
+		return err
+	})
+	if slackError(err) == "already_in_channel" {
+		return nil
+	}
+	return err
+}
+
+// ArchiveGroupChat implements bot.Platform: conversations.archive.
+func (a *Adapter) ArchiveGroupChat(ctx context.Context, chat string) error {
+	channel, _ := splitChat(chat)
+	err := a.call(ctx, "conversations.archive", func() error {
+		return a.api.ArchiveConversationContext(ctx, channel)
+	})
+	if slackError(err) == "already_archived" {
+		return nil
+	}
+	return err
+}
+
+func slackError(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
+}
+
+// User returns the display name, time zone and locale of a Slack user from
+// users.info (cached for UserTTL). On failure it returns the bare id.
+func (a *Adapter) User(ctx context.Context, id string) bot.User {
+	now := a.opts.Now()
+	a.mu.Lock()
+	cu, ok := a.users[id]
+	a.mu.Unlock()
+	if ok && now.Sub(cu.at) < a.opts.UserTTL {
+		return cu.user
+	}
+	var u *slack.User
+	err := a.call(ctx, "users.info", func() error {
+		var err error
+		u, err = a.api.GetUserInfoContext(ctx, id)
+		return err
+	})
+	if err != nil {
+		a.log.Warn("look up user", "user", id, "err", err)
+		if ok {
+			return cu.user
+		}
+		return bot.User{ID: id, Name: id}
+	}
+	bu := bot.User{ID: id, Name: u.Profile.DisplayName, Timezone: u.TZ, Locale: u.Locale}
+	if bu.Name == "" {
+		bu.Name = u.Profile.RealName
+	}
+	if bu.Name == "" {
+		bu.Name = u.RealName
+	}
+	if bu.Name == "" {
+		bu.Name = u.Name
+	}
+	if bu.Name == "" {
+		bu.Name = id
+	}
+	a.mu.Lock()
+	a.users[id] = cachedUser{user: bu, at: now}
+	a.mu.Unlock()
+	return bu
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

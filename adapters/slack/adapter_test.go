@@ -1,0 +1,305 @@
+package slack_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/slack"
+	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// escalate takes Carl from a question to ticket IT-1 assigned to Ada (form in a modal).
+func escalate(w *world) {
+	w.t.Helper()
+	w.say("UCARL", "VPN does not connect")
+	w.press("UCARL", "DCARL", "No")
+	w.press("UCARL", "DCARL", "Talk to an agent")
+	w.submit("UCARL", map[string]string{"system": "VPN", "details": "It drops"})
+	if w.ticket("IT-1").Assignee != "Ada" {
+		w.t.Fatal("IT-1 should be assigned to Ada")
+	}
+}
+
+func TestDuplicateEnvelopesHaveOneEffect(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	w.ensureIM("UCARL")
+	cb := w.callback(dm("UCARL", "How do I reset my password?"))
+	w.slack.push("env-dup", "events_api", cb)
+	w.wait(1)
+	w.slack.push("env-dup", "events_api", cb)   // the same envelope again
+	w.slack.push("env-retry", "events_api", cb) // Slack's retry: new envelope, same event_id
+	w.ensureIM("UBOB")
+	w.event(dm("UBOB", "hi")) // a later event: everything before it has been processed
+	w.noMoreEvents()
+	if n := len(w.slack.messages("DCARL", "UCARL")); n != 2 { // greeting + answer
+		t.Fatalf("want the greeting and one answer, got %d messages:\n%s", n, w.transcript("DCARL", "UCARL"))
+	}
+}
+
+func TestIgnoresOwnAndEditedMessages(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	w.ensureIM("UCARL")
+	for _, ev := range []map[string]any{
+		{"type": "message", "channel": "DCARL", "channel_type": "im", "user": botUser, "bot_id": botID, "text": "my own answer"},
+		{"type": "message", "channel": "DCARL", "channel_type": "im", "bot_id": "BOTHER", "subtype": "bot_message", "text": "another bot"},
+		{"type": "message", "subtype": "message_changed", "channel": "DCARL", "channel_type": "im", "user": "UCARL", "text": "edited"},
+		{"type": "message", "subtype": "channel_join", "channel": "CGENERAL", "channel_type": "channel", "user": "UCARL"},
+		{"type": "message", "channel": "CGENERAL", "channel_type": "channel", "user": "UCARL", "text": "chatter without a mention"},
+	} {
+		w.slack.push(w.next("env-"), "events_api", w.callback(ev))
+	}
+	got := w.event(dm("UCARL", "hi"))
+	if got.Text != "hi" {
+		t.Fatalf("only the last message should reach the engine, got %+v", got)
+	}
+	w.noMoreEvents()
+}
+
+func TestMentionIsAnsweredInThread(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	ev := w.event(map[string]any{"type": "app_mention", "channel": "CGENERAL", "user": "UCARL",
+		"text": "<@UBOT> How do I reset my password?", "ts": "1712345678.000100"})
+	if ev.Chat.ID != "CGENERAL/1712345678.000100" || ev.Chat.Kind != bot.ChatChannel || ev.Text != "How do I reset my password?" {
+		t.Fatalf("mention event: %+v %q", ev.Chat, ev.Text)
+	}
+	msgs := w.slack.messages("CGENERAL", "")
+	if len(msgs) == 0 {
+		t.Fatal("no reply to the mention")
+	}
+	for _, m := range msgs {
+		if m.Thread != "1712345678.000100" {
+			t.Fatalf("the reply should be in the mention's thread: %+v", m)
+		}
+	}
+	mustContain(t, "the thread", w.transcript("CGENERAL", ""), "https://id.example.com/reset")
+}
+
+func TestCardThreadReplyIsInternalNote(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	escalate(w)
+	card := w.slack.messages("CAGENTS", "")[0]
+	ev := w.event(map[string]any{"type": "message", "channel": "CAGENTS", "channel_type": "channel", "user": "UGRACE",
+		"text": "<@UADA> the user called, it is urgent &amp; blocking", "ts": "1712399999.000100", "thread_ts": card.TS})
+	if ev.Chat != (bot.Chat{ID: "CAGENTS", Kind: bot.ChatChannel, Thread: card.TS}) || ev.Kind != bot.EventMessage {
+		t.Fatalf("thread reply event: %+v", ev)
+	}
+	msgs, err := w.store.Messages(context.Background(), w.ticket("IT-1").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Kind != tickets.KindNote || !strings.Contains(msgs[0].Text, "urgent & blocking") {
+		t.Fatalf("want one internal note, got %+v", msgs)
+	}
+	mustContain(t, "Ada's DM", w.transcript("DADA", "UADA"), "mentioned you in a note on *IT-1*")
+	if strings.Contains(w.transcript("DCARL", "UCARL"), "urgent") {
+		t.Fatal("the requester must never see a note")
+	}
+}
+
+func TestSlashCommand(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	// In a channel, the answer goes to the user's DM with the bot.
+	ev := w.slash("UCARL", "CGENERAL", "How do I reset my password?")
+	if ev.Kind != bot.EventCommand || ev.Chat.ID != "DCARL" || ev.Trigger == "" {
+		t.Fatalf("command event: %+v", ev)
+	}
+	mustContain(t, "Carl's DM", w.transcript("DCARL", "UCARL"), "https://id.example.com/reset")
+	if len(w.slack.messages("CGENERAL", "UCARL")) != 0 {
+		t.Fatal("nothing should be posted in the channel")
+	}
+	w.slash("UADA", "DADA", "offline")
+	if m := w.last("DADA", "UADA"); !strings.Contains(render(m.Blocks), "offline") {
+		t.Fatalf("agent presence reply: %s", render(m.Blocks))
+	}
+}
+
+func TestUserLocalePicksFAQLanguage(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	ev := w.say("UDIETER", "VPN verbindet nicht")
+	if ev.User.Locale != "de-DE" {
+		t.Fatalf("locale = %q", ev.User.Locale)
+	}
+	mustContain(t, "Dieter's DM", w.transcript("DDIETER", "UDIETER"), "Öffnen Sie GlobalProtect")
+	w.say("UDIETER", "danke")
+	if n := len(w.slack.callsOf("users.info")); n != 1 {
+		t.Fatalf("users.info should be cached, called %d times", n)
+	}
+}
+
+func TestReconnectsAfterDroppedConnection(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	w.slack.dropConnection()
+	w.slack.waitConnected()
+	w.say("UCARL", "hi")
+	if n := len(w.slack.callsOf("apps.connections.open")); n < 2 {
+		t.Fatalf("apps.connections.open called %d times, want a new connection", n)
+	}
+	if len(w.slack.messages("DCARL", "UCARL")) == 0 {
+		t.Fatal("events after the reconnect should be answered")
+	}
+}
+
+func TestRevokedTokenStopsWithClearError(t *testing.T) {
+	cases := []struct {
+		name   string
+		revoke func(w *world)
+		want   string
+	}{
+		{"bot token", func(w *world) { w.slack.revoke(w.cfg.Platforms.Slack.BotToken) }, "bot token was refused (token_revoked)"},
+		{"app token", func(w *world) { w.slack.revoke(w.cfg.Platforms.Slack.AppToken) }, "app token was refused (token_revoked)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			tc.revoke(w)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err := w.adapter.Run(ctx, func(context.Context, bot.Event) error { return nil })
+			if !errors.Is(err, slack.ErrAuth) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Run = %v, want ErrAuth with %q", err, tc.want)
+			}
+			assertNoSecrets(t, w, err.Error())
+		})
+	}
+}
+
+func TestRevokedWhileRunningStops(t *testing.T) {
+	w := newWorld(t)
+	errc := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { errc <- w.adapter.Run(ctx, w.engine.Handle) }()
+	w.slack.waitConnected()
+	w.slack.revoke(w.cfg.Platforms.Slack.BotToken)
+	if _, err := w.adapter.Send(ctx, "CGENERAL", bot.Message{Text: "hello"}); err == nil {
+		t.Fatal("a call with a revoked token should fail")
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, slack.ErrAuth) || !strings.Contains(err.Error(), "token_revoked") {
+			t.Fatalf("Run = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run should stop when the token is revoked")
+	}
+}
+
+func TestRateLimitedCallIsRetriedAfterRetryAfter(t *testing.T) {
+	w := newWorld(t)
+	w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 7})
+	w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 2})
+	ref, err := w.adapter.Send(context.Background(), "CGENERAL", bot.Message{Text: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.clock.Sleeps(); len(got) != 2 || got[0] != 7*time.Second || got[1] != 2*time.Second {
+		t.Fatalf("waits = %v, want [7s 2s] from Retry-After", got)
+	}
+	if msgs := w.slack.messages("CGENERAL", ""); len(msgs) != 1 || msgs[0].TS != ref.ID {
+		t.Fatalf("want the message posted once, got %+v", msgs)
+	}
+	if n := len(w.slack.callsOf("chat.postMessage")); n != 3 {
+		t.Fatalf("chat.postMessage called %d times, want 3", n)
+	}
+}
+
+func TestRateLimitGivesUpAfterMaxRetries(t *testing.T) {
+	w := newWorld(t, func(o *slack.Options) { o.MaxRetries = 1 })
+	for range 2 {
+		w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 1})
+	}
+	if _, err := w.adapter.Send(context.Background(), "CGENERAL", bot.Message{Text: "hello"}); err == nil {
+		t.Fatal("want an error after the retries")
+	}
+	if len(w.slack.messages("CGENERAL", "")) != 0 {
+		t.Fatal("nothing should be posted")
+	}
+}
+
+func TestPostsArePacedPerChannel(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, ch := range []string{"CGENERAL", "CGENERAL", "CAGENTS", "CGENERAL"} {
+		if _, err := w.adapter.Send(ctx, ch, bot.Message{Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Second and third post in CGENERAL wait; CAGENTS does not wait for CGENERAL.
+	got := w.clock.Sleeps()
+	if len(got) != 2 || got[0] != time.Second || got[1] > time.Second {
+		t.Fatalf("waits = %v, want two waits of at most 1s, one of exactly 1s", got)
+	}
+}
+
+func TestGroupChatNameTakenAndArchive(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.slack.addChannel(&fakeChannel{ID: "CX1", Name: "it-7-printer"})
+	w.slack.addChannel(&fakeChannel{ID: "CX2", Name: "it-7-printer-2"})
+	long := "it-8-" + strings.Repeat("word-", 30)
+	for _, tc := range []struct{ name, want string }{
+		{"it-7-printer", "it-7-printer-3"},
+		{long, strings.TrimRight(long[:80], "-")},
+		{"IT 9: Drucker.kaputt", "it-9-drucker-kaputt"},
+	} {
+		id, err := w.adapter.CreateGroupChat(ctx, bot.GroupChat{Name: tc.name, Topic: "IT-7 for Carl", Members: []string{"UCARL", "UADA", "UCARL"}})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		ch := w.slack.channel(id)
+		if ch.Name != tc.want || !ch.Private || len(ch.Members) != 3 || ch.Topic != "IT-7 for Carl" {
+			t.Fatalf("%s: channel %+v, want name %s", tc.name, ch, tc.want)
+		}
+		if err := w.adapter.InviteToGroupChat(ctx, id, "UBOB"); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.adapter.InviteToGroupChat(ctx, id, "UBOB"); err != nil {
+			t.Fatalf("inviting again should be harmless: %v", err)
+		}
+		if err := w.adapter.ArchiveGroupChat(ctx, id); err != nil || !w.slack.channel(id).Archived {
+			t.Fatalf("archive: %v", err)
+		}
+	}
+}
+
+func TestTokensNeverLogged(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	escalate(w)
+	// Failures the engine logs: a card that cannot be updated, a 429.
+	w.slack.failNext("chat.update", failure{slackErr: "message_not_found"})
+	w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 1})
+	w.press("UADA", "DADA", "Start Chat")
+	if !strings.Contains(w.logs.String(), "message_not_found") {
+		t.Fatalf("the failed update should be logged:\n%s", w.logs.String())
+	}
+	w.slack.dropConnection()
+	w.slack.waitConnected()
+	w.say("UCARL", "hello")
+	assertNoSecrets(t, w, w.logs.String())
+	if !strings.Contains(w.logs.String(), "level=") {
+		t.Fatal("the log should not be empty")
+	}
+}
+
+func assertNoSecrets(t *testing.T, w *world, text string) {
+	t.Helper()
+	sc := w.cfg.Platforms.Slack
+	for _, secret := range []string{sc.BotToken, sc.AppToken, sc.SigningSecret, "SECRET", "ticket=tk"} {
+		if strings.Contains(text, secret) {
+			t.Fatalf("%q leaked into:\n%s", secret, text)
+		}
+	}
+}

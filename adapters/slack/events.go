@@ -1,0 +1,458 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// seenTTL is how long envelope and event ids are remembered; Slack retries
+// within minutes. The engine also de-duplicates by event id in the store.
+const seenTTL = time.Hour
+
+// firstTime reports whether id has not been seen (and marks it seen).
+func (a *Adapter) firstTime(id string) bool {
+	if id == "" {
+		return true
+	}
+	now := a.opts.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if at, ok := a.seen[id]; ok && now.Sub(at) < seenTTL {
+		return false
+	}
+	a.seen[id] = now
+	if len(a.seen) > 10000 {
+		for k, at := range a.seen {
+			if now.Sub(at) >= seenTTL {
+				delete(a.seen, k)
+			}
+		}
+	}
+	return true
+}
+
+// callback is the outer Events API payload.
+type callback struct {
+	Type      string          `json:"type"`
+	Token     string          `json:"token"`
+	Challenge string          `json:"challenge"`
+	EventID   string          `json:"event_id"`
+	Event     json.RawMessage `json:"event"`
+}
+
+// messageEvent is a message or app_mention event.
+type messageEvent struct {
+	Type        string `json:"type"`
+	Subtype     string `json:"subtype"`
+	User        string `json:"user"`
+	BotID       string `json:"bot_id"`
+	Text        string `json:"text"`
+	Channel     string `json:"channel"`
+	ChannelType string `json:"channel_type"`
+	TS          string `json:"ts"`
+	ThreadTS    string `json:"thread_ts"`
+}
+
+// interaction is an interactivity payload (block_actions, view_submission).
+type interaction struct {
+	Type      string `json:"type"`
+	TriggerID string `json:"trigger_id"`
+	User      struct {
+		ID string `json:"id"`
+	} `json:"user"`
+	Channel struct {
+		ID string `json:"id"`
+	} `json:"channel"`
+	Container struct {
+		Type        string `json:"type"`
+		MessageTS   string `json:"message_ts"`
+		ThreadTS    string `json:"thread_ts"`
+		ChannelID   string `json:"channel_id"`
+		IsEphemeral bool   `json:"is_ephemeral"`
+	} `json:"container"`
+	Message struct {
+		TS       string `json:"ts"`
+		ThreadTS string `json:"thread_ts"`
+	} `json:"message"`
+	Actions []struct {
+		ActionID       string `json:"action_id"`
+		Type           string `json:"type"`
+		Value          string `json:"value"`
+		ActionTS       string `json:"action_ts"`
+		SelectedOption struct {
+			Value string `json:"value"`
+		} `json:"selected_option"`
+	} `json:"actions"`
+	View struct {
+		ID              string `json:"id"`
+		CallbackID      string `json:"callback_id"`
+		PrivateMetadata string `json:"private_metadata"`
+		State           struct {
+			Values map[string]map[string]struct {
+				Type           string `json:"type"`
+				Value          string `json:"value"`
+				SelectedOption *struct {
+					Value string `json:"value"`
+				} `json:"selected_option"`
+			} `json:"values"`
+		} `json:"state"`
+	} `json:"view"`
+}
+
+// command is a slash command (JSON in Socket Mode, a form over HTTP).
+type command struct {
+	Command   string `json:"command"`
+	Text      string `json:"text"`
+	UserID    string `json:"user_id"`
+	ChannelID string `json:"channel_id"`
+	TriggerID string `json:"trigger_id"`
+}
+
+// incoming is one event ready for the engine, with the key that orders it.
+type incoming struct {
+	key string
+	ev  bot.Event
+	// user is looked up (users.info) before handing the event on.
+	user string
+}
+
+// eventsAPI turns an Events API callback into engine events.
+func (a *Adapter) eventsAPI(ctx context.Context, raw []byte) ([]incoming, error) {
+	var cb callback
+	if err := json.Unmarshal(raw, &cb); err != nil {
+		return nil, fmt.Errorf("decode events api payload: %w", err)
+	}
+	if cb.Type != "event_callback" || !a.firstTime("event:"+cb.EventID) {
+		return nil, nil
+	}
+	var me messageEvent
+	if err := json.Unmarshal(cb.Event, &me); err != nil {
+		return nil, fmt.Errorf("decode event %s: %w", cb.EventID, err)
+	}
+	a.mu.Lock()
+	self := a.botUser
+	a.mu.Unlock()
+	if me.BotID != "" || me.User == "" || me.User == self {
+		return nil, nil // bots, including this one, never start a conversation
+	}
+	switch me.Subtype {
+	case "", "file_share", "thread_broadcast":
+	default:
+		return nil, nil // edits, deletions, joins, topic changes
+	}
+	text := me.Text
+	if me.Type == "app_mention" && self != "" {
+		text = regexp.MustCompile(`<@`+regexp.QuoteMeta(self)+`(\|[^>]*)?>`).ReplaceAllString(text, "")
+	}
+	ev := bot.Event{ID: cb.EventID, Platform: Name, Kind: bot.EventMessage, User: bot.User{ID: me.User}, Text: strings.TrimSpace(a.plainText(ctx, text))}
+	switch me.Type {
+	case "message":
+		switch {
+		case me.ChannelType == "im":
+			ev.Chat = bot.Chat{ID: me.Channel, Kind: bot.ChatDirect}
+		case me.ChannelType == "group" && a.isGroupChat(ctx, me.Channel):
+			ev.Chat = bot.Chat{ID: me.Channel, Kind: bot.ChatGroup}
+		case me.ThreadTS != "" && me.ThreadTS != me.TS && a.isAgentChannel(me.Channel):
+			// A reply in a ticket card's thread: an internal note.
+			ev.Chat = bot.Chat{ID: me.Channel, Kind: bot.ChatChannel, Thread: me.ThreadTS}
+		default:
+			return nil, nil // channel chatter; mentions come as app_mention
+		}
+	case "app_mention":
+		if a.isGroupChat(ctx, me.Channel) || (me.ThreadTS != "" && a.isAgentChannel(me.Channel)) {
+			return nil, nil // the message event of the same post handles it
+		}
+		thread := me.ThreadTS
+		if thread == "" {
+			thread = me.TS
+		}
+		ev.Chat = bot.Chat{ID: joinChat(me.Channel, thread), Kind: bot.ChatChannel}
+	default:
+		return nil, nil
+	}
+	return []incoming{{key: me.Channel, ev: ev, user: me.User}}, nil
+}
+
+// interactive turns a block_actions or view_submission payload into events.
+func (a *Adapter) interactive(ctx context.Context, raw []byte) ([]incoming, error) {
+	var in interaction
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, fmt.Errorf("decode interaction: %w", err)
+	}
+	if in.User.ID == "" {
+		return nil, nil
+	}
+	switch in.Type {
+	case "block_actions":
+		return a.blockActions(ctx, in), nil
+	case "view_submission":
+		if !a.firstTime("view:" + in.View.ID + ":" + in.TriggerID) {
+			return nil, nil
+		}
+		var meta formMeta
+		_ = json.Unmarshal([]byte(in.View.PrivateMetadata), &meta)
+		chat := bot.Chat{ID: meta.Chat, Kind: meta.Kind}
+		if chat.ID == "" {
+			dm, err := a.DirectChat(ctx, in.User.ID)
+			if err != nil {
+				return nil, err
+			}
+			chat = bot.Chat{ID: dm, Kind: bot.ChatDirect}
+		}
+		values := map[string]string{}
+		for _, block := range in.View.State.Values {
+			for id, v := range block {
+				val := v.Value
+				if v.SelectedOption != nil {
+					val = v.SelectedOption.Value
+				}
+				values[id] = val // input values are plain text, not mrkdwn
+			}
+		}
+		id := "view:" + in.View.ID
+		if in.TriggerID != "" {
+			id = "view:" + in.TriggerID
+		}
+		ch, _ := splitChat(chat.ID)
+		return []incoming{{key: ch, user: in.User.ID, ev: bot.Event{
+			ID: id, Platform: Name, Kind: bot.EventForm, User: bot.User{ID: in.User.ID},
+			Chat: chat, FormID: in.View.CallbackID, Values: values, Trigger: in.TriggerID,
+		}}}, nil
+	}
+	return nil, nil // view_closed, shortcuts, …
+}
+
+func (a *Adapter) blockActions(ctx context.Context, in interaction) []incoming {
+	if in.Container.Type != "" && in.Container.Type != "message" {
+		return nil // controls inside a modal
+	}
+	channel := in.Container.ChannelID
+	if channel == "" {
+		channel = in.Channel.ID
+	}
+	msgTS := in.Container.MessageTS
+	if msgTS == "" {
+		msgTS = in.Message.TS
+	}
+	thread := in.Message.ThreadTS
+	if thread == "" {
+		thread = in.Container.ThreadTS
+	}
+	chat := bot.Chat{ID: channel, Kind: bot.ChatChannel}
+	switch {
+	case strings.HasPrefix(channel, "D"):
+		chat.Kind = bot.ChatDirect
+	case a.isGroupChat(ctx, channel):
+		chat.Kind = bot.ChatGroup
+	case thread != "" && thread != msgTS && !a.isAgentChannel(channel):
+		chat.ID = joinChat(channel, thread) // a conversation in a mention's thread
+	}
+	var out []incoming
+	for i, act := range in.Actions {
+		if strings.HasPrefix(act.ActionID, linkAction) {
+			continue
+		}
+		value := act.Value
+		if act.SelectedOption.Value != "" {
+			value = act.SelectedOption.Value
+		}
+		id := "action:" + in.TriggerID
+		if in.TriggerID == "" {
+			id = "action:" + act.ActionTS
+		}
+		if i > 0 {
+			id += fmt.Sprintf(":%d", i)
+		}
+		if !a.firstTime(id) {
+			continue
+		}
+		a.rememberTrigger(in.TriggerID, chat)
+		out = append(out, incoming{key: channel, user: in.User.ID, ev: bot.Event{
+			ID: id, Platform: Name, Kind: bot.EventAction, User: bot.User{ID: in.User.ID}, Chat: chat,
+			Action:  bot.Action{ID: actionID(act.ActionID), Value: value, Message: bot.MessageRef{Chat: chat.ID, ID: msgTS}},
+			Trigger: in.TriggerID,
+		}})
+	}
+	return out
+}
+
+// slash turns a /helpdesk command into an event. Outside DMs and ticket
+// channels the answer goes to the user's DM: the bot may not be a member of
+// the channel the command was typed in.
+func (a *Adapter) slash(ctx context.Context, c command) ([]incoming, error) {
+	if c.UserID == "" || !a.firstTime("command:"+c.TriggerID) {
+		return nil, nil
+	}
+	chat := bot.Chat{ID: c.ChannelID, Kind: bot.ChatDirect}
+	switch {
+	case strings.HasPrefix(c.ChannelID, "D"):
+		if dm, err := a.DirectChat(ctx, c.UserID); err == nil && dm != c.ChannelID {
+			chat.ID = dm // a DM with someone else: answer in the user's DM with the bot
+		}
+	case a.isGroupChat(ctx, c.ChannelID):
+		chat.Kind = bot.ChatGroup
+	default:
+		dm, err := a.DirectChat(ctx, c.UserID)
+		if err != nil {
+			return nil, err
+		}
+		chat.ID = dm
+	}
+	a.rememberTrigger(c.TriggerID, chat)
+	return []incoming{{key: chat.ID, user: c.UserID, ev: bot.Event{
+		ID: "command:" + c.TriggerID, Platform: Name, Kind: bot.EventCommand, User: bot.User{ID: c.UserID},
+		Chat: chat, Text: a.plainText(ctx, c.Text), Trigger: c.TriggerID,
+	}}}, nil
+}
+
+// rememberTrigger notes where a trigger came from, so a modal opened with
+// it answers its submission in the same chat.
+func (a *Adapter) rememberTrigger(id string, chat bot.Chat) {
+	if id == "" {
+		return
+	}
+	now := a.opts.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.triggers[id] = trigger{chat: chat, at: now}
+	if len(a.triggers) > 1000 {
+		for k, t := range a.triggers {
+			if now.Sub(t.at) > 5*time.Minute { // trigger ids expire after 3 s anyway
+				delete(a.triggers, k)
+			}
+		}
+	}
+}
+
+// isGroupChat reports whether a channel is a ticket's group chat.
+func (a *Adapter) isGroupChat(ctx context.Context, channel string) bool {
+	a.mu.Lock()
+	known, ok := a.groups[channel]
+	a.mu.Unlock()
+	if ok || a.opts.GroupChats == nil || channel == "" || strings.HasPrefix(channel, "D") {
+		return known
+	}
+	_, err := a.opts.GroupChats.FindByGroupChat(ctx, Name, channel)
+	switch {
+	case err == nil:
+		a.mu.Lock()
+		a.groups[channel] = true
+		a.mu.Unlock()
+		return true
+	case tickets.ErrorCode(err) != tickets.ENOTFOUND:
+		a.log.Warn("look up group chat", "channel", channel, "err", err)
+	}
+	return false
+}
+
+func (a *Adapter) isAgentChannel(channel string) bool {
+	return contains(a.opts.AgentChannels(), channel)
+}
+
+var (
+	reUserRef    = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|[^>]*)?>`)
+	reChannelRef = regexp.MustCompile(`<#([CG][A-Z0-9]+)(?:\|([^>]*))?>`)
+	reSpecial    = regexp.MustCompile(`<!([a-z]+)(?:\^[^|>]*)?(?:\|[^>]*)?>`)
+	reLinkRef    = regexp.MustCompile(`<([^<>|]+)\|([^<>]+)>|<([^<>|]+)>`)
+)
+
+// plainText turns Slack's formatted text into what the person typed:
+// user mentions as @display name (so "@Ada" in a card thread notifies Ada),
+// links as their address, entities decoded.
+func (a *Adapter) plainText(ctx context.Context, s string) string {
+	s = reUserRef.ReplaceAllStringFunc(s, func(m string) string {
+		return "@" + a.User(ctx, reUserRef.FindStringSubmatch(m)[1]).Name
+	})
+	s = reChannelRef.ReplaceAllStringFunc(s, func(m string) string {
+		sm := reChannelRef.FindStringSubmatch(m)
+		if sm[2] != "" {
+			return "#" + sm[2]
+		}
+		return "#" + sm[1]
+	})
+	s = reSpecial.ReplaceAllString(s, "@$1")
+	s = reLinkRef.ReplaceAllStringFunc(s, func(m string) string {
+		sm := reLinkRef.FindStringSubmatch(m)
+		if sm[3] != "" {
+			return strings.TrimPrefix(sm[3], "mailto:")
+		}
+		if strings.TrimPrefix(sm[1], "mailto:") == sm[2] {
+			return sm[2]
+		}
+		return sm[2] + " (" + sm[1] + ")"
+	})
+	return html.UnescapeString(s)
+}
+
+// serial runs work one at a time per key (a channel), so the messages of
+// one chat reach the engine in the order Slack sent them, while different
+// chats proceed in parallel.
+type serial struct {
+	mu     sync.Mutex
+	queues map[string][]func()
+	wg     sync.WaitGroup
+}
+
+func (s *serial) do(key string, fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.queues == nil {
+		s.queues = map[string][]func(){}
+	}
+	q, running := s.queues[key]
+	s.queues[key] = append(q, fn)
+	if running {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			s.mu.Lock()
+			q := s.queues[key]
+			if len(q) == 0 {
+				delete(s.queues, key)
+				s.mu.Unlock()
+				return
+			}
+			next := q[0]
+			s.queues[key] = q[1:]
+			s.mu.Unlock()
+			next()
+		}
+	}()
+}
+
+func (s *serial) wait() { s.wg.Wait() }
+
+// dispatch hands events to the engine in order per chat, after looking up
+// each user's name and locale.
+func (a *Adapter) dispatch(events []incoming) {
+	a.handleMu.RLock()
+	handle, ctx := a.handle, a.ctx
+	a.handleMu.RUnlock()
+	if handle == nil {
+		a.log.Warn("event dropped: the adapter is not running")
+		return
+	}
+	for _, in := range events {
+		a.work.do(in.key, func() {
+			ev := in.ev
+			if in.user != "" {
+				ev.User = a.User(ctx, in.user)
+			}
+			if err := handle(ctx, ev); err != nil {
+				a.log.Error("handle event", "kind", ev.Kind, "chat", ev.Chat.ID, "user", ev.User.ID, "err", a.redact(err.Error()))
+			}
+		})
+	}
+}

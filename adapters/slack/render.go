@@ -1,0 +1,329 @@
+package slack
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+)
+
+// Block Kit limits (https://docs.slack.dev/reference/block-kit).
+const (
+	maxSectionText = 3000
+	maxHeader      = 150
+	maxFieldText   = 2000
+	maxFields      = 10
+	maxButtonText  = 75
+	maxValue       = 2000
+	maxOptionValue = 150
+	maxOptions     = 100
+	maxActions     = 25
+	maxModalTitle  = 24
+	maxLabel       = 2000
+	maxFallback    = 3000
+)
+
+// linkAction prefixes the action ids of link buttons: Slack still sends a
+// block_actions payload when one is clicked, which the adapter ignores.
+const linkAction = "hd.link"
+
+// messageOptions renders a neutral message as Block Kit plus a plain
+// fallback text for notifications.
+func messageOptions(m bot.Message) []slack.MsgOption {
+	return []slack.MsgOption{
+		slack.MsgOptionText(fallback(m), false),
+		slack.MsgOptionBlocks(Blocks(m)...),
+	}
+}
+
+func fallback(m bot.Message) string {
+	var parts []string
+	if m.Title != "" {
+		parts = append(parts, escape(m.Title))
+	}
+	if m.Text != "" {
+		parts = append(parts, Mrkdwn(m.Text))
+	}
+	if len(parts) == 0 {
+		for _, f := range m.Fields {
+			parts = append(parts, escape(f.Label)+": "+escape(f.Value))
+		}
+	}
+	return limit(strings.Join(parts, "\n"), maxFallback)
+}
+
+// Blocks renders a neutral message as Block Kit: the title as a header, the
+// text as mrkdwn sections, fields as section fields, buttons in an actions
+// block and the select menu as a static_select.
+func Blocks(m bot.Message) []slack.Block {
+	var blocks []slack.Block
+	if t := strings.TrimSpace(m.Title); t != "" {
+		blocks = append(blocks, slack.NewHeaderBlock(plain(t, maxHeader)))
+	}
+	for _, chunk := range splitText(Mrkdwn(m.Text), maxSectionText) {
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, chunk, false, false), nil, nil))
+	}
+	for i := 0; i < len(m.Fields); i += maxFields {
+		var fs []*slack.TextBlockObject
+		for _, f := range m.Fields[i:min(i+maxFields, len(m.Fields))] {
+			text := "*" + escape(oneLine(f.Label)) + "*\n" + Mrkdwn(f.Value)
+			fs = append(fs, slack.NewTextBlockObject(slack.MarkdownType, limit(text, maxFieldText), false, false))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(nil, fs, nil))
+	}
+	var elems []slack.BlockElement
+	for i, b := range m.Buttons {
+		if len(elems) == maxActions {
+			break
+		}
+		if b.URL != "" {
+			if !safeURL(b.URL) {
+				continue
+			}
+			btn := slack.NewButtonBlockElement(fmt.Sprintf("%s~%d", linkAction, i), "", plain(b.Label, maxButtonText))
+			btn.URL = b.URL
+			elems = append(elems, btn)
+			continue
+		}
+		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s~%d", b.ID, i), limit(b.Value, maxValue), plain(b.Label, maxButtonText))
+		switch b.Style {
+		case bot.StylePrimary:
+			btn.Style = slack.StylePrimary
+		case bot.StyleDanger:
+			btn.Style = slack.StyleDanger
+		}
+		elems = append(elems, btn)
+	}
+	if len(elems) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("", elems...))
+	}
+	if s := m.Select; s != nil && len(s.Options) > 0 {
+		ph := s.Placeholder
+		if ph == "" {
+			ph = "Choose…"
+		}
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(ph, 150), s.ID+"~s", options(s.Options)...)
+		blocks = append(blocks, slack.NewActionBlock("", sel))
+	}
+	if len(blocks) == 0 {
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, " ", false, false), nil, nil))
+	}
+	return blocks
+}
+
+func options(os []bot.Option) []*slack.OptionBlockObject {
+	var out []*slack.OptionBlockObject
+	for _, o := range os {
+		if len(out) == maxOptions {
+			break
+		}
+		v := o.Value
+		if len(v) > maxOptionValue {
+			continue // a truncated value would come back as a different choice
+		}
+		out = append(out, slack.NewOptionBlockObject(v, plain(o.Label, maxButtonText), nil))
+	}
+	return out
+}
+
+// actionID turns a rendered action_id back into the engine's control id.
+func actionID(rendered string) string {
+	if i := strings.LastIndexByte(rendered, '~'); i >= 0 {
+		return rendered[:i]
+	}
+	return rendered
+}
+
+// formMeta is carried in a modal's private_metadata: where its submission
+// should be answered.
+type formMeta struct {
+	Chat string       `json:"c,omitempty"`
+	Kind bot.ChatKind `json:"k,omitempty"`
+}
+
+// modal renders a form as a Slack modal for views.open.
+func modal(f bot.Form, chat bot.Chat) slack.ModalViewRequest {
+	submit := f.Submit
+	if submit == "" {
+		submit = "Submit"
+	}
+	title := f.Title
+	if title == "" {
+		title = "Help desk"
+	}
+	meta, _ := json.Marshal(formMeta{Chat: joinChat(chat.ID, chat.Thread), Kind: chat.Kind})
+	v := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		Title:           plain(title, maxModalTitle),
+		Submit:          plain(submit, maxModalTitle),
+		Close:           plain("Cancel", maxModalTitle),
+		CallbackID:      f.ID,
+		PrivateMetadata: string(meta),
+	}
+	for _, fl := range f.Fields {
+		var el slack.BlockElement
+		switch fl.Type {
+		case bot.FieldSelect:
+			var os []bot.Option
+			for _, o := range fl.Options {
+				os = append(os, bot.Option{Label: o, Value: o})
+			}
+			el = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose…", 150), fl.ID, options(os)...)
+		default:
+			in := slack.NewPlainTextInputBlockElement(nil, fl.ID)
+			in.Multiline = fl.Type == bot.FieldParagraph
+			if fl.MaxLen > 0 {
+				in.MaxLength = min(fl.MaxLen, 3000)
+			}
+			el = in
+		}
+		ib := slack.NewInputBlock(fl.ID, plain(fl.Label, maxLabel), nil, el)
+		ib.Optional = !fl.Required
+		v.Blocks.BlockSet = append(v.Blocks.BlockSet, ib)
+	}
+	return v
+}
+
+func plain(s string, max int) *slack.TextBlockObject {
+	s = oneLine(s)
+	if s == "" {
+		s = " "
+	}
+	return slack.NewTextBlockObject(slack.PlainTextType, limit(s, max), true, false)
+}
+
+func plainLimit(s string, max int) string { return limit(oneLine(s), max) }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// limit cuts s to max runes, marking the cut.
+func limit(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// splitText cuts mrkdwn into chunks of at most max runes, at paragraph or
+// line breaks where possible.
+func splitText(s string, max int) []string {
+	s = strings.TrimSpace(s)
+	var out []string
+	for s != "" {
+		if utf8.RuneCountInString(s) <= max {
+			out = append(out, s)
+			break
+		}
+		r := []rune(s)
+		head := string(r[:max])
+		cut := strings.LastIndex(head, "\n\n")
+		if cut < max/2 {
+			cut = strings.LastIndex(head, "\n")
+		}
+		if cut < max/2 {
+			cut = len(head)
+		}
+		out = append(out, strings.TrimSpace(s[:cut]))
+		s = strings.TrimSpace(s[cut:])
+	}
+	return out
+}
+
+// escape makes text literal in mrkdwn: Slack's control characters become
+// entities, so no text can form <!channel>, <!here>, <@U…> or a link.
+func escape(s string) string {
+	s = strings.ReplaceAll(s, "&", "&amp;")
+	s = strings.ReplaceAll(s, "<", "&lt;")
+	return strings.ReplaceAll(s, ">", "&gt;")
+}
+
+var (
+	reCode    = regexp.MustCompile("`[^`\n]+`|```[\\s\\S]*?```")
+	reLink    = regexp.MustCompile(`\[([^\]\n]+)\]\(([^)\s]+)\)`)
+	reBold    = regexp.MustCompile(`\*\*([^*\n]+?)\*\*|__([^_\n]+?)__`)
+	reItalic  = regexp.MustCompile(`(^|[^*\w])\*([^*\n]+?)\*([^*\w]|$)`)
+	reStrike  = regexp.MustCompile(`~~([^~\n]+?)~~`)
+	reHeading = regexp.MustCompile(`(?m)^#{1,6}[ \t]+(.+?)[ \t]*#*$`)
+	reBullet  = regexp.MustCompile(`(?m)^([ \t]*)[-*+][ \t]+`)
+	reURL     = regexp.MustCompile(`^(https?://|mailto:)[^\s|<>]+$`)
+)
+
+// safeURL reports whether a URL may become a Slack link: web and mail
+// addresses only, nothing that could close the link or name a mention.
+func safeURL(u string) bool { return reURL.MatchString(u) }
+
+// Mrkdwn converts the engine's markdown to Slack mrkdwn. Text is escaped
+// first; only the markup the engine uses is turned into Slack markup:
+// **bold** → *bold*, *italic* → _italic_, ~~strike~~ → ~strike~,
+// [text](https://…) → <https://…|text>, # heading → *heading*, "- item" → "• item".
+func Mrkdwn(md string) string {
+	md = strings.ReplaceAll(md, "\r\n", "\n")
+	var b strings.Builder
+	last := 0
+	for _, loc := range reCode.FindAllStringIndex(md, -1) {
+		b.WriteString(convert(md[last:loc[0]]))
+		b.WriteString(escape(md[loc[0]:loc[1]]))
+		last = loc[1]
+	}
+	b.WriteString(convert(md[last:]))
+	return b.String()
+}
+
+func convert(s string) string {
+	// Links first, on the raw text, so the URL is checked before escaping.
+	var b strings.Builder
+	last := 0
+	for _, m := range reLink.FindAllStringSubmatchIndex(s, -1) {
+		text, url := s[m[2]:m[3]], s[m[4]:m[5]]
+		b.WriteString(inline(s[last:m[0]]))
+		if safeURL(url) {
+			label := strings.ReplaceAll(inline(text), "|", "¦")
+			b.WriteString("<" + strings.ReplaceAll(url, "&", "&amp;") + "|" + label + ">")
+		} else {
+			b.WriteString(inline(s[m[0]:m[1]]))
+		}
+		last = m[1]
+	}
+	b.WriteString(inline(s[last:]))
+	return b.String()
+}
+
+func inline(s string) string {
+	s = escape(s)
+	s = reHeading.ReplaceAllString(s, "**$1**")
+	s = reBullet.ReplaceAllString(s, "$1• ")
+	// Bold is marked with a placeholder so the single-star italic rule does
+	// not take it.
+	s = reBold.ReplaceAllStringFunc(s, func(m string) string {
+		return "\x00" + m[2:len(m)-2] + "\x00"
+	})
+	s = reItalic.ReplaceAllString(s, "${1}_${2}_${3}")
+	s = reStrike.ReplaceAllString(s, "~$1~")
+	return strings.ReplaceAll(s, "\x00", "*")
+}
+
+var reSlug = regexp.MustCompile(`[^a-z0-9_-]+`)
+
+// channelName makes a valid Slack channel name (lower case, no spaces or
+// periods, at most 80 characters).
+func channelName(name string) string {
+	n := reSlug.ReplaceAllString(strings.ToLower(name), "-")
+	n = strings.Trim(truncateBytes(strings.Trim(n, "-"), 80), "-")
+	if n == "" {
+		n = "helpdesk-ticket"
+	}
+	return n
+}

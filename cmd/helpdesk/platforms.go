@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
+	"github.com/helpdesk-chat/helpdesk/config"
+)
+
+// startPlatforms connects every platform enabled in the config to the engine.
+// A platform that cannot start (bad config) fails Run; one whose token is
+// refused while running stops the program with a clear message.
+func (m *Main) startPlatforms(ctx context.Context, cfg *config.Config, mux *http.ServeMux) error {
+	if sc := cfg.Platforms.Slack; sc != nil {
+		if err := m.startSlack(ctx, sc, mux); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Main) startSlack(ctx context.Context, sc *config.Slack, mux *http.ServeMux) error {
+	o := slackad.OptionsFrom(sc)
+	o.Logger, o.GroupChats = m.log.With("platform", "slack"), m.store
+	o.AgentChannels = func() []string { return m.agentChannels(slackad.Name) }
+	sl, err := slackad.New(o)
+	if err != nil {
+		return err
+	}
+	m.engine.AddPlatform(sl)
+	if sl.Mode() == slackad.ModeHTTP {
+		sl.Routes(mux)
+	}
+	m.goRun(ctx, "slack", func(ctx context.Context) error { return sl.Run(ctx, m.engine.Handle) })
+	return nil
+}
+
+// agentChannels lists the desks' agent channels on a platform, from the live config.
+func (m *Main) agentChannels(platform string) []string {
+	var chs []string
+	for _, d := range m.engine.Runtime().Config.Desks {
+		if ch := d.AgentChannel[platform]; ch != "" {
+			chs = append(chs, ch)
+		}
+	}
+	return chs
+}
