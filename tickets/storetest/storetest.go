@@ -50,7 +50,6 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ConcurrentMessages", testConcurrentMessages},
 		{"ConcurrentSetFlagFiresOnce", testConcurrentSetFlag},
 		{"DataSurvivesReopen", testReopen},
-		{"MergeAndFollow", testMergeAndFollow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
