@@ -473,9 +473,12 @@ func (c *conv) action(ctx context.Context) error {
 		}
 	case actHelpful:
 		verdict, item, _ := strings.Cut(a.Value, ":")
-		if verdict == "yes" {
+		switch {
+		case verdict == "yes" && c.st.Picked:
+			c.setOutcome(ctx, tickets.OutcomePickedHelpful, item, 0)
+		case verdict == "yes":
 			c.setOutcome(ctx, tickets.OutcomeHelpful, item, 0)
-		} else {
+		default:
 			c.setOutcome(ctx, tickets.OutcomeNotHelpful, item, 0)
 		}
 		if verdict == "yes" {
@@ -493,6 +496,7 @@ func (c *conv) action(ctx context.Context) error {
 		})
 	case actPick:
 		c.setOutcome(ctx, tickets.OutcomePicked, a.Value, 0)
+		c.st.Picked = true
 		return c.answerItem(ctx, a.Value)
 	case actNone:
 		c.st.Step = StepIdle
@@ -835,7 +839,7 @@ func (c *conv) logQuestion(ctx context.Context, q string, hits []faq.Hit, d faq.
 		c.e.log.Warn("record question", "desk", c.desk.ID, "err", err)
 		return
 	}
-	c.st.QuestionID = id
+	c.st.QuestionID, c.st.Picked = id, false
 }
 
 // setOutcome updates the logged outcome of the conversation's question.

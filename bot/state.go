@@ -37,6 +37,8 @@ type State struct {
 	Category   string `json:"category,omitempty"`
 	// Suggested holds the FAQ items the bot offered for this question.
 	Suggested []string `json:"suggested,omitempty"`
+	// Picked: the answer shown came from a "Did you mean" pick.
+	Picked bool `json:"picked,omitempty"`
 	// Form being filled field by field (or awaiting a modal submission).
 	Form        string               `json:"form,omitempty"`
 	FormField   int                  `json:"form_field,omitempty"`

@@ -16,7 +16,7 @@ import (
 
 // Default thresholds for FAQ answering (see Thresholds).
 const (
-	DefaultAnswerThreshold  = 0.65
+	DefaultAnswerThreshold  = 0.85
 	DefaultSuggestThreshold = 0.35
 )
 

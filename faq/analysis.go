@@ -191,3 +191,17 @@ func terms(a analysis.Analyzer, text string) []string {
 	}
 	return out
 }
+
+// Languages returns the languages with a dedicated analyzer (stemming,
+// stop words, folding) plus the CJK languages: English first (what
+// DetectLanguage falls back to), the rest sorted.
+func Languages() []string {
+	out := []string{"en"}
+	for l := range langSpecs {
+		if l != "en" {
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out[1:])
+	return append(out, "ja", "ko", "zh")
+}

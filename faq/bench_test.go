@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/faq"
@@ -65,33 +67,104 @@ func syntheticFAQ(n int) (*config.FAQ, []string) {
 	return f, queries
 }
 
-func BenchmarkSearch10k(b *testing.B) {
-	f, queries := syntheticFAQ(10_000)
-	ix, err := faq.Build(f, []string{"en"}, config.Thresholds{})
+// syntheticFAQ3 is syntheticFAQ with a German and a French translation of
+// every item (made-up words with each language's common words mixed in),
+// and questions in all three languages.
+func syntheticFAQ3(n int) (*config.FAQ, []benchQuery) {
+	f, en := syntheticFAQ(n)
+	rng := rand.New(rand.NewPCG(3, 3))
+	common := map[string][]string{
+		"de": strings.Fields("wie kann ich mein passwort drucker zurücksetzen funktioniert nicht fehler konto laptop"),
+		"fr": strings.Fields("comment je mon mot de passe imprimante réinitialiser ne fonctionne pas erreur compte"),
+	}
+	tr := func(lang, s string) string {
+		w := strings.Fields(s)
+		for i := range w {
+			if rng.IntN(3) == 0 {
+				w[i] = common[lang][rng.IntN(len(common[lang]))]
+			}
+		}
+		return strings.Join(w, " ")
+	}
+	var qs []benchQuery
+	for _, q := range en {
+		qs = append(qs, benchQuery{q, "en"})
+	}
+	k := 0
+	for _, c := range f.Menu {
+		for _, it := range c.Items {
+			it.Translations = map[string]config.Translation{}
+			for _, l := range []string{"de", "fr"} {
+				t := config.Translation{Question: tr(l, it.Question), Answer: tr(l, it.Answer)}
+				for _, a := range it.Alternates {
+					t.Alternates = append(t.Alternates, tr(l, a))
+				}
+				it.Translations[l] = t
+				if k%(n/100+1) == 0 {
+					qs = append(qs, benchQuery{t.Question, l})
+				}
+			}
+			k++
+		}
+	}
+	return f, qs
+}
+
+type benchQuery struct{ text, lang string }
+
+func benchmarkSearch(b *testing.B, n int) {
+	if n >= 100_000 && testing.Short() {
+		b.Skip("100k items: skipped with -short")
+	}
+	f, queries := syntheticFAQ3(n)
+	ix, err := faq.Build(f, []string{"en", "de", "fr"}, config.Thresholds{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer ix.Close()
 	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		hits, err := ix.Search(ctx, queries[i%len(queries)], "en", 5)
+		q := queries[i%len(queries)]
+		start := time.Now()
+		hits, err := ix.Search(ctx, q.text, q.lang, 5)
+		lat = append(lat, time.Since(start))
 		if err != nil || len(hits) == 0 {
 			b.Fatalf("Search: %d hits, %v", len(hits), err)
 		}
 	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50_us")
+	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds()), "p99_us")
 }
 
-func BenchmarkBuild1k(b *testing.B) {
-	f, _ := syntheticFAQ(1_000)
+// Search on 1k, 10k and 100k items in three languages (en, de, fr), with
+// p50 and p99 latency: go test -run - -bench Search -benchtime 2000x ./faq
+func BenchmarkSearch1k(b *testing.B)   { benchmarkSearch(b, 1_000) }
+func BenchmarkSearch10k(b *testing.B)  { benchmarkSearch(b, 10_000) }
+func BenchmarkSearch100k(b *testing.B) { benchmarkSearch(b, 100_000) }
+
+func benchmarkBuild(b *testing.B, n int) {
+	if n >= 100_000 && testing.Short() {
+		b.Skip("100k items: skipped with -short")
+	}
+	f, _ := syntheticFAQ3(n)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		ix, err := faq.Build(f, []string{"en"}, config.Thresholds{})
+		ix, err := faq.Build(f, []string{"en", "de", "fr"}, config.Thresholds{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		_ = ix.Close()
 	}
 }
+
+// Index build (with the confidence calibration fit) on 1k, 10k and 100k
+// items in three languages: go test -run - -bench Build -benchtime 1x ./faq
+func BenchmarkBuild1k(b *testing.B)   { benchmarkBuild(b, 1_000) }
+func BenchmarkBuild10k(b *testing.B)  { benchmarkBuild(b, 10_000) }
+func BenchmarkBuild100k(b *testing.B) { benchmarkBuild(b, 100_000) }

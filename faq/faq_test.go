@@ -206,7 +206,7 @@ func TestDecideUsesDeskThresholds(t *testing.T) {
 	for _, tc := range []struct {
 		conf float64
 		want faq.Decision
-	}{{0.65, faq.DecideAnswer}, {0.649, faq.DecideSuggest}, {0.35, faq.DecideSuggest}, {0.349, faq.DecideNone}} {
+	}{{faq.DefaultAnswerThreshold, faq.DecideAnswer}, {faq.DefaultAnswerThreshold - 0.001, faq.DecideSuggest}, {faq.DefaultSuggestThreshold, faq.DecideSuggest}, {faq.DefaultSuggestThreshold - 0.001, faq.DecideNone}} {
 		if got := ix.Decide([]faq.Hit{{Confidence: tc.conf}}); got != tc.want {
 			t.Errorf("default thresholds, confidence %v: Decide = %v, want %v", tc.conf, got, tc.want)
 		}

@@ -18,7 +18,7 @@ import (
 
 // Default thresholds, used when a desk leaves its thresholds at zero.
 const (
-	DefaultAnswerThreshold  = 0.65
+	DefaultAnswerThreshold  = 0.85
 	DefaultSuggestThreshold = 0.35
 )
 
@@ -66,6 +66,8 @@ type itemEntry struct {
 	category string
 	// phrasings per language the item has its own text in.
 	phrasings map[string][]phrasing
+	// cnormSq per language: squared length of the phrasings' centroid.
+	cnormSq map[string]float64
 }
 
 // langStats holds the term statistics of one language's phrasings, for
@@ -95,6 +97,7 @@ type Index struct {
 	th        config.Thresholds
 	analyzers map[string]analysis.Analyzer
 	stats     map[string]*langStats
+	calib     calibration
 
 	items []itemEntry
 	byID  map[string]int
@@ -164,6 +167,7 @@ func Build(f *config.FAQ, languages []string, th config.Thresholds) (*Index, err
 		_ = idx.Close()
 		return nil, err
 	}
+	ix.calib = ix.fitCalibration()
 	return ix, nil
 }
 
@@ -299,15 +303,22 @@ func (ix *Index) index() error {
 				}
 				return doc
 			}
+			// Document frequency counts items, not phrasings: a word
+			// every phrasing of one item uses is what sets that item
+			// apart, not a common word.
+			st.docs++
+			counted := map[string]bool{}
 			addPhrasing := func(k kind, s string) {
 				p := phrasing{kind: k, terms: terms(a, s)}
 				if len(p.terms) == 0 {
 					return
 				}
 				e.phrasings[l] = append(e.phrasings[l], p)
-				st.docs++
 				for _, term := range p.terms {
-					st.df[term]++
+					if !counted[term] {
+						counted[term] = true
+						st.df[term]++
+					}
 				}
 			}
 			phr := append([]string{t.question}, t.alternates...)
@@ -351,7 +362,9 @@ func (ix *Index) index() error {
 		}
 	}
 	for i := range ix.items {
-		for l, ps := range ix.items[i].phrasings {
+		e := &ix.items[i]
+		e.cnormSq = make(map[string]float64, len(e.phrasings))
+		for l, ps := range e.phrasings {
 			st := ix.stats[l]
 			for j := range ps {
 				p := &ps[j]
@@ -361,6 +374,7 @@ func (ix *Index) index() error {
 					p.total += p.weights[k]
 				}
 			}
+			e.cnormSq[l] = centroidNormSq(ps)
 		}
 	}
 	return nil

@@ -71,12 +71,9 @@ const (
 	simRank = 0.5
 	// bestWeight and coverWeight mix the best phrasing's similarity with
 	// how much of the question the item's phrasings explain at all.
-	bestWeight  = 0.7
-	coverWeight = 0.3
-	// Confidence = logistic(confSlope*(sim-confMid) + confMargin*margin).
-	confSlope  = 8.0
-	confMid    = 0.7
-	confMargin = 1.5
+	bestWeight     = 0.4
+	coverWeight    = 0.1
+	centroidWeight = 0.5
 )
 
 // Search returns up to n items matching text, best first. lang is the
@@ -139,9 +136,9 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 	for i := range cands {
 		e := &ix.items[cands[i].item]
 		if ps, ok := e.phrasings[lang]; ok {
-			cands[i].sim = similarity(qL, wL, ps)
+			cands[i].sim = similarity(qL, wL, ps, e.cnormSq[lang])
 		} else {
-			cands[i].sim = similarity(qD, wD, e.phrasings[def])
+			cands[i].sim = similarity(qD, wD, e.phrasings[def], e.cnormSq[def])
 		}
 	}
 	score := func(c cand) float64 { return c.best + otherPhrasingBonus*c.rest }
@@ -159,16 +156,22 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 		}
 		return ca.item < cb.item
 	})
-	for i := range cands {
-		var other float64
-		if i == 0 {
-			if len(cands) > 1 {
-				other = cands[1].rank
-			}
-		} else {
-			other = cands[0].rank
+	// The margin is over the best other candidate's similarity, the same
+	// feature the calibration is fitted on.
+	sim1, sim2 := -1.0, -1.0
+	for _, c := range cands {
+		if c.sim > sim1 {
+			sim1, sim2 = c.sim, sim1
+		} else if c.sim > sim2 {
+			sim2 = c.sim
 		}
-		cands[i].margin = cands[i].rank - other
+	}
+	for i := range cands {
+		other := sim1
+		if cands[i].sim == sim1 {
+			other = max(sim2, 0)
+		}
+		cands[i].margin = cands[i].sim - other
 	}
 	if len(cands) > n {
 		cands = cands[:n]
@@ -185,7 +188,7 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 			Answer:     answer,
 			Score:      score(c),
 			// A hit ranked lower is never shown as likelier than one above it.
-			Confidence: min(prev, confidence(c.sim, c.margin)),
+			Confidence: min(prev, ix.calib.prob(c.sim, c.margin)),
 		}
 		prev = hits[i].Confidence
 	}
@@ -311,21 +314,22 @@ func (ix *Index) queryWeights(lang string, q []string) []float64 {
 // similarity of a question (terms q with weights w) to an item's
 // phrasings, in [0,1]: the best weighted F1 overlap with one phrasing,
 // mixed with the share of the question any phrasing explains.
-func similarity(q []string, w []float64, ps []phrasing) float64 {
-	var qTotal float64
+func similarity(q []string, w []float64, ps []phrasing, cnormSq float64) float64 {
+	var qTotal, qSq float64
 	for _, x := range w {
 		qTotal += x
+		qSq += x * x
 	}
 	if qTotal == 0 || len(ps) == 0 {
 		return 0
 	}
 	var best, covered float64
-	var seenBuf [32]bool // query terms any phrasing matched
-	var seen []bool
-	if len(q) <= len(seenBuf) {
-		seen = seenBuf[:len(q)]
+	var cntBuf [32]float64 // per query term: phrasings that use it
+	var cnt []float64
+	if len(q) <= len(cntBuf) {
+		cnt = cntBuf[:len(q)]
 	} else {
-		seen = make([]bool, len(q))
+		cnt = make([]float64, len(q))
 	}
 	for _, p := range ps {
 		var inter float64
@@ -333,7 +337,7 @@ func similarity(q []string, w []float64, ps []phrasing) float64 {
 			for i, qt := range q {
 				if qt == t {
 					inter += p.weights[k]
-					seen[i] = true
+					cnt[i]++
 					break
 				}
 			}
@@ -348,19 +352,42 @@ func similarity(q []string, w []float64, ps []phrasing) float64 {
 		}
 		best = max(best, f)
 	}
-	for i, s := range seen {
-		if s {
+	// The centroid weighs every term by the share of the item's phrasings
+	// that use it, so words its phrasings agree on count most.
+	var dot float64
+	n := float64(len(ps))
+	for i, c := range cnt {
+		if c > 0 {
 			covered += w[i]
+			dot += w[i] * w[i] * c / n
 		}
 	}
-	return bestWeight*best + coverWeight*covered/qTotal
+	var cos float64
+	if dot > 0 && cnormSq > 0 {
+		cos = dot / math.Sqrt(cnormSq*qSq)
+	}
+	return bestWeight*best + coverWeight*covered/qTotal + centroidWeight*cos
 }
 
-// confidence maps an item's similarity and its margin over the best other
-// item to a probability-like value in [0,1]; it grows with both.
-func confidence(sim, margin float64) float64 {
-	z := confSlope*(sim-confMid) + confMargin*margin
-	return 1 / (1 + math.Exp(-z))
+// centroidNormSq is the squared length of the centroid of phrasings.
+func centroidNormSq(ps []phrasing) float64 {
+	type tw struct{ n, w float64 }
+	m := make(map[string]tw, 32)
+	for _, p := range ps {
+		for k, t := range p.terms {
+			e := m[t]
+			e.n++
+			e.w = p.weights[k]
+			m[t] = e
+		}
+	}
+	n := float64(len(ps))
+	var sq float64
+	for _, e := range m {
+		v := e.n / n * e.w
+		sq += v * v
+	}
+	return sq
 }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence.

@@ -26,6 +26,7 @@ const usage = `helpdesk: a help desk inside your chat.
 Usage:
   helpdesk run [-config helpdesk.yaml] [-log text|json]   run the bot
   helpdesk check FILE                                     check a config and its FAQ files
+  helpdesk faq eval|suggest|template|import ...           FAQ quality and batch upload
   helpdesk version                                        print the version
 
 With no config file, "helpdesk run" writes the demo configuration
@@ -47,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCmd(args[1:], stdout, stderr)
 	case "check":
 		return checkCmd(args[1:], stdout, stderr)
+	case "faq":
+		return faqCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "helpdesk", versionString())
 		return 0

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
+)
+
+const fixtureFAQ, fixtureCases = "../../faq/testdata/it.yaml", "../../faq/testdata/it-cases.jsonl"
+
+func TestFAQEvalPrintsTheContractLineLast(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := faqCmd([]string{"eval", fixtureFAQ, fixtureCases, "-calibration"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	re := regexp.MustCompile(`^hit@1=1\.000 hit@3=1\.000 answered=0\.\d{3} wrong=0\.000 oos_reject=1\.000 p50_us=\d+ p99_us=\d+ n=22$`)
+	if !re.MatchString(lines[len(lines)-1]) {
+		t.Errorf("output:\n%s", out.String())
+	}
+	for _, want := range []string{"lang=de ", "lang=fr ", "confidence  cases  top hit right"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("want %q in:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestFAQEvalFlags(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := faqCmd([]string{"eval", "-json", "-answer", "0.99", "-suggest", "0.1", fixtureFAQ, fixtureCases}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var rep struct {
+		Answer  float64 `json:"answer_threshold"`
+		Overall struct {
+			N int `json:"n"`
+		} `json:"overall"`
+		Languages map[string]any `json:"languages"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if rep.Answer != 0.99 || rep.Overall.N != 22 || rep.Languages["fr"] == nil {
+		t.Errorf("report %+v", rep)
+	}
+	for _, args := range [][]string{{"eval", fixtureFAQ}, {"eval", "nope.yaml", fixtureCases}, {"bogus"}, {}} {
+		errOut.Reset()
+		if code := faqCmd(args, &out, &errOut); code == 0 || errOut.Len() == 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
+		}
+	}
+}
+
+func TestFAQTemplateThenImport(t *testing.T) {
+	dir := t.TempDir()
+	csvPath, yamlPath := filepath.Join(dir, "faq.csv"), filepath.Join(dir, "faq.yaml")
+	var out, errOut strings.Builder
+	if code := faqCmd([]string{"template", "-o", csvPath}, &out, &errOut); code != 0 {
+		t.Fatalf("template: exit %d: %s", code, errOut.String())
+	}
+	if code := faqCmd([]string{"import", csvPath, "-o", yamlPath}, &out, &errOut); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errOut.String())
+	}
+	if code := run([]string{"check", writeConfig(t, dir, "faq.yaml")}, &out, &errOut); code != 0 {
+		t.Fatalf("check of the imported FAQ: exit %d:\n%s%s", code, out.String(), errOut.String())
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("category,id,question,alternates,keywords,answer,language\nNet,vpn,Q?,,,,en\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := faqCmd([]string{"import", bad}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), bad+":2: ") {
+		t.Errorf("bad row: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+func writeConfig(t *testing.T, dir, faqFile string) string {
+	t.Helper()
+	cfg := "store: sqlite:helpdesk.db\ndesks:\n  - id: it\n    name: IT\n    languages: [en, de]\n    faq: " + faqFile +
+		"\n    agents:\n      - {name: Ada, web: ada}\n"
+	path := filepath.Join(dir, "helpdesk.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestFAQSuggestReadsTheQuestionLog(t *testing.T) {
+	dir := t.TempDir()
+	faqYAML := "menu:\n  - id: net\n    title: Network\n    items:\n      - id: vpn\n        question: How do I connect to the VPN?\n        answer: Open the client.\n"
+	if err := os.WriteFile(filepath.Join(dir, "faq.yaml"), []byte(faqYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := writeConfig(t, dir, "faq.yaml")
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "helpdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, q := range []tickets.Question{
+		{Desk: "it", Text: "tunnel keeps dropping", ItemID: "vpn", Outcome: tickets.OutcomePickedHelpful, At: now},
+		{Desk: "it", Text: "how do I order a monitor", Outcome: tickets.OutcomeUnanswered, At: now},
+		{Desk: "it", Text: "How do I order a monitor?", Outcome: tickets.OutcomeEscalated, At: now},
+		{Desk: "it", Text: "ancient question", Outcome: tickets.OutcomeUnanswered, At: now.Add(-60 * 24 * time.Hour)},
+	} {
+		if _, err := st.RecordQuestion(ctx, &q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	var out, errOut strings.Builder
+	if code := faqCmd([]string{"suggest", "-config", path, "-since", "30d"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	s := out.String()
+	for _, want := range []string{"- id: vpn", "tunnel keeps dropping", "asked 2×", "question: how do I order a monitor"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("want %q in:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "ancient") {
+		t.Errorf("-since 30d must leave out older questions:\n%s", s)
+	}
+}
