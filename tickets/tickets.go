@@ -309,8 +309,11 @@ const (
 	OutcomeNotHelpful Outcome = "not_helpful" // answered and the user said it did not
 	OutcomeSuggested  Outcome = "suggested"   // "Did you mean" shown, nothing picked yet
 	OutcomePicked     Outcome = "picked"      // the user picked a suggestion
-	OutcomeUnanswered Outcome = "unanswered"  // the bot did not know
-	OutcomeEscalated  Outcome = "escalated"   // the question became a ticket
+	// OutcomePickedHelpful: the user picked a suggestion and said it
+	// helped; the question's text is a candidate alternate of the item.
+	OutcomePickedHelpful Outcome = "picked_helpful"
+	OutcomeUnanswered    Outcome = "unanswered" // the bot did not know
+	OutcomeEscalated     Outcome = "escalated"  // the question became a ticket
 )
 
 // Question is one question asked to the bot, kept for statistics and for
