@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/discord"
 	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/config"
 )
@@ -17,6 +18,23 @@ func (m *Main) startPlatforms(ctx context.Context, cfg *config.Config, mux *http
 			return err
 		}
 	}
+	if dc := cfg.Platforms.Discord; dc != nil {
+		if err := m.startDiscord(ctx, dc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Main) startDiscord(ctx context.Context, dc *config.Discord) error {
+	o := discord.OptionsFrom(dc)
+	o.Logger, o.Runtime = m.log.With("platform", "discord"), m.engine.Runtime
+	ad, err := discord.New(o)
+	if err != nil {
+		return err
+	}
+	m.engine.AddPlatform(ad)
+	m.goRun(ctx, "discord", func(ctx context.Context) error { return ad.Run(ctx, m.engine.Handle) })
 	return nil
 }
 

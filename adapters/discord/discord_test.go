@@ -1,0 +1,536 @@
+package discord_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/discord"
+	"github.com/helpdesk-chat/helpdesk/adapters/discord/discordfake"
+	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
+)
+
+// Ids named in testdata/helpdesk.yaml.
+const (
+	token        = "MTIzNDU2Nzg5.fake-secret-token"
+	adaID        = "900000000000000001"
+	bossID       = "900000000000000002"
+	annID        = "900000000000000010"
+	bobID        = "900000000000000011"
+	agentChannel = "900000000000000100"
+	support      = "900000000000000101"
+)
+
+// syncBuffer collects logs from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type env struct {
+	t     *testing.T
+	fake  *discordfake.Server
+	ad    *discord.Adapter
+	store tickets.Store
+	logs  *syncBuffer
+	done  chan error
+	stop  context.CancelFunc
+}
+
+type option func(*discord.Options)
+
+// start runs a fake Discord, the real engine on SQLite and the adapter.
+func start(t *testing.T, opts ...option) *env {
+	t.Helper()
+	f := discordfake.New(t, token)
+	f.PointDiscordgo()
+	f.AddUserID(adaID, "ada")
+	f.AddUserID(bossID, "boss")
+	f.AddUserID(annID, "ann")
+	f.AddUserID(bobID, "bob")
+	cat := f.AddChannel("help", discordfake.TypeCategory, "")
+	f.AddChannelID(agentChannel, "it-agents", discordfake.TypeText, cat)
+	f.AddChannelID(support, "support", discordfake.TypeText, cat)
+
+	logs := &syncBuffer{}
+	prev := log.Writer()
+	log.SetOutput(logs) // discordgo's own log, if it ever printed
+	t.Cleanup(func() { log.SetOutput(prev) })
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	ctx := context.Background()
+	cfg, err := config.Load(filepath.Join("testdata", "helpdesk.yaml"))
+	if err != nil {
+		t.Fatalf("load config: %v", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "helpdesk.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	set, err := faq.BuildSet(cfg)
+	if err != nil {
+		t.Fatalf("build FAQ: %v", err)
+	}
+	var engine *bot.Engine
+	o := discord.Options{Token: token, Guild: f.GuildID, SupportChannel: support, Logger: logger,
+		Runtime: func() *bot.Runtime { return engine.Runtime() }}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ad, err := discord.New(o)
+	if err != nil {
+		t.Fatalf("new adapter: %v", err)
+	}
+	engine, err = bot.New(bot.Options{Store: st, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Platforms: []bot.Platform{ad}, Logger: logger})
+	if err != nil {
+		t.Fatalf("new engine: %v", err)
+	}
+	if err := engine.Recover(ctx); err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	e := &env{t: t, fake: f, ad: ad, store: st, logs: logs, done: make(chan error, 1), stop: cancel}
+	go func() { e.done <- ad.Run(runCtx, engine.Handle) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-e.done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("Run did not return after cancel")
+		}
+		st.Close()
+		set.Close()
+		if strings.Contains(logs.String(), token) {
+			t.Errorf("the bot token reached the log")
+		}
+	})
+	defer func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	}()
+	f.WaitFor("the bot to connect and register /helpdesk", func() bool { return f.Connected() && f.Registered() > 0 })
+	return e
+}
+
+func (e *env) ticket(key string) *tickets.Ticket {
+	e.t.Helper()
+	tk, err := e.store.GetByKey(context.Background(), key)
+	if err != nil {
+		e.t.Fatalf("ticket %s: %v", key, err)
+	}
+	return tk
+}
+
+func (e *env) messages(key string, kind tickets.MessageKind) []string {
+	e.t.Helper()
+	tk := e.ticket(key)
+	ms, err := e.store.Messages(context.Background(), tk.ID)
+	if err != nil {
+		e.t.Fatalf("messages of %s: %v", key, err)
+	}
+	var out []string
+	for _, m := range ms {
+		if m.Kind == kind {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+func (e *env) count(channel, viewer string) int { return len(e.fake.Messages(channel, viewer)) }
+
+// The whole journey over the gateway: question → answer → escalate with a
+// select and a modal → ticket → card → Start Chat (private thread) →
+// messages → internal note → End Service → evaluation with a comment modal.
+func TestJourney(t *testing.T) {
+	e := start(t)
+	f := e.fake
+	dm := f.DMChannel(annID)
+
+	f.DM(annID, "How do I connect to the VPN?")
+	answer := f.WaitMessage(dm, annID, 0, "Did this help?")
+	if got := answer.Buttons(); strings.Join(got, ",") != "Yes,No" {
+		t.Fatalf("answer buttons = %v", got)
+	}
+	n := e.count(dm, annID)
+	f.Press(annID, answer.ID, "No")
+	offer := f.WaitMessage(dm, annID, n, "talk to an agent")
+
+	n = e.count(dm, annID)
+	agentPress := f.Press(annID, offer.ID, "Talk to an agent")
+	// A modal cannot hold a select: the select field comes first, as a select menu.
+	sel := f.WaitMessage(dm, annID, n, "Which system?")
+	if got := f.Interaction(agentPress).Responses; len(got) != 1 || got[0] != 4 {
+		t.Fatalf("Talk to an agent answered with %v, want a message (4)", got)
+	}
+	choice := f.Choose(annID, sel.ID, "VPN")
+	f.WaitFor("the modal", func() bool { return len(f.Modals()) == 1 })
+	md := f.Modals()[0]
+	if md.Interaction != choice || len(md.Inputs) != 2 || md.Inputs[0].Label != "What happened?" {
+		t.Fatalf("modal = %+v", md)
+	}
+	n = e.count(dm, annID)
+	f.Submit(md, map[string]string{"What happened?": "VPN drops every 5 minutes @everyone", "Phone number": "+49 30 1234"})
+	f.WaitMessage(dm, annID, n, "I've opened ticket **IT-1**")
+	f.WaitMessage(dm, annID, n, "Ada")
+
+	tk := e.ticket("IT-1")
+	if tk.Status != tickets.StatusAssigned || tk.Assignee != "Ada" {
+		t.Fatalf("IT-1 is %s for %q, want assigned to Ada", tk.Status, tk.Assignee)
+	}
+	if got := answers(tk); got != "system=VPN details=VPN drops every 5 minutes @\u200deveryone phone=+49 30 1234" {
+		t.Fatalf("form answers = %q", got)
+	}
+
+	// The card, with the form answers, in the agent channel.
+	card := f.WaitMessage(agentChannel, adaID, 0, "Start Chat")
+	if !strings.Contains(card.Text(), "IT-1") || !strings.Contains(card.Text(), "VPN") || len(card.Embeds) != 1 {
+		t.Fatalf("card = %s", card.Text())
+	}
+
+	// Bob is no agent: a private refusal, and nothing changes.
+	press := f.Press(bobID, card.ID, "Start Chat")
+	refusal := f.WaitMessage(agentChannel, bobID, 0, "Only the assigned agent")
+	if refusal.Flags&discordfake.FlagEphemeral == 0 || refusal.EphemeralFor != bobID {
+		t.Fatalf("refusal is not ephemeral: flags %d", refusal.Flags)
+	}
+	if r := f.Interaction(press).Responses; len(r) != 1 || r[0] != 4 {
+		t.Fatalf("refusal answered with %v", r)
+	}
+	for _, m := range f.Messages(agentChannel, adaID) {
+		if strings.Contains(m.Text(), "Only the assigned agent") {
+			t.Fatalf("Ada sees Bob's refusal")
+		}
+	}
+	if len(f.ChildrenOf(support)) != 0 || e.ticket("IT-1").Status != tickets.StatusAssigned {
+		t.Fatalf("a refused Start Chat changed something")
+	}
+
+	// Ada starts the chat: a private thread in the support channel.
+	f.Press(adaID, card.ID, "Start Chat")
+	f.WaitFor("the group thread", func() bool { return len(f.ChildrenOf(support)) == 1 })
+	th := f.ChildrenOf(support)[0]
+	if th.Type != discordfake.TypePrivateThread || th.Invitable == nil || *th.Invitable {
+		t.Fatalf("group chat = type %d invitable %v, want a private thread members cannot invite to", th.Type, th.Invitable)
+	}
+	f.WaitFor("user and agent in the thread", func() bool {
+		c, _ := f.Channel(th.ID)
+		return strings.Contains(strings.Join(c.Members, ","), annID) && strings.Contains(strings.Join(c.Members, ","), adaID)
+	})
+	summary := f.WaitMessage(th.ID, annID, 0, "End Service")
+	f.WaitMessage(dm, annID, 0, "opened a chat with you")
+
+	f.Say(annID, th.ID, "It still drops every few minutes", false)
+	f.Say(adaID, th.ID, "Please update the client to 6.2", false)
+	f.WaitFor("the transcript", func() bool { return len(e.messages("IT-1", tickets.KindTranscript)) >= 2 })
+
+	// A thread on the card holds internal notes.
+	notes := f.StartThread(adaID, card.ID, "IT-1 notes")
+	f.Say(adaID, notes, "Checked the gateway logs: MTU issue", false)
+	f.WaitFor("the internal note", func() bool {
+		return strings.Contains(strings.Join(e.messages("IT-1", tickets.KindNote), "\n"), "MTU issue")
+	})
+
+	// End Service: closing note, archived and locked thread, evaluation DM.
+	n = e.count(dm, annID)
+	f.Press(adaID, summary.ID, "End Service")
+	f.WaitMessage(th.ID, adaID, 0, "resolved by Ada")
+	f.WaitFor("the thread archived and locked", func() bool {
+		c, _ := f.Channel(th.ID)
+		return c.Metadata != nil && c.Metadata.Archived && c.Metadata.Locked
+	})
+	rate := f.WaitMessage(dm, annID, n, "How would you rate")
+	n = e.count(dm, annID)
+	ratePress := f.Press(annID, rate.ID, "★★★★★")
+	thanks := f.WaitMessage(dm, annID, n, "Anything you'd like to add?")
+	f.WaitFor("the prompt updated in place", func() bool { return strings.Contains(f.Message(rate.ID).Text(), "You rated it") })
+	if r := f.Interaction(ratePress).Responses; len(r) != 1 || r[0] != 7 {
+		t.Fatalf("rating answered with %v, want an update of the prompt (7)", r)
+	}
+	f.Press(annID, thanks.ID, "Add a comment")
+	f.WaitFor("the comment modal", func() bool { return len(f.Modals()) == 2 })
+	n = e.count(dm, annID)
+	f.Submit(f.Modals()[1], map[string]string{"Comment": "Quick and friendly"})
+	f.WaitMessage(dm, annID, n, "Thanks for your feedback!")
+
+	tk = e.ticket("IT-1")
+	if tk.Status != tickets.StatusResolved || tk.Evaluation == nil || tk.Evaluation.Rating != 5 || tk.Evaluation.Comment != "Quick and friendly" {
+		t.Fatalf("IT-1 after the evaluation: %s %+v", tk.Status, tk.Evaluation)
+	}
+	transcript := strings.Join(e.messages("IT-1", tickets.KindTranscript), "\n")
+	for _, want := range []string{"It still drops", "update the client"} {
+		if !strings.Contains(transcript, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, transcript)
+		}
+	}
+	f.WaitFor("every interaction acknowledged", func() bool { return len(f.Unanswered()) == 0 })
+	if intents, _ := f.Identify(); intents&discordfake.RequiredIntents != discordfake.RequiredIntents {
+		t.Errorf("intents = %b", intents)
+	}
+}
+
+func answers(t *tickets.Ticket) string {
+	var parts []string
+	for _, a := range t.Form {
+		parts = append(parts, a.ID+"="+a.Value)
+	}
+	return strings.Join(parts, " ")
+}
+
+// A RECONNECT (op 7) in the middle of a conversation loses nothing: the
+// session resumes and the events sent meanwhile are replayed once.
+func TestReconnectInTheMiddle(t *testing.T) {
+	e := start(t)
+	f := e.fake
+	dm := f.DMChannel(annID)
+	f.DM(annID, "How do I reset my password?")
+	first := f.WaitMessage(dm, annID, 0, "Did this help?")
+	n := e.count(dm, annID)
+
+	f.Reconnect()
+	f.Press(annID, first.ID, "Yes") // sent while the bot is away
+	f.DM(annID, "How do I connect to the VPN?")
+	f.WaitMessage(dm, annID, n, "Glad I could help")
+	f.WaitMessage(dm, annID, n, "How do I connect to the VPN?")
+
+	ids, resumes, _ := f.Stats()
+	if ids != 1 || resumes < 1 {
+		t.Fatalf("identifies=%d resumes=%d, want one IDENTIFY and a RESUME", ids, resumes)
+	}
+	time.Sleep(200 * time.Millisecond) // let a duplicate, if any, arrive
+	got := 0
+	for _, m := range f.Messages(dm, annID)[n:] {
+		if strings.Contains(m.Text(), "Did this help?") {
+			got++
+		}
+	}
+	if got != 1 {
+		t.Fatalf("%d answers to the question sent during the reconnect, want 1", got)
+	}
+	f.WaitFor("every interaction acknowledged", func() bool { return len(f.Unanswered()) == 0 })
+}
+
+// A redelivered message and a payload that does not decode change nothing.
+func TestDuplicatesAndGarbage(t *testing.T) {
+	e := start(t)
+	f := e.fake
+	dm := f.DMChannel(annID)
+	id := f.DM(annID, "How do I reset my password?")
+	f.WaitMessage(dm, annID, 0, "Did this help?")
+	f.Redeliver(id)
+	f.RawInteraction(`{"id":"77","type":3,"token":"x","channel_id":"1","data":"not an object"}`)
+	f.RawInteraction(`{"id":"78","type":42,"token":"x","channel_id":"1","user":{"id":"5"}}`)
+	n := e.count(dm, annID)
+	f.DM(annID, "How do I connect to the VPN?")
+	f.WaitMessage(dm, annID, n, "How do I connect to the VPN?")
+	got := 0
+	for _, m := range f.Messages(dm, annID) {
+		if m.Author.ID == f.BotID && strings.Contains(m.Text(), "reset my password") {
+			got++
+		}
+	}
+	if got != 1 {
+		t.Fatalf("the redelivered question was answered %d times", got)
+	}
+	if !strings.Contains(e.logs.String(), "undecodable INTERACTION_CREATE ignored") {
+		t.Fatalf("the undecodable interaction was not logged:\n%s", e.logs.String())
+	}
+}
+
+// A revoked token stops Run with a clear error instead of reconnecting forever.
+func TestRevokedToken(t *testing.T) {
+	e := start(t)
+	e.fake.Revoke()
+	select {
+	case err := <-e.done:
+		e.done <- err // for the cleanup
+		if !errors.Is(err, discord.ErrTokenRejected) || !strings.Contains(err.Error(), "4004") {
+			t.Fatalf("Run returned %v, want the rejected token (4004)", err)
+		}
+		if strings.Contains(err.Error(), token) {
+			t.Fatalf("the error shows the token")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Run kept going with a revoked token")
+	}
+}
+
+func TestWrongTokenAtStart(t *testing.T) {
+	f := discordfake.New(t, token)
+	f.PointDiscordgo()
+	ad, err := discord.New(discord.Options{Token: "wrong", Guild: f.GuildID, SupportChannel: support})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ad.Run(context.Background(), func(context.Context, bot.Event) error { return nil })
+	if !errors.Is(err, discord.ErrTokenRejected) {
+		t.Fatalf("Run = %v, want ErrTokenRejected", err)
+	}
+}
+
+// A form with a select and six text fields: a select menu, then a modal of
+// five inputs, then (a modal cannot answer a modal) Continue and a second modal.
+func TestLongFormInSteps(t *testing.T) {
+	e := start(t)
+	f := e.fake
+	dm := f.DMChannel(annID)
+	f.DM(annID, "How do I reset my password?")
+	f.Press(annID, f.WaitMessage(dm, annID, 0, "Did this help?").ID, "No")
+	n := e.count(dm, annID)
+	f.Press(annID, f.WaitMessage(dm, annID, n, "talk to an agent").ID, "Talk to an agent")
+	f.Choose(annID, f.WaitMessage(dm, annID, n, "Kind of account").ID, "VPN")
+	f.WaitFor("the first modal", func() bool { return len(f.Modals()) == 1 })
+	if got := len(f.Modals()[0].Inputs); got != 5 {
+		t.Fatalf("first modal has %d inputs, want 5", got)
+	}
+	n = e.count(dm, annID)
+	f.Submit(f.Modals()[0], map[string]string{"Full name": "Ann Smith", "Team": "Sales", "Room": "2.14"})
+	cont := f.WaitMessage(dm, annID, n, "Continue")
+	f.Press(annID, cont.ID, "Continue")
+	f.WaitFor("the second modal", func() bool { return len(f.Modals()) == 2 })
+	if in := f.Modals()[1].Inputs; len(in) != 1 || in[0].Label != "Anything else?" {
+		t.Fatalf("second modal = %+v", in)
+	}
+	f.Submit(f.Modals()[1], map[string]string{"Anything else?": "Needed by Monday"})
+	f.WaitMessage(dm, annID, n, "I've opened ticket **IT-1**")
+	if got := answers(e.ticket("IT-1")); got != "kind=VPN name=Ann Smith team=Sales manager= start= room=2.14 notes=Needed by Monday" {
+		t.Fatalf("answers = %q", got)
+	}
+	f.WaitFor("every interaction acknowledged", func() bool { return len(f.Unanswered()) == 0 })
+}
+
+// openTicket plays Ann up to a ticket assigned to Ada and returns Ada's DM card.
+func openTicket(t *testing.T, e *env) discordfake.Message {
+	t.Helper()
+	f := e.fake
+	dm := f.DMChannel(annID)
+	f.DM(annID, "How do I connect to the VPN?")
+	f.Press(annID, f.WaitMessage(dm, annID, 0, "Did this help?").ID, "No")
+	n := e.count(dm, annID)
+	f.Press(annID, f.WaitMessage(dm, annID, n, "talk to an agent").ID, "Talk to an agent")
+	f.Choose(annID, f.WaitMessage(dm, annID, n, "Which system?").ID, "GitLab")
+	f.WaitFor("the modal", func() bool { return len(f.Modals()) == 1 })
+	f.Submit(f.Modals()[0], map[string]string{"What happened?": "Cannot push"})
+	f.WaitMessage(dm, annID, n, "I've opened ticket **IT-1**")
+	return f.WaitMessage(f.DMChannel(adaID), adaID, 0, "Start Chat")
+}
+
+// private_channels: Start Chat makes a private text channel that only the
+// user, the agent and the bot can see; End Service takes the right to write.
+func TestPrivateChannels(t *testing.T) {
+	e := start(t, func(o *discord.Options) { o.PrivateChannels = true })
+	f := e.fake
+	before := len(f.GuildChannels())
+	card := openTicket(t, e)
+	f.Press(adaID, card.ID, "Start Chat")
+	f.WaitFor("the private channel", func() bool { return len(f.GuildChannels()) == before+1 })
+	var ch discordfake.Channel
+	for _, c := range f.GuildChannels() {
+		if c.ID != agentChannel && c.ID != support {
+			ch = c
+		}
+	}
+	ow := map[string]discordfake.Overwrite{}
+	for _, o := range ch.Overwrites {
+		ow[o.ID] = o
+	}
+	const view = "1024"
+	if ow[f.GuildID].Deny != view || ow[f.GuildID].Type != 0 {
+		t.Errorf("@everyone overwrite = %+v, want VIEW_CHANNEL denied", ow[f.GuildID])
+	}
+	for _, id := range []string{annID, adaID, f.BotID} {
+		o, ok := ow[id]
+		if !ok || o.Type != 1 || !strings.Contains(o.Allow, "") || o.Allow == "0" {
+			t.Errorf("no allow overwrite for member %s: %+v", id, o)
+		}
+	}
+	if ch.ParentID == "" {
+		t.Errorf("the channel is not under the support channel's category")
+	}
+	summary := f.WaitMessage(ch.ID, annID, 0, "End Service")
+	f.Say(annID, ch.ID, "Still cannot push", false)
+	f.WaitFor("the transcript", func() bool { return len(e.messages("IT-1", tickets.KindTranscript)) >= 1 })
+	f.Press(annID, summary.ID, "End Service") // the requester may end it too
+	f.WaitMessage(ch.ID, annID, 0, "This chat is now closed")
+	f.WaitFor("the channel locked", func() bool {
+		c, _ := f.Channel(ch.ID)
+		for _, o := range c.Overwrites {
+			if o.ID == annID && o.Deny == "2048" {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// /helpdesk in a server channel answers privately; a slow answer is deferred
+// (type 5) and shown by editing @original. The panel is for server managers.
+func TestCommandAndPanel(t *testing.T) {
+	e := start(t, func(o *discord.Options) { o.AckAfter = -1 })
+	f := e.fake
+	ask := f.Command(annID, support, "ask", map[string]string{"question": "How do I connect to the VPN?"}, 0)
+	answer := f.WaitMessage(support, annID, 0, "Did this help?")
+	in := f.Interaction(ask)
+	if len(in.Responses) != 1 || in.Responses[0] != 5 || !strings.Contains(f.Message(in.Original).Text(), "IT Help Desk") {
+		t.Fatalf("/helpdesk ask answered with %v, want a deferral whose @original shows the greeting: %s", in.Responses, f.Message(in.Original).Text())
+	}
+	if answer.EphemeralFor != annID {
+		t.Fatalf("the answer is visible to everyone in the channel")
+	}
+	if got := e.count(support, bobID); got != 0 {
+		t.Fatalf("bob sees %d messages in the support channel", got)
+	}
+
+	f.Command(bobID, support, "panel", nil, 0)
+	f.WaitMessage(support, bobID, 0, "Only server managers")
+	const manageGuild = 1 << 5
+	f.Command(bossID, support, "panel", nil, manageGuild)
+	panel := f.WaitMessage(support, bobID, 0, "Talk to an agent")
+	if got := strings.Join(panel.Buttons(), ","); got != "Network & VPN,Accounts,Talk to an agent" || panel.EphemeralFor != "" {
+		t.Fatalf("panel buttons = %s (private to %q)", got, panel.EphemeralFor)
+	}
+	n := e.count(support, bobID)
+	press := f.Press(bobID, panel.ID, "Network & VPN")
+	menu := f.WaitMessage(support, bobID, n, "How do I connect to the VPN?")
+	if menu.EphemeralFor != bobID {
+		t.Fatalf("the panel's answer is not private to bob")
+	}
+	if r := f.Interaction(press).Responses; len(r) != 1 || r[0] != 6 {
+		t.Fatalf("panel press answered with %v, want a deferred update (6)", r)
+	}
+	f.WaitFor("every interaction acknowledged", func() bool { return len(f.Unanswered()) == 0 })
+}
+
+// A 429 is waited out with discordgo's rate-limit buckets; nothing is lost.
+func TestRateLimited(t *testing.T) {
+	e := start(t)
+	f := e.fake
+	dm := f.DMChannel(annID)
+	f.RateLimitNext(2)
+	f.DM(annID, "How do I connect to the VPN?")
+	f.WaitMessage(dm, annID, 0, "Did this help?")
+}

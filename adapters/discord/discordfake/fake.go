@@ -1,0 +1,328 @@
+// Package discordfake is a protocol-level fake of Discord for tests: the
+// REST API (v9) and the gateway WebSocket on 127.0.0.1, written from
+// Discord's published API documentation. It plays the people (DMs, messages,
+// button presses, select choices, modal submissions, slash commands) and
+// fails the test on what the real Discord would reject: an interaction not
+// acknowledged within 3 s, more than 5 inputs in a modal, more than 5
+// buttons in a row, messages whose allowed_mentions do not suppress every
+// mention, a command that mixes sub-commands with options.
+//
+// Point discordgo at it with PointDiscordgo; that sets discordgo's package
+// endpoint variables, so tests using it must not run in parallel.
+package discordfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+)
+
+// Channel types and flags used here.
+const (
+	TypeText          = 0
+	TypeDM            = 1
+	TypeCategory      = 4
+	TypePublicThread  = 11
+	TypePrivateThread = 12
+	FlagEphemeral     = 64
+)
+
+// Overwrite is a permission overwrite on a channel.
+type Overwrite struct {
+	ID    string `json:"id"`
+	Type  int    `json:"type"`
+	Allow string `json:"allow"`
+	Deny  string `json:"deny"`
+}
+
+// Channel is a channel, DM or thread.
+type Channel struct {
+	ID         string      `json:"id"`
+	Type       int         `json:"type"`
+	GuildID    string      `json:"guild_id,omitempty"`
+	ParentID   string      `json:"parent_id,omitempty"`
+	Name       string      `json:"name,omitempty"`
+	Topic      string      `json:"topic,omitempty"`
+	Overwrites []Overwrite `json:"permission_overwrites,omitempty"`
+	Recipients []User      `json:"recipients,omitempty"`
+	Metadata   *struct {
+		Archived bool `json:"archived"`
+		Locked   bool `json:"locked"`
+	} `json:"thread_metadata,omitempty"`
+	Invitable *bool    `json:"invitable,omitempty"`
+	Members   []string `json:"-"`
+}
+
+// User is a Discord user.
+type User struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Bot      bool   `json:"bot,omitempty"`
+}
+
+// Message is a posted message as Discord stores it.
+type Message struct {
+	ID         string            `json:"id"`
+	ChannelID  string            `json:"channel_id"`
+	GuildID    string            `json:"guild_id,omitempty"`
+	Author     User              `json:"author"`
+	Content    string            `json:"content"`
+	Embeds     []json.RawMessage `json:"embeds"`
+	Components []Component       `json:"components"`
+	Flags      int               `json:"flags,omitempty"`
+	// EphemeralFor is the user who alone sees an ephemeral message.
+	EphemeralFor string `json:"-"`
+	Edits        int    `json:"-"`
+}
+
+// Component is a message or modal component.
+type Component struct {
+	Type       int         `json:"type"`
+	CustomID   string      `json:"custom_id,omitempty"`
+	Label      string      `json:"label,omitempty"`
+	Style      int         `json:"style,omitempty"`
+	URL        string      `json:"url,omitempty"`
+	Options    []Option    `json:"options,omitempty"`
+	Required   *bool       `json:"required,omitempty"`
+	Value      string      `json:"value,omitempty"`
+	Components []Component `json:"components,omitempty"`
+}
+
+// Option is a select menu option.
+type Option struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Modal is a modal shown to a user.
+type Modal struct {
+	Interaction string
+	User        string
+	CustomID    string
+	Title       string
+	Inputs      []Component
+	// FromMessage is the message of the component that opened it.
+	FromMessage string
+	Channel     string
+}
+
+// Interaction is one INTERACTION_CREATE and what the bot answered.
+type Interaction struct {
+	ID, Token, User, Channel string
+	Type                     int
+	Message                  string // the message a component belongs to
+	Created                  time.Time
+	Responses                []int // callback types, in order
+	Original                 string
+}
+
+// Server is the fake.
+type Server struct {
+	tb      testing.TB
+	http    *httptest.Server
+	URL     string
+	Token   string
+	BotID   string
+	AppID   string
+	GuildID string
+	// HeartbeatMS is the heartbeat interval sent in HELLO.
+	HeartbeatMS int
+
+	mu           sync.Mutex
+	next         int64
+	users        map[string]User
+	channels     map[string]*Channel
+	messages     map[string]*Message
+	order        []*Message
+	interactions map[string]*Interaction
+	modals       []Modal
+	Commands     []json.RawMessage
+	revoked      bool
+	rateLimit    int
+
+	// gateway
+	conn       *websocket.Conn
+	connMu     sync.Mutex
+	sessionID  string
+	seq        int64
+	log        []gwEvent
+	identifies int
+	resumes    int
+	heartbeats int
+	shard      []int
+	intents    int
+}
+
+type gwEvent struct {
+	seq int64
+	raw []byte
+}
+
+// New starts a fake Discord with a guild, a bot and the named text channels.
+func New(tb testing.TB, token string) *Server {
+	s := &Server{tb: tb, Token: token, HeartbeatMS: 250, users: map[string]User{}, channels: map[string]*Channel{},
+		messages: map[string]*Message{}, interactions: map[string]*Interaction{}, next: 1000}
+	s.BotID, s.AppID, s.GuildID = s.id(), s.id(), s.id()
+	s.users[s.BotID] = User{ID: s.BotID, Username: "helpdesk", Bot: true}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/v9/", s.rest)
+	mux.HandleFunc("/gateway", s.gateway)
+	mux.HandleFunc("/gateway/", s.gateway) // discordgo adds a trailing slash
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("discordfake: listen: %v", err)
+	}
+	s.http = &httptest.Server{Listener: l, Config: &http.Server{Handler: mux}}
+	s.http.Start()
+	s.URL = s.http.URL + "/"
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	s.connMu.Lock()
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	s.connMu.Unlock()
+	s.http.CloseClientConnections()
+	s.http.Close()
+}
+
+// PointDiscordgo sets discordgo's endpoint variables to the fake. They are
+// package variables: call it before starting sessions, never in parallel tests.
+func (s *Server) PointDiscordgo() {
+	discordgo.EndpointDiscord = s.URL
+	discordgo.EndpointAPI = s.URL + "api/v" + discordgo.APIVersion + "/"
+	discordgo.EndpointGuilds = discordgo.EndpointAPI + "guilds/"
+	discordgo.EndpointChannels = discordgo.EndpointAPI + "channels/"
+	discordgo.EndpointUsers = discordgo.EndpointAPI + "users/"
+	discordgo.EndpointGateway = discordgo.EndpointAPI + "gateway"
+	discordgo.EndpointGatewayBot = discordgo.EndpointGateway + "/bot"
+	discordgo.EndpointWebhooks = discordgo.EndpointAPI + "webhooks/"
+	discordgo.EndpointStickers = discordgo.EndpointAPI + "stickers/"
+	discordgo.EndpointStageInstances = discordgo.EndpointAPI + "stage-instances"
+	discordgo.EndpointSKUs = discordgo.EndpointAPI + "skus"
+	discordgo.EndpointApplications = discordgo.EndpointAPI + "applications"
+	discordgo.EndpointGuildCreate = discordgo.EndpointAPI + "guilds"
+	discordgo.EndpointOAuth2 = discordgo.EndpointAPI + "oauth2/"
+	discordgo.EndpointOAuth2Applications = discordgo.EndpointOAuth2 + "applications"
+	discordgo.EndpointOauth2Applications = discordgo.EndpointOAuth2Applications
+}
+
+func (s *Server) id() string {
+	s.next++
+	return strconv.FormatInt(s.next, 10)
+}
+
+// AddUser registers a person.
+func (s *Server) AddUser(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.id()
+	s.users[id] = User{ID: id, Username: name}
+	return id
+}
+
+// AddChannel adds a guild channel (text or category).
+func (s *Server) AddChannel(name string, typ int, parent string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.id()
+	s.channels[id] = &Channel{ID: id, Type: typ, GuildID: s.GuildID, Name: name, ParentID: parent}
+	return id
+}
+
+// Revoke revokes the token: REST answers 401 and the gateway closes with 4004.
+func (s *Server) Revoke() {
+	s.mu.Lock()
+	s.revoked = true
+	s.mu.Unlock()
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.conn != nil {
+		_ = s.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+		s.conn.Close()
+		s.conn = nil
+	}
+}
+
+// RateLimitNext makes the next n REST calls answer 429.
+func (s *Server) RateLimitNext(n int) {
+	s.mu.Lock()
+	s.rateLimit = n
+	s.mu.Unlock()
+}
+
+// violation fails the test and answers 400, as Discord would refuse.
+func (s *Server) violation(w http.ResponseWriter, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	s.tb.Errorf("discordfake: Discord would reject this: %s", msg)
+	http.Error(w, `{"code":50035,"message":"Invalid Form Body: `+strings.ReplaceAll(msg, `"`, `'`)+`"}`, http.StatusBadRequest)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Stats says what the gateway saw.
+func (s *Server) Stats() (identifies, resumes, heartbeats int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.identifies, s.resumes, s.heartbeats
+}
+
+// Identify returns the intents and shard of the last IDENTIFY.
+func (s *Server) Identify() (intents int, shard []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.intents, s.shard
+}
+
+// AddUserID registers a person with a fixed id (as named in a test config).
+func (s *Server) AddUserID(id, name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[id] = User{ID: id, Username: name}
+	return id
+}
+
+// AddChannelID adds a guild channel with a fixed id.
+func (s *Server) AddChannelID(id, name string, typ int, parent string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[id] = &Channel{ID: id, Type: typ, GuildID: s.GuildID, Name: name, ParentID: parent}
+	return id
+}
+
+// Unanswered lists interactions that got no callback at all.
+func (s *Server) Unanswered() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for id, in := range s.interactions {
+		if len(in.Responses) == 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Registered returns how many application commands are registered.
+func (s *Server) Registered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.Commands)
+}

@@ -1,0 +1,266 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+)
+
+// formPrefix starts the custom ids of the adapter's own form controls.
+const formPrefix = "f|"
+
+// A Discord modal holds at most 5 text inputs and no select menu, so a form
+// is asked in steps: each select field as a select menu message, then the
+// text fields in modals of up to 5. The answers are collected here and
+// reach the engine as one EventForm.
+type formSession struct {
+	id     string
+	user   string
+	form   bot.Form
+	steps  [][]bot.FormField // a select step holds one field
+	step   int
+	values map[string]string
+	at     time.Time
+}
+
+func (f *formSession) isSelect(step int) bool {
+	return len(f.steps[step]) == 1 && f.steps[step][0].Type == bot.FieldSelect
+}
+
+func stepsOf(form bot.Form) [][]bot.FormField {
+	var steps [][]bot.FormField
+	var texts []bot.FormField
+	for _, fl := range form.Fields {
+		if fl.Type == bot.FieldSelect {
+			steps = append(steps, []bot.FormField{fl})
+		} else {
+			texts = append(texts, fl)
+		}
+	}
+	for len(texts) > 0 {
+		n := min(len(texts), maxModalInputs)
+		steps = append(steps, texts[:n])
+		texts = texts[n:]
+	}
+	return steps
+}
+
+// OpenForm shows a form in reply to the interaction with that id; once the
+// interaction was acknowledged otherwise, it returns bot.ErrFormsUnsupported
+// and the engine asks field by field in chat.
+func (a *Adapter) OpenForm(ctx context.Context, trigger string, form bot.Form) error {
+	a.mu.Lock()
+	p := a.live[trigger]
+	a.mu.Unlock()
+	if p == nil || len(form.Fields) == 0 {
+		return bot.ErrFormsUnsupported
+	}
+	p.mu.Lock()
+	open := p.state == stPending
+	p.mu.Unlock()
+	if !open {
+		return bot.ErrFormsUnsupported
+	}
+	a.mu.Lock()
+	a.seq++
+	f := &formSession{id: strconv.Itoa(a.seq), user: p.user, form: form, steps: stepsOf(form), values: map[string]string{}, at: time.Now()}
+	for u, old := range a.forms {
+		if time.Since(old.at) > 15*time.Minute {
+			delete(a.forms, u)
+		}
+	}
+	a.forms[p.user] = f
+	a.mu.Unlock()
+	if err := a.showStep(p, f, discordgo.InteractionResponseChannelMessageWithSource); err != nil {
+		if err == errAcked {
+			return bot.ErrFormsUnsupported
+		}
+		return err
+	}
+	return nil
+}
+
+var errAcked = fmt.Errorf("interaction already acknowledged")
+
+// showStep answers the interaction with the session's current step: a
+// modal, or a select menu message (msgType 4 for a new one, 7 to replace the
+// message the last choice was made on).
+func (a *Adapter) showStep(p *pending, f *formSession, msgType discordgo.InteractionResponseType) error {
+	var resp *discordgo.InteractionResponse
+	cid := formPrefix + f.id + "|" + strconv.Itoa(f.step)
+	if f.isSelect(f.step) {
+		fl := f.steps[f.step][0]
+		text := fmt.Sprintf("**%s**: %s", f.form.Title, fl.Label)
+		if n := len(f.steps); n > 1 {
+			text = fmt.Sprintf("**%s** (step %d of %d): %s", f.form.Title, f.step+1, n, fl.Label)
+		}
+		zero, one := 1, 1
+		if !fl.Required {
+			zero = 0
+		}
+		sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: cid, Placeholder: cut(fl.Label, maxPlaceholder), MinValues: &zero, MaxValues: one}
+		for i, o := range fl.Options {
+			if i == maxOptions {
+				break
+			}
+			sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: cut(o, maxOptionText), Value: strconv.Itoa(i)})
+		}
+		comps := []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}}}
+		if !fl.Required {
+			comps = append(comps, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.Button{Label: "Skip", Style: discordgo.SecondaryButton, CustomID: cid + "|skip"}}})
+		}
+		resp = &discordgo.InteractionResponse{Type: msgType, Data: &discordgo.InteractionResponseData{
+			Content: text, Components: comps, AllowedMentions: noMentions()}}
+		if p.ephemeral && msgType == discordgo.InteractionResponseChannelMessageWithSource {
+			resp.Data.Flags = discordgo.MessageFlagsEphemeral
+		}
+	} else {
+		title := f.form.Title
+		if n := len(f.steps); n > 1 {
+			title = fmt.Sprintf("%s (%d/%d)", title, f.step+1, n)
+		}
+		var rows []discordgo.MessageComponent
+		for _, fl := range f.steps[f.step] {
+			in := discordgo.TextInput{CustomID: cut(fl.ID, maxCustomID), Label: cut(fl.Label, maxInputLabel), Style: discordgo.TextInputShort, Required: fl.Required}
+			if fl.Type == bot.FieldParagraph {
+				in.Style = discordgo.TextInputParagraph
+			}
+			if fl.MaxLen > 0 {
+				in.MaxLength = min(fl.MaxLen, maxInputValue)
+			}
+			if v := f.values[fl.ID]; v != "" {
+				in.Value = v
+			}
+			rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{in}})
+		}
+		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: &discordgo.InteractionResponseData{
+			CustomID: cid, Title: cut(title, maxModalTitle), Components: rows}}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state != stPending {
+		return errAcked
+	}
+	if err := a.s.InteractionRespond(p.i, resp); err != nil {
+		return fmt.Errorf("discord: show form %s: %w", f.form.ID, err)
+	}
+	p.state = stResponded
+	p.modal = resp.Type == discordgo.InteractionResponseModal
+	a.remember(p.i)
+	return nil
+}
+
+// session finds the presser's form session from a control's custom id.
+func (a *Adapter) session(user, cid string) (*formSession, int, string) {
+	parts := strings.Split(strings.TrimPrefix(cid, formPrefix), "|")
+	if len(parts) < 2 {
+		return nil, 0, ""
+	}
+	step, err := strconv.Atoi(parts[1])
+	extra := ""
+	if len(parts) > 2 {
+		extra = parts[2]
+	}
+	a.mu.Lock()
+	f := a.forms[user]
+	a.mu.Unlock()
+	// Only the person the form was opened for may answer it.
+	if err != nil || f == nil || f.id != parts[0] || step != f.step || f.user != user {
+		return nil, 0, ""
+	}
+	return f, step, extra
+}
+
+// formComponent: a select chosen, Skip or Continue pressed in a form step.
+func (a *Adapter) formComponent(ctx context.Context, p *pending, user bot.User, chat bot.Chat, d discordgo.MessageComponentInteractionData) {
+	f, step, extra := a.session(user.ID, d.CustomID)
+	if f == nil {
+		p.private(Message("This form has expired. Press **Open the form again** to start over."))
+		return
+	}
+	if extra == "next" { // Continue: the next modal
+		if err := a.showStep(p, f, discordgo.InteractionResponseChannelMessageWithSource); err != nil {
+			a.log.Warn("show next form step", "err", err)
+		}
+		return
+	}
+	if !f.isSelect(step) {
+		p.private(Message("This form has expired. Press **Open the form again** to start over."))
+		return
+	}
+	fl := f.steps[step][0]
+	if extra != "skip" && len(d.Values) > 0 {
+		if n, err := strconv.Atoi(d.Values[0]); err == nil && n >= 0 && n < len(fl.Options) {
+			f.values[fl.ID] = fl.Options[n]
+		}
+	}
+	a.advance(ctx, p, f, user, chat, discordgo.InteractionResponseUpdateMessage)
+}
+
+// formSubmit: a modal submitted.
+func (a *Adapter) formSubmit(ctx context.Context, p *pending, user bot.User, chat bot.Chat, d discordgo.ModalSubmitInteractionData) {
+	f, step, _ := a.session(user.ID, d.CustomID)
+	if f == nil || f.isSelect(step) {
+		p.private(Message("This form has expired. Press **Open the form again** to start over."))
+		return
+	}
+	for _, row := range d.Components {
+		r, ok := row.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, c := range r.Components {
+			if in, ok := c.(*discordgo.TextInput); ok {
+				f.values[in.CustomID] = in.Value
+			}
+		}
+	}
+	a.advance(ctx, p, f, user, chat, discordgo.InteractionResponseChannelMessageWithSource)
+}
+
+// advance shows the next step, or hands the whole form to the engine.
+func (a *Adapter) advance(ctx context.Context, p *pending, f *formSession, user bot.User, chat bot.Chat, msgType discordgo.InteractionResponseType) {
+	f.step++
+	if f.step < len(f.steps) {
+		if !f.isSelect(f.step) && p.i.Type == discordgo.InteractionModalSubmit {
+			// A modal cannot answer a modal: offer a button that opens the next one.
+			cid := formPrefix + f.id + "|" + strconv.Itoa(f.step) + "|next"
+			msg := bot.Message{Text: fmt.Sprintf("**%s**: part %d of %d saved. Press **Continue** for the rest.", f.form.Title, f.step, len(f.steps))}
+			resp := a.messageResponse(discordgo.InteractionResponseChannelMessageWithSource, msg, p.ephemeral)
+			resp.Data.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.Button{Label: "Continue", Style: discordgo.PrimaryButton, CustomID: cid}}}}
+			if err := p.respond(resp); err != nil {
+				a.log.Warn("offer next form step", "err", err)
+			}
+			return
+		}
+		if err := a.showStep(p, f, msgType); err != nil {
+			a.log.Warn("show next form step", "err", err)
+		}
+		return
+	}
+	a.mu.Lock()
+	delete(a.forms, f.user)
+	a.mu.Unlock()
+	if p.i.Type == discordgo.InteractionMessageComponent {
+		// The last step was a select: show what was chosen in place.
+		var b strings.Builder
+		fmt.Fprintf(&b, "**%s**: thanks, sent.", f.form.Title)
+		for _, fl := range f.form.Fields {
+			if fl.Type == bot.FieldSelect && f.values[fl.ID] != "" {
+				fmt.Fprintf(&b, "\n%s: %s", fl.Label, f.values[fl.ID])
+			}
+		}
+		if err := p.respond(a.messageResponse(discordgo.InteractionResponseUpdateMessage, Message(b.String()), false)); err != nil {
+			a.log.Warn("confirm form", "err", err)
+		}
+	}
+	a.deliver(ctx, bot.Event{ID: p.i.ID, Platform: Name, Kind: bot.EventForm, User: user, Chat: chat, FormID: f.form.ID, Values: f.values})
+}

@@ -1,0 +1,298 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+)
+
+// Permissions the bot gives people in a private group channel.
+const (
+	memberAllow = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory
+	botAllow    = memberAllow | discordgo.PermissionEmbedLinks | discordgo.PermissionManageChannels
+)
+
+// Send posts a message. Inside an interaction from a server channel (a
+// /helpdesk command, a panel button), replies to that channel are shown to
+// the person who asked only.
+func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
+	if p := pendingFrom(ctx); p != nil && p.i.ChannelID == chat && p.ephemeral {
+		p.mu.Lock()
+		modal := p.modal
+		p.mu.Unlock()
+		if !modal {
+			return p.reply(msg, true)
+		}
+		// A modal answered the interaction: no follow-up is possible, so
+		// the person's DM carries the message.
+		dm, err := a.DirectChat(ctx, p.user)
+		if err != nil {
+			return bot.MessageRef{}, err
+		}
+		chat = dm
+	}
+	return a.post(chat, msg)
+}
+
+func (a *Adapter) post(chat string, msg bot.Message) (bot.MessageRef, error) {
+	content, embeds, comps := a.render(msg, "")
+	m, err := a.s.ChannelMessageSendComplex(chat, &discordgo.MessageSend{
+		Content: content, Embeds: embeds, Components: comps, AllowedMentions: noMentions(),
+	})
+	if err != nil {
+		return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w", chat, err)
+	}
+	if len(embeds) > 0 {
+		a.mu.Lock()
+		if len(a.posted) > 50000 {
+			a.posted = map[string]bool{}
+		}
+		a.posted[m.ID] = true
+		a.mu.Unlock()
+	}
+	return bot.MessageRef{Chat: chat, ID: m.ID}, nil
+}
+
+// Update edits a message in place; the message a button was pressed on is
+// updated as the interaction's response (type 7).
+func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	content, embeds, comps := a.render(msg, "")
+	if p := pendingFrom(ctx); p != nil && p.i.Message != nil && p.i.Message.ID == ref.ID && p.i.Type == discordgo.InteractionMessageComponent {
+		err := p.respond(a.messageResponse(discordgo.InteractionResponseUpdateMessage, msg, false))
+		if err == nil {
+			return nil
+		}
+	}
+	if rest, ok := strings.CutPrefix(ref.ID, "e:"); ok {
+		iid, mid, _ := strings.Cut(rest, ":")
+		a.mu.Lock()
+		i := a.tokens[iid]
+		a.mu.Unlock()
+		if i == nil {
+			return fmt.Errorf("discord: update %s: the interaction expired", ref.ID)
+		}
+		edit := &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions()}
+		var err error
+		if mid == "@original" {
+			_, err = a.s.InteractionResponseEdit(i, edit)
+		} else {
+			_, err = a.s.FollowupMessageEdit(i, mid, edit)
+		}
+		if err != nil {
+			return fmt.Errorf("discord: update private message: %w", err)
+		}
+		return nil
+	}
+	edit := &discordgo.MessageEdit{Channel: ref.Chat, ID: ref.ID, Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions()}
+	if _, err := a.s.ChannelMessageEditComplex(edit); err != nil {
+		return fmt.Errorf("discord: update message %s: %w", ref.ID, err)
+	}
+	return nil
+}
+
+// SendPrivate shows a message to one user: an ephemeral reply (flags 64)
+// when they are pressing or typing a command right now, else a DM.
+func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
+	if p := pendingFrom(ctx); p != nil && p.user == user {
+		p.mu.Lock()
+		modal := p.modal
+		p.mu.Unlock()
+		if !modal {
+			_, err := p.reply(msg, true)
+			return err
+		}
+	}
+	dm, err := a.DirectChat(ctx, user)
+	if err != nil {
+		return err
+	}
+	_, err = a.post(dm, msg)
+	return err
+}
+
+// DirectChat opens (or finds) the DM channel with a user.
+func (a *Adapter) DirectChat(ctx context.Context, user string) (string, error) {
+	a.mu.Lock()
+	id := a.dms[user]
+	a.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	ch, err := a.s.UserChannelCreate(user)
+	if err != nil {
+		return "", fmt.Errorf("discord: open DM with %s: %w", user, err)
+	}
+	a.mu.Lock()
+	a.dms[user] = ch.ID
+	a.mu.Unlock()
+	return ch.ID, nil
+}
+
+// CreateGroupChat creates a private thread in the support channel (members
+// cannot invite others) and adds the members; with private_channels, a
+// private text channel next to the support channel instead.
+func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string, error) {
+	if a.opts.SupportChannel == "" {
+		return "", errors.New("discord: no support_channel configured for group chats")
+	}
+	name := cut(gc.Name, 100)
+	var id string
+	if a.opts.PrivateChannels {
+		me := a.self()
+		ows := []*discordgo.PermissionOverwrite{
+			{ID: a.opts.Guild, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
+			{ID: me, Type: discordgo.PermissionOverwriteTypeMember, Allow: botAllow},
+		}
+		for _, m := range gc.Members {
+			ows = append(ows, &discordgo.PermissionOverwrite{ID: m, Type: discordgo.PermissionOverwriteTypeMember, Allow: memberAllow})
+		}
+		parent := ""
+		if sc, err := a.channel(a.opts.SupportChannel); err == nil {
+			parent = sc.ParentID
+			if sc.Type == discordgo.ChannelTypeGuildCategory {
+				parent = sc.ID
+			}
+		}
+		ch, err := a.s.GuildChannelCreateComplex(a.opts.Guild, discordgo.GuildChannelCreateData{
+			Name: name, Type: discordgo.ChannelTypeGuildText, Topic: cut(gc.Topic, 1024), ParentID: parent, PermissionOverwrites: ows,
+		})
+		if err != nil {
+			return "", fmt.Errorf("discord: create private channel %s: %w", name, err)
+		}
+		id = ch.ID
+		a.remember2(ch)
+	} else {
+		ch, err := a.s.ThreadStartComplex(a.opts.SupportChannel, &discordgo.ThreadStart{
+			Name: name, AutoArchiveDuration: 10080, Type: discordgo.ChannelTypeGuildPrivateThread, Invitable: false,
+		})
+		if err != nil {
+			return "", fmt.Errorf("discord: create private thread %s: %w", name, err)
+		}
+		id = ch.ID
+		a.remember2(ch)
+		for _, m := range gc.Members {
+			if err := a.s.ThreadMemberAdd(id, m); err != nil {
+				return id, fmt.Errorf("discord: add %s to thread %s: %w", m, name, err)
+			}
+		}
+	}
+	return id, nil
+}
+
+func (a *Adapter) remember2(ch *discordgo.Channel) {
+	a.mu.Lock()
+	a.groups[ch.ID] = true
+	a.chans[ch.ID] = ch
+	a.mu.Unlock()
+}
+
+// InviteToGroupChat adds a user to a group chat (after a transfer).
+func (a *Adapter) InviteToGroupChat(ctx context.Context, chat, user string) error {
+	if a.opts.PrivateChannels {
+		if err := a.s.ChannelPermissionSet(chat, user, discordgo.PermissionOverwriteTypeMember, memberAllow, 0); err != nil {
+			return fmt.Errorf("discord: let %s into %s: %w", user, chat, err)
+		}
+		return nil
+	}
+	if err := a.s.ThreadMemberAdd(chat, user); err != nil {
+		return fmt.Errorf("discord: add %s to thread %s: %w", user, chat, err)
+	}
+	return nil
+}
+
+// ArchiveGroupChat archives and locks the thread, or takes the right to
+// write away from everyone in a private channel (it stays readable).
+func (a *Adapter) ArchiveGroupChat(ctx context.Context, chat string) error {
+	if a.opts.PrivateChannels {
+		ch, err := a.channel(chat)
+		if err != nil {
+			return fmt.Errorf("discord: archive %s: %w", chat, err)
+		}
+		me := a.self()
+		for _, o := range ch.PermissionOverwrites {
+			if o.Type != discordgo.PermissionOverwriteTypeMember || o.ID == me {
+				continue
+			}
+			if err := a.s.ChannelPermissionSet(chat, o.ID, discordgo.PermissionOverwriteTypeMember,
+				discordgo.PermissionViewChannel|discordgo.PermissionReadMessageHistory, discordgo.PermissionSendMessages); err != nil {
+				return fmt.Errorf("discord: lock %s: %w", chat, err)
+			}
+		}
+		return nil
+	}
+	yes := true
+	if _, err := a.s.ChannelEditComplex(chat, &discordgo.ChannelEdit{Archived: &yes, Locked: &yes}); err != nil {
+		return fmt.Errorf("discord: archive thread %s: %w", chat, err)
+	}
+	return nil
+}
+
+// PostPanel posts the desk's menu as buttons in a channel: pressing one
+// starts a private conversation with that desk for the presser.
+func (a *Adapter) PostPanel(ctx context.Context, channel, desk string) (bot.MessageRef, error) {
+	msg, err := a.panel(desk)
+	if err != nil {
+		return bot.MessageRef{}, err
+	}
+	content, embeds, comps := a.render(msg, desk)
+	m, err := a.s.ChannelMessageSendComplex(channel, &discordgo.MessageSend{Content: content, Embeds: embeds, Components: comps, AllowedMentions: noMentions()})
+	if err != nil {
+		return bot.MessageRef{}, fmt.Errorf("discord: post panel in %s: %w", channel, err)
+	}
+	return bot.MessageRef{Chat: channel, ID: m.ID}, nil
+}
+
+func (a *Adapter) panel(deskID string) (bot.Message, error) {
+	if a.opts.Runtime == nil {
+		return bot.Message{}, errors.New("discord: the panel needs Options.Runtime")
+	}
+	rt := a.opts.Runtime()
+	if rt == nil || rt.Config == nil || len(rt.Config.Desks) == 0 {
+		return bot.Message{}, errors.New("discord: no desk is configured")
+	}
+	d := rt.Config.Desks[0]
+	if deskID != "" {
+		if d = rt.Config.Desk(deskID); d == nil {
+			return bot.Message{}, fmt.Errorf("discord: no desk %q", deskID)
+		}
+	}
+	msg := bot.Message{Title: d.Name, Text: strings.TrimSpace(d.Description + "\n\nPick a topic, or talk to an agent. Only you will see the answers.")}
+	if rt.FAQ != nil {
+		if ix, ok := rt.FAQ.Desk(d.ID); ok {
+			for _, c := range ix.Categories("") {
+				if len(msg.Buttons) == (maxRows-1)*maxButtonsInRow {
+					break
+				}
+				msg.Buttons = append(msg.Buttons, bot.Button{ID: "menu", Label: ix.CategoryTitle(c, ""), Value: "cat:" + c.ID})
+			}
+		}
+	}
+	msg.Buttons = append(msg.Buttons, bot.Button{ID: "agent", Label: "Talk to an agent", Style: bot.StylePrimary})
+	return msg, nil
+}
+
+// panelCommand: /helpdesk panel, for members whom Discord says may manage the server.
+func (a *Adapter) panelCommand(ctx context.Context, p *pending, sub *discordgo.ApplicationCommandInteractionDataOption) {
+	m := p.i.Member
+	if m == nil || m.Permissions&(discordgo.PermissionManageGuild|discordgo.PermissionAdministrator) == 0 {
+		p.private(Message("Only server managers can post the help desk panel."))
+		return
+	}
+	desk := ""
+	for _, o := range sub.Options {
+		if o.Name == "desk" {
+			desk = o.StringValue()
+		}
+	}
+	if _, err := a.PostPanel(ctx, p.i.ChannelID, desk); err != nil {
+		a.log.Warn("post panel", "err", err)
+		p.private(Message("I could not post the panel: " + err.Error()))
+		return
+	}
+	p.private(Message("Panel posted."))
+}
