@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/discord"
 	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
+	"github.com/helpdesk-chat/helpdesk/adapters/web"
 	"github.com/helpdesk-chat/helpdesk/config"
 )
 
@@ -13,6 +16,14 @@ import (
 // A platform that cannot start (bad config) fails Run; one whose token is
 // refused while running stops the program with a clear message.
 func (m *Main) startPlatforms(ctx context.Context, cfg *config.Config, mux *http.ServeMux) error {
+	if m.auth != nil {
+		m.auth.Routes(mux)
+	}
+	if wc := cfg.Platforms.Web; wc != nil && wc.Enabled {
+		if err := m.startWeb(ctx, mux); err != nil {
+			return err
+		}
+	}
 	if sc := cfg.Platforms.Slack; sc != nil {
 		if err := m.startSlack(ctx, sc, mux); err != nil {
 			return err
@@ -22,6 +33,31 @@ func (m *Main) startPlatforms(ctx context.Context, cfg *config.Config, mux *http
 		if err := m.startDiscord(ctx, dc); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// startWeb serves the built-in web chat on the HTTP server.
+func (m *Main) startWeb(ctx context.Context, mux *http.ServeMux) error {
+	st, ok := m.store.(web.Store)
+	if !ok || m.auth == nil {
+		return errors.New("the web chat needs a store that keeps web messages and sessions (sqlite)")
+	}
+	wc, err := web.New(web.Options{Store: st, Auth: m.auth, Handle: m.engine.Handle,
+		Config: func() *config.Config { return m.engine.Runtime().Config },
+		Logger: m.log.With("platform", "web"), CenterURL: "/center/"})
+	if err != nil {
+		return err
+	}
+	m.engine.AddPlatform(wc)
+	wc.Routes(mux)
+	link, err := wc.DemoLink(ctx)
+	if err != nil {
+		return err
+	}
+	if link != "" {
+		fmt.Fprintf(m.opts.Stdout, "Demo: sign in as the demo admin: %s\n      or pick a demo person at %s/auth/demo\n",
+			link, m.baseURL(m.engine.Runtime().Config))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/examples"
@@ -44,6 +45,7 @@ type Main struct {
 	opts   MainOptions
 	log    *slog.Logger
 	store  tickets.Store
+	auth   *auth.Manager // nil when the store keeps no sessions
 	engine *bot.Engine
 	srv    *http.Server
 	ln     net.Listener
@@ -85,14 +87,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.engine, err = bot.New(bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log})
-	if err != nil {
-		return err
-	}
-	if err := m.engine.Recover(ctx); err != nil {
-		return err
-	}
-
 	listen := cfg.Listen
 	if m.opts.Listen != "" {
 		listen = m.opts.Listen
@@ -101,9 +95,28 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
+	m.auth = m.newAuth(cfg)
+	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log}
+	if m.auth != nil {
+		// A link sent from a chat platform opens the Ticket Center.
+		opts.SignInLink = func(ctx context.Context, platform, user, name string) (string, error) {
+			return m.auth.Link(ctx, auth.Identity{Platform: platform, UserID: user, Name: name}, "/center/")
+		}
+	}
+	m.engine, err = bot.New(opts)
+	if err != nil {
+		m.ln.Close()
+		return err
+	}
+
 	ctx, m.cancel = context.WithCancel(ctx)
 	mux := m.routes()
 	if err := m.startPlatforms(ctx, cfg, mux); err != nil {
+		m.ln.Close()
+		return err
+	}
+	// Recover posts cards a crash left unposted, so the platforms come first.
+	if err := m.engine.Recover(ctx); err != nil {
 		m.ln.Close()
 		return err
 	}
@@ -164,6 +177,29 @@ func (m *Main) goRun(ctx context.Context, name string, run func(context.Context)
 			m.fail(fmt.Errorf("%s: %w", name, err))
 		}
 	}()
+}
+
+// baseURL is the address people reach the web on: the base_url of the
+// config, else the listen address.
+func (m *Main) baseURL(cfg *config.Config) string {
+	if cfg.BaseURL != "" {
+		return strings.TrimRight(cfg.BaseURL, "/")
+	}
+	return "http://" + m.ln.Addr().String()
+}
+
+// newAuth returns the web sign-in manager, or nil if the store cannot keep
+// sign-in links and sessions.
+func (m *Main) newAuth(cfg *config.Config) *auth.Manager {
+	st, ok := m.store.(auth.Store)
+	if !ok {
+		return nil
+	}
+	return auth.New(auth.Options{Store: st, BaseURL: m.baseURL(cfg), Logger: m.log.With("component", "auth"),
+		Demo: func() bool {
+			c := m.engine.Runtime().Config
+			return c.Platforms.Web != nil && c.Platforms.Web.Demo
+		}})
 }
 
 // Addr is the address the HTTP server listens on (after Run).

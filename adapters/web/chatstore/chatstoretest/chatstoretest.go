@@ -1,0 +1,223 @@
+// Package chatstoretest is the contract suite every chatstore.Store must pass.
+package chatstoretest
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+var base = time.Date(2026, 3, 2, 9, 0, 0, 123456000, time.UTC)
+
+// Run runs the suite; open returns a fresh, empty store for each sub-test.
+func Run(t *testing.T, open func(t *testing.T) chatstore.Store) {
+	t.Run("MessagesAndPrivacy", func(t *testing.T) { testMessages(t, open(t)) })
+	t.Run("Update", func(t *testing.T) { testUpdate(t, open(t)) })
+	t.Run("GroupChats", func(t *testing.T) { testGroups(t, open(t)) })
+	t.Run("Changes", func(t *testing.T) { testChanges(t, open(t)) })
+	t.Run("ConcurrentAddsKeepOrder", func(t *testing.T) { testConcurrent(t, open(t)) })
+}
+
+func add(t *testing.T, s chatstore.Store, chat, viewer, body string) chatstore.Message {
+	t.Helper()
+	m, err := s.AddMessage(context.Background(), chat, viewer, []byte(body), base)
+	if err != nil {
+		t.Fatalf("AddMessage: %v", err)
+	}
+	return m
+}
+
+func bodies(ms []chatstore.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, string(m.Body))
+	}
+	return out
+}
+
+func testMessages(t *testing.T, s chatstore.Store) {
+	ctx := context.Background()
+	a := add(t, s, "dm:ann", "", `"hello"`)
+	add(t, s, "dm:ann", "ann", `"only ann"`)
+	add(t, s, "dm:bob", "", `"bob's"`)
+	add(t, s, "dm:ann", "zed", `"only zed"`)
+	c := add(t, s, "dm:ann", "", `"third"`)
+	if a.ID == 0 || c.ID <= a.ID || c.Seq <= a.Seq || !a.Created.Equal(base) {
+		t.Fatalf("ids/seqs not increasing or time lost: %+v %+v", a, c)
+	}
+	got, err := s.History(ctx, "dm:ann", "ann", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{`"hello"`, `"only ann"`, `"third"`}; !slices.Equal(bodies(got), want) {
+		t.Fatalf("History for ann = %v, want %v", bodies(got), want)
+	}
+	got, _ = s.History(ctx, "dm:ann", "bob", 0, 10)
+	if want := []string{`"hello"`, `"third"`}; !slices.Equal(bodies(got), want) {
+		t.Fatalf("History for bob = %v, want %v (no one else's private messages)", bodies(got), want)
+	}
+	got, _ = s.History(ctx, "dm:ann", "ann", 0, 2)
+	if want := []string{`"only ann"`, `"third"`}; !slices.Equal(bodies(got), want) {
+		t.Fatalf("History limit 2 = %v, want the newest two, oldest first %v", bodies(got), want)
+	}
+	got, _ = s.History(ctx, "dm:ann", "ann", got[0].ID, 10)
+	if want := []string{`"hello"`}; !slices.Equal(bodies(got), want) {
+		t.Fatalf("History before = %v, want %v", bodies(got), want)
+	}
+	m, err := s.Message(ctx, "dm:ann", a.ID)
+	if err != nil || string(m.Body) != `"hello"` {
+		t.Fatalf("Message = %+v, %v", m, err)
+	}
+	if _, err := s.Message(ctx, "dm:bob", a.ID); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Fatalf("Message from another chat: %v, want not_found", err)
+	}
+}
+
+func testUpdate(t *testing.T, s chatstore.Store) {
+	ctx := context.Background()
+	a := add(t, s, "c1", "", `1`)
+	b := add(t, s, "c1", "", `2`)
+	u, err := s.UpdateMessage(ctx, "c1", a.ID, []byte(`3`), base.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Seq <= b.Seq || string(u.Body) != `3` || !u.Updated.Equal(base.Add(time.Minute)) || !u.Created.Equal(base) {
+		t.Fatalf("updated = %+v", u)
+	}
+	if _, err := s.UpdateMessage(ctx, "c2", a.ID, []byte(`4`), base); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Fatalf("update via another chat: %v, want not_found", err)
+	}
+	m, _ := s.Message(ctx, "c1", a.ID)
+	if string(m.Body) != `3` {
+		t.Fatalf("body after refused update = %s", m.Body)
+	}
+}
+
+func testGroups(t *testing.T, s chatstore.Store) {
+	ctx := context.Background()
+	c, err := s.CreateChat(ctx, chatstore.Chat{ID: "g1", Name: "it-1-vpn", Title: "IT-1 VPN", Members: []string{"ann", "ada"}, Created: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateChat(ctx, chatstore.Chat{ID: "g1", Name: "x"}); tickets.ErrorCode(err) != tickets.ECONFLICT {
+		t.Fatalf("second chat with the same id: %v, want conflict", err)
+	}
+	if err := s.AddMember(ctx, "g1", "linus"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddMember(ctx, "g1", "linus"); err != nil {
+		t.Fatalf("adding a member twice: %v", err)
+	}
+	if err := s.AddMember(ctx, "nope", "linus"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Fatalf("AddMember to no chat: %v", err)
+	}
+	got, err := s.Chat(ctx, "g1")
+	if err != nil || got.Title != "IT-1 VPN" || got.Archived || !slices.Equal(got.Members, []string{"ann", "ada", "linus"}) || got.Seq <= c.Seq {
+		t.Fatalf("Chat = %+v, %v", got, err)
+	}
+	if err := s.ArchiveChat(ctx, "g1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Chat(ctx, "g1"); !got.Archived {
+		t.Fatal("not archived")
+	}
+	if err := s.ArchiveChat(ctx, "nope"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Fatalf("archive no chat: %v", err)
+	}
+	if _, err := s.Chat(ctx, "nope"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		t.Fatalf("Chat nope: %v", err)
+	}
+	if _, err := s.CreateChat(ctx, chatstore.Chat{ID: "g2", Name: "it-2", Members: []string{"ann"}, Created: base.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := s.ChatsOf(ctx, "ann")
+	if err != nil || len(cs) != 2 || cs[0].ID != "g2" || cs[1].ID != "g1" {
+		t.Fatalf("ChatsOf ann = %+v, %v; want g2, g1", cs, err)
+	}
+	if cs, _ := s.ChatsOf(ctx, "ada"); len(cs) != 1 {
+		t.Fatalf("ChatsOf ada = %+v", cs)
+	}
+	if cs, _ := s.ChatsOf(ctx, "zed"); len(cs) != 0 {
+		t.Fatalf("ChatsOf zed = %+v", cs)
+	}
+}
+
+func testChanges(t *testing.T, s chatstore.Store) {
+	ctx := context.Background()
+	start, err := s.LastSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(t, s, "dm:ann", "", `"a1"`)
+	add(t, s, "dm:bob", "", `"b1"`)
+	if _, err := s.CreateChat(ctx, chatstore.Chat{ID: "g1", Name: "g1", Members: []string{"ann", "ada"}}); err != nil {
+		t.Fatal(err)
+	}
+	add(t, s, "g1", "", `"g1"`)
+	add(t, s, "g1", "ada", `"g1 ada only"`)
+	add(t, s, "chan", "", `"channel"`)
+	ms, cs, err := s.Changes(ctx, "ann", []string{"dm:ann"}, start, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{`"a1"`, `"g1"`}; !slices.Equal(bodies(ms), want) || len(cs) != 1 || cs[0].ID != "g1" {
+		t.Fatalf("Changes for ann = %v, chats %+v; want %v and g1", bodies(ms), cs, want)
+	}
+	ms, _, _ = s.Changes(ctx, "ada", []string{"dm:ada", "chan"}, start, 100)
+	if want := []string{`"g1"`, `"g1 ada only"`, `"channel"`}; !slices.Equal(bodies(ms), want) {
+		t.Fatalf("Changes for ada = %v, want %v", bodies(ms), want)
+	}
+	ms, _, _ = s.Changes(ctx, "zed", nil, start, 100)
+	if len(ms) != 0 {
+		t.Fatalf("Changes for an outsider = %v", bodies(ms))
+	}
+	// After the last seen change: only what is new, updates included.
+	all, _, _ := s.Changes(ctx, "ann", []string{"dm:ann"}, start, 100)
+	last := all[len(all)-1].Seq
+	if _, err := s.UpdateMessage(ctx, "dm:ann", all[0].ID, []byte(`"a1 edited"`), base); err != nil {
+		t.Fatal(err)
+	}
+	ms, cs, _ = s.Changes(ctx, "ann", []string{"dm:ann"}, last, 100)
+	if want := []string{`"a1 edited"`}; !slices.Equal(bodies(ms), want) || len(cs) != 0 {
+		t.Fatalf("Changes after %d = %v %+v, want %v", last, bodies(ms), cs, want)
+	}
+	if err := s.ArchiveChat(ctx, "g1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, cs, _ = s.Changes(ctx, "ann", nil, ms[0].Seq, 100); len(cs) != 1 || !cs[0].Archived {
+		t.Fatalf("archive not in changes: %+v", cs)
+	}
+	n, _ := s.LastSeq(ctx)
+	if n <= last {
+		t.Fatalf("LastSeq %d not after %d", n, last)
+	}
+}
+
+func testConcurrent(t *testing.T, s chatstore.Store) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.AddMessage(ctx, "c", "", []byte(`1`), base); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	ms, _, err := s.Changes(ctx, "x", []string{"c"}, 0, 100)
+	if err != nil || len(ms) != 20 {
+		t.Fatalf("%d messages, %v", len(ms), err)
+	}
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Seq <= ms[i-1].Seq {
+			t.Fatalf("seq not increasing: %d after %d", ms[i].Seq, ms[i-1].Seq)
+		}
+	}
+}

@@ -1,0 +1,181 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/web/webtest"
+	"github.com/helpdesk-chat/helpdesk/examples"
+)
+
+// ChromiumPath is the browser the tests drive (Debian's chromium package).
+const ChromiumPath = "/usr/bin/chromium"
+
+// StepTimeout bounds each step: long enough for a slow CI machine, short
+// enough that a hung page fails the test quickly.
+const StepTimeout = 30 * time.Second
+
+// StartServer runs the web chat on the demo configuration (examples/), with
+// a fresh store, on 127.0.0.1 and port 0. routes, when set, adds handlers
+// (the Ticket Center) before the server starts.
+func StartServer(t *testing.T, routes func(mux *http.ServeMux, s *webtest.Server)) *webtest.Server {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := examples.WriteTo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return webtest.Start(t, webtest.Options{Config: cfg, Routes: routes, CenterURL: os.Getenv("E2E_CENTER_URL")})
+}
+
+// Browser is one headless Chromium with a fresh profile.
+type Browser struct {
+	root context.Context
+}
+
+// NewBrowser starts Chromium for the test; it stops when the test ends.
+func NewBrowser(t *testing.T) *Browser {
+	t.Helper()
+	if _, err := os.Stat(ChromiumPath); err != nil {
+		t.Skipf("no browser at %s (run .ci/install-chromium.sh): %v", ChromiumPath, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(ChromiumPath),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.WindowSize(1280, 800),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	root, cancelRoot := chromedp.NewContext(alloc)
+	// The first run starts the browser; its context must not have a timeout.
+	if err := chromedp.Do(root); err != nil {
+		cancelRoot()
+		cancelAlloc()
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		cancelRoot()
+		cancelAlloc()
+	})
+	return &Browser{root: root}
+}
+
+// Person opens a tab in its own browser context: its own cookies, as a
+// second person on another computer.
+func (b *Browser) Person(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		cancel()
+		t.Fatalf("open a browser context: %v", err)
+	}
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Step runs actions in the tab with StepTimeout. On failure it saves a
+// screenshot and the page text, and fails the test.
+func Step(t *testing.T, tab context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, StepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		name := "failure-" + strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '-'
+		}, strings.ToLower(what))
+		Screenshot(t, tab, name)
+		text, _ := chromedp.Run(tab, chromedp.Evaluate[string]("document.body ? document.body.innerText : ''"))
+		t.Fatalf("%s: %v\npage text:\n%s", what, err, text)
+	}
+}
+
+// Screenshot saves the tab's viewport as e2e/screenshots/<name>.png.
+func Screenshot(t *testing.T, tab context.Context, name string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, StepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return ""
+	}
+	path := filepath.Join("screenshots", name+".png")
+	if err := os.MkdirAll("screenshots", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: e2e/%s", path)
+	return path
+}
+
+// SignIn opens a one-time sign-in link for the web user in the tab and waits
+// for the chat to be live.
+func SignIn(t *testing.T, srv *webtest.Server, tab context.Context, user, name string) {
+	t.Helper()
+	Step(t, tab, "sign in as "+name,
+		chromedp.Navigate(srv.Link(t, user, name)),
+		WaitLive(),
+	)
+}
+
+// WaitLive waits until the chat page has loaded its chats and its event
+// stream is open.
+func WaitLive() chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(`body[data-live="1"] #text`))
+}
+
+// XPath literal quoting for texts with quotes.
+func xq(s string) string {
+	if !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return fmt.Sprintf("concat('%s')", strings.ReplaceAll(s, "'", `', "'", '`))
+}
+
+// InLog matches the newest message in the open conversation containing text.
+func InLog(text string) chromedp.Search {
+	return chromedp.Search(fmt.Sprintf(`(//ol[@id='log']/li[contains(., %s)])[last()]`, xq(text)))
+}
+
+// Button matches the newest button with this label in the open conversation.
+func Button(label string) chromedp.Search {
+	return chromedp.Search(fmt.Sprintf(`(//ol[@id='log']//button[normalize-space()=%s])[last()]`, xq(label)))
+}
+
+// Say types a message in the open conversation, sends it and waits until it
+// is shown (bold markers are rendered, so they are not waited for).
+func Say(text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.WaitEnabled(chromedp.ID("send")),
+		chromedp.SendKeys(chromedp.ID("text"), text),
+		chromedp.Click(chromedp.ID("send")),
+		chromedp.WaitVisible(InLog(strings.ReplaceAll(text, "**", ""))),
+	)
+}

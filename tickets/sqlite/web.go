@@ -1,0 +1,292 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+var _ chatstore.Store = (*Store)(nil)
+
+// nextSeq takes the next number of the web chat's change counter.
+func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var n int64
+	err := tx.QueryRowContext(ctx, `UPDATE web_seq SET n = n + 1 RETURNING n`).Scan(&n)
+	return n, err
+}
+
+// AddMessage stores a web chat message.
+func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte, at time.Time) (chatstore.Message, error) {
+	m := chatstore.Message{Chat: chat, Viewer: viewer, Body: body, Created: at.UTC(), Updated: at.UTC()}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if m.Seq, err = nextSeq(ctx, tx); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO web_messages (chat, viewer, body, created, updated, seq)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, chat, viewer, string(body), nanos(at), nanos(at), m.Seq).Scan(&m.ID)
+	})
+	if err != nil {
+		return chatstore.Message{}, fmt.Errorf("add web message to %s: %w", chat, err)
+	}
+	return m, nil
+}
+
+// UpdateMessage replaces a message's body.
+func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body []byte, at time.Time) (chatstore.Message, error) {
+	var m chatstore.Message
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var created, updated int64
+		err = tx.QueryRowContext(ctx, `UPDATE web_messages SET body = ?, updated = ?, seq = ?
+			WHERE chat = ? AND id = ? RETURNING id, chat, viewer, body, created, updated, seq`,
+			string(body), nanos(at), seq, chat, id).Scan(&m.ID, &m.Chat, &m.Viewer, &m.Body, &created, &updated, &m.Seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tickets.Errorf(tickets.ENOTFOUND, "No message %d in chat %s.", id, chat)
+		}
+		m.Created, m.Updated = fromNanos(created), fromNanos(updated)
+		return err
+	})
+	if err != nil {
+		return chatstore.Message{}, fmt.Errorf("update web message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// Message returns one message of a chat.
+func (s *Store) Message(ctx context.Context, chat string, id int64) (chatstore.Message, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, chat, viewer, body, created, updated, seq
+		FROM web_messages WHERE chat = ? AND id = ?`, chat, id)
+	if err != nil {
+		return chatstore.Message{}, fmt.Errorf("get web message %d: %w", id, err)
+	}
+	ms, err := scanMessages(rows)
+	if err != nil {
+		return chatstore.Message{}, fmt.Errorf("get web message %d: %w", id, err)
+	}
+	if len(ms) == 0 {
+		return chatstore.Message{}, tickets.Errorf(tickets.ENOTFOUND, "No message %d in chat %s.", id, chat)
+	}
+	return ms[0], nil
+}
+
+// History returns the newest messages of a chat that viewer may see, oldest first.
+func (s *Store) History(ctx context.Context, chat, viewer string, before int64, limit int) ([]chatstore.Message, error) {
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, chat, viewer, body, created, updated, seq FROM (
+		SELECT * FROM web_messages WHERE chat = ? AND (viewer = '' OR viewer = ?) AND id < ?
+		ORDER BY id DESC LIMIT ?) ORDER BY id`, chat, viewer, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("web history of %s: %w", chat, err)
+	}
+	ms, err := scanMessages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("web history of %s: %w", chat, err)
+	}
+	return ms, nil
+}
+
+func scanMessages(rows *sql.Rows) ([]chatstore.Message, error) {
+	defer rows.Close()
+	var out []chatstore.Message
+	for rows.Next() {
+		var m chatstore.Message
+		var body string
+		var created, updated int64
+		if err := rows.Scan(&m.ID, &m.Chat, &m.Viewer, &body, &created, &updated, &m.Seq); err != nil {
+			return nil, err
+		}
+		m.Body, m.Created, m.Updated = []byte(body), fromNanos(created), fromNanos(updated)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// CreateChat stores a group chat and its members.
+func (s *Store) CreateChat(ctx context.Context, c chatstore.Chat) (chatstore.Chat, error) {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if c.Seq, err = nextSeq(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO web_chats (id, name, title, topic, archived, created, seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Title, c.Topic, c.Archived, nanos(c.Created), c.Seq); err != nil {
+			if isUnique(err) {
+				return tickets.Errorf(tickets.ECONFLICT, "Chat %s exists already.", c.ID)
+			}
+			return err
+		}
+		for _, u := range c.Members {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO web_members (chat, user_id) VALUES (?, ?)
+				ON CONFLICT DO NOTHING`, c.ID, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return chatstore.Chat{}, fmt.Errorf("create web chat %s: %w", c.ID, err)
+	}
+	c.Created = c.Created.UTC()
+	return c, nil
+}
+
+// Chat returns a group chat with its members.
+func (s *Store) Chat(ctx context.Context, id string) (chatstore.Chat, error) {
+	cs, err := s.chats(ctx, `WHERE id = ?`, id)
+	if err != nil {
+		return chatstore.Chat{}, fmt.Errorf("get web chat %s: %w", id, err)
+	}
+	if len(cs) == 0 {
+		return chatstore.Chat{}, tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", id)
+	}
+	return cs[0], nil
+}
+
+// AddMember adds a user to a group chat.
+func (s *Store) AddMember(ctx context.Context, chat, user string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE web_chats SET seq = ? WHERE id = ?`, seq, chat)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", chat)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO web_members (chat, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, chat, user)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("add %s to web chat %s: %w", user, chat, err)
+	}
+	return nil
+}
+
+// ArchiveChat marks a group chat archived.
+func (s *Store) ArchiveChat(ctx context.Context, chat string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE web_chats SET archived = 1, seq = ? WHERE id = ?`, seq, chat)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", chat)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("archive web chat %s: %w", chat, err)
+	}
+	return nil
+}
+
+// ChatsOf returns the group chats of a user, newest first.
+func (s *Store) ChatsOf(ctx context.Context, user string) ([]chatstore.Chat, error) {
+	cs, err := s.chats(ctx, `WHERE id IN (SELECT chat FROM web_members WHERE user_id = ?) ORDER BY created DESC, id`, user)
+	if err != nil {
+		return nil, fmt.Errorf("web chats of %s: %w", user, err)
+	}
+	return cs, nil
+}
+
+// Changes returns what changed after a point for one viewer.
+func (s *Store) Changes(ctx context.Context, viewer string, chats []string, after int64, limit int) ([]chatstore.Message, []chatstore.Chat, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	in := "''"
+	args := []any{}
+	if len(chats) > 0 {
+		in = strings.TrimSuffix(strings.Repeat("?,", len(chats)), ",")
+		for _, c := range chats {
+			args = append(args, c)
+		}
+	}
+	args = append(args, viewer, viewer, after, limit)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, chat, viewer, body, created, updated, seq FROM web_messages
+		WHERE (chat IN (`+in+`) OR chat IN (SELECT chat FROM web_members WHERE user_id = ?))
+		AND (viewer = '' OR viewer = ?) AND seq > ? ORDER BY seq LIMIT ?`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("web changes for %s: %w", viewer, err)
+	}
+	ms, err := scanMessages(rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("web changes for %s: %w", viewer, err)
+	}
+	cs, err := s.chats(ctx, `WHERE seq > ? AND id IN (SELECT chat FROM web_members WHERE user_id = ?) ORDER BY seq`, after, viewer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("web changes for %s: %w", viewer, err)
+	}
+	return ms, cs, nil
+}
+
+// LastSeq returns the web chat's change counter.
+func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.read.QueryRowContext(ctx, `SELECT n FROM web_seq`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("web change counter: %w", err)
+	}
+	return n, nil
+}
+
+// chats lists group chats matching a WHERE clause, with their members.
+func (s *Store) chats(ctx context.Context, where string, args ...any) ([]chatstore.Chat, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, name, title, topic, archived, created, seq,
+		COALESCE((SELECT group_concat(user_id, char(10)) FROM (SELECT user_id FROM web_members m
+			WHERE m.chat = web_chats.id ORDER BY rowid)), '')
+		FROM web_chats `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []chatstore.Chat
+	for rows.Next() {
+		var c chatstore.Chat
+		var created int64
+		var members string
+		if err := rows.Scan(&c.ID, &c.Name, &c.Title, &c.Topic, &c.Archived, &created, &c.Seq, &members); err != nil {
+			return nil, err
+		}
+		c.Created = fromNanos(created)
+		if members != "" {
+			c.Members = strings.Split(members, "\n")
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// inTx runs fn in a write transaction.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
