@@ -595,6 +595,14 @@ func (e *Engine) dispatch(ctx context.Context, rt *Runtime, deskID string) {
 	}
 	unlock := e.locks.lock("dispatch:" + deskID)
 	defer unlock()
+	// Other replicas dispatch the same queue: one at a time, each reading the
+	// loads the previous one left, so no agent goes over max_open.
+	unlockCluster, err := e.clusterLock(ctx, "dispatch:"+deskID)
+	if err != nil {
+		e.log.Warn("lock queue", "desk", deskID, "err", err)
+		return
+	}
+	defer unlockCluster()
 	queue, err := e.store.Queue(ctx, deskID)
 	if err != nil || len(queue) == 0 {
 		if err != nil {

@@ -406,14 +406,14 @@ func TestAgentWhoDoesNotStartLosesTheTicket(t *testing.T) {
 
 func TestReplyAfterEndReopens(t *testing.T) {
 	h := bottest.New(t, testConfig)
-	carl, tk, agent := escalate(h)
+	carl, _, agent := escalate(h)
 	agent.Press("Start Chat")
 	agent.PressIn(carl.Group().ID, "End Service")
 	mustSee(t, carl, "How would you rate")
 	h.Clock.Advance(2 * time.Hour)
 	carl.Say("Sorry, it is broken again")
 	mustSee(t, carl, "I've reopened **IT-1**")
-	tk = h.Ticket("IT-1")
+	tk := h.Ticket("IT-1")
 	if tk.Status != tickets.StatusAssigned || tk.Assignee != agent.Name {
 		t.Fatalf("reopened ticket: %s/%s", tk.Status, tk.Assignee)
 	}

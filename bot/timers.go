@@ -20,19 +20,35 @@ var activeStatuses = []tickets.Status{tickets.StatusOpen, tickets.StatusAssigned
 func (e *Engine) Tick(ctx context.Context) error {
 	rt := e.rt.Load()
 	for _, d := range rt.Config.Desks {
-		ts, err := e.store.List(ctx, tickets.Filter{Desk: d.ID, Statuses: activeStatuses})
-		if err != nil {
-			return fmt.Errorf("list active tickets of %s: %w", d.ID, err)
-		}
-		now := e.now()
-		for _, t := range ts {
-			for _, tm := range rules.DueTimers(d, t, now) {
-				if err := e.fire(ctx, rt, d, t, tm); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
-					e.log.Warn("timer failed", "ticket", t.Key, "timer", tm.Kind, "err", err)
-				}
-			}
+		if err := e.fireDue(ctx, rt, d); err != nil {
+			return err
 		}
 		e.dispatch(ctx, rt, d.ID)
+	}
+	return nil
+}
+
+// fireDue fires the desk's due timers. Replicas take turns (a cluster lock),
+// so each reads the tickets as the previous one left them and a timer fires
+// once: a timed-out assignment is requeued once, not again after another
+// replica has given the ticket to the next agent.
+func (e *Engine) fireDue(ctx context.Context, rt *Runtime, d *config.Desk) error {
+	unlock, err := e.clusterLock(ctx, "timers:"+d.ID)
+	if err != nil {
+		return fmt.Errorf("lock timers of %s: %w", d.ID, err)
+	}
+	defer unlock()
+	ts, err := e.store.List(ctx, tickets.Filter{Desk: d.ID, Statuses: activeStatuses})
+	if err != nil {
+		return fmt.Errorf("list active tickets of %s: %w", d.ID, err)
+	}
+	now := e.now()
+	for _, t := range ts {
+		for _, tm := range rules.DueTimers(d, t, now) {
+			if err := e.fire(ctx, rt, d, t, tm); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
+				e.log.Warn("timer failed", "ticket", t.Key, "timer", tm.Kind, "err", err)
+			}
+		}
 	}
 	return nil
 }

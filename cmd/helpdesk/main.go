@@ -27,6 +27,9 @@ Usage:
   helpdesk run [-config helpdesk.yaml] [-log text|json]   run the bot
   helpdesk check FILE                                     check a config and its FAQ files
   helpdesk faq eval|suggest|template|import ...           FAQ quality and batch upload
+  helpdesk migrate [-config FILE | -to STORE]              apply the store's schema migrations
+  helpdesk migrate -from STORE -to STORE                   copy everything, e.g. from SQLite to PostgreSQL
+  helpdesk backup [-config FILE] -o FILE                   online backup of the SQLite store
   helpdesk version                                        print the version
 
 With no config file, "helpdesk run" writes the demo configuration
@@ -50,6 +53,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return checkCmd(args[1:], stdout, stderr)
 	case "faq":
 		return faqCmd(args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "helpdesk", versionString())
 		return 0

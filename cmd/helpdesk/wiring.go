@@ -21,6 +21,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/examples"
 	"github.com/helpdesk-chat/helpdesk/faq"
 	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/tickets/postgres"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
 
@@ -271,8 +272,8 @@ func openStore(ctx context.Context, dsn, dir string) (tickets.Store, error) {
 			return nil, fmt.Errorf("open store %s: %w", path, err)
 		}
 		return st, nil
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return nil, errors.New("the PostgreSQL store is not available in this build yet; use store: sqlite:helpdesk.db")
+	case postgres.IsDSN(dsn):
+		return postgres.Open(ctx, dsn)
 	}
 	return nil, fmt.Errorf("unknown store %q (want sqlite:FILE or postgres://...)", dsn)
 }

@@ -1,0 +1,97 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/helpdesk-chat/helpdesk/auth"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+var _ auth.Store = (*Store)(nil)
+
+// PutLink records a one-time sign-in link, and drops expired links.
+func (s *Store) PutLink(ctx context.Context, tokenHash string, id auth.Identity, expires time.Time) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM auth_links WHERE expires <= $1`, time.Now().UnixNano()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO auth_links (token_hash, platform, user_id, name, expires)
+			VALUES ($1, $2, $3, $4, $5)`, txt(tokenHash), txt(id.Platform), txt(id.UserID), txt(id.Name), nanos(expires))
+		if isUnique(err) {
+			return tickets.Errorf(tickets.ECONFLICT, "This sign-in link exists already.")
+		}
+		return err
+	})
+	if err != nil && tickets.ErrorCode(err) == tickets.EINTERNAL {
+		return fmt.Errorf("put sign-in link: %w", err)
+	}
+	return err
+}
+
+// TakeLink deletes a live link and returns its identity, in one statement,
+// so two browsers (or replicas) racing with the same link cannot both sign in.
+func (s *Store) TakeLink(ctx context.Context, tokenHash string, now time.Time) (auth.Identity, error) {
+	var id auth.Identity
+	var expires int64
+	err := s.pool.QueryRow(ctx, `DELETE FROM auth_links WHERE token_hash = $1
+		RETURNING platform, user_id, name, expires`, tokenHash).Scan(&id.Platform, &id.UserID, &id.Name, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return auth.Identity{}, tickets.Errorf(tickets.ENOTFOUND, "Unknown or used sign-in link.")
+	}
+	if err != nil {
+		return auth.Identity{}, fmt.Errorf("take sign-in link: %w", err)
+	}
+	if expires <= now.UnixNano() {
+		return auth.Identity{}, tickets.Errorf(tickets.ENOTFOUND, "This sign-in link has expired.")
+	}
+	return id, nil
+}
+
+// PutSession records a session, and drops expired sessions.
+func (s *Store) PutSession(ctx context.Context, se auth.Session) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM auth_sessions WHERE expires <= $1`, time.Now().UnixNano()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO auth_sessions (id, platform, user_id, name, csrf, expires)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (id) DO UPDATE SET platform = excluded.platform, user_id = excluded.user_id,
+				name = excluded.name, csrf = excluded.csrf, expires = excluded.expires`,
+			txt(se.ID), txt(se.Identity.Platform), txt(se.Identity.UserID), txt(se.Identity.Name), txt(se.CSRF), nanos(se.Expires))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put session: %w", err)
+	}
+	return nil
+}
+
+// GetSession returns a live session.
+func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (auth.Session, error) {
+	se := auth.Session{ID: id}
+	var expires int64
+	err := s.pool.QueryRow(ctx, `SELECT platform, user_id, name, csrf, expires FROM auth_sessions
+		WHERE id = $1 AND expires > $2`, id, now.UnixNano()).Scan(&se.Identity.Platform, &se.Identity.UserID,
+		&se.Identity.Name, &se.CSRF, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return auth.Session{}, tickets.Errorf(tickets.ENOTFOUND, "No such session.")
+	}
+	if err != nil {
+		return auth.Session{}, fmt.Errorf("get session: %w", err)
+	}
+	se.Expires = fromNanos(expires)
+	return se, nil
+}
+
+// DeleteSession removes a session.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM auth_sessions WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
