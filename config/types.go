@@ -13,6 +13,16 @@ type Config struct {
 	Platforms Platforms `yaml:"platforms"`
 	Admins    People    `yaml:"admins"`
 	Desks     []*Desk   `yaml:"desks"`
+	// API lists the integrations that may use the JSON API, each with its
+	// own bearer token and the desks it may touch.
+	API []*Integration `yaml:"api"`
+}
+
+// Integration is one client of the JSON API (a CRM, an intranet portal).
+type Integration struct {
+	Name  string   `yaml:"name"`
+	Token string   `yaml:"token"` // bearer token; write ${ENV_VAR}, never the secret itself
+	Desks []string `yaml:"desks"` // desk ids it may read and change
 }
 
 // Platforms holds per-platform connection settings. A nil entry is disabled.

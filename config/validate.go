@@ -169,6 +169,7 @@ func validate(c *Config, s *source, faqSrc map[*Desk]*source, p *problems) {
 		}
 	}
 	validatePlatforms(&c.Platforms, s, p)
+	defer validateAPI(c, s, p)
 
 	if len(c.Desks) == 0 {
 		if check("desks") {
@@ -471,4 +472,47 @@ func knownList(format string, names []string) string {
 		return ""
 	}
 	return fmt.Sprintf(format, strings.Join(names, ", "))
+}
+
+// minTokenLen keeps API tokens out of guessing range.
+const minTokenLen = 16
+
+// validateAPI checks the API integrations against the desks.
+func validateAPI(c *Config, s *source, p *problems) {
+	names := map[string]string{}
+	tokens := map[string]string{}
+	for i, in := range c.API {
+		ip := join("api", i)
+		if in == nil {
+			p.at(s, ip, "empty API integration")
+			continue
+		}
+		switch {
+		case in.Name == "":
+			if !s.failed(join(ip, "name")) {
+				p.at(s, ip, "API integration without name")
+			}
+		case names[in.Name] != "":
+			p.at(s, join(ip, "name"), "duplicate API integration %q (first on line %d)", in.Name, s.line(names[in.Name]))
+		default:
+			names[in.Name] = join(ip, "name")
+		}
+		switch {
+		case s.failed(join(ip, "token")):
+		case len(in.Token) < minTokenLen:
+			p.at(s, join(ip, "token"), "API integration %q needs a token of at least %d characters (e.g. token: ${CRM_TOKEN})", in.Name, minTokenLen)
+		case tokens[in.Token] != "":
+			p.at(s, join(ip, "token"), "API integration %q has the same token as %q", in.Name, tokens[in.Token])
+		default:
+			tokens[in.Token] = in.Name
+		}
+		if len(in.Desks) == 0 && !s.failed(join(ip, "desks")) {
+			p.at(s, ip, "API integration %q names no desks (desks: [it])", in.Name)
+		}
+		for j, d := range in.Desks {
+			if c.Desk(d) == nil && len(c.Desks) > 0 {
+				p.at(s, join(join(ip, "desks"), j), "API integration %q names desk %q, which does not exist", in.Name, d)
+			}
+		}
+	}
 }

@@ -27,6 +27,7 @@ Usage:
   helpdesk run [-config helpdesk.yaml] [-log text|json]   run the bot
   helpdesk check FILE                                     check a config and its FAQ files
   helpdesk faq eval|suggest|template|import ...           FAQ quality and batch upload
+  helpdesk tickets export --since DATE --until DATE --format csv|json   export ticket history
   helpdesk migrate [-config FILE | -to STORE]              apply the store's schema migrations
   helpdesk migrate -from STORE -to STORE                   copy everything, e.g. from SQLite to PostgreSQL
   helpdesk backup [-config FILE] -o FILE                   online backup of the SQLite store
@@ -53,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return checkCmd(args[1:], stdout, stderr)
 	case "faq":
 		return faqCmd(args[1:], stdout, stderr)
+	case "tickets":
+		return ticketsCmd(args[1:], stdout, stderr)
 	case "migrate":
 		return migrateCmd(args[1:], stdout, stderr)
 	case "backup":

@@ -17,6 +17,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/center"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/examples"
 	"github.com/helpdesk-chat/helpdesk/faq"
@@ -43,15 +44,16 @@ type MainOptions struct {
 // Main is the running program: config, store, engine, HTTP server, timers
 // and the config watcher. Run starts it; Close stops it.
 type Main struct {
-	opts   MainOptions
-	log    *slog.Logger
-	store  tickets.Store
-	auth   *auth.Manager // nil when the store keeps no sessions
-	engine *bot.Engine
-	srv    *http.Server
-	ln     net.Listener
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	opts    MainOptions
+	log     *slog.Logger
+	store   tickets.Store
+	auth    *auth.Manager // nil when the store keeps no sessions
+	metrics *center.Metrics
+	engine  *bot.Engine
+	srv     *http.Server
+	ln      net.Listener
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	failOnce sync.Once
 	failed   chan struct{}
@@ -97,7 +99,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
 	m.auth = m.newAuth(cfg)
-	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log}
+	m.metrics = center.NewMetrics()
+	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log, Observe: m.metrics.Observe}
 	if m.auth != nil {
 		// A link sent from a chat platform opens the Ticket Center.
 		opts.SignInLink = func(ctx context.Context, platform, user, name string) (string, error) {
@@ -113,6 +116,10 @@ func (m *Main) Run(ctx context.Context) error {
 	ctx, m.cancel = context.WithCancel(ctx)
 	mux := m.routes()
 	if err := m.startPlatforms(ctx, cfg, mux); err != nil {
+		m.ln.Close()
+		return err
+	}
+	if err := m.startCenter(mux); err != nil {
 		m.ln.Close()
 		return err
 	}
@@ -201,6 +208,22 @@ func (m *Main) newAuth(cfg *config.Config) *auth.Manager {
 			c := m.engine.Runtime().Config
 			return c.Platforms.Web != nil && c.Platforms.Web.Demo
 		}})
+}
+
+// startCenter serves the Ticket Center, the JSON API, /metrics and the desk
+// share pages.
+func (m *Main) startCenter(mux *http.ServeMux) error {
+	if m.auth == nil {
+		return errors.New("the Ticket Center needs a store that keeps sessions")
+	}
+	c, err := center.New(center.Options{Store: m.store, Service: m.engine.Tickets(), Engine: m.engine,
+		Config: func() *config.Config { return m.engine.Runtime().Config }, Auth: m.auth,
+		Metrics: m.metrics, Logger: m.log.With("component", "center")})
+	if err != nil {
+		return err
+	}
+	c.Routes(mux)
+	return nil
 }
 
 // Addr is the address the HTTP server listens on (after Run).

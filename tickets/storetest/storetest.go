@@ -50,6 +50,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ConcurrentMessages", testConcurrentMessages},
 		{"ConcurrentSetFlagFiresOnce", testConcurrentSetFlag},
 		{"DataSurvivesReopen", testReopen},
+		{"MergeAndFollow", testMergeAndFollow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

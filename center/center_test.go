@@ -1,0 +1,288 @@
+package center_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/auth"
+	"github.com/helpdesk-chat/helpdesk/center"
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
+)
+
+var ctx = context.Background()
+
+const testConfig = `store: sqlite:helpdesk.db
+base_url: https://help.example.com
+platforms:
+  web: {enabled: true}
+  discord: {token: x, guild: "111", support_channel: "222"}
+admins: {web: [root@example.com]}
+api:
+  - {name: crm, token: crm-token-0123456789, desks: [it]}
+  - {name: payroll, token: payroll-token-0123456789, desks: [hr]}
+desks:
+  - id: it
+    name: IT Help Desk
+    faq: faq.yaml
+    agents:
+      - {name: Ada, web: ada@example.com, discord: "900"}
+      - {name: Linus, web: linus@example.com}
+  - id: hr
+    name: HR Desk
+    agents:
+      - {name: Bob, web: bob@example.com}
+    admins: {web: [boss@example.com]}
+`
+
+const testFAQ = `menu:
+  - id: network
+    title: Network & VPN
+    items:
+      - {id: vpn, question: "How do I connect to the VPN?", answer: Open GlobalProtect.}
+`
+
+// clock is a settable time source.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// engine records what the center asks of the bot engine.
+type engine struct {
+	mu       sync.Mutex
+	changes  []string // "IT-1 transfer"
+	notified []string // "web:ada@example.com: text"
+}
+
+func (e *engine) AfterChange(_ context.Context, t *tickets.Ticket, kind string, _ tickets.Actor) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.changes = append(e.changes, t.Key+" "+kind)
+}
+
+func (e *engine) Notify(_ context.Context, platform, user, text string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.notified = append(e.notified, platform+":"+user+": "+text)
+	return nil
+}
+
+func (e *engine) Notified() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.notified...)
+}
+
+func (e *engine) Changes() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.changes...)
+}
+
+// memAuth is an in-memory auth.Store.
+type memAuth struct {
+	mu       sync.Mutex
+	links    map[string]auth.Identity
+	sessions map[string]auth.Session
+}
+
+func (m *memAuth) PutLink(_ context.Context, h string, id auth.Identity, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.links[h] = id
+	return nil
+}
+
+func (m *memAuth) TakeLink(_ context.Context, h string, _ time.Time) (auth.Identity, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.links[h]
+	if !ok {
+		return auth.Identity{}, tickets.Errorf(tickets.ENOTFOUND, "no link")
+	}
+	delete(m.links, h)
+	return id, nil
+}
+
+func (m *memAuth) PutSession(_ context.Context, s auth.Session) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sessions[s.ID] = s
+	return nil
+}
+
+func (m *memAuth) GetSession(_ context.Context, id string, _ time.Time) (auth.Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sessions[id]
+	if !ok {
+		return auth.Session{}, tickets.Errorf(tickets.ENOTFOUND, "no session")
+	}
+	return s, nil
+}
+
+func (m *memAuth) DeleteSession(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.sessions, id)
+	return nil
+}
+
+type env struct {
+	t      *testing.T
+	srv    *httptest.Server
+	store  *sqlite.Store
+	svc    *tickets.Service
+	cfg    *config.Config
+	auth   *auth.Manager
+	engine *engine
+	clock  *clock
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range map[string]string{"helpdesk.yaml": testConfig, "faq.yaml": testFAQ} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Load(filepath.Join(dir, "helpdesk.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "helpdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	e := &env{t: t, store: st, cfg: cfg, engine: &engine{}, clock: clk,
+		svc: &tickets.Service{Store: st, Now: clk.Now}}
+	e.auth = auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now})
+	c, err := center.New(center.Options{Store: st, Service: e.svc, Engine: e.engine, Config: func() *config.Config { return cfg },
+		Auth: e.auth, Metrics: center.NewMetrics(), Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	e.auth.Routes(mux)
+	c.Routes(mux)
+	e.srv = httptest.NewServer(mux) // 127.0.0.1, port 0
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// open opens a ticket as its requester would through the bot.
+func (e *env) open(desk, user, subject string) *tickets.Ticket {
+	e.t.Helper()
+	p := tickets.Person{Platform: "web", ID: user, Name: strings.Split(user, "@")[0]}
+	tk, _, err := e.svc.Open(ctx, &tickets.Ticket{Desk: desk, Platform: "web", Requester: p, Subject: subject},
+		strings.ToUpper(desk), tickets.Actor{Role: tickets.RoleUser, Platform: "web", ID: user, Name: p.Name}, tickets.SourceForm)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	return tk
+}
+
+func (e *env) get(key string) *tickets.Ticket {
+	e.t.Helper()
+	tk, err := e.store.GetByKey(ctx, key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tk
+}
+
+// browser is one signed-in person.
+type browser struct {
+	e      *env
+	client *http.Client
+	csrf   string
+}
+
+// signIn signs user in through a one-time link, as the bot would send it.
+func (e *env) signIn(user string) *browser {
+	e.t.Helper()
+	link, err := e.auth.Link(ctx, auth.Identity{Platform: "web", UserID: user, Name: strings.Split(user, "@")[0]}, "/center/")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, _ := url.Parse(link)
+	jar, _ := cookiejar.New(nil)
+	b := &browser{e: e, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	resp, err := b.client.Get(e.srv.URL + u.RequestURI())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("sign-in: status %d", resp.StatusCode)
+	}
+	_, body := b.do("GET", "/center/", nil)
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		e.t.Fatalf("no CSRF token on the list page:\n%s", body)
+	}
+	b.csrf = m[1]
+	return b
+}
+
+func (b *browser) do(method, path string, form url.Values) (int, string) {
+	b.e.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.e.srv.URL+path, body)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+// post submits a form with the session's CSRF token.
+func (b *browser) post(path string, form url.Values) (int, string) {
+	b.e.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("csrf_token", b.csrf)
+	return b.do("POST", path, form)
+}

@@ -1,0 +1,719 @@
+package center
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/auth"
+	"github.com/helpdesk-chat/helpdesk/center/export"
+	"github.com/helpdesk-chat/helpdesk/center/stats"
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// listLimit caps the rows of one list page.
+const listLimit = 200
+
+var funcs = template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2 Jan 2006 15:04")
+	},
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"dur": fmtDuration,
+	"pct": func(a, b int) string {
+		if b == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.0f%%", 100*float64(a)/float64(b))
+	},
+	"avg": func(s stats.Satisfaction) string {
+		if s.Count == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f / %d", s.Average, s.Scale)
+	},
+	"statusText": statusText,
+	"lower":      strings.ToLower,
+	"stars": func(n, scale int) string {
+		n = min(max(n, 0), scale)
+		return strings.Repeat("★", n) + strings.Repeat("☆", scale-n)
+	},
+}
+
+// fmtDuration writes durations as people read them: 45s, 12m, 3h 5m, 2d 4h.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		h := int(d.Hours())
+		m := int(math.Round(d.Minutes())) - 60*h
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh %dm", h, m)
+	}
+	days := int(d.Hours()) / 24
+	return fmt.Sprintf("%dd %dh", days, int(d.Hours())-24*days)
+}
+
+func statusText(s tickets.Status) string {
+	switch s {
+	case tickets.StatusOpen:
+		return "Queued"
+	case tickets.StatusAssigned:
+		return "Assigned"
+	case tickets.StatusInService:
+		return "In service"
+	case tickets.StatusSnoozed:
+		return "Snoozed"
+	case tickets.StatusResolved:
+		return "Resolved"
+	}
+	return string(s)
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", base, err)
+		}
+		pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return pages, nil
+}
+
+// Me is the signed-in person as the pages show them.
+type Me struct {
+	Name, Platform, UserID string
+	Staff                  bool
+	CSRF                   string
+}
+
+type page struct {
+	Title string
+	Nav   string
+	Me    Me
+	Error string
+	Data  any
+}
+
+// render writes a page; it buffers so a template error becomes a clean 500.
+func (c *Center) render(w http.ResponseWriter, status int, name string, v *viewer, p page) {
+	if v != nil {
+		p.Me = Me{Name: v.id.Name, Platform: v.id.Platform, UserID: v.id.UserID, Staff: v.isStaff(), CSRF: v.csrf}
+		if p.Me.Name == "" {
+			p.Me.Name = v.id.UserID
+		}
+	}
+	var b bytes.Buffer
+	if err := c.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
+		c.log.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
+
+func (c *Center) viewer(r *http.Request) *viewer {
+	s, ok := auth.FromContext(r.Context())
+	if !ok {
+		return nil
+	}
+	return viewerFor(c.config(), s)
+}
+
+func (c *Center) fail(w http.ResponseWriter, v *viewer, err error) {
+	status := httpStatus(err)
+	msg := tickets.ErrorMessage(err)
+	if status == http.StatusInternalServerError {
+		c.log.Error("ticket center", "err", err)
+	}
+	c.render(w, status, "error", v, page{Title: http.StatusText(status), Error: msg})
+}
+
+// Option is an entry of a select.
+type Option struct{ Value, Label string }
+
+func deskOptions(cfg *config.Config, ids []string) []Option {
+	var out []Option
+	for _, id := range ids {
+		if d := cfg.Desk(id); d != nil {
+			out = append(out, Option{d.ID, d.Name})
+		}
+	}
+	return out
+}
+
+// ListFilters are the list page's query parameters.
+type ListFilters struct {
+	View, Desk, Status, Assignee, Requester, Since, Until, Q string
+}
+
+// Row is one ticket in the list.
+type Row struct {
+	Key, Subject, Desk, Assignee, Requester, Priority string
+	Status                                            tickets.Status
+	Created                                           time.Time
+	Mine                                              bool
+}
+
+type listData struct {
+	F         ListFilters
+	Views     []Option
+	Desks     []Option
+	Statuses  []Option
+	Agents    []string
+	Rows      []Row
+	Truncated bool
+	Query     string // the filters as a query string, for the export links
+}
+
+var views = []Option{{"", "All"}, {"unassigned", "Unassigned"}, {"mine", "Mine"}, {"snoozed", "Snoozed"}, {"closed", "Closed"}}
+
+func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	cfg := c.config()
+	q := r.URL.Query()
+	f := ListFilters{View: q.Get("view"), Desk: q.Get("desk"), Status: q.Get("status"), Assignee: q.Get("assignee"),
+		Requester: strings.TrimSpace(q.Get("requester")), Since: q.Get("since"), Until: q.Get("until"), Q: strings.TrimSpace(q.Get("q"))}
+	since, until, err := export.ParseRange(f.Since, f.Until, time.UTC)
+	errMsg := ""
+	if err != nil {
+		errMsg = err.Error()
+	}
+	filter := tickets.Filter{Desk: f.Desk, Since: since, Until: until}
+	if f.Status != "" {
+		filter.Statuses = []tickets.Status{tickets.Status(f.Status)}
+	}
+	switch f.View {
+	case "unassigned":
+		filter.Statuses = []tickets.Status{tickets.StatusOpen}
+	case "snoozed":
+		filter.Statuses = []tickets.Status{tickets.StatusSnoozed}
+	case "closed":
+		filter.Statuses = []tickets.Status{tickets.StatusResolved}
+	case "mine":
+		filter.Statuses = []tickets.Status{tickets.StatusAssigned, tickets.StatusInService, tickets.StatusSnoozed}
+	}
+	ts, err := c.visible(r.Context(), v, filter, f.Q)
+	if err != nil {
+		c.fail(w, v, err)
+		return
+	}
+	agents := map[string]bool{}
+	for _, id := range v.desks {
+		if d := cfg.Desk(id); d != nil {
+			for _, a := range d.Agents {
+				agents[a.Name] = true
+			}
+		}
+	}
+	data := listData{F: f, Views: views, Desks: deskOptions(cfg, v.desks), Query: r.URL.RawQuery}
+	for name := range agents {
+		data.Agents = append(data.Agents, name)
+	}
+	slices.Sort(data.Agents)
+	for _, s := range []tickets.Status{tickets.StatusOpen, tickets.StatusAssigned, tickets.StatusInService, tickets.StatusSnoozed, tickets.StatusResolved} {
+		data.Statuses = append(data.Statuses, Option{string(s), statusText(s)})
+	}
+	for _, t := range ts {
+		mine := t.Assignee != "" && t.Assignee == v.names[t.Desk]
+		switch {
+		case f.View == "mine" && !mine:
+			continue
+		case f.Assignee == "-" && t.Assignee != "":
+			continue
+		case f.Assignee != "" && f.Assignee != "-" && t.Assignee != f.Assignee:
+			continue
+		case f.Requester != "" && !containsFold(t.Requester.Name+"\n"+t.Requester.ID, f.Requester):
+			continue
+		}
+		if len(data.Rows) == listLimit {
+			data.Truncated = true
+			break
+		}
+		desk := t.Desk
+		if d := cfg.Desk(t.Desk); d != nil {
+			desk = d.Name
+		}
+		data.Rows = append(data.Rows, Row{Key: t.Key, Subject: t.Subject, Desk: desk, Assignee: t.Assignee,
+			Requester: t.Requester.Name, Priority: t.Priority.String(), Status: t.Status, Created: t.CreatedAt, Mine: mine})
+	}
+	title := "Tickets"
+	if !v.isStaff() {
+		title = "My tickets"
+	}
+	c.render(w, http.StatusOK, "list", v, page{Title: title, Nav: "list", Error: errMsg, Data: data})
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// Detail is the ticket page's data.
+type detailData struct {
+	T          *tickets.Ticket
+	DeskName   string
+	Category   string
+	Suggested  []string
+	Transcript []tickets.Message
+	Notes      []tickets.Message
+	Events     []tickets.Event
+	Staff      bool
+	Agents     []string
+	Following  bool
+	Done       string
+	CanEnd     bool
+	CanReopen  bool
+	Followers  []string
+}
+
+func (c *Center) handleTicket(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	t, err := c.ticketFor(r.Context(), v, r.PathValue("key"))
+	if err != nil {
+		c.fail(w, v, err)
+		return
+	}
+	c.showTicket(w, r, v, t, http.StatusOK, "", r.URL.Query().Get("done"))
+}
+
+func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t *tickets.Ticket, status int, errMsg, done string) {
+	cfg := c.config()
+	d := detailData{T: t, DeskName: t.Desk, Category: t.Category, Staff: v.staff(t.Desk), Done: clip(done, 100)}
+	if desk := cfg.Desk(t.Desk); desk != nil {
+		d.DeskName = desk.Name
+		if desk.FAQ != nil {
+			if cat := desk.FAQ.Category(t.Category); cat != nil {
+				d.Category = cat.Title
+			}
+			items := map[string]string{}
+			for _, it := range desk.Items() {
+				items[it.ID] = it.Question
+			}
+			for _, id := range t.Suggested {
+				if q, ok := items[id]; ok {
+					d.Suggested = append(d.Suggested, q)
+				} else {
+					d.Suggested = append(d.Suggested, id)
+				}
+			}
+		}
+		for _, a := range desk.Agents {
+			d.Agents = append(d.Agents, a.Name)
+		}
+	}
+	ms, err := c.store.Messages(r.Context(), t.ID)
+	if err != nil {
+		c.fail(w, v, err)
+		return
+	}
+	for _, m := range ms {
+		if m.Kind == tickets.KindNote {
+			if d.Staff {
+				d.Notes = append(d.Notes, m)
+			}
+		} else {
+			d.Transcript = append(d.Transcript, m)
+		}
+	}
+	if d.Staff {
+		if d.Events, err = c.store.Events(r.Context(), t.ID); err != nil {
+			c.fail(w, v, err)
+			return
+		}
+		for _, f := range t.Followers {
+			d.Followers = append(d.Followers, f.Name)
+		}
+	}
+	for _, f := range t.Followers {
+		if f.Platform == v.id.Platform && f.ID == v.id.UserID {
+			d.Following = true
+		}
+	}
+	actor := v.actorOn(t)
+	mayAct := actor.Role == tickets.RoleAdmin || (actor.Role == tickets.RoleAgent && actor.Name == t.Assignee)
+	d.CanEnd = t.Status != tickets.StatusResolved && (mayAct || v.requested(t))
+	d.CanReopen = t.Status == tickets.StatusResolved && t.MergedInto == "" && (mayAct || v.requested(t))
+	c.render(w, status, "ticket", v, page{Title: t.Key + " · " + t.Subject, Nav: "list", Error: errMsg, Data: d})
+}
+
+func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	ctx := r.Context()
+	t, err := c.ticketFor(ctx, v, r.PathValue("key"))
+	if err != nil {
+		c.fail(w, v, err)
+		return
+	}
+	req := request{Action: r.PathValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for"),
+		Text: r.PostFormValue("text"), Into: r.PostFormValue("into")}
+	me := v.person()
+	actor := v.actorOn(t)
+	res, err := c.apply(ctx, c.config(), t, actor, tickets.SourceWeb, req, &me, v.canSee)
+	if err != nil {
+		status := httpStatus(err)
+		if status == http.StatusInternalServerError {
+			c.fail(w, v, err)
+			return
+		}
+		c.log.Info("ticket center action refused", "ticket", t.Key, "action", req.Action, "user", v.id.UserID, "err", err)
+		// Show the ticket as it is, unchanged, with the reason.
+		if fresh, gerr := c.store.Get(ctx, t.ID); gerr == nil {
+			t = fresh
+		}
+		c.showTicket(w, r, v, t, status, tickets.ErrorMessage(err), "")
+		return
+	}
+	c.after(ctx, res.ticket, res.kind, actor, res.what)
+	if res.extra != nil {
+		c.after(ctx, res.extra, "merged", actor, res.ticket.Key+" merged in")
+	}
+	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(res.ticket.Key)+"?done="+url.QueryEscape(res.what), http.StatusSeeOther)
+}
+
+type newData struct {
+	Desks      []Option
+	Categories []Option
+	Platforms  []string
+	Form       url.Values
+}
+
+func (c *Center) handleNewForm(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	if !v.isStaff() {
+		c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "Only agents can create tickets by hand."))
+		return
+	}
+	c.render(w, http.StatusOK, "new", v, page{Title: "New ticket", Nav: "new", Data: c.newData(v, url.Values{})})
+}
+
+func (c *Center) newData(v *viewer, form url.Values) newData {
+	cfg := c.config()
+	d := newData{Desks: deskOptions(cfg, v.desks), Form: form}
+	for _, id := range v.desks {
+		desk := cfg.Desk(id)
+		if desk == nil || desk.FAQ == nil {
+			continue
+		}
+		var walk func(cs []*config.Category, prefix string)
+		walk = func(cs []*config.Category, prefix string) {
+			for _, cat := range cs {
+				d.Categories = append(d.Categories, Option{cat.ID, desk.Name + ": " + prefix + cat.Title})
+				walk(cat.Children, prefix+cat.Title+" › ")
+			}
+		}
+		walk(desk.FAQ.Menu, "")
+	}
+	d.Platforms = enabledPlatforms(cfg)
+	return d
+}
+
+func enabledPlatforms(cfg *config.Config) []string {
+	var out []string
+	p := cfg.Platforms
+	if p.Web != nil && p.Web.Enabled {
+		out = append(out, "web")
+	}
+	if p.Slack != nil {
+		out = append(out, "slack")
+	}
+	if p.Discord != nil {
+		out = append(out, "discord")
+	}
+	if p.Mattermost != nil {
+		out = append(out, "mattermost")
+	}
+	return out
+}
+
+// newTicket is a ticket to open by hand or through the API.
+type newTicket struct {
+	Desk      string               `json:"desk"`
+	Requester tickets.Person       `json:"requester"`
+	Category  string               `json:"category,omitempty"`
+	Subject   string               `json:"subject"`
+	Priority  string               `json:"priority,omitempty"`
+	Status    string               `json:"status,omitempty"` // open (default), assigned (to Agent), resolved
+	Agent     string               `json:"agent,omitempty"`
+	Form      []tickets.FormAnswer `json:"form,omitempty"`
+	// RequestKey makes a retried API call open one ticket.
+	RequestKey string `json:"request_key,omitempty"`
+}
+
+// open creates the ticket and brings it to the wanted status, every step
+// through tickets.Service.
+func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	ctx := r.Context()
+	desk := cfg.Desk(n.Desk)
+	if desk == nil {
+		return nil, tickets.Errorf(tickets.EINVALID, "There is no desk %q.", clip(n.Desk, 40))
+	}
+	n.Subject = strings.TrimSpace(n.Subject)
+	if n.Subject == "" {
+		return nil, tickets.Errorf(tickets.EINVALID, "The ticket needs a subject.")
+	}
+	if n.Requester.ID == "" || !slices.Contains([]string{"slack", "discord", "mattermost", "web"}, n.Requester.Platform) {
+		return nil, tickets.Errorf(tickets.EINVALID, "The requester needs a platform (slack, discord, mattermost or web) and a user id.")
+	}
+	if n.Requester.Name == "" {
+		n.Requester.Name = n.Requester.ID
+	}
+	if n.Category != "" && (desk.FAQ == nil || desk.FAQ.Category(n.Category) == nil) {
+		return nil, tickets.Errorf(tickets.EINVALID, "The %s has no topic %q.", desk.Name, clip(n.Category, 40))
+	}
+	prio, err := tickets.ParsePriority(n.Priority)
+	if err != nil {
+		return nil, tickets.Errorf(tickets.EINVALID, "%s", err.Error())
+	}
+	switch n.Status {
+	case "", "open", "resolved":
+	case "assigned":
+		if desk.AgentByName(n.Agent) == nil {
+			return nil, tickets.Errorf(tickets.EINVALID, "%q is not an agent of the %s.", clip(n.Agent, 40), desk.Name)
+		}
+	default:
+		return nil, tickets.Errorf(tickets.EINVALID, "status %q: a new ticket is open, assigned or resolved.", clip(n.Status, 20))
+	}
+	t := &tickets.Ticket{Desk: desk.ID, Platform: n.Requester.Platform, Requester: n.Requester, Category: n.Category,
+		Subject: clip(n.Subject, 200), Priority: prio, Form: n.Form, Language: desk.DefaultLanguage(), RequestKey: n.RequestKey}
+	saved, created, err := c.svc.Open(ctx, t, desk.Prefix, actor, src)
+	if err != nil || !created {
+		return saved, err
+	}
+	kind := "open"
+	switch n.Status {
+	case "assigned":
+		if saved, err = c.svc.Transfer(ctx, saved.ID, desk.AgentByName(n.Agent).Name, "assigned by "+actor.Name+" when opened by hand", actor, src); err != nil {
+			return nil, err
+		}
+		kind = "transfer"
+	case "resolved":
+		// An agent resolves what they hold: they take the ticket first.
+		if actor.Role == tickets.RoleAgent {
+			if saved, err = c.svc.Transfer(ctx, saved.ID, actor.Name, "handled by "+actor.Name+" when opened by hand", actor, src); err != nil {
+				return nil, err
+			}
+		}
+		if saved, err = c.svc.End(ctx, saved.ID, "resolved when opened by hand", actor, src); err != nil {
+			return nil, err
+		}
+		kind = "resolved-by-hand" // nothing to do on the platforms: no chat, no rating
+	}
+	if kind != "resolved-by-hand" {
+		c.after(ctx, saved, kind, actor, "opened")
+	}
+	return saved, nil
+}
+
+func (c *Center) handleNew(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	if err := r.ParseForm(); err != nil {
+		c.fail(w, v, tickets.Errorf(tickets.EINVALID, "Bad form."))
+		return
+	}
+	f := r.PostForm
+	desk := f.Get("desk")
+	if !v.staff(desk) {
+		c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "Only agents of a desk can open its tickets by hand."))
+		return
+	}
+	n := newTicket{Desk: desk, Category: f.Get("category"), Subject: f.Get("subject"), Priority: f.Get("priority"),
+		Status: f.Get("status"), Agent: v.names[desk],
+		Requester: tickets.Person{Platform: f.Get("platform"), ID: strings.TrimSpace(f.Get("user_id")), Name: strings.TrimSpace(f.Get("user_name"))}}
+	if n.Status == "assigned" && n.Agent == "" {
+		c.render(w, http.StatusBadRequest, "new", v, page{Title: "New ticket", Nav: "new", Error: "Only agents of the desk can take a ticket themselves.", Data: c.newData(v, f)})
+		return
+	}
+	if details := strings.TrimSpace(f.Get("details")); details != "" {
+		n.Form = []tickets.FormAnswer{{ID: "details", Label: "Details", Value: clip(details, 4000)}}
+	}
+	// A category of another desk is refused by open; the select offers all staff desks' topics.
+	t, err := c.open(r, c.config(), n, v.actor(desk), tickets.SourceWeb)
+	if err != nil {
+		if httpStatus(err) == http.StatusInternalServerError {
+			c.fail(w, v, err)
+			return
+		}
+		c.render(w, httpStatus(err), "new", v, page{Title: "New ticket", Nav: "new", Error: tickets.ErrorMessage(err), Data: c.newData(v, f)})
+		return
+	}
+	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(t.Key)+"?done=opened", http.StatusSeeOther)
+}
+
+type statsData struct {
+	Desks      []Option
+	Desk       string
+	Since      string
+	Until      string
+	R          stats.Report
+	Volume     template.HTML
+	Ratings    template.HTML
+	Categories map[string]string
+}
+
+func (c *Center) handleStats(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	if !v.isStaff() {
+		c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "Statistics are for agents and admins."))
+		return
+	}
+	cfg := c.config()
+	q := r.URL.Query()
+	desk := q.Get("desk")
+	desks := v.desks
+	if desk != "" {
+		if !v.staff(desk) {
+			c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "You are not an agent of that desk."))
+			return
+		}
+		desks = []string{desk}
+	}
+	today := c.now().UTC().Truncate(24 * time.Hour)
+	sinceS, untilS := q.Get("since"), q.Get("until")
+	if sinceS == "" {
+		sinceS = today.AddDate(0, 0, -29).Format(time.DateOnly)
+	}
+	if untilS == "" {
+		untilS = today.Format(time.DateOnly)
+	}
+	since, until, err := export.ParseRange(sinceS, untilS, time.UTC)
+	if err != nil {
+		c.fail(w, v, tickets.Errorf(tickets.EINVALID, "%s", err.Error()))
+		return
+	}
+	ctx := r.Context()
+	ts, err := c.store.List(ctx, tickets.Filter{Desks: desks, Until: until})
+	if err != nil {
+		c.fail(w, v, err)
+		return
+	}
+	var qs []tickets.Question
+	for _, d := range desks {
+		dq, err := c.store.Questions(ctx, tickets.QuestionFilter{Desk: d, Since: since, Until: until})
+		if err != nil {
+			c.fail(w, v, err)
+			return
+		}
+		qs = append(qs, dq...)
+	}
+	rep := stats.Compute(stats.Period{Since: since, Until: until}, ts, qs)
+	cats := map[string]string{"": "(no topic)"}
+	for _, cr := range rep.Categories {
+		if cr.ID == "" {
+			continue
+		}
+		cats[cr.ID] = cr.ID
+		for _, id := range desks {
+			if d := cfg.Desk(id); d != nil && d.FAQ != nil {
+				if cat := d.FAQ.Category(cr.ID); cat != nil {
+					cats[cr.ID] = cat.Title
+				}
+			}
+		}
+	}
+	data := statsData{Desks: deskOptions(cfg, v.desks), Desk: desk, Since: sinceS, Until: untilS, R: rep,
+		// The charts are built by stats from numbers and escaped text only.
+		Volume: template.HTML(stats.VolumeChart(rep.Daily)), Ratings: template.HTML(stats.RatingChart(rep.Satisfaction)),
+		Categories: cats}
+	c.render(w, http.StatusOK, "stats", v, page{Title: "Statistics", Nav: "stats", Data: data})
+}
+
+func (c *Center) handleExport(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	if !v.isStaff() {
+		c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "Exports are for agents and admins."))
+		return
+	}
+	q := r.URL.Query()
+	desks := v.desks
+	if d := q.Get("desk"); d != "" {
+		if !v.staff(d) {
+			c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "You are not an agent of that desk."))
+			return
+		}
+		desks = []string{d}
+	}
+	c.writeExport(w, r, desks, q.Get("since"), q.Get("until"), q.Get("format"))
+}
+
+// writeExport sends the desks' tickets created in the range as a download.
+func (c *Center) writeExport(w http.ResponseWriter, r *http.Request, desks []string, sinceS, untilS, format string) {
+	if format == "" {
+		format = "csv"
+	}
+	if format != "csv" && format != "json" {
+		http.Error(w, "format must be csv or json", http.StatusBadRequest)
+		return
+	}
+	since, until, err := export.ParseRange(sinceS, untilS, time.UTC)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ctx := r.Context()
+	ts, err := c.store.List(ctx, tickets.Filter{Desks: desks, Since: since, Until: until})
+	if err != nil {
+		c.log.Error("export", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	recs, err := export.Load(ctx, c.store, ts)
+	if err != nil {
+		c.log.Error("export", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var b bytes.Buffer
+	if err := export.Write(&b, format, recs); err != nil {
+		c.log.Error("export", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	name := "tickets"
+	if sinceS != "" {
+		name += "-from-" + since.Format("20060102")
+	}
+	if untilS != "" {
+		name += "-until-" + until.Format("20060102")
+	}
+	w.Header().Set("Content-Type", export.ContentType(format))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b.Bytes())
+}

@@ -1,0 +1,61 @@
+package storetest
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// testMergeAndFollow checks that the Ticket Center's fields (MergedInto,
+// Followers) survive the store, and that a merge writes both tickets.
+func testMergeAndFollow(t *testing.T, open OpenFunc) {
+	e := newEnv(t, open)
+	orig := e.open(t, "it", alice, "VPN down")
+	dup := e.open(t, "it", alice, "VPN still down")
+	other := e.open(t, "hr", alice, "Payslip")
+	e.clock.Advance(time.Minute)
+
+	_, _, err := e.svc.Merge(ctx, dup.ID, other.ID, ada, tickets.SourceWeb)
+	wantCode(t, "merge across desks", err, tickets.EINVALID)
+	_, _, err = e.svc.Merge(ctx, dup.ID, orig.ID, userActor(alice), tickets.SourceWeb)
+	wantCode(t, "merge by the requester", err, tickets.EFORBIDDEN)
+	if got := must(e.store.Get(ctx, dup.ID))(t); got.MergedInto != "" || got.Status != tickets.StatusOpen {
+		t.Fatalf("refused merges changed %s: merged into %q, status %s", got.Key, got.MergedInto, got.Status)
+	}
+
+	merged, into, err := e.svc.Merge(ctx, dup.ID, orig.ID, ada, tickets.SourceWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := must(e.store.Get(ctx, dup.ID))(t)
+	if !reflect.DeepEqual(stored, merged) {
+		t.Errorf("stored duplicate differs from the returned one:\n got %+v\nwant %+v", stored, merged)
+	}
+	if stored.MergedInto != orig.Key || stored.Status != tickets.StatusResolved || !stored.EndedAt.Equal(e.clock.Now()) {
+		t.Errorf("duplicate after merge: merged into %q, status %s, ended %s", stored.MergedInto, stored.Status, stored.EndedAt)
+	}
+	msgs := must(e.store.Messages(ctx, into.ID))(t)
+	if len(msgs) != 1 || msgs[0].Kind != tickets.KindNote {
+		t.Errorf("target messages = %+v, want one note about the merge", msgs)
+	}
+	evs := must(e.store.Events(ctx, into.ID))(t)
+	if last := evs[len(evs)-1]; last.Kind != "merged" || last.Actor != ada {
+		t.Errorf("target's last event = %+v, want merged by Ada", last)
+	}
+	_, _, err = e.svc.Merge(ctx, dup.ID, orig.ID, ada, tickets.SourceWeb)
+	wantCode(t, "merging twice", err, tickets.ECONFLICT)
+
+	must(e.svc.Follow(ctx, orig.ID, bob, true, ada, tickets.SourceWeb))(t)
+	followed := must(e.svc.Follow(ctx, orig.ID, carol, true, ada, tickets.SourceWeb))(t)
+	if got := must(e.store.Get(ctx, orig.ID))(t); !reflect.DeepEqual(got.Followers, []tickets.Person{bob, carol}) || !reflect.DeepEqual(got, followed) {
+		t.Errorf("followers = %+v, want Bob and Carol", got.Followers)
+	}
+	_, err = e.svc.Follow(ctx, orig.ID, bob, true, ada, tickets.SourceWeb)
+	wantCode(t, "following twice", err, tickets.ECONFLICT)
+	must(e.svc.Follow(ctx, orig.ID, bob, false, ada, tickets.SourceWeb))(t)
+	if got := must(e.store.Get(ctx, orig.ID))(t); !reflect.DeepEqual(got.Followers, []tickets.Person{carol}) {
+		t.Errorf("followers after unfollow = %+v, want Carol", got.Followers)
+	}
+}
