@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
@@ -23,7 +24,8 @@ import (
 // Name is the platform name in config and events.
 const Name = "web"
 
-// Store is what the web chat persists (implemented by tickets/sqlite).
+// Store is what the web chat persists (implemented by tickets/sqlite and
+// tickets/postgres).
 type Store = chatstore.Store
 
 // Options configure the web chat. Store, Auth and Config are required;
@@ -39,7 +41,9 @@ type Options struct {
 	Logger *slog.Logger
 	// PollInterval is how often open event streams look in the store for
 	// changes made by other replicas (default 2s); changes made by this
-	// process arrive at once.
+	// process arrive at once. While Run hears the store announce changes
+	// (chatstore.Notifier), streams poll only every NotifiedPollInterval or
+	// PollInterval, whichever is longer, as a fallback.
 	PollInterval time.Duration
 	// CenterURL, when set, is linked from the chat page (the Ticket Center).
 	CenterURL string
@@ -55,6 +59,8 @@ type Platform struct {
 	poll      time.Duration
 	centerURL string
 	hub       hub
+	// notified is true while Run receives the store's change announcements.
+	notified atomic.Bool
 
 	mu     sync.RWMutex
 	handle func(ctx context.Context, ev bot.Event) error
@@ -80,6 +86,56 @@ func New(o Options) (*Platform, error) {
 	}
 	p.hub.init()
 	return p, nil
+}
+
+// NotifiedPollInterval is how often event streams still poll the store
+// while its change announcements arrive: a safety net, not the way changes
+// travel.
+const NotifiedPollInterval = 10 * time.Second
+
+// Run passes the store's change announcements to the open event streams, so
+// a change made through another replica reaches browsers at once, until ctx
+// ends. With a store that cannot announce changes (it is not a
+// chatstore.Notifier, e.g. SQLite, which one process owns) it just waits for
+// ctx. If listening fails, streams keep polling every PollInterval and Run
+// tries again with growing pauses.
+func (p *Platform) Run(ctx context.Context) error {
+	n, ok := p.store.(chatstore.Notifier)
+	if !ok {
+		<-ctx.Done()
+		return nil
+	}
+	pause := time.Second
+	for ctx.Err() == nil {
+		changes, err := n.WatchChanges(ctx)
+		if err != nil {
+			p.log.Warn("web chat: cannot listen for other replicas' changes; polling", "err", err, "retry_in", pause)
+			select {
+			case <-ctx.Done():
+			case <-time.After(pause):
+			}
+			pause = min(2*pause, time.Minute)
+			continue
+		}
+		pause = time.Second
+		p.notified.Store(true)
+		// Changes made before the listener started are picked up too.
+		p.hub.notify()
+		for range changes {
+			p.hub.notify()
+		}
+		p.notified.Store(false)
+	}
+	return nil
+}
+
+// pollInterval is how long an event stream waits for a wake-up before it
+// looks in the store anyway.
+func (p *Platform) pollInterval() time.Duration {
+	if p.notified.Load() {
+		return max(p.poll, NotifiedPollInterval)
+	}
+	return p.poll
 }
 
 // SetHandler sets where events go (usually bot.Engine.Handle).

@@ -511,7 +511,7 @@ func (p *Platform) handleEvents(w http.ResponseWriter, r *http.Request, s auth.S
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	poll := time.NewTicker(p.poll)
+	poll := time.NewTimer(p.pollInterval())
 	defer poll.Stop()
 	lastWrite := time.Now()
 	for {
@@ -563,6 +563,7 @@ func (p *Platform) handleEvents(w http.ResponseWriter, r *http.Request, s auth.S
 		if len(ms) == 200 {
 			continue // more waiting
 		}
+		poll.Reset(p.pollInterval())
 		select {
 		case <-ctx.Done():
 			return

@@ -41,7 +41,7 @@ func (m *Main) startPlatforms(ctx context.Context, cfg *config.Config, mux *http
 func (m *Main) startWeb(ctx context.Context, mux *http.ServeMux) error {
 	st, ok := m.store.(web.Store)
 	if !ok || m.auth == nil {
-		return errors.New("the web chat needs a store that keeps web messages and sessions (sqlite)")
+		return errors.New("the web chat needs a store that keeps web messages and sessions (sqlite or postgres)")
 	}
 	wc, err := web.New(web.Options{Store: st, Auth: m.auth, Handle: m.engine.Handle,
 		Config: func() *config.Config { return m.engine.Runtime().Config },
@@ -51,6 +51,9 @@ func (m *Main) startWeb(ctx context.Context, mux *http.ServeMux) error {
 	}
 	m.engine.AddPlatform(wc)
 	wc.Routes(mux)
+	// With PostgreSQL, other replicas' changes reach this one's browsers by
+	// LISTEN/NOTIFY; with SQLite, Run just waits.
+	m.goRun(ctx, "web", wc.Run)
 	link, err := wc.DemoLink(ctx)
 	if err != nil {
 		return err

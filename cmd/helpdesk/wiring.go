@@ -128,7 +128,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.ln.Close()
 		return err
 	}
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Requests (and open event streams) end when Main is closed.
+	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 
 	m.wg.Add(3)
 	go func() {

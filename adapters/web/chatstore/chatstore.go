@@ -65,3 +65,15 @@ type Store interface {
 	// LastSeq returns the highest Seq given so far.
 	LastSeq(ctx context.Context) (int64, error)
 }
+
+// Notifier is implemented by stores that several processes share
+// (PostgreSQL): it announces changes committed by any of them, so a replica
+// can wake its open event streams at once instead of waiting for a poll.
+type Notifier interface {
+	// WatchChanges returns once it is listening: every change committed after
+	// it returns is announced by a value on the channel (several changes may
+	// share one value; the receiver asks Changes for what is new). When the
+	// store loses and regains its listening connection it sends a value too,
+	// as changes may have been missed. The channel is closed when ctx ends.
+	WatchChanges(ctx context.Context) (<-chan struct{}, error)
+}

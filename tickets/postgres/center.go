@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// SearchTickets returns the tickets matching f whose key, subject, requester
+// name, category, form answers or transcript contain text (case-insensitive),
+// oldest first. Internal notes are searched only when notes is true: a
+// requester must not find a ticket by what agents wrote about it. It is the
+// Ticket Center's optional Searcher query.
+func (s *Store) SearchTickets(ctx context.Context, f tickets.Filter, text string, notes bool) ([]*tickets.Ticket, error) {
+	text = strings.TrimSpace(txt(text))
+	limit := f.Limit
+	f.Limit = 0
+	all, err := s.List(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("search tickets: %w", err)
+	}
+	if text == "" {
+		return capped(all, limit), nil
+	}
+	kinds := []string{string(tickets.KindTranscript)}
+	if notes {
+		kinds = append(kinds, string(tickets.KindNote))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id FROM tickets WHERE key ILIKE $1
+			OR data->>'subject' ILIKE $1
+			OR data->'requester'->>'name' ILIKE $1
+			OR data->>'category' ILIKE $1
+			OR EXISTS (SELECT 1 FROM json_array_elements(
+				CASE WHEN json_typeof(data->'form') = 'array' THEN data->'form' END) AS f
+				WHERE f->>'value' ILIKE $1)
+		UNION SELECT ticket_id FROM messages WHERE kind = ANY($2) AND text ILIKE $1`,
+		"%"+escapeLike(text)+"%", kinds)
+	if err != nil {
+		return nil, fmt.Errorf("search tickets for %q: %w", text, err)
+	}
+	defer rows.Close()
+	hit := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("search tickets for %q: %w", text, err)
+		}
+		hit[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search tickets for %q: %w", text, err)
+	}
+	out := all[:0]
+	for _, t := range all {
+		if hit[t.ID] {
+			out = append(out, t)
+		}
+	}
+	return capped(out, limit), nil
+}
+
+// CountByStatus returns, per desk, how many tickets are in each status (the
+// Ticket Center's optional StatusCounter query, behind /metrics).
+func (s *Store) CountByStatus(ctx context.Context) (map[string]map[tickets.Status]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT desk, status, COUNT(*) FROM tickets GROUP BY desk, status`)
+	if err != nil {
+		return nil, fmt.Errorf("count tickets by status: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[tickets.Status]int{}
+	for rows.Next() {
+		var desk, status string
+		var n int
+		if err := rows.Scan(&desk, &status, &n); err != nil {
+			return nil, fmt.Errorf("count tickets by status: %w", err)
+		}
+		if out[desk] == nil {
+			out[desk] = map[tickets.Status]int{}
+		}
+		out[desk][tickets.Status(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count tickets by status: %w", err)
+	}
+	return out, nil
+}
+
+// escapeLike makes s match itself in a LIKE pattern (backslash is
+// PostgreSQL's default LIKE escape).
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func capped(ts []*tickets.Ticket, limit int) []*tickets.Ticket {
+	if limit > 0 && len(ts) > limit {
+		return ts[:limit]
+	}
+	return ts
+}
