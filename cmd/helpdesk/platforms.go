@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/discord"
+	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
 	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/adapters/web"
 	"github.com/helpdesk-chat/helpdesk/config"
@@ -26,6 +27,11 @@ func (m *Main) startPlatforms(ctx context.Context, cfg *config.Config, mux *http
 	}
 	if sc := cfg.Platforms.Slack; sc != nil {
 		if err := m.startSlack(ctx, sc, mux); err != nil {
+			return err
+		}
+	}
+	if mc := cfg.Platforms.Mattermost; mc != nil {
+		if err := m.startMattermost(ctx, cfg, mc, mux); err != nil {
 			return err
 		}
 	}
@@ -62,6 +68,22 @@ func (m *Main) startWeb(ctx context.Context, mux *http.ServeMux) error {
 		fmt.Fprintf(m.opts.Stdout, "Demo: sign in as the demo admin: %s\n      or pick a demo person at %s/auth/demo\n",
 			link, m.baseURL(m.engine.Runtime().Config))
 	}
+	return nil
+}
+
+// startMattermost connects to Mattermost; its buttons, dialogs and
+// /helpdesk reach the bot on the HTTP server.
+func (m *Main) startMattermost(ctx context.Context, cfg *config.Config, mc *config.Mattermost, mux *http.ServeMux) error {
+	o := mattermost.OptionsFrom(mc, m.baseURL(cfg))
+	o.Logger, o.GroupChats = m.log.With("platform", "mattermost"), m.store
+	o.AgentChannels = func() []string { return m.agentChannels(mattermost.Name) }
+	ad, err := mattermost.New(o)
+	if err != nil {
+		return err
+	}
+	m.engine.AddPlatform(ad)
+	ad.Routes(mux)
+	m.goRun(ctx, "mattermost", func(ctx context.Context) error { return ad.Run(ctx, m.engine.Handle) })
 	return nil
 }
 

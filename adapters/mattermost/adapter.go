@@ -1,0 +1,527 @@
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// Name is the platform name in config and events.
+const Name = "mattermost"
+
+// ErrAuth marks a token Mattermost refused: the adapter stops, since
+// retrying cannot help.
+var ErrAuth = errors.New("mattermost refused the token")
+
+// GroupChats finds the ticket whose group chat a channel is. The adapter
+// uses it to recognise ticket channels it created before a restart.
+type GroupChats interface {
+	FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error)
+}
+
+// Handler receives the events the adapter turns neutral (bot.Engine.Handle).
+type Handler func(context.Context, bot.Event) error
+
+// Options configure an Adapter.
+type Options struct {
+	URL   string // server address, e.g. https://chat.example.com
+	Token string // the bot account's access token
+	Team  string // team name (not display name) where group chats are created
+	// ActionSecret signs the context of every interactive action and dialog.
+	ActionSecret string
+	// CallbackURL is the bot's public base address that Mattermost posts
+	// actions, dialogs and slash commands to (config base_url, else
+	// http://<listen>). Routes serves the paths below it.
+	CallbackURL string
+	// GroupChats recognises ticket channels after a restart; nil = only the
+	// channels this process created.
+	GroupChats GroupChats
+	// AgentChannels lists the desks' agent channels on Mattermost (live
+	// config); replies in a card's thread there are internal notes.
+	AgentChannels func() []string
+	Logger        *slog.Logger
+	Now           func() time.Time                                 // default time.Now
+	Sleep         func(ctx context.Context, d time.Duration) error // default: a timer
+	// MinBackoff and MaxBackoff bound the wait between WebSocket
+	// reconnections (defaults 1s and 1m; doubled after each failure).
+	MinBackoff, MaxBackoff time.Duration
+	// CatchUpMargin is how far before the last event a catch-up after a
+	// gap starts reading (default 1m); posts already handled are skipped.
+	CatchUpMargin time.Duration
+	// ReplyWait is how long an action or command request waits for the
+	// engine, so that private replies go back as the request's ephemeral
+	// answer (default 2s; Mattermost waits up to 30 s).
+	ReplyWait  time.Duration
+	UserTTL    time.Duration // user cache lifetime (default 1h)
+	HTTPClient *http.Client
+}
+
+// OptionsFrom maps the config section to Options. callbackURL is the bot's
+// public base address (config base_url, else "http://"+listen).
+func OptionsFrom(c *config.Mattermost, callbackURL string) Options {
+	if c == nil {
+		return Options{CallbackURL: callbackURL}
+	}
+	return Options{URL: c.URL, Token: c.Token, Team: c.Team, ActionSecret: c.ActionSecret, CallbackURL: callbackURL}
+}
+
+// Adapter is the Mattermost platform.
+type Adapter struct {
+	opts Options
+	api  *model.Client4
+	log  *slog.Logger
+
+	handleMu sync.RWMutex
+	handle   Handler
+	ctx      context.Context // Run's context: events outlive the request that carried them
+
+	readyOnce sync.Once
+	ready     chan struct{}
+
+	mu          sync.Mutex
+	botID       string
+	botName     string
+	teamID      string
+	cmdToken    string
+	noEphemeral bool // the bot may not post ephemeral posts over REST
+	users       map[string]cachedUser
+	dms         map[string]string    // user -> DM channel
+	groups      map[string]bool      // ticket channels created or recognised
+	triggers    map[string]trigger   // trigger_id -> who and where (for dialogs)
+	seen        map[string]time.Time // post ids and request ids already handled
+	replies     map[string]*replyBox // "channel user" -> the request waiting for private replies
+	lastEvent   int64                // ms: newest post seen (catch-up starts here)
+	chanTypes   map[string]string    // channel -> type (D, G, O, P)
+
+	work serial
+}
+
+type cachedUser struct {
+	user bot.User
+	at   time.Time
+}
+
+type trigger struct {
+	user string
+	chat bot.Chat
+	at   time.Time
+}
+
+var _ bot.Platform = (*Adapter)(nil)
+
+// New returns an adapter. It does no I/O: Run checks the token.
+func New(opts Options) (*Adapter, error) {
+	switch {
+	case opts.URL == "":
+		return nil, errors.New("mattermost: the server url is required")
+	case opts.Token == "":
+		return nil, errors.New("mattermost: the bot access token is required")
+	case opts.Team == "":
+		return nil, errors.New("mattermost: the team name is required")
+	case len(opts.ActionSecret) < 16:
+		return nil, errors.New("mattermost: action_secret must be at least 16 characters (it signs interactive actions)")
+	case opts.CallbackURL == "":
+		return nil, errors.New("mattermost: the bot's callback URL (base_url) is required for interactive actions")
+	}
+	opts.URL = strings.TrimRight(opts.URL, "/")
+	opts.CallbackURL = strings.TrimRight(opts.CallbackURL, "/")
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = time.Second
+	}
+	if opts.MaxBackoff < opts.MinBackoff {
+		opts.MaxBackoff = max(time.Minute, opts.MinBackoff)
+	}
+	if opts.CatchUpMargin <= 0 {
+		opts.CatchUpMargin = time.Minute
+	}
+	if opts.ReplyWait <= 0 {
+		opts.ReplyWait = 2 * time.Second
+	}
+	if opts.UserTTL <= 0 {
+		opts.UserTTL = time.Hour
+	}
+	if opts.AgentChannels == nil {
+		opts.AgentChannels = func() []string { return nil }
+	}
+	a := &Adapter{
+		opts:      opts,
+		log:       opts.Logger.With("platform", Name),
+		ready:     make(chan struct{}),
+		users:     map[string]cachedUser{},
+		dms:       map[string]string{},
+		groups:    map[string]bool{},
+		triggers:  map[string]trigger{},
+		seen:      map[string]time.Time{},
+		replies:   map[string]*replyBox{},
+		chanTypes: map[string]string{},
+	}
+	a.api = model.NewAPIv4Client(opts.URL)
+	a.api.SetToken(opts.Token)
+	if opts.HTTPClient != nil {
+		a.api.HTTPClient = opts.HTTPClient
+	} else {
+		a.api.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	return a, nil
+}
+
+// Name implements bot.Platform.
+func (a *Adapter) Name() string { return Name }
+
+// Ready is closed once Run has checked the token and accepts events.
+func (a *Adapter) Ready() <-chan struct{} { return a.ready }
+
+// BotUserID is the bot account's user id (known once Ready is closed).
+func (a *Adapter) BotUserID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.botID
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// redact removes the token, the action secret and the slash command token
+// from text that is about to be logged or returned.
+func (a *Adapter) redact(s string) string {
+	a.mu.Lock()
+	cmd := a.cmdToken
+	a.mu.Unlock()
+	for _, t := range []string{a.opts.Token, a.opts.ActionSecret, cmd} {
+		if t != "" {
+			s = strings.ReplaceAll(s, t, "[redacted]")
+		}
+	}
+	return s
+}
+
+// redactedError keeps the error chain but prints without secrets.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func (a *Adapter) wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{msg: a.redact(fmt.Sprintf("mattermost %s: %v", what, err)), err: err}
+}
+
+// status returns the HTTP status of a REST answer (0 if none).
+func status(resp *model.Response) int {
+	if resp == nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+// appErrorID returns the Mattermost error id of err ("" if none).
+func appErrorID(err error) string {
+	var ae *model.AppError
+	if errors.As(err, &ae) {
+		return ae.Id
+	}
+	return ""
+}
+
+// splitChat decodes a chat id: "c123/p456" is the thread of post p456 in
+// channel c123; "c123" is the channel itself.
+func splitChat(chat string) (channel, root string) {
+	channel, root, _ = strings.Cut(chat, "/")
+	return channel, root
+}
+
+func joinChat(channel, root string) string {
+	if root == "" {
+		return channel
+	}
+	return channel + "/" + root
+}
+
+// Send implements bot.Platform: a post with the message as text or as a
+// message attachment with interactive actions.
+func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
+	channel, root := splitChat(chat)
+	if channel == "" {
+		return bot.MessageRef{}, errors.New("mattermost send: empty chat id")
+	}
+	post := &model.Post{ChannelId: channel, RootId: root}
+	a.render(post, msg, chat, "")
+	created, _, err := a.api.CreatePost(ctx, post)
+	if err != nil {
+		return bot.MessageRef{}, a.wrap("create post", err)
+	}
+	a.markSeen("post:" + created.Id)
+	return bot.MessageRef{Chat: chat, ID: created.Id}, nil
+}
+
+// Update implements bot.Platform: the post is replaced in place, its
+// actions signed for that post.
+func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	channel, _ := splitChat(ref.Chat)
+	post := &model.Post{ChannelId: channel}
+	a.render(post, msg, ref.Chat, ref.ID)
+	props := model.StringInterface{model.PostPropsAttachments: []*model.MessageAttachment{}} // drop the old buttons
+	if att, ok := post.GetProps()[model.PostPropsAttachments]; ok {
+		props[model.PostPropsAttachments] = att
+	}
+	message := post.Message
+	patch := &model.PostPatch{Message: &message, Props: &props}
+	if _, _, err := a.api.PatchPost(ctx, ref.ID, patch); err != nil {
+		return a.wrap("update post", err)
+	}
+	return nil
+}
+
+// SendPrivate implements bot.Platform. A private reply to an action or
+// command request still being answered becomes that request's ephemeral
+// answer; otherwise an ephemeral post (needs create_post_ephemeral), and
+// failing that a post in the user's DM with the bot.
+func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
+	channel, root := splitChat(chat)
+	if len(msg.Buttons) == 0 && msg.Select == nil && a.replyInRequest(channel, user, msg) {
+		return nil
+	}
+	a.mu.Lock()
+	noEph := a.noEphemeral
+	a.mu.Unlock()
+	if !noEph {
+		post := &model.Post{ChannelId: channel, RootId: root}
+		a.render(post, msg, chat, "")
+		_, resp, err := a.api.CreatePostEphemeral(ctx, &model.PostEphemeral{UserID: user, Post: post})
+		if err == nil {
+			return nil
+		}
+		if status(resp) != http.StatusForbidden {
+			return a.wrap("create ephemeral post", err)
+		}
+		a.mu.Lock()
+		a.noEphemeral = true
+		a.mu.Unlock()
+		a.log.Warn("the bot may not post ephemeral messages; private replies go to DMs (grant create_post_ephemeral to use ephemerals)")
+	}
+	dm, err := a.DirectChat(ctx, user)
+	if err != nil {
+		return err
+	}
+	_, err = a.Send(ctx, dm, msg)
+	return err
+}
+
+// DirectChat implements bot.Platform: the DM channel of the bot and user (cached).
+func (a *Adapter) DirectChat(ctx context.Context, user string) (string, error) {
+	a.mu.Lock()
+	ch, ok := a.dms[user]
+	self := a.botID
+	a.mu.Unlock()
+	if ok {
+		return ch, nil
+	}
+	if self == "" {
+		return "", errors.New("mattermost: not connected yet")
+	}
+	c, _, err := a.api.CreateDirectChannel(ctx, self, user)
+	if err != nil {
+		return "", a.wrap("open DM", err)
+	}
+	a.mu.Lock()
+	a.dms[user] = c.Id
+	a.mu.Unlock()
+	return c.Id, nil
+}
+
+// OpenForm implements bot.Platform: an interactive dialog opened with the
+// trigger id of the action or command the user just sent.
+func (a *Adapter) OpenForm(ctx context.Context, triggerID string, form bot.Form) error {
+	if triggerID == "" {
+		return bot.ErrFormsUnsupported
+	}
+	a.mu.Lock()
+	tr, ok := a.triggers[triggerID]
+	a.mu.Unlock()
+	if !ok {
+		return bot.ErrFormsUnsupported // a trigger we did not see: we cannot bind the dialog to a user
+	}
+	req := model.OpenDialogRequest{
+		TriggerId: triggerID,
+		URL:       a.opts.CallbackURL + PathDialog,
+		Dialog:    a.dialog(form, tr.user, tr.chat),
+	}
+	if _, err := a.api.OpenInteractiveDialog(ctx, req); err != nil {
+		return a.wrap("open dialog", err)
+	}
+	return nil
+}
+
+var reChannelName = regexp.MustCompile(`[^a-z0-9_-]+`)
+
+// channelName makes a valid Mattermost channel name (lower case letters,
+// digits, - and _, 2 to 64 characters).
+func channelName(name string) string {
+	n := reChannelName.ReplaceAllString(strings.ToLower(name), "-")
+	n = strings.Trim(n, "-_")
+	if len(n) > 60 {
+		n = strings.Trim(n[:60], "-_")
+	}
+	if len(n) < 2 {
+		n = "helpdesk-ticket"
+	}
+	return n
+}
+
+// CreateGroupChat implements bot.Platform: a private channel in the team
+// named after the ticket (a suffix when the name is taken), with the
+// members added.
+func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string, error) {
+	a.mu.Lock()
+	team, self := a.teamID, a.botID
+	a.mu.Unlock()
+	if team == "" {
+		return "", errors.New("mattermost: not connected yet")
+	}
+	base := channelName(gc.Name)
+	title := limit(oneLine(gc.Title), 64)
+	if title == "" {
+		title = base
+	}
+	var ch *model.Channel
+	for n := 1; ch == nil; n++ {
+		name := base
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", base, n)
+		}
+		c, resp, err := a.api.CreateChannel(ctx, &model.Channel{
+			TeamId: team, Type: model.ChannelTypePrivate, Name: name, DisplayName: title,
+			Purpose: limit(oneLine(gc.Topic), 250), Header: limit(oneLine(gc.Topic), 1024),
+		})
+		if err != nil {
+			if status(resp) == http.StatusBadRequest && strings.Contains(appErrorID(err), "exists") && n < 20 {
+				continue
+			}
+			return "", a.wrap("create channel", err)
+		}
+		ch = c
+	}
+	a.mu.Lock()
+	a.groups[ch.Id] = true
+	a.mu.Unlock()
+	for _, m := range gc.Members {
+		if m == "" || m == self {
+			continue
+		}
+		if err := a.InviteToGroupChat(ctx, ch.Id, m); err != nil {
+			return ch.Id, err
+		}
+	}
+	return ch.Id, nil
+}
+
+// InviteToGroupChat implements bot.Platform: the user becomes a channel
+// member (and a team member first if needed).
+func (a *Adapter) InviteToGroupChat(ctx context.Context, chat, user string) error {
+	channel, _ := splitChat(chat)
+	_, resp, err := a.api.AddChannelMember(ctx, channel, user)
+	if err != nil && (status(resp) == http.StatusForbidden || strings.Contains(appErrorID(err), "team")) {
+		a.mu.Lock()
+		team := a.teamID
+		a.mu.Unlock()
+		if _, _, terr := a.api.AddTeamMember(ctx, team, user); terr == nil {
+			_, _, err = a.api.AddChannelMember(ctx, channel, user)
+		}
+	}
+	if err != nil {
+		return a.wrap("add channel member", err)
+	}
+	return nil
+}
+
+// ArchiveGroupChat implements bot.Platform: the channel is archived.
+func (a *Adapter) ArchiveGroupChat(ctx context.Context, chat string) error {
+	channel, _ := splitChat(chat)
+	if _, err := a.api.DeleteChannel(ctx, channel); err != nil {
+		if c, _, gerr := a.api.GetChannel(ctx, channel); gerr == nil && c.DeleteAt > 0 {
+			return nil // archived already
+		}
+		return a.wrap("archive channel", err)
+	}
+	return nil
+}
+
+// User returns the display name, time zone and locale of a Mattermost user
+// (cached for UserTTL). On failure it returns the bare id.
+func (a *Adapter) User(ctx context.Context, id string) bot.User {
+	now := a.opts.Now()
+	a.mu.Lock()
+	cu, ok := a.users[id]
+	a.mu.Unlock()
+	if ok && now.Sub(cu.at) < a.opts.UserTTL {
+		return cu.user
+	}
+	u, _, err := a.api.GetUser(ctx, id, "")
+	if err != nil {
+		a.log.Warn("look up user", "user", id, "err", a.redact(err.Error()))
+		if ok {
+			return cu.user
+		}
+		return bot.User{ID: id, Name: id}
+	}
+	bu := bot.User{ID: id, Name: u.Nickname, Locale: u.Locale, Timezone: u.GetPreferredTimezone()}
+	if bu.Name == "" {
+		bu.Name = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	}
+	if bu.Name == "" {
+		bu.Name = u.Username
+	}
+	if bu.Name == "" {
+		bu.Name = id
+	}
+	a.mu.Lock()
+	a.users[id] = cachedUser{user: bu, at: now}
+	a.mu.Unlock()
+	return bu
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

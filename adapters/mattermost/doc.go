@@ -1,0 +1,16 @@
+// Package mattermost connects the help desk engine to Mattermost: it reads
+// posts from the WebSocket event stream (reconnecting with back-off and
+// catching up on missed posts over REST), turns DMs, mentions, card-thread
+// replies and ticket-channel posts into bot.Events, and renders the engine's
+// neutral messages as message attachments with interactive buttons and
+// select menus, interactive dialogs, ephemeral posts and private channels
+// through the REST API (model.Client4).
+//
+// Interactive actions, dialog submissions and the /helpdesk slash command
+// reach the bot over HTTP (Routes). Every action carries an HMAC-SHA256 of
+// its content made with the action secret; a request whose HMAC does not
+// verify is answered 403 and changes nothing.
+//
+// It imports bot, config and tickets (for the narrow GroupChats lookup) and
+// Mattermost's server/public model package; the engine never imports it.
+package mattermost

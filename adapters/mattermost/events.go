@@ -1,0 +1,262 @@
+package mattermost
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// seenTTL is how long post and request ids are remembered; the engine also
+// de-duplicates by event id in the store.
+const seenTTL = 2 * time.Hour
+
+// firstTime reports whether id has not been seen (and marks it seen).
+func (a *Adapter) firstTime(id string) bool {
+	now := a.opts.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if at, ok := a.seen[id]; ok && now.Sub(at) < seenTTL {
+		return false
+	}
+	a.seen[id] = now
+	if len(a.seen) > 20000 {
+		for k, at := range a.seen {
+			if now.Sub(at) >= seenTTL {
+				delete(a.seen, k)
+			}
+		}
+	}
+	return true
+}
+
+func (a *Adapter) markSeen(id string) { a.firstTime(id) }
+
+// channelType returns a channel's type (D, G, O, P), cached.
+func (a *Adapter) channelType(ctx context.Context, channel string) string {
+	a.mu.Lock()
+	t, ok := a.chanTypes[channel]
+	a.mu.Unlock()
+	if ok {
+		return t
+	}
+	c, _, err := a.api.GetChannel(ctx, channel)
+	if err != nil {
+		a.log.Warn("look up channel", "channel", channel, "err", a.redact(err.Error()))
+		return ""
+	}
+	a.mu.Lock()
+	a.chanTypes[channel] = string(c.Type)
+	a.mu.Unlock()
+	return string(c.Type)
+}
+
+// post turns a post (from the WebSocket or a catch-up) into an event for
+// the engine, or nothing: the bot's own posts, other bots, system
+// messages, edits and channel chatter are skipped.
+func (a *Adapter) post(ctx context.Context, p *model.Post, channelType string) {
+	if p == nil || p.Id == "" || p.DeleteAt > 0 || p.Type != "" {
+		return
+	}
+	a.mu.Lock()
+	self, selfName := a.botID, a.botName
+	if p.CreateAt > a.lastEvent {
+		a.lastEvent = p.CreateAt
+	}
+	a.mu.Unlock()
+	if p.UserId == "" || p.UserId == self || p.GetProp(model.PostPropsFromBot) == "true" || p.GetProp(model.PostPropsFromWebhook) == "true" {
+		return
+	}
+	if !a.firstTime("post:" + p.Id) {
+		return
+	}
+	if channelType == "" {
+		channelType = a.channelType(ctx, p.ChannelId)
+	}
+	text := p.Message
+	mentioned := false
+	if selfName != "" {
+		re := regexp.MustCompile(`(?i)@` + regexp.QuoteMeta(selfName) + `\b`)
+		mentioned = re.MatchString(text)
+		text = re.ReplaceAllString(text, "")
+	}
+	ev := bot.Event{ID: p.Id, Platform: Name, Kind: bot.EventMessage, Text: strings.TrimSpace(text)}
+	switch {
+	case channelType == string(model.ChannelTypeDirect):
+		ev.Chat = bot.Chat{ID: p.ChannelId, Kind: bot.ChatDirect}
+	case channelType == string(model.ChannelTypePrivate) && a.isGroupChat(ctx, p.ChannelId):
+		ev.Chat = bot.Chat{ID: p.ChannelId, Kind: bot.ChatGroup}
+	case p.RootId != "" && a.isAgentChannel(p.ChannelId):
+		// A reply in a ticket card's thread: an internal note.
+		ev.Chat = bot.Chat{ID: p.ChannelId, Kind: bot.ChatChannel, Thread: p.RootId}
+	case mentioned:
+		root := p.RootId
+		if root == "" {
+			root = p.Id
+		}
+		ev.Chat = bot.Chat{ID: joinChat(p.ChannelId, root), Kind: bot.ChatChannel}
+	default:
+		return // channel chatter
+	}
+	a.dispatch(p.ChannelId, p.UserId, ev, nil)
+}
+
+// isGroupChat reports whether a channel is a ticket's group chat.
+func (a *Adapter) isGroupChat(ctx context.Context, channel string) bool {
+	a.mu.Lock()
+	known, ok := a.groups[channel]
+	a.mu.Unlock()
+	if ok || a.opts.GroupChats == nil || channel == "" {
+		return known
+	}
+	_, err := a.opts.GroupChats.FindByGroupChat(ctx, Name, channel)
+	switch {
+	case err == nil:
+		a.mu.Lock()
+		a.groups[channel] = true
+		a.mu.Unlock()
+		return true
+	case tickets.ErrorCode(err) != tickets.ENOTFOUND:
+		a.log.Warn("look up group chat", "channel", channel, "err", err)
+	}
+	return false
+}
+
+func (a *Adapter) isAgentChannel(channel string) bool {
+	return contains(a.opts.AgentChannels(), channel)
+}
+
+// rememberTrigger notes who sent a trigger and where, so a dialog opened
+// with it is bound to that user and answered in that chat.
+func (a *Adapter) rememberTrigger(id, user string, chat bot.Chat) {
+	if id == "" {
+		return
+	}
+	now := a.opts.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.triggers[id] = trigger{user: user, chat: chat, at: now}
+	if len(a.triggers) > 1000 {
+		for k, t := range a.triggers {
+			if now.Sub(t.at) > 5*time.Minute { // trigger ids expire after seconds anyway
+				delete(a.triggers, k)
+			}
+		}
+	}
+}
+
+// replyBox collects the private replies to a request that is still open.
+type replyBox struct {
+	mu     sync.Mutex
+	texts  []string
+	closed bool
+}
+
+func (a *Adapter) openReplies(channel, user string) (*replyBox, func() string) {
+	key := channel + " " + user
+	b := &replyBox{}
+	a.mu.Lock()
+	if _, busy := a.replies[key]; busy {
+		a.mu.Unlock()
+		return nil, func() string { return "" }
+	}
+	a.replies[key] = b
+	a.mu.Unlock()
+	return b, func() string {
+		a.mu.Lock()
+		delete(a.replies, key)
+		a.mu.Unlock()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.closed = true
+		return strings.Join(b.texts, "\n\n")
+	}
+}
+
+// replyInRequest adds a private reply to the open request of the user in
+// the channel, if there is one.
+func (a *Adapter) replyInRequest(channel, user string, msg bot.Message) bool {
+	a.mu.Lock()
+	b := a.replies[channel+" "+user]
+	a.mu.Unlock()
+	if b == nil {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.texts = append(b.texts, Text(msg.Text))
+	return true
+}
+
+// serial runs work one at a time per key (a channel), so the posts of one
+// chat reach the engine in order, while different chats proceed in parallel.
+type serial struct {
+	mu     sync.Mutex
+	queues map[string][]func()
+	wg     sync.WaitGroup
+}
+
+func (s *serial) do(key string, fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.queues == nil {
+		s.queues = map[string][]func(){}
+	}
+	q, running := s.queues[key]
+	s.queues[key] = append(q, fn)
+	if running {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			s.mu.Lock()
+			q := s.queues[key]
+			if len(q) == 0 {
+				delete(s.queues, key)
+				s.mu.Unlock()
+				return
+			}
+			next := q[0]
+			s.queues[key] = q[1:]
+			s.mu.Unlock()
+			next()
+		}
+	}()
+}
+
+func (s *serial) wait() { s.wg.Wait() }
+
+// dispatch hands an event to the engine in order per channel, after
+// looking up the user's name and locale; done (if any) is closed after.
+func (a *Adapter) dispatch(key, user string, ev bot.Event, done chan struct{}) {
+	a.handleMu.RLock()
+	handle, ctx := a.handle, a.ctx
+	a.handleMu.RUnlock()
+	if handle == nil {
+		a.log.Warn("event dropped: the adapter is not running")
+		if done != nil {
+			close(done)
+		}
+		return
+	}
+	a.work.do(key, func() {
+		if done != nil {
+			defer close(done)
+		}
+		ev.User = a.User(ctx, user)
+		if err := handle(ctx, ev); err != nil {
+			a.log.Error("handle event", "kind", ev.Kind, "chat", ev.Chat.ID, "user", ev.User.ID, "err", a.redact(err.Error()))
+		}
+	})
+}

@@ -1,0 +1,326 @@
+package mattermost_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
+	"github.com/helpdesk-chat/helpdesk/bot"
+)
+
+const (
+	fakeToken  = "fake-bot-token-SECRET"
+	fakeSecret = "fake-action-secret-SECRET"
+	fakeCmdTok = "fake-command-token-SECRET"
+	botID      = "botuserid"
+)
+
+// fakeMM is a light Mattermost: the REST calls the adapter makes, and a
+// WebSocket that pushes what the test says. The real-server suite
+// (build tag mattermost) is what shows the adapter works with Mattermost.
+type fakeMM struct {
+	t   *testing.T
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	posts     []*model.Post // created by the bot, in order
+	patches   map[string]*model.PostPatch
+	chanTypes map[string]model.ChannelType
+	members   map[string]bool // "channel user"
+	history   map[string][]*model.Post
+	dialogs   []model.OpenDialogRequest
+	wsRefuse  int // refuse this many WebSocket connections
+	wsConns   int
+	conn      *websocket.Conn
+	connected chan struct{}
+	seq       int64
+}
+
+func newFakeMM(t *testing.T) *fakeMM {
+	f := &fakeMM{t: t, patches: map[string]*model.PostPatch{}, history: map[string][]*model.Post{},
+		chanTypes: map[string]model.ChannelType{"dm-carl": model.ChannelTypeDirect, "agents": model.ChannelTypeOpen, "town": model.ChannelTypeOpen},
+		members:   map[string]bool{"dm-carl carl": true, "agents ada": true, "agents bob": true},
+		connected: make(chan struct{}, 10)}
+	mux := http.NewServeMux()
+	js := func(w http.ResponseWriter, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("GET /api/v4/users/me", func(w http.ResponseWriter, r *http.Request) {
+		js(w, model.User{Id: botID, Username: "helpdesk"})
+	})
+	mux.HandleFunc("GET /api/v4/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		js(w, model.User{Id: id, Username: id, FirstName: strings.ToUpper(id[:1]) + id[1:], Locale: "en"})
+	})
+	mux.HandleFunc("GET /api/v4/teams/name/{name}", func(w http.ResponseWriter, r *http.Request) {
+		js(w, model.Team{Id: "team1", Name: r.PathValue("name")})
+	})
+	mux.HandleFunc("GET /api/v4/commands", func(w http.ResponseWriter, r *http.Request) { js(w, []*model.Command{}) })
+	mux.HandleFunc("POST /api/v4/commands", func(w http.ResponseWriter, r *http.Request) {
+		var c model.Command
+		_ = json.NewDecoder(r.Body).Decode(&c)
+		c.Id, c.Token, c.CreatorId = "cmd1", fakeCmdTok, botID
+		js(w, c)
+	})
+	mux.HandleFunc("POST /api/v4/posts", func(w http.ResponseWriter, r *http.Request) {
+		var p model.Post
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		f.mu.Lock()
+		f.seq++
+		p.Id, p.UserId, p.CreateAt = fmt.Sprintf("post%d", f.seq), botID, model.GetMillis()
+		f.posts = append(f.posts, &p)
+		f.mu.Unlock()
+		js(w, &p)
+	})
+	mux.HandleFunc("POST /api/v4/posts/ephemeral", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		js(w, model.AppError{Id: "api.context.permissions.app_error", StatusCode: 403})
+	})
+	mux.HandleFunc("PUT /api/v4/posts/{id}/patch", func(w http.ResponseWriter, r *http.Request) {
+		var p model.PostPatch
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		f.mu.Lock()
+		f.patches[r.PathValue("id")] = &p
+		f.mu.Unlock()
+		js(w, &model.Post{Id: r.PathValue("id")})
+	})
+	mux.HandleFunc("POST /api/v4/channels/direct", func(w http.ResponseWriter, r *http.Request) {
+		var ids []string
+		_ = json.NewDecoder(r.Body).Decode(&ids)
+		other := ids[1]
+		if other == botID {
+			other = ids[0]
+		}
+		js(w, model.Channel{Id: "dm-" + other, Type: model.ChannelTypeDirect})
+	})
+	mux.HandleFunc("GET /api/v4/channels/{id}", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		ct, ok := f.chanTypes[r.PathValue("id")]
+		f.mu.Unlock()
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			js(w, model.AppError{Id: "not_found", StatusCode: 404})
+			return
+		}
+		js(w, model.Channel{Id: r.PathValue("id"), Type: ct})
+	})
+	mux.HandleFunc("GET /api/v4/channels/{id}/members/{user}", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		ok := f.members[r.PathValue("id")+" "+r.PathValue("user")]
+		f.mu.Unlock()
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			js(w, model.AppError{Id: "not_found", StatusCode: 404})
+			return
+		}
+		js(w, model.ChannelMember{ChannelId: r.PathValue("id"), UserId: r.PathValue("user")})
+	})
+	mux.HandleFunc("GET /api/v4/users/{id}/channels", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var out []*model.Channel
+		for id, ps := range f.history {
+			out = append(out, &model.Channel{Id: id, Type: f.chanTypes[id], LastPostAt: ps[len(ps)-1].CreateAt})
+		}
+		js(w, out)
+	})
+	mux.HandleFunc("GET /api/v4/channels/{id}/posts", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		list := model.NewPostList()
+		for _, p := range f.history[r.PathValue("id")] {
+			list.AddPost(p)
+			list.AddOrder(p.Id)
+		}
+		js(w, list)
+	})
+	mux.HandleFunc("POST /api/v4/actions/dialogs/open", func(w http.ResponseWriter, r *http.Request) {
+		var d model.OpenDialogRequest
+		_ = json.NewDecoder(r.Body).Decode(&d)
+		f.mu.Lock()
+		f.dialogs = append(f.dialogs, d)
+		f.mu.Unlock()
+		js(w, map[string]string{"status": "OK"})
+	})
+	up := websocket.Upgrader{}
+	mux.HandleFunc("GET /api/v4/websocket", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.wsConns++
+		refuse := f.wsRefuse > 0
+		if refuse {
+			f.wsRefuse--
+		}
+		f.mu.Unlock()
+		if refuse {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		var auth map[string]any
+		if err := c.ReadJSON(&auth); err != nil || fmt.Sprint(auth["data"].(map[string]any)["token"]) != fakeToken {
+			c.Close()
+			return
+		}
+		_ = c.WriteJSON(map[string]any{"event": "hello", "data": map[string]any{}, "broadcast": map[string]any{}, "seq": 0})
+		f.mu.Lock()
+		f.conn = c
+		f.mu.Unlock()
+		f.connected <- struct{}{}
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// push sends a posted event for p over the WebSocket.
+func (f *fakeMM) push(p *model.Post, channelType model.ChannelType) {
+	f.t.Helper()
+	raw, _ := json.Marshal(p)
+	f.mu.Lock()
+	c := f.conn
+	f.seq++
+	seq := f.seq
+	f.mu.Unlock()
+	if err := c.WriteJSON(map[string]any{"event": "posted", "seq": seq, "broadcast": map[string]any{"channel_id": p.ChannelId},
+		"data": map[string]any{"post": string(raw), "channel_type": string(channelType)}}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// drop closes the WebSocket from the server's side.
+func (f *fakeMM) drop() {
+	f.mu.Lock()
+	c := f.conn
+	f.conn = nil
+	f.mu.Unlock()
+	c.Close()
+}
+
+func (f *fakeMM) botPosts() []*model.Post {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*model.Post(nil), f.posts...)
+}
+
+// rig is the adapter running against the fake, with a recording handler.
+type rig struct {
+	t       *testing.T
+	mm      *fakeMM
+	ad      *mattermost.Adapter
+	events  chan bot.Event
+	logs    *syncBuf
+	web     *httptest.Server
+	sleeps  chan time.Duration
+	onEvent func(context.Context, bot.Event) error
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	r := &rig{t: t, mm: newFakeMM(t), events: make(chan bot.Event, 50), logs: &syncBuf{}, sleeps: make(chan time.Duration, 50)}
+	mux := http.NewServeMux()
+	r.web = httptest.NewServer(mux)
+	t.Cleanup(r.web.Close)
+	ad, err := mattermost.New(mattermost.Options{
+		URL: r.mm.srv.URL, Token: fakeToken, Team: "support", ActionSecret: fakeSecret, CallbackURL: r.web.URL,
+		AgentChannels: func() []string { return []string{"agents"} },
+		Logger:        slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			r.sleeps <- d
+			return ctx.Err()
+		},
+		ReplyWait: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ad = ad
+	ad.Routes(mux)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- ad.Run(ctx, func(ctx context.Context, ev bot.Event) error {
+			r.events <- ev
+			if r.onEvent != nil {
+				return r.onEvent(ctx, ev)
+			}
+			return nil
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		for _, s := range []string{fakeToken, fakeSecret, fakeCmdTok} {
+			if strings.Contains(r.logs.String(), s) {
+				t.Errorf("a secret reached the log:\n%s", r.logs.String())
+			}
+		}
+	})
+	select {
+	case <-r.mm.connected:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no WebSocket connection")
+	}
+	return r
+}
+
+func (r *rig) next() bot.Event {
+	r.t.Helper()
+	select {
+	case ev := <-r.events:
+		return ev
+	case <-time.After(5 * time.Second):
+		r.t.Fatal("no event")
+	}
+	return bot.Event{}
+}
+
+func (r *rig) none() {
+	r.t.Helper()
+	select {
+	case ev := <-r.events:
+		r.t.Fatalf("unexpected event %+v", ev)
+	case <-time.After(200 * time.Millisecond):
+	}
+}

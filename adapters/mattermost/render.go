@@ -1,0 +1,288 @@
+package mattermost
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
+)
+
+// Mattermost limits.
+const (
+	maxPostRunes   = 16000
+	maxButtonText  = 60
+	maxOptions     = 100
+	maxActions     = 25
+	maxDialogTitle = model.DialogTitleMaxLength
+	maxElementName = model.DialogElementDisplayNameMaxLength
+)
+
+// Keys of an action's integration context. Mattermost keeps the context on
+// the server (clients never see it) and posts it back with the click.
+const (
+	ctxControl = "hd_a" // the engine's control id
+	ctxValue   = "hd_v" // the button's value
+	ctxChannel = "hd_c" // the chat the post is in ("channel" or "channel/root")
+	ctxPost    = "hd_p" // the post id, when known (updates)
+	ctxNonce   = "hd_n" // makes every signature unique
+	ctxSig     = "hd_s" // HMAC-SHA256 of the above
+	ctxSelect  = "selected_option"
+)
+
+// Colours of the attachment bar.
+const cardColor = "#1c58d9"
+
+var reBroadcast = regexp.MustCompile(`(?i)([@!])(channel|here|all|everyone)\b`)
+
+// neutralize breaks @all, @channel, @here (and @everyone) with a zero-width
+// joiner, so no text the bot posts can notify a whole channel. Engine text
+// never means to; user text must not be able to.
+func neutralize(s string) string {
+	return reBroadcast.ReplaceAllString(s, "$1\u200d$2")
+}
+
+// Text converts the engine's markdown to what the bot posts on Mattermost:
+// Mattermost speaks the same markdown, so only broadcasts are broken and
+// the length is limited.
+func Text(md string) string {
+	return limit(neutralize(strings.ReplaceAll(md, "\r\n", "\n")), maxPostRunes)
+}
+
+// render fills post with the neutral message: plain text as the post's
+// message; a title, fields, buttons or a select menu as one message
+// attachment whose actions post to the bot's action endpoint with a signed
+// context naming the channel (and the post, when known).
+func (a *Adapter) render(post *model.Post, m bot.Message, chat, postID string) {
+	interactive := m.Title != "" || len(m.Fields) > 0 || len(m.Buttons) > 0 || (m.Select != nil && len(m.Select.Options) > 0)
+	if !interactive {
+		post.Message = Text(m.Text)
+		if post.Message == "" {
+			post.Message = " "
+		}
+		return
+	}
+	att := &model.MessageAttachment{
+		Fallback: limit(oneLine(neutralize(fallback(m))), 300),
+		Color:    cardColor,
+		Title:    limit(oneLine(neutralize(m.Title)), 250),
+		Text:     Text(m.Text),
+	}
+	for _, f := range m.Fields {
+		att.Fields = append(att.Fields, &model.MessageAttachmentField{
+			Title: limit(oneLine(neutralize(f.Label)), 250),
+			Value: limit(neutralize(f.Value), 2000),
+			Short: model.SlackCompatibleBool(len(f.Value) < 40),
+		})
+	}
+	url := a.opts.CallbackURL + PathAction
+	var links []string
+	for i, b := range m.Buttons {
+		if len(att.Actions) == maxActions {
+			break
+		}
+		if b.URL != "" {
+			if safeURL(b.URL) {
+				links = append(links, "["+strings.ReplaceAll(oneLine(b.Label), "]", ")")+"]("+b.URL+")")
+			}
+			continue
+		}
+		act := &model.PostAction{
+			Id:          fmt.Sprintf("b%d", i),
+			Type:        model.PostActionTypeButton,
+			Name:        limit(oneLine(neutralize(b.Label)), maxButtonText),
+			Integration: &model.PostActionIntegration{URL: url, Context: a.signContext(b.ID, b.Value, chat, postID)},
+		}
+		switch b.Style {
+		case bot.StylePrimary:
+			act.Style = "primary"
+		case bot.StyleDanger:
+			act.Style = "danger"
+		default:
+			act.Style = "default"
+		}
+		att.Actions = append(att.Actions, act)
+	}
+	if s := m.Select; s != nil && len(s.Options) > 0 {
+		ph := s.Placeholder
+		if ph == "" {
+			ph = "Choose…"
+		}
+		act := &model.PostAction{
+			Id:          "sel",
+			Type:        model.PostActionTypeSelect,
+			Name:        limit(oneLine(neutralize(ph)), maxButtonText),
+			Integration: &model.PostActionIntegration{URL: url, Context: a.signContext(s.ID, "", chat, postID)},
+		}
+		for _, o := range s.Options {
+			if len(act.Options) == maxOptions {
+				break
+			}
+			if o.Value == "" {
+				continue
+			}
+			act.Options = append(act.Options, &model.PostActionOptions{Text: limit(oneLine(neutralize(o.Label)), 100), Value: o.Value})
+		}
+		att.Actions = append(att.Actions, act)
+	}
+	if len(links) > 0 {
+		if att.Text != "" {
+			att.Text += "\n\n"
+		}
+		att.Text += strings.Join(links, " · ")
+	}
+	post.Message = ""
+	post.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{att})
+}
+
+func fallback(m bot.Message) string {
+	if m.Title != "" {
+		return m.Title
+	}
+	if m.Text != "" {
+		return m.Text
+	}
+	var parts []string
+	for _, f := range m.Fields {
+		parts = append(parts, f.Label+": "+f.Value)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// signContext returns an action context with its HMAC.
+func (a *Adapter) signContext(control, value, chat, postID string) map[string]any {
+	nonce := newNonce()
+	return map[string]any{
+		ctxControl: control, ctxValue: value, ctxChannel: chat, ctxPost: postID, ctxNonce: nonce,
+		ctxSig: a.mac("action", control, value, chat, postID, nonce),
+	}
+}
+
+// mac is the hex HMAC-SHA256 with the action secret over the parts.
+func (a *Adapter) mac(parts ...string) string {
+	m := hmac.New(sha256.New, []byte(a.opts.ActionSecret))
+	for _, p := range parts {
+		fmt.Fprintf(m, "%d:%s;", len(p), p)
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (a *Adapter) macOK(sig string, parts ...string) bool {
+	want, err := hex.DecodeString(sig)
+	if err != nil || len(want) == 0 {
+		return false
+	}
+	got, _ := hex.DecodeString(a.mac(parts...))
+	return hmac.Equal(got, want)
+}
+
+func newNonce() string {
+	b := make([]byte, 9)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// actionContext is a verified action context.
+type actionContext struct {
+	control, value, chat, post string
+}
+
+// verifyContext checks an action context's HMAC.
+func (a *Adapter) verifyContext(c map[string]any) (actionContext, bool) {
+	str := func(k string) string { s, _ := c[k].(string); return s }
+	ac := actionContext{control: str(ctxControl), value: str(ctxValue), chat: str(ctxChannel), post: str(ctxPost)}
+	if ac.control == "" || ac.chat == "" {
+		return ac, false
+	}
+	return ac, a.macOK(str(ctxSig), "action", ac.control, ac.value, ac.chat, ac.post, str(ctxNonce))
+}
+
+// dialogState travels in a dialog's state: who it was opened for and where
+// its submission is answered, signed.
+type dialogState struct {
+	User   string       `json:"u"`
+	Chat   string       `json:"c"`
+	Kind   bot.ChatKind `json:"k"`
+	Thread string       `json:"t,omitempty"`
+	Form   string       `json:"f"`
+	Nonce  string       `json:"n"`
+	Sig    string       `json:"s"`
+}
+
+func (a *Adapter) stateSig(s dialogState) string {
+	return a.mac("dialog", s.User, s.Chat, string(s.Kind), s.Thread, s.Form, s.Nonce)
+}
+
+// dialog renders a form as an interactive dialog.
+func (a *Adapter) dialog(f bot.Form, user string, chat bot.Chat) model.Dialog {
+	submit := f.Submit
+	if submit == "" {
+		submit = "Submit"
+	}
+	title := f.Title
+	if title == "" {
+		title = "Help desk"
+	}
+	st := dialogState{User: user, Chat: chat.ID, Kind: chat.Kind, Thread: chat.Thread, Form: f.ID, Nonce: newNonce()}
+	st.Sig = a.stateSig(st)
+	state, _ := json.Marshal(st)
+	d := model.Dialog{
+		CallbackId:  f.ID,
+		Title:       limit(oneLine(title), maxDialogTitle),
+		SubmitLabel: limit(oneLine(submit), 24),
+		State:       string(state),
+	}
+	for _, fl := range f.Fields {
+		el := model.DialogElement{
+			DisplayName: limit(oneLine(fl.Label), maxElementName),
+			Name:        fl.ID,
+			Optional:    !fl.Required,
+		}
+		if utf8.RuneCountInString(oneLine(fl.Label)) > maxElementName {
+			el.HelpText = limit(oneLine(fl.Label), model.DialogElementHelpTextMaxLength)
+		}
+		switch fl.Type {
+		case bot.FieldSelect:
+			el.Type = "select"
+			for _, o := range fl.Options {
+				el.Options = append(el.Options, &model.PostActionOptions{Text: limit(oneLine(o), 100), Value: o})
+			}
+		case bot.FieldParagraph:
+			el.Type = "textarea"
+			el.MaxLength = model.DialogElementTextareaMaxLength
+		default:
+			el.Type = "text"
+			el.MaxLength = model.DialogElementTextMaxLength
+		}
+		if fl.MaxLen > 0 && fl.MaxLen < el.MaxLength {
+			el.MaxLength = fl.MaxLen
+		}
+		d.Elements = append(d.Elements, el)
+	}
+	return d
+}
+
+var reURL = regexp.MustCompile(`^(https?://|mailto:)[^\s()<>\[\]]+$`)
+
+// safeURL reports whether a URL may become a link: web and mail addresses
+// that cannot break out of the markdown link.
+func safeURL(u string) bool { return reURL.MatchString(u) }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// limit cuts s to max runes, marking the cut.
+func limit(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
