@@ -16,7 +16,7 @@ import (
 
 // Default thresholds for FAQ answering (see Thresholds).
 const (
-	DefaultAnswerThreshold  = 0.85
+	DefaultAnswerThreshold  = 0.97
 	DefaultSuggestThreshold = 0.35
 )
 

@@ -71,6 +71,10 @@ func analyzerName(lang string) string {
 	return "faq_" + lang
 }
 
+// rawAnalyzerName is the name of a language's analyzer that folds,
+// lower-cases and normalises but keeps stop words and does not stem.
+func rawAnalyzerName(lang string) string { return "faq_pre_" + lang }
+
 // normLang turns a platform locale ("en-US", "de_DE", "FR") into a bare
 // lower-case language code.
 func normLang(l string) string {
@@ -91,7 +95,7 @@ func addAnalyzers(im *mapping.IndexMappingImpl, langs []string) error {
 			continue
 		}
 		spec := langSpecs[lang]
-		preName := "faq_pre_" + lang
+		preName := rawAnalyzerName(lang)
 		err := im.AddCustomAnalyzer(preName, map[string]interface{}{
 			"type":          custom.Name,
 			"char_filters":  []interface{}{asciifolding.Name},

@@ -2,150 +2,137 @@ package faq
 
 import (
 	"math"
-	"sort"
 )
 
-// Confidence is logistic(calib[0] + calib[1]*sim + calib[2]*margin), where
-// sim is the hit's similarity to the question and margin its similarity
-// minus the best other candidate's. The weights are fitted when the index
-// is built, from the FAQ's own phrasings: each sampled phrasing is asked as
-// a question with itself left out, and the model learns how often the top
-// hit is then the phrasing's own item. So a confidence of 0.7 means that
-// about 7 in 10 such questions are answered with the right item, on this
-// FAQ, whatever its size, domain or language.
-type calibration [3]float64
+// Confidence is logistic(calib[0] + calib[1]*p + calib[2]*sim +
+// calib[3]*cover), where p is the classifier's probability for the hit
+// among the best candidates, sim the cosine of the question to the
+// centroid of the item's phrasings, and cover the share of the question's
+// words the FAQ uses at all (a question mostly about things the FAQ never
+// mentions is out of its scope, however well one word matches). The weights are fitted when the index is built, from the
+// FAQ's own phrasings: sampled phrasings are held out, a model is trained
+// on the rest, each held-out phrasing is asked as a question, and the
+// calibration learns how often the top hit is then the phrasing's own
+// item. So a confidence of 0.7 means that about 7 in 10 such questions are
+// answered with the right item, on this FAQ, whatever its size, domain or
+// language.
+type calibration [calibDims]float64
+
+// calibDims is the number of calibration weights (bias and features).
+const calibDims = 4
 
 // priorCalibration is the model used when an FAQ has too few phrasings to
 // learn from, and the prior the fit is pulled towards.
-var priorCalibration = calibration{-8 * 0.7, 8, 1.5}
+var priorCalibration = calibration{-12, 6, 6, 6}
 
 // Calibration fit limits.
 const (
-	calibMaxSamples  = 3000 // held-out phrasings over all languages, enough for three weights
-	calibCandidates  = 30   // items scored per held-out phrasing
-	calibMinPostings = 50   // a term in more items than this and 5% of them is skipped when gathering candidates
-	calibPrior       = 10.0 // strength of the pull towards priorCalibration
+	calibMaxSamples = 3000 // held-out phrasings over all languages, enough for three weights
+	calibMaxRounds  = 5    // models trained for the held-out phrasings of a small FAQ
+	calibPrior      = 10.0 // strength of the pull towards priorCalibration
 )
 
-func (c calibration) prob(sim, margin float64) float64 {
-	z := c[0] + c[1]*sim + c[2]*margin
+func (c calibration) prob(p, sim, cover float64) float64 {
+	z := c[0] + c[1]*p + c[2]*sim + c[3]*cover
 	return 1 / (1 + math.Exp(-z))
 }
 
 // calibSample is one held-out phrasing's top candidate.
 type calibSample struct {
-	sim, margin float64
-	right       bool
+	p, sim, cover float64
+	right         bool
 }
 
-// fitCalibration fits the confidence model by leave-one-out over the
-// phrasings of every language.
-func (ix *Index) fitCalibration() calibration {
-	var samples []calibSample
-	for _, l := range ix.langs {
-		samples = append(samples, ix.looSamples(l)...)
+// heldOutSamples trains models of a language with some phrasings held out
+// and asks each of them as a question. Round r holds out the phrasings at
+// position r (modulo calibMaxRounds) of items with at least two, so no
+// item loses all its phrasings; a small FAQ gets several rounds, a large
+// one a sample of one round.
+func (ix *Index) heldOutSamples(sp *space, exs []example) []calibSample {
+	count := make([]int, len(sp.items))
+	pos := make([]int, len(exs))
+	for i, e := range exs {
+		pos[i] = count[e.class]
+		count[e.class]++
 	}
-	return fitLogistic(samples, priorCalibration, calibPrior)
-}
-
-// looSamples asks phrasings of lang (questions and alternates of items
-// with at least two of them) as questions, each with itself left out.
-func (ix *Index) looSamples(lang string) []calibSample {
-	type ref struct{ item, phr int }
-	post := map[string][]int{} // term -> items (deduplicated per item)
-	var pool []ref
-	for i := range ix.items {
-		ps := ix.items[i].phrasings[lang]
-		seen := map[string]bool{}
-		n := 0
-		for _, p := range ps {
-			if p.kind != kindKeyword {
-				n++
-			}
-			for _, t := range p.terms {
-				if !seen[t] {
-					seen[t] = true
-					post[t] = append(post[t], i)
-				}
-			}
-		}
-		if n < 2 {
-			continue
-		}
-		for j, p := range ps {
-			if p.kind != kindKeyword {
-				pool = append(pool, ref{i, j})
-			}
+	eligible := 0
+	for _, e := range exs {
+		if count[e.class] >= 2 {
+			eligible++
 		}
 	}
-	if len(pool) == 0 {
+	if eligible == 0 {
 		return nil
 	}
-	stride := max(1, len(pool)*len(ix.langs)/calibMaxSamples)
-	// Terms in many items say little and would make every item a
-	// candidate; they are left out of candidate gathering.
-	maxPostings := max(calibMinPostings, len(ix.items)/20)
-	acc := make([]float64, len(ix.items))
-	var touched []int
-	type cs struct {
-		item int
-		acc  float64
-	}
-	var cands []cs
+	budget := max(1, calibMaxSamples/len(ix.langs))
+	perRound := max(1, eligible/calibMaxRounds)
+	rounds := min(calibMaxRounds, (budget+perRound-1)/perRound)
+	stride := max(1, rounds*perRound/budget)
 	var out []calibSample
-	for k := 0; k < len(pool); k += stride {
-		r := pool[k]
-		held := ix.items[r.item].phrasings[lang][r.phr]
-		q, w := held.terms, held.weights
-		touched = touched[:0]
-		for ti, t := range q {
-			if p := post[t]; len(p) <= maxPostings {
-				for _, it := range p {
-					if acc[it] == 0 {
-						touched = append(touched, it)
-					}
-					acc[it] += w[ti]
+	for r := 0; r < rounds; r++ {
+		held := make([]bool, len(exs))
+		k := 0
+		any := false
+		for i, e := range exs {
+			if count[e.class] < 2 || pos[i]%calibMaxRounds != r {
+				continue
+			}
+			if k%stride == 0 {
+				held[i] = true
+				any = true
+			}
+			k++
+		}
+		if !any {
+			continue
+		}
+		m := &space{vocab: sp.vocab, idf: sp.idf, isWord: sp.isWord, items: sp.items}
+		m.train(exs, held)
+		known := make([]bool, len(sp.idf))
+		for i, e := range exs {
+			if !held[i] {
+				for _, id := range e.x.ids {
+					known[id] = true
 				}
 			}
 		}
-		cands = cands[:0]
-		for _, it := range touched {
-			cands = append(cands, cs{it, acc[it]})
-			acc[it] = 0
-		}
-		sort.Slice(cands, func(a, b int) bool {
-			if cands[a].acc != cands[b].acc {
-				return cands[a].acc > cands[b].acc
+		sc := newScorer(len(sp.items))
+		for i, e := range exs {
+			if !held[i] {
+				continue
 			}
-			return cands[a].item < cands[b].item
-		})
-		if len(cands) > calibCandidates {
-			cands = cands[:calibCandidates]
-		}
-		best, second, bestItem := -1.0, 0.0, -1
-		for _, c := range cands {
-			ps := ix.items[c.item].phrasings[lang]
-			norm := ix.items[c.item].cnormSq[lang]
-			if c.item == r.item {
-				rest := make([]phrasing, 0, len(ps)-1)
-				rest = append(rest, ps[:r.phr]...)
-				ps = append(rest, ps[r.phr+1:]...)
-				norm = centroidNormSq(ps)
+			top := m.top(sc, e.x, 10, scoreBudget)
+			if len(top) == 0 {
+				out = append(out, calibSample{})
+				continue
 			}
-			s := similarity(q, w, ps, norm)
-			if s > best {
-				best, second, bestItem = s, max(best, 0), c.item
-			} else if s > second {
-				second = s
-			}
+			ps := softmax(top)
+			out = append(out, calibSample{
+				p:     ps[0],
+				sim:   m.cent[top[0].class].dot(e.x),
+				cover: coverage(sp, e.x, known),
+				right: top[0].class == e.class,
+			})
 		}
-		if bestItem < 0 {
-			out = append(out, calibSample{})
-			continue
-		}
-		out = append(out, calibSample{sim: best, margin: best - second, right: bestItem == r.item})
 	}
 	return out
+}
+
+// coverage is the share of x's analysed words that are known.
+func coverage(sp *space, x sparse, known []bool) float64 {
+	words, k := 0, 0
+	for _, id := range x.ids {
+		if sp.isWord[id] {
+			words++
+			if known[id] {
+				k++
+			}
+		}
+	}
+	if words == 0 {
+		return 1
+	}
+	return float64(k) / float64(words)
 }
 
 // fitLogistic fits weights by Newton's method on the log-likelihood with a
@@ -156,33 +143,44 @@ func fitLogistic(samples []calibSample, prior calibration, lambda float64) calib
 	if len(samples) == 0 {
 		return c
 	}
-	for iter := 0; iter < 50; iter++ {
-		var g [3]float64
-		var h [3][3]float64
-		for k := 0; k < 3; k++ {
+	const d = calibDims
+	for iter := 0; iter < 100; iter++ {
+		var g [d]float64
+		var h [d][d + 1]float64
+		for k := 0; k < d; k++ {
 			g[k] = -lambda * (c[k] - prior[k])
 			h[k][k] = -lambda
 		}
 		for _, s := range samples {
-			x := [3]float64{1, s.sim, s.margin}
-			p := c.prob(s.sim, s.margin)
+			x := [d]float64{1, s.p, s.sim, s.cover}
+			p := c.prob(s.p, s.sim, s.cover)
 			y := 0.0
 			if s.right {
 				y = 1
 			}
-			for a := 0; a < 3; a++ {
+			for a := 0; a < d; a++ {
 				g[a] += (y - p) * x[a]
-				for b := 0; b < 3; b++ {
+				for b := 0; b < d; b++ {
 					h[a][b] -= p * (1 - p) * x[a] * x[b]
 				}
 			}
 		}
-		step, ok := solve3(h, g)
+		for k := 0; k < d; k++ {
+			h[k][d] = g[k]
+		}
+		step, ok := solve(h)
 		if !ok {
 			break
 		}
+		// Damped: far from the optimum the curvature is small and a full
+		// Newton step overshoots into saturation.
+		scale := 1.0
+		for k := 0; k < d; k++ {
+			scale = min(scale, 2/math.Max(math.Abs(step[k]), 1e-12))
+		}
 		var size float64
-		for k := 0; k < 3; k++ {
+		for k := 0; k < d; k++ {
+			step[k] *= scale
 			c[k] -= step[k]
 			size += math.Abs(step[k])
 		}
@@ -198,37 +196,34 @@ func fitLogistic(samples []calibSample, prior calibration, lambda float64) calib
 	return c
 }
 
-// solve3 solves h·x = g by Gaussian elimination with partial pivoting.
-func solve3(h [3][3]float64, g [3]float64) ([3]float64, bool) {
-	var m [3][4]float64
-	for i := 0; i < 3; i++ {
-		copy(m[i][:3], h[i][:])
-		m[i][3] = g[i]
-	}
-	for col := 0; col < 3; col++ {
+// solve solves the linear system of an augmented matrix m = [h | g] by
+// Gaussian elimination with partial pivoting.
+func solve(m [calibDims][calibDims + 1]float64) ([calibDims]float64, bool) {
+	const d = calibDims
+	for col := 0; col < d; col++ {
 		piv := col
-		for r := col + 1; r < 3; r++ {
+		for r := col + 1; r < d; r++ {
 			if math.Abs(m[r][col]) > math.Abs(m[piv][col]) {
 				piv = r
 			}
 		}
 		if math.Abs(m[piv][col]) < 1e-12 {
-			return [3]float64{}, false
+			return [d]float64{}, false
 		}
 		m[col], m[piv] = m[piv], m[col]
-		for r := 0; r < 3; r++ {
+		for r := 0; r < d; r++ {
 			if r == col {
 				continue
 			}
 			f := m[r][col] / m[col][col]
-			for k := col; k < 4; k++ {
+			for k := col; k <= d; k++ {
 				m[r][k] -= f * m[col][k]
 			}
 		}
 	}
-	var x [3]float64
-	for i := 0; i < 3; i++ {
-		x[i] = m[i][3] / m[i][i]
+	var x [d]float64
+	for i := 0; i < d; i++ {
+		x[i] = m[i][d] / m[i][i]
 	}
 	return x, true
 }

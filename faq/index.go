@@ -3,14 +3,9 @@ package faq
 import (
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
-	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"github.com/helpdesk-chat/helpdesk/config"
@@ -18,7 +13,7 @@ import (
 
 // Default thresholds, used when a desk leaves its thresholds at zero.
 const (
-	DefaultAnswerThreshold  = 0.85
+	DefaultAnswerThreshold  = 0.97
 	DefaultSuggestThreshold = 0.35
 )
 
@@ -35,29 +30,10 @@ const (
 	kindKeyword
 )
 
-// Index field names, suffixed with "_" + language.
-const (
-	fieldPhrasing = "q"
-	fieldKeywords = "k"
-	fieldAnswer   = "a"
-	// fieldFallback lists the languages for which a default-language
-	// document stands in, because its item has no translation in them.
-	fieldFallback = "fb"
-)
-
-// Field boosts: how an admin's phrasings outweigh the answer body.
-const (
-	boostPhrasing = 3.0
-	boostKeywords = 2.0
-	boostAnswer   = 0.5
-)
-
-// phrasing is one analyzed question, alternate or keyword of an item.
+// phrasing is one analysed question, alternate or keyword of an item.
 type phrasing struct {
-	kind    kind
-	terms   []string
-	weights []float64 // of terms, filled in once all phrasings are counted
-	total   float64   // sum of weights
+	kind  kind
+	feats []string
 }
 
 // itemEntry is an item with everything search needs about it.
@@ -66,47 +42,31 @@ type itemEntry struct {
 	category string
 	// phrasings per language the item has its own text in.
 	phrasings map[string][]phrasing
-	// cnormSq per language: squared length of the phrasings' centroid.
-	cnormSq map[string]float64
 }
 
-// langStats holds the term statistics of one language's phrasings, for
-// weighting query terms by how much they tell items apart.
+// langStats counts, per analysed term of one language, the items using it;
+// language detection asks which language's FAQ knows a question's words.
 type langStats struct {
-	docs int
-	df   map[string]int
-	// unknown is the weight of a query term no phrasing uses: the mean
-	// weight of the vocabulary, so one unknown word neither dominates nor
-	// vanishes.
-	unknown float64
-}
-
-func (s *langStats) weight(term string) float64 {
-	df := s.df[term]
-	if df == 0 {
-		return s.unknown
-	}
-	return math.Log(1 + float64(s.docs)/float64(df))
+	df map[string]int
 }
 
 // Index is one desk's FAQ. It is immutable after Build and safe for
 // concurrent use. Close it when it is no longer used.
 type Index struct {
-	idx       bleve.Index
 	langs     []string // desk languages, first = default
 	th        config.Thresholds
 	analyzers map[string]analysis.Analyzer
-	stats     map[string]*langStats
-	calib     calibration
+	// raw analyzers fold and lower-case but keep stop words and do not
+	// stem (nil for CJK languages, whose analyzer keeps everything).
+	raw    map[string]analysis.Analyzer
+	stats  map[string]*langStats
+	spaces map[string]*space
+	calib  calibration
 
 	items []itemEntry
 	byID  map[string]int
-	docs  []int // bleve document number -> item index
 	menu  []*config.Category
 	cats  map[string]*config.Category
-
-	closeOnce sync.Once
-	closeErr  error
 }
 
 // Build indexes an FAQ for a desk speaking languages (first = default).
@@ -115,6 +75,8 @@ func Build(f *config.FAQ, languages []string, th config.Thresholds) (*Index, err
 	ix := &Index{
 		th:        th,
 		analyzers: map[string]analysis.Analyzer{},
+		raw:       map[string]analysis.Analyzer{},
+		spaces:    map[string]*space{},
 		stats:     map[string]*langStats{},
 		byID:      map[string]int{},
 		cats:      map[string]*config.Category{},
@@ -153,21 +115,11 @@ func Build(f *config.FAQ, languages []string, th config.Thresholds) (*Index, err
 			return nil, fmt.Errorf("faq analyzer for %q is missing", l)
 		}
 		ix.analyzers[l] = a
+		if !isCJK(l) {
+			ix.raw[l] = im.AnalyzerNamed(rawAnalyzerName(l))
+		}
 	}
-	// Scorch without a path keeps everything in memory. It searches about
-	// five times faster than bleve.NewMemOnly (upsidedown on gtreap) and
-	// builds three times faster, at the cost of two goroutines per index
-	// until Close.
-	idx, err := bleve.NewUsing("", im, scorch.Name, scorch.Name, nil)
-	if err != nil {
-		return nil, fmt.Errorf("faq index: %w", err)
-	}
-	ix.idx = idx
-	if err := ix.index(); err != nil {
-		_ = idx.Close()
-		return nil, err
-	}
-	ix.calib = ix.fitCalibration()
+	ix.index()
 	return ix, nil
 }
 
@@ -204,33 +156,12 @@ func (ix *Index) collect(cats []*config.Category) error {
 	return nil
 }
 
-// mapping declares per-language text fields with their analyzers.
+// mapping registers the analyzers of the desk's languages.
 func (ix *Index) mapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	if err := addAnalyzers(im, ix.langs); err != nil {
 		return nil, err
 	}
-	doc := bleve.NewDocumentStaticMapping()
-	for _, l := range ix.langs {
-		for _, name := range []string{fieldPhrasing, fieldKeywords, fieldAnswer} {
-			fm := bleve.NewTextFieldMapping()
-			fm.Analyzer = analyzerName(l)
-			fm.Store = false
-			fm.IncludeInAll = false
-			fm.IncludeTermVectors = false
-			fm.DocValues = false
-			doc.AddFieldMappingsAt(name+"_"+l, fm)
-		}
-	}
-	fb := bleve.NewKeywordFieldMapping()
-	fb.Analyzer = keyword.Name
-	fb.Store = false
-	fb.IncludeInAll = false
-	fb.IncludeTermVectors = false
-	fb.DocValues = false
-	doc.AddFieldMappingsAt(fieldFallback, fb)
-	im.DefaultMapping = doc
-	im.DefaultAnalyzer = analyzerName(ix.langs[0])
 	return im, nil
 }
 
@@ -262,131 +193,76 @@ func (ix *Index) textIn(it *config.Item, lang string) (text, bool) {
 	return text{}, false
 }
 
-// index analyzes every item's phrasings and feeds the Bleve index: one
-// document per phrasing, one for the keywords and one for the answer, per
-// language the item is written in. Everything goes in one batch, so Scorch
-// holds one segment and never needs to merge.
-func (ix *Index) index() error {
-	def := ix.langs[0]
-	batch := ix.idx.NewBatch()
-	add := func(itemIdx int, doc map[string]interface{}) error {
-		id := strconv.Itoa(len(ix.docs))
-		ix.docs = append(ix.docs, itemIdx)
-		if err := batch.Index(id, doc); err != nil {
-			return fmt.Errorf("faq index item %q: %w", ix.items[itemIdx].item.ID, err)
-		}
-		return nil
-	}
+// index analyses every item's phrasings in every language it is written
+// in, and trains one classifier per language (see model.go), plus the
+// confidence calibration.
+func (ix *Index) index() {
+	perLang := map[string]map[int][][]string{}
+	orders := map[string][]int{}
 	for i := range ix.items {
 		e := &ix.items[i]
 		e.phrasings = map[string][]phrasing{}
-		var missing []interface{}
-		for _, l := range ix.langs[1:] {
-			if _, ok := ix.textIn(e.item, l); !ok {
-				missing = append(missing, l)
-			}
-		}
 		for _, l := range ix.langs {
 			t, ok := ix.textIn(e.item, l)
 			if !ok {
 				continue
 			}
-			a := ix.analyzers[l]
 			st := ix.stats[l]
 			if st == nil {
 				st = &langStats{df: map[string]int{}}
 				ix.stats[l] = st
 			}
-			with := func(doc map[string]interface{}) map[string]interface{} {
-				if l == def && len(missing) > 0 {
-					doc[fieldFallback] = missing
-				}
-				return doc
-			}
-			// Document frequency counts items, not phrasings: a word
-			// every phrasing of one item uses is what sets that item
-			// apart, not a common word.
-			st.docs++
 			counted := map[string]bool{}
-			addPhrasing := func(k kind, s string) {
-				p := phrasing{kind: k, terms: terms(a, s)}
-				if len(p.terms) == 0 {
+			add := func(k kind, s string) {
+				ts := terms(ix.analyzers[l], s)
+				fs := features(ts, terms(ix.raw[l], s))
+				if len(fs) == 0 {
 					return
 				}
-				e.phrasings[l] = append(e.phrasings[l], p)
-				for _, term := range p.terms {
+				e.phrasings[l] = append(e.phrasings[l], phrasing{kind: k, feats: fs})
+				for _, term := range ts {
 					if !counted[term] {
 						counted[term] = true
 						st.df[term]++
 					}
 				}
 			}
-			phr := append([]string{t.question}, t.alternates...)
-			for j, s := range phr {
-				k := kindAlternate
-				if j == 0 {
-					k = kindQuestion
-				}
-				addPhrasing(k, s)
-				if err := add(i, with(map[string]interface{}{fieldPhrasing + "_" + l: s})); err != nil {
-					return err
-				}
+			add(kindQuestion, t.question)
+			for _, a := range t.alternates {
+				add(kindAlternate, a)
 			}
 			for _, kw := range t.keywords {
-				addPhrasing(kindKeyword, kw)
+				add(kindKeyword, kw)
 			}
-			if len(t.keywords) > 0 {
-				if err := add(i, with(map[string]interface{}{fieldKeywords + "_" + l: t.keywords})); err != nil {
-					return err
-				}
+			if len(e.phrasings[l]) == 0 {
+				continue
 			}
-			if t.answer != "" {
-				if err := add(i, with(map[string]interface{}{fieldAnswer + "_" + l: t.answer})); err != nil {
-					return err
-				}
+			if perLang[l] == nil {
+				perLang[l] = map[int][][]string{}
 			}
+			for _, p := range e.phrasings[l] {
+				perLang[l][i] = append(perLang[l][i], p.feats)
+			}
+			orders[l] = append(orders[l], i)
 		}
 	}
-	if batch.Size() > 0 {
-		if err := ix.idx.Batch(batch); err != nil {
-			return fmt.Errorf("faq index: %w", err)
+	var samples []calibSample
+	for _, l := range ix.langs {
+		if len(orders[l]) == 0 {
+			continue
 		}
+		sp, exs := newSpace(perLang[l], orders[l])
+		samples = append(samples, ix.heldOutSamples(sp, exs)...)
+		sp.train(exs, nil)
+		ix.spaces[l] = sp
 	}
-	for _, st := range ix.stats {
-		var sum float64
-		for _, df := range st.df {
-			sum += math.Log(1 + float64(st.docs)/float64(df))
-		}
-		if len(st.df) > 0 {
-			st.unknown = sum / float64(len(st.df))
-		}
-	}
-	for i := range ix.items {
-		e := &ix.items[i]
-		e.cnormSq = make(map[string]float64, len(e.phrasings))
-		for l, ps := range e.phrasings {
-			st := ix.stats[l]
-			for j := range ps {
-				p := &ps[j]
-				p.weights = make([]float64, len(p.terms))
-				for k, t := range p.terms {
-					p.weights[k] = st.weight(t)
-					p.total += p.weights[k]
-				}
-			}
-			e.cnormSq[l] = centroidNormSq(ps)
-		}
-	}
-	return nil
+	ix.calib = fitLogistic(samples, priorCalibration, calibPrior)
 }
 
-// Close releases the Bleve index and its goroutines. Close the old Index
-// after a reload has swapped in a new one; it must not be used after Close.
-// It is safe to call more than once.
-func (ix *Index) Close() error {
-	ix.closeOnce.Do(func() { ix.closeErr = ix.idx.Close() })
-	return ix.closeErr
-}
+// Close releases the index. It is kept for callers that managed the Bleve
+// index this package used to hold; an Index now holds only memory, and
+// Close is a no-op that is safe to call more than once.
+func (ix *Index) Close() error { return nil }
 
 // Len is the number of items.
 func (ix *Index) Len() int { return len(ix.items) }
