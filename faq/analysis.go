@@ -182,16 +182,40 @@ func terms(a analysis.Analyzer, text string) []string {
 	if a == nil || text == "" {
 		return nil
 	}
-	toks := a.Analyze([]byte(text))
+	return distinctTerms(a.Analyze([]byte(text)))
+}
+
+// distinctTerms lists the distinct terms of a token stream, in order of
+// first appearance.
+func distinctTerms(toks analysis.TokenStream) []string {
 	out := make([]string, 0, len(toks))
-	seen := make(map[string]bool, len(toks))
+	var seen map[string]bool // for long texts; short ones scan out
 	for _, t := range toks {
-		s := string(t.Term)
-		if s == "" || seen[s] {
+		if len(t.Term) == 0 {
 			continue
 		}
-		seen[s] = true
-		out = append(out, s)
+		if len(toks) > 32 {
+			if seen == nil {
+				seen = make(map[string]bool, len(toks))
+			}
+			if seen[string(t.Term)] {
+				continue
+			}
+			s := string(t.Term)
+			seen[s] = true
+			out = append(out, s)
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			if o == string(t.Term) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, string(t.Term))
+		}
 	}
 	return out
 }

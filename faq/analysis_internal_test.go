@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/blevesearch/bleve/v2/analysis"
+
 	"github.com/helpdesk-chat/helpdesk/config"
 )
 
@@ -39,5 +41,41 @@ func TestAnalyzersFoldAccents(t *testing.T) {
 				t.Errorf("%q -> %v, %q -> %v: want the same non-empty terms", tc.a, a, tc.b, b)
 			}
 		})
+	}
+}
+
+// Analysing a text once (raw chain, then the search chain's remaining
+// filters) must give the features of analysing it with both analyzers.
+func TestFeaturesSinglePassMatchesTwoAnalyzers(t *testing.T) {
+	langs := []string{"en", "de", "fr", "es", "it", "nl", "pt", "sv", "zh", "ja"}
+	ix, err := Build(nil, langs, config.Thresholds{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{
+		"How do I reset my password? My password doesn't work, password!",
+		"Wie kann ich mein Passwort zurücksetzen? Der Drucker funktioniert nicht für Größe",
+		"Comment réinitialiser mon mot de passe ? L'imprimante ne fonctionne pas",
+		"¿Olvidé mi contraseña? no puedo acceder al correo",
+		"perché l'stampante è bloccata e non posso stampare",
+		"ik kan niet inloggen op het netwerk, wachtwoord vergeten",
+		"não consigo acessar o e-mail da empresa",
+		"jag har glömt mitt lösenord",
+		"如何重置密码", "パスワードを忘れました",
+		"", "   ", "the the the a of", "a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb cc dd ee ff gg hh",
+	}
+	for _, lang := range langs {
+		full, _ := ix.analyzers[lang].(*analysis.DefaultAnalyzer)
+		raw, _ := ix.raw[lang].(*analysis.DefaultAnalyzer)
+		if !isCJK(lang) && (full == nil || raw == nil || !sharesChain(full, raw)) {
+			t.Errorf("%s: the search analyzer does not extend the raw one; text is analysed twice", lang)
+		}
+		for _, text := range texts {
+			want := features(terms(ix.analyzers[lang], text), terms(ix.raw[lang], text))
+			got := ix.features(lang, text)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s %q: features %q, want %q", lang, text, got, want)
+			}
+		}
 	}
 }

@@ -30,6 +30,9 @@ const (
 	calibMaxSamples = 3000 // held-out phrasings over all languages, enough for three weights
 	calibMaxRounds  = 5    // models trained for the held-out phrasings of a small FAQ
 	calibPrior      = 10.0 // strength of the pull towards priorCalibration
+	// calibShareRivals is the largest share of held-out phrasings for
+	// which a held-out model reuses the full model's rivals.
+	calibShareRivals = 0.05
 )
 
 func (c calibration) prob(p, sim, cover float64) float64 {
@@ -43,12 +46,12 @@ type calibSample struct {
 	right         bool
 }
 
-// heldOutSamples trains models of a language with some phrasings held out
-// and asks each of them as a question. Round r holds out the phrasings at
-// position r (modulo calibMaxRounds) of items with at least two, so no
-// item loses all its phrasings; a small FAQ gets several rounds, a large
-// one a sample of one round.
-func (ix *Index) heldOutSamples(sp *space, exs []example) []calibSample {
+// heldOutSets chooses the phrasings of a language to hold out, one set
+// per model to train. Round r holds out the phrasings at position r
+// (modulo calibMaxRounds) of items with at least two, so no item loses all
+// its phrasings; a small FAQ gets several rounds, a large one a sample of
+// one round.
+func (ix *Index) heldOutSets(sp *space, exs []example) [][]bool {
 	count := make([]int, len(sp.items))
 	pos := make([]int, len(exs))
 	for i, e := range exs {
@@ -68,7 +71,7 @@ func (ix *Index) heldOutSamples(sp *space, exs []example) []calibSample {
 	perRound := max(1, eligible/calibMaxRounds)
 	rounds := min(calibMaxRounds, (budget+perRound-1)/perRound)
 	stride := max(1, rounds*perRound/budget)
-	var out []calibSample
+	var out [][]bool
 	for r := 0; r < rounds; r++ {
 		held := make([]bool, len(exs))
 		k := 0
@@ -83,37 +86,57 @@ func (ix *Index) heldOutSamples(sp *space, exs []example) []calibSample {
 			}
 			k++
 		}
-		if !any {
+		if any {
+			out = append(out, held)
+		}
+	}
+	return out
+}
+
+// heldOutSamples trains a model of a language without the held phrasings
+// and asks each of them as a question. When few phrasings are held out
+// (a large FAQ), the model reuses the rivals the full model found for
+// each example (cands): without the held phrasings they would barely
+// differ, and finding them is most of a training's work.
+func heldOutSamples(sp *space, exs []example, held []bool, cands [][]int32) []calibSample {
+	m := &space{vocab: sp.vocab, idf: sp.idf, isWord: sp.isWord, items: sp.items}
+	n := 0
+	for _, h := range held {
+		if h {
+			n++
+		}
+	}
+	m.start(exs, held)
+	if float64(n) > calibShareRivals*float64(len(exs)) {
+		cands = m.rivals(exs, held, 0, len(exs))
+	}
+	m.fit(exs, held, cands)
+	known := make([]bool, len(sp.idf))
+	for i, e := range exs {
+		if !held[i] {
+			for _, id := range e.x.ids {
+				known[id] = true
+			}
+		}
+	}
+	var out []calibSample
+	sc := newScorer(len(sp.items))
+	for i, e := range exs {
+		if !held[i] {
 			continue
 		}
-		m := &space{vocab: sp.vocab, idf: sp.idf, isWord: sp.isWord, items: sp.items}
-		m.train(exs, held)
-		known := make([]bool, len(sp.idf))
-		for i, e := range exs {
-			if !held[i] {
-				for _, id := range e.x.ids {
-					known[id] = true
-				}
-			}
+		top := m.top(sc, e.x, 10, scoreBudget, false)
+		if len(top) == 0 {
+			out = append(out, calibSample{})
+			continue
 		}
-		sc := newScorer(len(sp.items))
-		for i, e := range exs {
-			if !held[i] {
-				continue
-			}
-			top := m.top(sc, e.x, 10, scoreBudget)
-			if len(top) == 0 {
-				out = append(out, calibSample{})
-				continue
-			}
-			ps := softmax(top)
-			out = append(out, calibSample{
-				p:     ps[0],
-				sim:   m.cent[top[0].class].dot(e.x),
-				cover: coverage(sp, e.x, known),
-				right: top[0].class == e.class,
-			})
-		}
+		ps := softmax(top)
+		out = append(out, calibSample{
+			p:     ps[0],
+			sim:   m.cent[top[0].class].dot(e.x),
+			cover: coverage(sp, e.x, known),
+			right: top[0].class == e.class,
+		})
 	}
 	return out
 }

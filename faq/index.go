@@ -3,6 +3,9 @@ package faq
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -195,36 +198,29 @@ func (ix *Index) textIn(it *config.Item, lang string) (text, bool) {
 
 // index analyses every item's phrasings in every language it is written
 // in, and trains one classifier per language (see model.go), plus the
-// confidence calibration.
+// confidence calibration. The work is split into independent jobs
+// (analysis of a run of items in one language, one model's training) that
+// run on all cores; the result does not depend on their order.
 func (ix *Index) index() {
-	perLang := map[string]map[int][][]string{}
-	orders := map[string][]int{}
-	for i := range ix.items {
-		e := &ix.items[i]
-		e.phrasings = map[string][]phrasing{}
-		for _, l := range ix.langs {
-			t, ok := ix.textIn(e.item, l)
+	nl, ni := len(ix.langs), len(ix.items)
+	// phr[l][i]: the phrasings of item i in language l.
+	phr := make([][][]phrasing, nl)
+	for l := range phr {
+		phr[l] = make([][]phrasing, ni)
+	}
+	chunks := (ni + analysisChunk - 1) / analysisChunk
+	parallel(nl*chunks, func(j int) {
+		l, c := j/chunks, j%chunks
+		lang := ix.langs[l]
+		for i := c * analysisChunk; i < min(ni, (c+1)*analysisChunk); i++ {
+			t, ok := ix.textIn(ix.items[i].item, lang)
 			if !ok {
 				continue
 			}
-			st := ix.stats[l]
-			if st == nil {
-				st = &langStats{df: map[string]int{}}
-				ix.stats[l] = st
-			}
-			counted := map[string]bool{}
+			var ps []phrasing
 			add := func(k kind, s string) {
-				ts := terms(ix.analyzers[l], s)
-				fs := features(ts, terms(ix.raw[l], s))
-				if len(fs) == 0 {
-					return
-				}
-				e.phrasings[l] = append(e.phrasings[l], phrasing{kind: k, feats: fs})
-				for _, term := range ts {
-					if !counted[term] {
-						counted[term] = true
-						st.df[term]++
-					}
+				if fs := ix.features(lang, s); len(fs) > 0 {
+					ps = append(ps, phrasing{kind: k, feats: fs})
 				}
 			}
 			add(kindQuestion, t.question)
@@ -234,29 +230,173 @@ func (ix *Index) index() {
 			for _, kw := range t.keywords {
 				add(kindKeyword, kw)
 			}
-			if len(e.phrasings[l]) == 0 {
+			phr[l][i] = ps
+		}
+	})
+
+	perLang := make([]map[int][][]string, nl)
+	orders := make([][]int, nl)
+	for i := range ix.items {
+		ix.items[i].phrasings = map[string][]phrasing{}
+	}
+	for l, lang := range ix.langs {
+		for i := range ix.items {
+			ps := phr[l][i]
+			if len(ps) == 0 {
 				continue
+			}
+			st := ix.stats[lang]
+			if st == nil {
+				st = &langStats{df: map[string]int{}}
+				ix.stats[lang] = st
+			}
+			e := &ix.items[i]
+			e.phrasings[lang] = ps
+			counted := map[string]bool{}
+			fss := make([][]string, len(ps))
+			for k, p := range ps {
+				fss[k] = p.feats
+				for _, f := range p.feats {
+					if f[0] == featWord && !counted[f[1:]] {
+						counted[f[1:]] = true
+						st.df[f[1:]]++
+					}
+				}
 			}
 			if perLang[l] == nil {
 				perLang[l] = map[int][][]string{}
 			}
-			for _, p := range e.phrasings[l] {
-				perLang[l][i] = append(perLang[l][i], p.feats)
-			}
+			perLang[l][i] = fss
 			orders[l] = append(orders[l], i)
 		}
 	}
-	var samples []calibSample
-	for _, l := range ix.langs {
-		if len(orders[l]) == 0 {
+
+	spaces := make([]*space, nl)
+	exss := make([][]example, nl)
+	parallel(nl, func(l int) {
+		if len(orders[l]) > 0 {
+			spaces[l], exss[l] = newSpace(perLang[l], orders[l])
+		}
+	})
+	// Each final model's start and its examples' rivals, in runs of
+	// examples searched concurrently.
+	parallel(nl, func(l int) {
+		if sp := spaces[l]; sp != nil {
+			sp.start(exss[l], nil)
+		}
+	})
+	type run struct{ lang, from, to int }
+	var runs []run
+	for l, sp := range spaces {
+		if sp == nil {
 			continue
 		}
-		sp, exs := newSpace(perLang[l], orders[l])
-		samples = append(samples, ix.heldOutSamples(sp, exs)...)
-		sp.train(exs, nil)
-		ix.spaces[l] = sp
+		for from := 0; from < len(exss[l]); from += rivalChunk {
+			runs = append(runs, run{l, from, min(len(exss[l]), from+rivalChunk)})
+		}
+	}
+	cands := make([][][]int32, nl)
+	for l := range cands {
+		cands[l] = make([][]int32, len(exss[l]))
+	}
+	parallel(len(runs), func(j int) {
+		r := runs[j]
+		copy(cands[r.lang][r.from:], spaces[r.lang].rivals(exss[r.lang], nil, r.from, r.to))
+	})
+	// One job per model: each language's final model and its held-out
+	// models (see heldOutSets).
+	type job struct {
+		lang int
+		held []bool // nil: the final model
+		out  []calibSample
+	}
+	var jobs []*job
+	for l, sp := range spaces {
+		if sp == nil {
+			continue
+		}
+		jobs = append(jobs, &job{lang: l})
+		for _, h := range ix.heldOutSets(sp, exss[l]) {
+			jobs = append(jobs, &job{lang: l, held: h})
+		}
+	}
+	parallel(len(jobs), func(j int) {
+		jb := jobs[j]
+		sp, exs := spaces[jb.lang], exss[jb.lang]
+		if jb.held == nil {
+			sp.fit(exs, nil, cands[jb.lang])
+			return
+		}
+		jb.out = heldOutSamples(sp, exs, jb.held, cands[jb.lang])
+	})
+	var samples []calibSample
+	for _, jb := range jobs {
+		samples = append(samples, jb.out...)
+	}
+	for l, sp := range spaces {
+		if sp != nil {
+			ix.spaces[ix.langs[l]] = sp
+		}
 	}
 	ix.calib = fitLogistic(samples, priorCalibration, calibPrior)
+}
+
+// Sizes of the build's concurrent jobs.
+const (
+	analysisChunk = 256  // items analysed per job
+	rivalChunk    = 2048 // examples whose rivals are searched per job
+)
+
+// features analyses a phrasing or question in lang into its features.
+// The search analyzer of a language is its raw chain followed by stop
+// word removal and stemming, so the text is tokenized once: the raw
+// chain's terms are taken, then the remaining filters run on its tokens.
+func (ix *Index) features(lang, text string) []string {
+	full, _ := ix.analyzers[lang].(*analysis.DefaultAnalyzer)
+	raw, _ := ix.raw[lang].(*analysis.DefaultAnalyzer)
+	if full == nil || raw == nil || text == "" || !sharesChain(full, raw) {
+		return features(terms(ix.analyzers[lang], text), terms(ix.raw[lang], text))
+	}
+	toks := raw.Analyze([]byte(text))
+	rawTerms := distinctTerms(toks)
+	for _, f := range full.TokenFilters[len(raw.TokenFilters):] {
+		toks = f.Filter(toks)
+	}
+	return features(distinctTerms(toks), rawTerms)
+}
+
+// sharesChain reports whether full starts with raw's chain: the same
+// number of char and token filters (both are built by addAnalyzers from
+// the same lists, raw's a prefix of full's).
+func sharesChain(full, raw *analysis.DefaultAnalyzer) bool {
+	return len(full.CharFilters) == len(raw.CharFilters) && len(full.TokenFilters) >= len(raw.TokenFilters)
+}
+
+// parallel calls f(0) … f(n-1), on as many goroutines as there are cores.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Close releases the index. It is kept for callers that managed the Bleve

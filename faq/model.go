@@ -2,6 +2,7 @@ package faq
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -40,8 +41,16 @@ const (
 	// trainBudget is the postings budget when finding a training
 	// example's rivals, done for every phrasing at build time.
 	trainBudget = 3_000
+	// trainSearchWork bounds the postings walked to find the rivals of
+	// all examples of a training; no example walks fewer than
+	// trainMinBudget.
+	trainSearchWork = 50_000_000
+	trainMinBudget  = 500
 	// rerankDepth classes get an exact score after the postings walk.
 	rerankDepth = 40
+	// trainRerank × the rivals wanted get an exact score when a training
+	// example's postings walk was cut short.
+	trainRerank = 2
 )
 
 // features lists the distinct features of a text: analysed terms and their
@@ -203,22 +212,31 @@ func (s *space) vectorize(feats []string) (sparse, float64) {
 func newSpace(itemFeats map[int][][]string, order []int) (*space, []example) {
 	s := &space{vocab: map[string]int32{}}
 	var df []int
-	for _, it := range order {
-		seen := map[int32]bool{}
-		for _, fs := range itemFeats[it] {
-			for _, f := range fs {
+	var stamp []int // last item (+1) counted in df, per feature
+	var raw []bool  // feature is a raw word or pair
+	ids := make([][][]int32, len(order))
+	for c, it := range order {
+		fss := itemFeats[it]
+		ids[c] = make([][]int32, len(fss))
+		for k, fs := range fss {
+			xs := make([]int32, len(fs))
+			for j, f := range fs {
 				id, ok := s.vocab[f]
 				if !ok {
 					id = int32(len(df))
 					s.vocab[f] = id
 					df = append(df, 0)
+					stamp = append(stamp, 0)
+					raw = append(raw, f[0] == featRaw || f[0] == featRawPair)
 					s.isWord = append(s.isWord, f[0] == featWord)
 				}
-				if !seen[id] {
-					seen[id] = true
+				xs[j] = id
+				if stamp[id] != c+1 {
+					stamp[id] = c + 1
 					df[id]++
 				}
 			}
+			ids[c][k] = xs
 		}
 	}
 	n := float64(len(order))
@@ -227,11 +245,10 @@ func newSpace(itemFeats map[int][][]string, order []int) (*space, []example) {
 		s.idf[i] = float32(math.Log(1 + n/float64(d)))
 	}
 	var exs []example
-	for c, it := range order {
-		s.items = append(s.items, it)
-		for _, fs := range itemFeats[it] {
-			x, _ := s.vectorize(fs)
-			if len(x.ids) > 0 {
+	s.items = append([]int(nil), order...)
+	for c := range order {
+		for _, xs := range ids[c] {
+			if x := s.vectorizeIDs(xs, raw); len(x.ids) > 0 {
 				exs = append(exs, example{x: x, class: c})
 			}
 		}
@@ -239,33 +256,86 @@ func newSpace(itemFeats map[int][][]string, order []int) (*space, []example) {
 	return s, exs
 }
 
-// train fits the weights on examples (skipping those marked held out):
-// each class starts as the centroid of its phrasings and learns, by a few
-// epochs of SGD on the softmax over itself and the classes its phrasings
-// are most easily confused with, which of its words tell it apart. A
-// class only weighs features its own phrasings use, so the weights stay
-// as sparse as the FAQ.
-func (s *space) train(exs []example, held []bool) {
-	nc := len(s.items)
-	s.cent = make([]sparse, nc)
-	acc := make([]map[int32]float64, nc)
-	for i, e := range exs {
-		if held != nil && held[i] {
-			continue
+// vectorizeIDs is vectorize for a phrasing whose features are all in the
+// vocabulary (given by id, distinct; raw tells the raw ones).
+func (s *space) vectorizeIDs(ids []int32, raw []bool) sparse {
+	v := sparse{ids: ids, w: make([]float32, len(ids))}
+	var sq float64
+	for i, id := range ids {
+		x := s.idf[id]
+		if raw[id] {
+			x *= rawWordWeight
 		}
-		if acc[e.class] == nil {
-			acc[e.class] = map[int32]float64{}
-		}
-		for k, id := range e.x.ids {
-			acc[e.class][id] += float64(e.x.w[k])
+		v.w[i] = x
+		sq += float64(x) * float64(x)
+	}
+	if sq > 0 {
+		n := float32(1 / math.Sqrt(sq))
+		for i := range v.w {
+			v.w[i] *= n
 		}
 	}
-	for c := range acc {
-		v := sparse{ids: make([]int32, 0, len(acc[c])), w: make([]float32, 0, len(acc[c]))}
+	// Insertion sort by id: a phrasing has few features.
+	for i := 1; i < len(v.ids); i++ {
+		for j := i; j > 0 && v.ids[j] < v.ids[j-1]; j-- {
+			v.Swap(j, j-1)
+		}
+	}
+	return v
+}
+
+// Training fits the weights on examples (skipping those marked held out):
+// each class starts as the centroid of its phrasings (start) and learns,
+// by a few epochs of SGD on the softmax over itself and the classes its
+// phrasings are most easily confused with (rivals), which of its words
+// tell it apart (fit). A class only weighs features its own phrasings
+// use, so the weights stay as sparse as the FAQ.
+
+// start sets each class's weights to the centroid of its phrasings (those
+// not held out), and indexes them.
+func (s *space) start(exs []example, held []bool) {
+	nc := len(s.items)
+	// Examples grouped by class (counting sort).
+	first := make([]int, nc+1)
+	for i, e := range exs {
+		if held == nil || !held[i] {
+			first[e.class+1]++
+		}
+	}
+	for c := 0; c < nc; c++ {
+		first[c+1] += first[c]
+	}
+	byClass := make([]int, first[nc])
+	next := append([]int(nil), first[:nc]...)
+	for i, e := range exs {
+		if held == nil || !held[i] {
+			byClass[next[e.class]] = i
+			next[e.class]++
+		}
+	}
+	s.cent = make([]sparse, nc)
+	s.w = make([]sparse, nc)
+	acc := make([]float64, len(s.idf))
+	var touched []int32
+	for c := 0; c < nc; c++ {
+		touched = touched[:0]
+		for _, i := range byClass[first[c]:first[c+1]] {
+			x := exs[i].x
+			for k, id := range x.ids {
+				if acc[id] == 0 {
+					touched = append(touched, id)
+				}
+				acc[id] += float64(x.w[k])
+			}
+		}
+		slices.Sort(touched)
+		v := sparse{ids: make([]int32, len(touched)), w: make([]float32, len(touched))}
 		var sq float64
-		for id, x := range acc[c] {
-			v.ids = append(v.ids, id)
-			v.w = append(v.w, float32(x))
+		for k, id := range touched {
+			x := acc[id]
+			acc[id] = 0
+			v.ids[k] = id
+			v.w[k] = float32(x)
 			sq += x * x
 		}
 		if sq > 0 {
@@ -274,32 +344,45 @@ func (s *space) train(exs []example, held []bool) {
 				v.w[i] *= n
 			}
 		}
-		sort.Sort(v)
 		s.cent[c] = v
-	}
-	s.w = make([]sparse, nc)
-	for c, v := range s.cent {
 		s.w[c] = sparse{ids: v.ids, w: append([]float32(nil), v.w...)}
 	}
 	s.bias = make([]float32, nc)
 	s.index()
+}
 
-	// Each example's rivals: the classes its centroid scores rank highest.
-	var idx []int
+// trainRivals is the number of rivals of each example in the softmax, for
+// a training on n examples.
+func trainRivals(n int) int {
+	return min(trainCandidates, max(trainMinRivals, trainWork/(trainEpochs*max(1, n))))
+}
+
+// rivals returns, for the examples in [from, to) not held out, their own
+// class followed by the classes their centroid scores rank highest (nil
+// for the others). It only reads the space, so runs of examples can be
+// searched concurrently.
+func (s *space) rivals(exs []example, held []bool, from, to int) [][]int32 {
+	n := 0
 	for i := range exs {
 		if held == nil || !held[i] {
-			idx = append(idx, i)
+			n++
 		}
 	}
-	if len(idx) == 0 || nc < 2 {
-		return
+	rivals := trainRivals(n)
+	// A large FAQ walks fewer postings per example, so finding rivals
+	// grows linearly with the FAQ too; rare features, walked first, say
+	// most about which classes an example is confused with.
+	budget := min(trainBudget, max(trainMinBudget, trainSearchWork/max(1, n)))
+	cands := make([][]int32, to-from)
+	if len(s.items) < 2 {
+		return cands
 	}
-	rivals := min(trainCandidates, max(trainMinRivals, trainWork/(trainEpochs*len(idx))))
-	epochs := min(trainEpochs, max(trainMinEpochs, trainWork/(len(idx)*(rivals+1))))
-	cands := make([][]int32, len(exs))
-	sc := newScorer(nc)
-	for _, i := range idx {
-		top := s.top(sc, exs[i].x, rivals+1, trainBudget)
+	sc := newScorer(len(s.items))
+	for i := from; i < to; i++ {
+		if held != nil && held[i] {
+			continue
+		}
+		top := s.top(sc, exs[i].x, rivals+1, budget, true)
 		cs := make([]int32, 0, len(top)+1)
 		cs = append(cs, int32(exs[i].class))
 		for _, r := range top {
@@ -310,8 +393,27 @@ func (s *space) train(exs []example, held []bool) {
 		if len(cs) > rivals+1 {
 			cs = cs[:rivals+1]
 		}
-		cands[i] = cs
+		cands[i-from] = cs
 	}
+	return cands
+}
+
+// fit runs the SGD epochs from the centroids set by start, on the
+// examples not held out, each against its rivals (cands[i], as rivals
+// returns them; examples without are skipped).
+func (s *space) fit(exs []example, held []bool, cands [][]int32) {
+	nc := len(s.items)
+	var idx []int
+	for i := range exs {
+		if (held == nil || !held[i]) && len(cands[i]) > 0 {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 || nc < 2 {
+		return
+	}
+	rivals := trainRivals(len(idx))
+	epochs := min(trainEpochs, max(trainMinEpochs, trainWork/(len(idx)*(rivals+1))))
 	// Where each example's features sit in each rival's weights, worked
 	// out once: the epochs then touch only shared features.
 	type link struct {
@@ -415,7 +517,7 @@ func (s *space) search(x sparse, n int) []ranked {
 	if sc == nil || len(sc.acc) != len(s.items) {
 		sc = newScorer(len(s.items))
 	}
-	out := s.top(sc, x, n, scoreBudget)
+	out := s.top(sc, x, n, scoreBudget, false)
 	s.scorers.Put(sc)
 	return out
 }
@@ -427,44 +529,62 @@ type ranked struct {
 }
 
 // top returns up to n classes with the highest exact scores for x, best
-// first, from the rerankDepth best by the postings walk.
-func (s *space) top(sc *scorer, x sparse, n, budget int) []ranked {
+// first, from the rerankDepth best by the postings walk. With walked set,
+// a walk that skipped no postings is taken as exact (the postings hold the
+// weights), and only the n best are kept: training asks this of every
+// phrasing, and most walks are complete.
+func (s *space) top(sc *scorer, x sparse, n, budget int, walked bool) []ranked {
 	if len(x.ids) == 0 {
 		return nil
 	}
+	// Rarest features first (insertion sort: a question has few features).
 	sc.order = sc.order[:0]
 	for k := range x.ids {
+		l := len(s.post[x.ids[k]])
+		j := len(sc.order)
 		sc.order = append(sc.order, k)
+		for ; j > 0 && len(s.post[x.ids[sc.order[j-1]]]) > l; j-- {
+			sc.order[j] = sc.order[j-1]
+		}
+		sc.order[j] = k
 	}
-	sort.Slice(sc.order, func(a, b int) bool {
-		return len(s.post[x.ids[sc.order[a]]]) < len(s.post[x.ids[sc.order[b]]])
-	})
 	spent := 0
+	cut := false
 	sc.touched = sc.touched[:0]
+	acc := sc.acc
 	for _, k := range sc.order {
 		ps := s.post[x.ids[k]]
 		if spent > 0 && spent+len(ps) > budget {
+			cut = true
 			break
 		}
 		spent += len(ps)
 		xw := float64(x.w[k])
 		for _, p := range ps {
-			if sc.acc[p.class] == 0 {
+			a := acc[p.class]
+			if a == 0 {
 				sc.touched = append(sc.touched, p.class)
 			}
-			sc.acc[p.class] += xw * float64(p.w)
-			if sc.acc[p.class] == 0 {
-				sc.acc[p.class] = 1e-300 // still touched
+			a += xw * float64(p.w)
+			if a == 0 {
+				a = 1e-300 // still touched
 			}
+			acc[p.class] = a
 		}
 	}
+	exact := walked && !cut
 	// The rerankDepth best, kept sorted best first by insertion: most
 	// classes fall below the last kept one and cost one comparison.
 	depth := min(rerankDepth, len(sc.touched))
+	if exact {
+		depth = min(n, len(sc.touched))
+	} else if walked {
+		depth = min(trainRerank*n, len(sc.touched))
+	}
 	cands := make([]ranked, 0, depth)
 	for _, c := range sc.touched {
-		r := ranked{int(c), sc.acc[c] + float64(s.bias[c])}
-		sc.acc[c] = 0
+		r := ranked{int(c), acc[c] + float64(s.bias[c])}
+		acc[c] = 0
 		if len(cands) == depth && !better(r, cands[depth-1]) {
 			continue
 		}
@@ -476,6 +596,9 @@ func (s *space) top(sc *scorer, x sparse, n, budget int) []ranked {
 		for j := len(cands) - 1; j > 0 && better(cands[j], cands[j-1]); j-- {
 			cands[j], cands[j-1] = cands[j-1], cands[j]
 		}
+	}
+	if exact {
+		return cands
 	}
 	for i := range cands {
 		cands[i].score = s.w[cands[i].class].dot(x) + float64(s.bias[cands[i].class])

@@ -126,7 +126,7 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 // candidates appends the best classes of a space for text analysed in
 // lang, keeping only items keep accepts (nil keeps all).
 func (ix *Index) candidates(out []candidate, sp *space, lang, text string, n int, keep func(item int) bool) []candidate {
-	fs := features(terms(ix.analyzers[lang], text), terms(ix.raw[lang], text))
+	fs := ix.features(lang, text)
 	if !hasWord(fs) {
 		return out // stop words only: nothing says what is asked
 	}
