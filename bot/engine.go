@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,7 +39,22 @@ type Options struct {
 	// ("message", "command", "action", "form"), how long it took and its
 	// error (metrics).
 	Observe func(kind string, d time.Duration, err error)
+	// ReplicaID names this engine as the owner of the events it claims; it
+	// must differ between replicas (and engines) on one store. Default: random.
+	ReplicaID string
+	// EventLease is how long a claim of an event keeps other replicas
+	// away before they take the event over (default 30 s). While handling,
+	// the engine renews it every third of the lease.
+	EventLease time.Duration
+	// Sleep waits d on the engine's clock while another replica handles an
+	// event this engine received too; it returns ctx's error if ctx ends
+	// first. Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// DefaultEventLease is how long a replica may handle an event before
+// others take it over (Options.EventLease).
+const DefaultEventLease = 30 * time.Second
 
 // Engine turns platform events into replies and ticket transitions.
 type Engine struct {
@@ -51,6 +68,11 @@ type Engine struct {
 	dispatchMu sync.Mutex
 	signIn     func(ctx context.Context, platform, user, name string) (string, error)
 	observe    func(kind string, d time.Duration, err error)
+	owner      string
+	lease      time.Duration
+	sleep      func(ctx context.Context, d time.Duration) error
+	flightMu   sync.Mutex
+	inFlight   map[string]chan struct{} // events this engine is handling
 }
 
 // New returns an engine. It does no I/O; call Recover once after start.
@@ -68,6 +90,21 @@ func New(opts Options) (*Engine, error) {
 		log:       opts.Logger,
 		signIn:    opts.SignInLink,
 		observe:   opts.Observe,
+		owner:     opts.ReplicaID,
+		lease:     opts.EventLease,
+		sleep:     opts.Sleep,
+		inFlight:  map[string]chan struct{}{},
+	}
+	if e.owner == "" {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b) // never fails (crypto/rand)
+		e.owner = hex.EncodeToString(b)
+	}
+	if e.lease <= 0 {
+		e.lease = DefaultEventLease
+	}
+	if e.sleep == nil {
+		e.sleep = sleepTimer
 	}
 	if e.nowFn == nil {
 		e.nowFn = time.Now
@@ -118,8 +155,13 @@ func (e *Engine) platform(name string) (Platform, error) {
 	return p, nil
 }
 
-// Handle processes one event. A redelivered event (same platform event id)
-// has no second effect.
+// Handle processes one event. An event with a platform event id is handled
+// once across redeliveries and replicas: the engine claims it with a lease
+// (tickets.Store.ClaimEvent), handles it and marks it done. A copy that
+// arrives while another replica (or goroutine) handles it waits until that
+// one is done (and then has no effect) or its lease runs out (a replica that
+// died mid-event: then this engine takes it over). If handling fails, the
+// claim is released so a redelivery may try again at once.
 func (e *Engine) Handle(ctx context.Context, ev Event) (err error) {
 	if e.observe != nil {
 		start := time.Now() // wall time: latency is real even under a test clock
@@ -128,16 +170,153 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (err error) {
 	if ev.Platform == "" || ev.User.ID == "" {
 		return errors.New("bot: event without platform or user")
 	}
-	if ev.ID != "" {
-		first, err := e.store.MarkSeen(ctx, ev.Platform+":"+ev.ID, e.now())
-		if err != nil {
-			return fmt.Errorf("de-duplicate event %s: %w", ev.ID, err)
+	if ev.ID == "" {
+		return e.handle(ctx, ev)
+	}
+	key := ev.Platform + ":" + ev.ID
+	leave, err := e.enterFlight(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	mine, err := e.claimEvent(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !mine {
+		e.log.Debug("duplicate event ignored", "platform", ev.Platform, "event", ev.ID)
+		return nil
+	}
+	stop := e.keepClaim(ctx, key)
+	defer stop() // a panic stops renewing; the claim runs out for another replica
+	err = e.handle(ctx, ev)
+	stop()
+	// The outcome is recorded even if ctx ended meanwhile (shutdown).
+	bg := context.WithoutCancel(ctx)
+	if err != nil {
+		if rerr := e.store.ReleaseEvent(bg, key, e.owner); rerr != nil {
+			e.log.Warn("release failed event", "event", key, "err", rerr)
 		}
-		if !first {
-			e.log.Debug("duplicate event ignored", "platform", ev.Platform, "event", ev.ID)
-			return nil
+		return err
+	}
+	if err := e.store.FinishEvent(bg, key, e.owner, e.now()); err != nil {
+		return fmt.Errorf("finish event %s (another replica may have handled it too): %w", key, err)
+	}
+	return nil
+}
+
+// enterFlight waits until no other goroutine of this engine handles key,
+// then marks it as handled here; leave ends that. (Claims are per engine:
+// the store cannot tell two goroutines of one owner apart.)
+func (e *Engine) enterFlight(ctx context.Context, key string) (leave func(), err error) {
+	for {
+		e.flightMu.Lock()
+		ch, busy := e.inFlight[key]
+		if !busy {
+			ch = make(chan struct{})
+			e.inFlight[key] = ch
+			e.flightMu.Unlock()
+			return func() {
+				e.flightMu.Lock()
+				delete(e.inFlight, key)
+				e.flightMu.Unlock()
+				close(ch)
+			}, nil
+		}
+		e.flightMu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for event %s: %w", key, ctx.Err())
 		}
 	}
+}
+
+// Polling for an event another replica handles starts at claimPollMin and
+// grows by half each time up to claimPollMax (or a quarter of the lease, if
+// shorter): most events are handled in milliseconds.
+const (
+	claimPollMin = 2 * time.Millisecond
+	claimPollMax = 250 * time.Millisecond
+)
+
+// claimEvent claims key for this engine; it reports false if the event was
+// handled already. While another owner holds a live lease it waits (on the
+// engine's clock) until that one finishes or its lease runs out.
+func (e *Engine) claimEvent(ctx context.Context, key string) (bool, error) {
+	delay, most := claimPollMin, min(claimPollMax, e.lease/4)
+	for {
+		now := e.now()
+		c, err := e.store.ClaimEvent(ctx, key, e.owner, now, now.Add(e.lease))
+		if err != nil {
+			return false, fmt.Errorf("claim event %s: %w", key, err)
+		}
+		switch c {
+		case tickets.ClaimTaken:
+			return true, nil
+		case tickets.ClaimDone:
+			return false, nil
+		}
+		if err := e.sleep(ctx, delay); err != nil {
+			return false, fmt.Errorf("wait for event %s handled elsewhere: %w", key, err)
+		}
+		delay = max(min(delay*3/2, most), time.Millisecond)
+	}
+}
+
+// keepClaim renews this engine's lease on key every third of the lease
+// while the event is handled, so slow work is not taken over by another
+// replica. It runs on wall time: it measures how long the work really
+// takes. stop ends it (and waits for a renewal in progress).
+func (e *Engine) keepClaim(ctx context.Context, key string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(max(e.lease/3, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			now := e.now()
+			c, err := e.store.ClaimEvent(ctx, key, e.owner, now, now.Add(e.lease))
+			if err != nil {
+				e.log.Warn("renew event lease", "event", key, "err", err)
+				continue
+			}
+			if c != tickets.ClaimTaken {
+				e.log.Warn("event lease lost while handling it: another replica took it over", "event", key, "claim", c)
+				return
+			}
+		}
+	})
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+		})
+	}
+}
+
+// sleepTimer waits d of wall time, or until ctx ends.
+func sleepTimer(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// handle processes one event this engine owns.
+func (e *Engine) handle(ctx context.Context, ev Event) error {
 	ev.Text = strings.TrimSpace(ev.Text)
 	rt := e.rt.Load()
 

@@ -127,7 +127,9 @@ func TestCrashWhileOpeningTicketNeitherLosesNorDuplicates(t *testing.T) {
 	}
 	h.Wrap = nil
 	h.Restart()
-	// The platform redelivers the event: it was seen, so it has no second effect.
+	// The platform redelivers the event: the failed attempt released its
+	// claim, so it is handled again, and the write-ahead state and the
+	// ticket's request key keep it one ticket.
 	if err := h.Engine.Handle(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}

@@ -25,10 +25,14 @@ type SavedState struct {
 	Version int64
 }
 
-// SeenEvent is one platform event id already handled.
+// SeenEvent is one claimed platform event id: handled (Done) or being
+// handled by Owner until LeaseUntil.
 type SeenEvent struct {
-	Key string
-	At  time.Time
+	Key        string
+	At         time.Time
+	Owner      string
+	LeaseUntil time.Time
+	Done       bool
 }
 
 // AgentPresence is an agent's last recorded status.

@@ -286,9 +286,23 @@ type Store interface {
 	// someone else saved it in between.
 	PutState(ctx context.Context, key string, data []byte, version int64) (int64, error)
 
-	// MarkSeen records a platform event id; it reports false if the id was
-	// already recorded (the event is a redelivery).
-	MarkSeen(ctx context.Context, key string, at time.Time) (first bool, err error)
+	// ClaimEvent claims a platform event (key) for owner until leaseUntil,
+	// so that of several replicas receiving the same event, or one receiving
+	// it twice, one handles it. It returns ClaimTaken if the key is new, if
+	// the previous owner's lease ran out (lease_until <= now) before it
+	// finished, or if owner already holds it (a renewal: the lease becomes
+	// leaseUntil); ClaimDone if the event was handled; ClaimBusy if another
+	// owner holds a live lease. The check and the claim are atomic: of
+	// concurrent claims of one key exactly one is ClaimTaken.
+	ClaimEvent(ctx context.Context, key, owner string, now, leaseUntil time.Time) (Claim, error)
+	// FinishEvent marks an event owner holds as handled; a later claim gets
+	// ClaimDone. ECONFLICT if owner does not hold it (its lease ran out and
+	// another owner took it, or it never claimed it).
+	FinishEvent(ctx context.Context, key, owner string, at time.Time) error
+	// ReleaseEvent gives up owner's claim of an unfinished event (handling
+	// failed), so a redelivery or another replica may take it at once. It
+	// does nothing if owner does not hold the event or it is done.
+	ReleaseEvent(ctx context.Context, key, owner string) error
 
 	// SetPresence records an agent's status (online, away, offline).
 	SetPresence(ctx context.Context, agent, status string, at time.Time) error
@@ -298,6 +312,31 @@ type Store interface {
 	QuestionLog
 
 	Close() error
+}
+
+// Claim is what ClaimEvent found.
+type Claim int
+
+const (
+	// ClaimTaken: the caller owns the event now and must handle it, then
+	// FinishEvent (or ReleaseEvent if handling failed).
+	ClaimTaken Claim = iota + 1
+	// ClaimDone: the event was handled already; drop it.
+	ClaimDone
+	// ClaimBusy: another owner is handling it under a live lease.
+	ClaimBusy
+)
+
+func (c Claim) String() string {
+	switch c {
+	case ClaimTaken:
+		return "taken"
+	case ClaimDone:
+		return "done"
+	case ClaimBusy:
+		return "busy"
+	}
+	return fmt.Sprintf("Claim(%d)", int(c))
 }
 
 // Outcome is what became of a question asked to the bot.

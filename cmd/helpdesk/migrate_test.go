@@ -67,8 +67,15 @@ func fillStore(t *testing.T, st tickets.Store) []*tickets.Ticket {
 	if _, err := st.PutState(ctx, "slack:U-alice", []byte(`{"step":"rating"}`), 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.MarkSeen(ctx, "slack:Ev1", now); err != nil {
+	if c, err := st.ClaimEvent(ctx, "slack:Ev1", "replica-a", now, now.Add(time.Minute)); err != nil || c != tickets.ClaimTaken {
+		t.Fatalf("ClaimEvent = %v, %v", c, err)
+	}
+	if err := st.FinishEvent(ctx, "slack:Ev1", "replica-a", now); err != nil {
 		t.Fatal(err)
+	}
+	// An event still being handled when the bot stopped: its claim moves too.
+	if c, err := st.ClaimEvent(ctx, "slack:Ev2", "replica-a", now, now.Add(time.Minute)); err != nil || c != tickets.ClaimTaken {
+		t.Fatalf("ClaimEvent = %v, %v", c, err)
 	}
 	if err := st.SetPresence(ctx, "Ada", "online", now); err != nil {
 		t.Fatal(err)
@@ -131,8 +138,8 @@ func TestMigrateCopiesSQLiteToPostgres(t *testing.T) {
 	if next.Key != "IT-3" || next.ID <= want.Tickets[len(want.Tickets)-1].ID {
 		t.Errorf("next ticket after the copy: %s #%d, want IT-3 with a new id", next.Key, next.ID)
 	}
-	if seen, err := dst.MarkSeen(ctx, "slack:Ev1", time.Now()); err != nil || seen {
-		t.Errorf("an event handled before the move counts as new: %v %v", seen, err)
+	if c, err := dst.ClaimEvent(ctx, "slack:Ev1", "replica-b", time.Now(), time.Now().Add(time.Minute)); err != nil || c != tickets.ClaimDone {
+		t.Errorf("claim of an event handled before the move = %v, %v; want done", c, err)
 	}
 
 	// The target now has a ticket the source lacks: a copy no longer matches.

@@ -21,9 +21,14 @@ import (
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
-// start is a Wednesday morning; the clock stands still, so no timer is due
-// and every replica agrees on the time.
+// start is a Wednesday morning. The replicas' clock starts there and runs
+// with the wall clock (event leases run out), and no timer is due within a
+// test's minutes; every replica reads the same clock.
 var start = time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+
+// lease is how long a replica's claim of an event keeps the others away: a
+// replica that dies mid-event delays that event by about this much.
+const lease = 2 * time.Second
 
 // cluster is one chat platform and several replicas of the bot behind it.
 // Every event goes to every live replica, concurrently.
@@ -47,18 +52,45 @@ type replica struct {
 	faq    *faq.Set
 }
 
-// countingStore counts the events a replica was first to see (and so handled).
+// countingStore counts the events a replica claimed (and so handled), and
+// makes the replica die in the middle of events once dying is set.
 type countingStore struct {
 	tickets.Store
-	handled atomic.Int64
+	handled   atomic.Int64 // events claimed
+	taken     sync.Map     // keys claimed (a renewal claims again)
+	waited    sync.Map     // keys found busy
+	takeovers atomic.Int64 // events claimed after finding them busy: another replica's lease ran out
+	// dying: the replica's process dies right after it claims an event. The
+	// claim is written (it holds the event under its lease), nothing else
+	// of the event happens.
+	dying   atomic.Bool
+	orphans atomic.Int64 // claims left behind by dying
 }
 
-func (s *countingStore) MarkSeen(ctx context.Context, key string, at time.Time) (bool, error) {
-	first, err := s.Store.MarkSeen(ctx, key, at)
-	if first {
-		s.handled.Add(1)
+var errDied = errors.New("the replica died in the middle of the event")
+
+func (s *countingStore) ClaimEvent(ctx context.Context, key, owner string, now, leaseUntil time.Time) (tickets.Claim, error) {
+	c, err := s.Store.ClaimEvent(ctx, key, owner, now, leaseUntil)
+	if err != nil {
+		return c, err
 	}
-	return first, err
+	switch c {
+	case tickets.ClaimBusy:
+		s.waited.Store(key, true)
+	case tickets.ClaimTaken:
+		if _, again := s.taken.LoadOrStore(key, true); again {
+			return c, nil // renewal of a lease
+		}
+		if s.dying.Load() {
+			s.orphans.Add(1)
+			return 0, errDied
+		}
+		s.handled.Add(1)
+		if _, ok := s.waited.Load(key); ok {
+			s.takeovers.Add(1)
+		}
+	}
+	return c, nil
 }
 
 // ClusterLock passes the replica lock through, so the engine finds it.
@@ -77,7 +109,9 @@ func newCluster(tb testing.TB, stores []tickets.Store) *cluster {
 	}
 	c := &cluster{tb: tb, cfg: cfg, platform: bottest.NewPlatform("web", false)}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, st := range stores {
+	t0 := time.Now()
+	now := func() time.Time { return start.Add(time.Since(t0)) }
+	for i, st := range stores {
 		set, err := faq.BuildSet(cfg)
 		if err != nil {
 			tb.Fatalf("build FAQ: %v", err)
@@ -85,7 +119,7 @@ func newCluster(tb testing.TB, stores []tickets.Store) *cluster {
 		cs := &countingStore{Store: st}
 		e, err := bot.New(bot.Options{
 			Store: cs, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Platforms: []bot.Platform{c.platform},
-			Now: func() time.Time { return start }, Logger: logger,
+			Now: now, Logger: logger, ReplicaID: fmt.Sprintf("replica%d", i), EventLease: lease,
 		})
 		if err != nil {
 			tb.Fatal(err)
@@ -113,11 +147,22 @@ func (r *replica) kill() {
 	r.faq.Close()
 }
 
+// die makes a replica die in the middle of events: from now on it dies
+// right after claiming an event, leaving the claim held. Once it has left
+// at least orphans claims behind (or after a few seconds), it is killed.
+func (r *replica) die(orphans int64) {
+	r.store.dying.Store(true)
+	for deadline := time.Now().Add(5 * time.Second); r.store.orphans.Load() < orphans && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.kill()
+}
+
 // store is a live replica's store, for reading results.
 func (c *cluster) store() tickets.Store {
 	for _, r := range c.replicas {
 		r.mu.RLock()
-		dead := r.dead
+		dead := r.dead || r.store.dying.Load()
 		r.mu.RUnlock()
 		if !dead {
 			return r.store
@@ -142,7 +187,7 @@ func (c *cluster) deliver(ev bot.Event) error {
 			if r.dead {
 				return
 			}
-			if err := r.engine.Handle(context.Background(), ev); err != nil {
+			if err := r.engine.Handle(context.Background(), ev); err != nil && !r.store.dying.Load() {
 				errs[i] = fmt.Errorf("replica %d: %s %s by %s: %w", i, ev.Kind, ev.Text+ev.Action.ID, ev.User.ID, err)
 			}
 		})
@@ -162,7 +207,7 @@ func (c *cluster) tick() error {
 		wg.Go(func() {
 			r.mu.RLock()
 			defer r.mu.RUnlock()
-			if !r.dead {
+			if !r.dead && !r.store.dying.Load() {
 				errs[i] = r.engine.Tick(context.Background())
 			}
 		})
@@ -282,7 +327,8 @@ func (c *cluster) journey(ctx context.Context, user string) error {
 }
 
 // run plays n conversations at once, each as its own user. When half of them
-// are done, kill (if >= 0) is killed. Ticks run on every replica meanwhile.
+// are done, kill (if >= 0) starts dying in the middle of events (see die)
+// and is killed. Ticks run on every replica meanwhile.
 func (c *cluster) run(ctx context.Context, n, kill int) error {
 	var done atomic.Int64
 	var wg sync.WaitGroup
@@ -308,7 +354,7 @@ func (c *cluster) run(ctx context.Context, n, kill int) error {
 		wg.Go(func() {
 			errs[i] = c.journey(ctx, fmt.Sprintf("user%03d", i))
 			if done.Add(1) == int64(n/2) && kill >= 0 {
-				c.replicas[kill].kill()
+				c.replicas[kill].die(10)
 				close(killed)
 			}
 		})

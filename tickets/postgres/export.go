@@ -45,11 +45,11 @@ func (s *Store) Dump(ctx context.Context) (*tickets.Snapshot, error) {
 		}); err != nil {
 			return fmt.Errorf("states: %w", err)
 		}
-		if err := eachRow(ctx, tx, `SELECT key, at FROM seen ORDER BY key`, func(r pgx.Rows) error {
+		if err := eachRow(ctx, tx, `SELECT key, at, owner, lease_until, done FROM seen ORDER BY key`, func(r pgx.Rows) error {
 			var se tickets.SeenEvent
-			var at int64
-			err := r.Scan(&se.Key, &at)
-			se.At = fromNanos(at)
+			var at, lease int64
+			err := r.Scan(&se.Key, &at, &se.Owner, &lease, &se.Done)
+			se.At, se.LeaseUntil = fromNanos(at), fromNanos(lease)
 			snap.Seen = append(snap.Seen, se)
 			return err
 		}); err != nil {
@@ -176,8 +176,8 @@ func (s *Store) Restore(ctx context.Context, snap *tickets.Snapshot) (added map[
 			}
 		}
 		for _, se := range snap.Seen {
-			if err := exec("seen", `INSERT INTO seen (key, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-				txt(se.Key), nanos(se.At)); err != nil {
+			if err := exec("seen", `INSERT INTO seen (key, at, owner, lease_until, done) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT DO NOTHING`, txt(se.Key), nanos(se.At), txt(se.Owner), nanos(se.LeaseUntil), se.Done); err != nil {
 				return err
 			}
 		}

@@ -23,7 +23,7 @@ import (
 
 // LatestVersion is the schema version this build creates and understands:
 // the number of the last file in migrations/.
-const LatestVersion = 3
+const LatestVersion = 4
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS

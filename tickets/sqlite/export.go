@@ -74,11 +74,11 @@ func (s *Store) Dump(ctx context.Context) (*tickets.Snapshot, error) {
 			snap.States = append(snap.States, st)
 			return err
 		}},
-		{"seen", `SELECT key, at FROM seen ORDER BY key`, func(r *sql.Rows) error {
+		{"seen", `SELECT key, at, owner, lease_until, done FROM seen ORDER BY key`, func(r *sql.Rows) error {
 			var se tickets.SeenEvent
-			var at int64
-			err := r.Scan(&se.Key, &at)
-			se.At = fromNanos(at)
+			var at, lease int64
+			err := r.Scan(&se.Key, &at, &se.Owner, &lease, &se.Done)
+			se.At, se.LeaseUntil = fromNanos(at), fromNanos(lease)
 			snap.Seen = append(snap.Seen, se)
 			return err
 		}},

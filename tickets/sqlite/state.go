@@ -51,18 +51,63 @@ func (s *Store) PutState(ctx context.Context, key string, data []byte, version i
 	return version + 1, nil
 }
 
-// MarkSeen records a platform event id and reports whether it was new.
-func (s *Store) MarkSeen(ctx context.Context, key string, at time.Time) (bool, error) {
-	res, err := s.write.ExecContext(ctx, `INSERT INTO seen (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
-		key, nanos(at))
+// ClaimEvent claims a platform event for owner until leaseUntil. The one
+// writer connection runs the conditional upsert and, when it changed
+// nothing, the look at the row in one transaction.
+func (s *Store) ClaimEvent(ctx context.Context, key, owner string, now, leaseUntil time.Time) (tickets.Claim, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("mark event %s seen: %w", key, err)
+		return 0, fmt.Errorf("claim event %s: %w", key, err)
+	}
+	defer tx.Rollback()
+	var got string
+	err = tx.QueryRowContext(ctx, `INSERT INTO seen (key, at, owner, lease_until, done) VALUES (?, ?, ?, ?, 0)
+		ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+		WHERE seen.done = 0 AND (seen.lease_until <= ? OR seen.owner = excluded.owner)
+		RETURNING owner`, key, nanos(now), owner, nanos(leaseUntil), nanos(now)).Scan(&got)
+	claim := tickets.ClaimTaken
+	if errors.Is(err, sql.ErrNoRows) {
+		var done bool
+		if err = tx.QueryRowContext(ctx, `SELECT done FROM seen WHERE key = ?`, key).Scan(&done); err == nil {
+			claim = tickets.ClaimBusy
+			if done {
+				claim = tickets.ClaimDone
+			}
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("claim event %s: %w", key, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("claim event %s: %w", key, err)
+	}
+	return claim, nil
+}
+
+// FinishEvent marks an event owner holds as handled.
+func (s *Store) FinishEvent(ctx context.Context, key, owner string, at time.Time) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE seen SET done = 1, at = ?, lease_until = 0
+		WHERE key = ? AND owner = ?`, nanos(at), key, owner)
+	if err != nil {
+		return fmt.Errorf("finish event %s: %w", key, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("mark event %s seen: %w", key, err)
+		return fmt.Errorf("finish event %s: %w", key, err)
 	}
-	return n == 1, nil
+	if n == 0 {
+		return tickets.Errorf(tickets.ECONFLICT, "Event %s is not held by %s: its lease ran out and another replica took it.", key, owner)
+	}
+	return nil
+}
+
+// ReleaseEvent gives up owner's claim of an unfinished event.
+func (s *Store) ReleaseEvent(ctx context.Context, key, owner string) error {
+	if _, err := s.write.ExecContext(ctx, `UPDATE seen SET owner = '', lease_until = 0
+		WHERE key = ? AND owner = ? AND done = 0`, key, owner); err != nil {
+		return fmt.Errorf("release event %s: %w", key, err)
+	}
+	return nil
 }
 
 // SetPresence records an agent's status.

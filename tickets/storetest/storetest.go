@@ -42,7 +42,11 @@ func Run(t *testing.T, open OpenFunc) {
 		{"QueueOrder", testQueueOrder},
 		{"Loads", testLoads},
 		{"State", testState},
-		{"MarkSeen", testMarkSeen},
+		{"ClaimFinishDuplicate", testClaimFinishDuplicate},
+		{"ClaimBusyWhileLeased", testClaimBusyWhileLeased},
+		{"ClaimTakeOverAfterLease", testClaimTakeOver},
+		{"ClaimRelease", testClaimRelease},
+		{"ConcurrentClaimsOneWinner", testConcurrentClaims},
 		{"Presence", testPresence},
 		{"QuestionLog", testQuestionLog},
 		{"FindByCard", testFindByCard},
@@ -618,19 +622,6 @@ func testState(t *testing.T, open OpenFunc) {
 	}
 }
 
-func testMarkSeen(t *testing.T, open OpenFunc) {
-	e := newEnv(t, open)
-	for i, c := range []struct {
-		key   string
-		first bool
-	}{{"slack:Ev1", true}, {"slack:Ev1", false}, {"slack:Ev2", true}, {"discord:Ev1", true}, {"slack:Ev2", false}} {
-		got, err := e.store.MarkSeen(ctx, c.key, base.Add(time.Duration(i)*time.Second))
-		if err != nil || got != c.first {
-			t.Errorf("MarkSeen #%d(%s) = %v, %v; want %v", i, c.key, got, err, c.first)
-		}
-	}
-}
-
 func testPresence(t *testing.T, open OpenFunc) {
 	e := newEnv(t, open)
 	if got := must(e.store.Presence(ctx))(t); len(got) != 0 {
@@ -770,7 +761,11 @@ func testReopen(t *testing.T, open OpenFunc) {
 	must(svc.RecordMessage(ctx, tk.ID, "hello", "m1", userActor(alice), tickets.SourceChat))(t)
 	tk = must(svc.Assign(ctx, tk.ID, "Ada", "test", tickets.System, tickets.SourceRouting))(t)
 	v := must(s.PutState(ctx, "conv", []byte("state"), 0))(t)
-	must(s.MarkSeen(ctx, "slack:Ev1", base))(t)
+	claim(t, s, "slack:Ev1", "replica-a", base, base.Add(time.Minute), tickets.ClaimTaken)
+	if err := s.FinishEvent(ctx, "slack:Ev1", "replica-a", base); err != nil {
+		t.Fatal(err)
+	}
+	claim(t, s, "slack:Ev2", "replica-a", base, base.Add(time.Minute), tickets.ClaimTaken)
 	if err := s.SetPresence(ctx, "Ada", "online", base); err != nil {
 		t.Fatal(err)
 	}
@@ -793,9 +788,9 @@ func testReopen(t *testing.T, open OpenFunc) {
 	if data, gotV, err := s.GetState(ctx, "conv"); err != nil || string(data) != "state" || gotV != v {
 		t.Errorf("GetState after reopen = %q, %d, %v", data, gotV, err)
 	}
-	if first := must(s.MarkSeen(ctx, "slack:Ev1", base))(t); first {
-		t.Error("an event seen before the restart counts as new")
-	}
+	// A handled event stays handled, and a claim in flight stays held.
+	claim(t, s, "slack:Ev1", "replica-b", base.Add(time.Hour), base.Add(2*time.Hour), tickets.ClaimDone)
+	claim(t, s, "slack:Ev2", "replica-b", base.Add(time.Second), base.Add(time.Minute), tickets.ClaimBusy)
 	if p := must(s.Presence(ctx))(t); p["Ada"] != "online" {
 		t.Errorf("presence after reopen = %v", p)
 	}
