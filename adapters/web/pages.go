@@ -177,6 +177,13 @@ func (p *Platform) handleVisitor(w http.ResponseWriter, r *http.Request) {
 			Text: "This help desk is for signed-in people only."})
 		return
 	}
+	if !p.visitors.allow(clientAddr(r)) {
+		p.log.Warn("visitor sign-ins rate limited", "addr", clientAddr(r))
+		w.Header().Set("Retry-After", "60")
+		p.render(w, http.StatusTooManyRequests, "notice.html", noticeData{Title: "Too many sign-ins",
+			Text: "Too many visitors started a chat from your network just now. Please try again in a minute."})
+		return
+	}
 	name := cleanName(r.PostFormValue("name"))
 	if name == "" {
 		name = "Visitor"

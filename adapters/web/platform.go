@@ -59,6 +59,7 @@ type Platform struct {
 	poll      time.Duration
 	centerURL string
 	hub       hub
+	visitors  *rateLimiter
 	// notified is true while Run receives the store's change announcements.
 	notified atomic.Bool
 
@@ -84,6 +85,7 @@ func New(o Options) (*Platform, error) {
 	if p.poll <= 0 {
 		p.poll = 2 * time.Second
 	}
+	p.visitors = newRateLimiter(p.now, visitorBurst, visitorWindow)
 	p.hub.init()
 	return p, nil
 }

@@ -383,3 +383,20 @@ func TestPrivateMessagesOnlyForTheirViewer(t *testing.T) {
 		t.Errorf("send to an archived chat: %v, want conflict", err)
 	}
 }
+
+func TestVisitorSignInsAreRateLimited(t *testing.T) {
+	srv := start(t)
+	ok := 0
+	var last int
+	for i := 0; i < 40; i++ {
+		v := newClient(t, srv)
+		r := postForm(t, v, "/chat/visitor", url.Values{"name": {"Bot"}, "desk": {"it"}}, srv.URL)
+		last = r.StatusCode
+		if r.Request.URL.Path == "/" && r.StatusCode == http.StatusOK {
+			ok++
+		}
+	}
+	if ok != 30 || last != http.StatusTooManyRequests {
+		t.Fatalf("from one address: %d visitor sign-ins passed (want 30), the last got %d (want 429)", ok, last)
+	}
+}
