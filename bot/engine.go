@@ -73,6 +73,7 @@ type Engine struct {
 	sleep      func(ctx context.Context, d time.Duration) error
 	flightMu   sync.Mutex
 	inFlight   map[string]chan struct{} // events this engine is handling
+	prunedAt   atomic.Int64             // unix nanos of the last PruneEvents
 }
 
 // New returns an engine. It does no I/O; call Recover once after start.

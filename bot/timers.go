@@ -25,7 +25,34 @@ func (e *Engine) Tick(ctx context.Context) error {
 		}
 		e.dispatch(ctx, rt, d.ID)
 	}
+	e.pruneEvents(ctx)
 	return nil
+}
+
+// Handled event ids are kept this long (platforms redeliver within minutes)
+// and pruned this often.
+const (
+	keepEvents = 7 * 24 * time.Hour
+	pruneEvery = 24 * time.Hour
+)
+
+// pruneEvents forgets old handled event ids once a day, so the table that
+// de-duplicates events does not grow forever.
+func (e *Engine) pruneEvents(ctx context.Context) {
+	now := e.now()
+	last := e.prunedAt.Load()
+	if last != 0 && now.Sub(time.Unix(0, last)) < pruneEvery {
+		return
+	}
+	e.prunedAt.Store(now.UnixNano())
+	n, err := e.store.PruneEvents(ctx, now.Add(-keepEvents))
+	if err != nil {
+		e.log.Warn("prune handled events", "err", err)
+		return
+	}
+	if n > 0 {
+		e.log.Info("pruned handled events", "count", n)
+	}
 }
 
 // fireDue fires the desk's due timers. Replicas take turns (a cluster lock),
@@ -147,5 +174,6 @@ func (e *Engine) Recover(ctx context.Context) error {
 		}
 		e.dispatch(ctx, rt, d.ID)
 	}
+	e.pruneEvents(ctx)
 	return nil
 }

@@ -303,6 +303,10 @@ type Store interface {
 	// failed), so a redelivery or another replica may take it at once. It
 	// does nothing if owner does not hold the event or it is done.
 	ReleaseEvent(ctx context.Context, key, owner string) error
+	// PruneEvents forgets handled events claimed before a time (platforms
+	// redeliver within minutes, so old keys only take space) and returns how
+	// many it forgot. Unfinished claims are kept.
+	PruneEvents(ctx context.Context, before time.Time) (int64, error)
 
 	// SetPresence records an agent's status (online, away, offline).
 	SetPresence(ctx context.Context, agent, status string, at time.Time) error

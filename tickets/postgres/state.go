@@ -118,6 +118,15 @@ func (s *Store) ReleaseEvent(ctx context.Context, key, owner string) error {
 	return nil
 }
 
+// PruneEvents deletes handled events claimed before a time.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM seen WHERE done AND at < $1`, nanos(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune handled events: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // SetPresence records an agent's status.
 func (s *Store) SetPresence(ctx context.Context, agent, status string, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO presence (agent, status, at) VALUES ($1, $2, $3)

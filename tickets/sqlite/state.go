@@ -110,6 +110,19 @@ func (s *Store) ReleaseEvent(ctx context.Context, key, owner string) error {
 	return nil
 }
 
+// PruneEvents deletes handled events claimed before a time.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM seen WHERE done = 1 AND at < ?`, nanos(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune handled events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune handled events: %w", err)
+	}
+	return n, nil
+}
+
 // SetPresence records an agent's status.
 func (s *Store) SetPresence(ctx context.Context, agent, status string, at time.Time) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO presence (agent, status, at) VALUES (?, ?, ?)

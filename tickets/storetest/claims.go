@@ -131,3 +131,28 @@ func testConcurrentClaims(t *testing.T, open OpenFunc) {
 		}
 	}
 }
+
+// Pruning forgets old handled events and nothing else: recent ones stay done
+// and an unfinished claim stays held.
+func testPruneEvents(t *testing.T, open OpenFunc) {
+	e := newEnv(t, open)
+	s := e.store
+	day := 24 * time.Hour
+	claim(t, s, "old-done", "a", base, base.Add(time.Minute), tickets.ClaimTaken)
+	if err := s.FinishEvent(ctx, "old-done", "a", base); err != nil {
+		t.Fatal(err)
+	}
+	claim(t, s, "old-held", "a", base, base.Add(30*day), tickets.ClaimTaken)
+	claim(t, s, "new-done", "a", base.Add(8*day), base.Add(8*day+time.Minute), tickets.ClaimTaken)
+	if err := s.FinishEvent(ctx, "new-done", "a", base.Add(8*day)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneEvents(ctx, base.Add(7*day))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneEvents = %d, %v; want 1 (only the old handled event)", n, err)
+	}
+	claim(t, s, "new-done", "b", base.Add(8*day), base.Add(9*day), tickets.ClaimDone)
+	claim(t, s, "old-held", "b", base.Add(8*day), base.Add(9*day), tickets.ClaimBusy)
+	// The pruned key is new again: a redelivery this late would be handled.
+	claim(t, s, "old-done", "b", base.Add(8*day), base.Add(9*day), tickets.ClaimTaken)
+}

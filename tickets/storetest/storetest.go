@@ -47,6 +47,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ClaimTakeOverAfterLease", testClaimTakeOver},
 		{"ClaimRelease", testClaimRelease},
 		{"ConcurrentClaimsOneWinner", testConcurrentClaims},
+		{"PruneEvents", testPruneEvents},
 		{"Presence", testPresence},
 		{"QuestionLog", testQuestionLog},
 		{"FindByCard", testFindByCard},
