@@ -154,6 +154,25 @@ func (t *Ticket) Clone() *Ticket {
 	return &c
 }
 
+// NormalizeTimes puts every time of the ticket in UTC (zero stays zero), so
+// what a store reads back equals what was written.
+func (t *Ticket) NormalizeTimes() {
+	for _, p := range []*time.Time{&t.CreatedAt, &t.UpdatedAt, &t.AssignedAt, &t.FirstResponseAt,
+		&t.StartedAt, &t.EndedAt, &t.SnoozedUntil, &t.LastActivityAt} {
+		*p = utc(*p)
+	}
+	if t.Evaluation != nil {
+		t.Evaluation.At = utc(t.Evaluation.At)
+	}
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
 // ActorRole says in which capacity someone acted.
 type ActorRole string
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/serial"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/tickets"
@@ -105,7 +106,7 @@ type Adapter struct {
 	lastEvent   int64                // ms: newest post seen (catch-up starts here)
 	chanTypes   map[string]string    // channel -> type (D, G, O, P)
 
-	work serial
+	work serial.Queue // events handled in order per chat
 }
 
 type cachedUser struct {

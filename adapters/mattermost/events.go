@@ -197,46 +197,6 @@ func (a *Adapter) replyInRequest(channel, user string, msg bot.Message) bool {
 	return true
 }
 
-// serial runs work one at a time per key (a channel), so the posts of one
-// chat reach the engine in order, while different chats proceed in parallel.
-type serial struct {
-	mu     sync.Mutex
-	queues map[string][]func()
-	wg     sync.WaitGroup
-}
-
-func (s *serial) do(key string, fn func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.queues == nil {
-		s.queues = map[string][]func(){}
-	}
-	q, running := s.queues[key]
-	s.queues[key] = append(q, fn)
-	if running {
-		return
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			s.mu.Lock()
-			q := s.queues[key]
-			if len(q) == 0 {
-				delete(s.queues, key)
-				s.mu.Unlock()
-				return
-			}
-			next := q[0]
-			s.queues[key] = q[1:]
-			s.mu.Unlock()
-			next()
-		}
-	}()
-}
-
-func (s *serial) wait() { s.wg.Wait() }
-
 // dispatch hands an event to the engine in order per channel, after
 // looking up the user's name and locale; done (if any) is closed after.
 func (a *Adapter) dispatch(key, user string, ev bot.Event, done chan struct{}) {
@@ -250,7 +210,7 @@ func (a *Adapter) dispatch(key, user string, ev bot.Event, done chan struct{}) {
 		}
 		return
 	}
-	a.work.do(key, func() {
+	a.work.Do(key, func() {
 		if done != nil {
 			defer close(done)
 		}

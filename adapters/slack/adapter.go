@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/serial"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/tickets"
@@ -101,7 +102,7 @@ type Adapter struct {
 	seen     map[string]time.Time // envelope and event ids already handled
 	pace     map[string]time.Time // channel -> time of the last reserved post
 
-	work serial
+	work serial.Queue // events handled in order per chat
 }
 
 type cachedUser struct {

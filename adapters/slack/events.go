@@ -7,7 +7,6 @@ import (
 	"html"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
@@ -393,47 +392,6 @@ func (a *Adapter) plainText(ctx context.Context, s string) string {
 	return html.UnescapeString(s)
 }
 
-// serial runs work one at a time per key (a channel), so the messages of
-// one chat reach the engine in the order Slack sent them, while different
-// chats proceed in parallel.
-type serial struct {
-	mu     sync.Mutex
-	queues map[string][]func()
-	wg     sync.WaitGroup
-}
-
-func (s *serial) do(key string, fn func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.queues == nil {
-		s.queues = map[string][]func(){}
-	}
-	q, running := s.queues[key]
-	s.queues[key] = append(q, fn)
-	if running {
-		return
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			s.mu.Lock()
-			q := s.queues[key]
-			if len(q) == 0 {
-				delete(s.queues, key)
-				s.mu.Unlock()
-				return
-			}
-			next := q[0]
-			s.queues[key] = q[1:]
-			s.mu.Unlock()
-			next()
-		}
-	}()
-}
-
-func (s *serial) wait() { s.wg.Wait() }
-
 // dispatch hands events to the engine in order per chat, after looking up
 // each user's name and locale.
 func (a *Adapter) dispatch(events []incoming) {
@@ -445,7 +403,7 @@ func (a *Adapter) dispatch(events []incoming) {
 		return
 	}
 	for _, in := range events {
-		a.work.do(in.key, func() {
+		a.work.Do(in.key, func() {
 			ev := in.ev
 			if in.user != "" {
 				ev.User = a.User(ctx, in.user)

@@ -34,7 +34,7 @@ func (a *Adapter) Run(ctx context.Context, handle Handler) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer func() {
 		cancel()
-		a.work.wait()
+		a.work.Wait()
 	}()
 	a.handleMu.Lock()
 	a.handle = handle

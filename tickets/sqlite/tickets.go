@@ -30,7 +30,7 @@ func (s *Store) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev
 		prefix = strings.ToUpper(t.Desk)
 	}
 	saved := t.Clone()
-	normalize(saved)
+	saved.NormalizeTimes()
 	now := time.Now().UTC()
 	if saved.CreatedAt.IsZero() {
 		saved.CreatedAt = now
@@ -173,7 +173,7 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket)
 	}
 
 	t.ID = id
-	normalize(t)
+	t.NormalizeTimes()
 	ev := ch.Event
 	ev.TicketID = id
 	if ev.At.IsZero() {
@@ -439,24 +439,6 @@ func describe(args []any) string {
 		parts[i] = fmt.Sprint(a)
 	}
 	return strings.Join(parts, " ")
-}
-
-// normalize puts every time of t in UTC, so what is read back equals what was written.
-func normalize(t *tickets.Ticket) {
-	for _, p := range []*time.Time{&t.CreatedAt, &t.UpdatedAt, &t.AssignedAt, &t.FirstResponseAt,
-		&t.StartedAt, &t.EndedAt, &t.SnoozedUntil, &t.LastActivityAt} {
-		*p = utc(*p)
-	}
-	if t.Evaluation != nil {
-		t.Evaluation.At = utc(t.Evaluation.At)
-	}
-}
-
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC()
 }
 
 func nullable(s string) any {
