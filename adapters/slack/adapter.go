@@ -79,9 +79,10 @@ func OptionsFrom(c *config.Slack) Options {
 
 // Adapter is the Slack platform.
 type Adapter struct {
-	opts Options
-	api  *slack.Client
-	log  *slog.Logger
+	opts    Options
+	api     *slack.Client
+	log     *slog.Logger
+	metaKey []byte // signs modals' private_metadata
 
 	handleMu sync.RWMutex
 	handle   Handler
@@ -163,6 +164,7 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		opts:     opts,
+		metaKey:  metadataKey(opts.BotToken),
 		log:      opts.Logger.With("platform", Name),
 		fatal:    make(chan error, 1),
 		ready:    make(chan struct{}),
@@ -443,7 +445,7 @@ func (a *Adapter) OpenForm(ctx context.Context, triggerID string, form bot.Form)
 	a.mu.Lock()
 	tr := a.triggers[triggerID]
 	a.mu.Unlock()
-	view := modal(form, tr.chat)
+	view := modal(form, a.sealMeta(form, tr.chat))
 	return a.call(ctx, "views.open", func() error {
 		_, err := a.api.OpenViewContext(ctx, triggerID, view)
 		return err

@@ -5,4 +5,11 @@
 //
 // It imports bot, config and tickets (for the narrow GroupChats lookup) and
 // the slack-go SDK; the engine never imports it.
+//
+// A form opened as a modal carries its field rules (required, max length,
+// the select's options as digests) in private_metadata, signed with a key
+// derived from the bot token. A submission that breaks them is answered with
+// response_action "errors" (in the Socket Mode ack or the HTTP response), so
+// the modal stays open with the message under the field; only valid
+// submissions reach the engine.
 package slack

@@ -194,11 +194,18 @@ func (a *Adapter) interactive(ctx context.Context, raw []byte) ([]incoming, erro
 	case "block_actions":
 		return a.blockActions(ctx, in), nil
 	case "view_submission":
+		errs, meta, verified := a.checkSubmission(&in)
+		if errs != nil {
+			return nil, nil // answered with response_action errors; the modal stays open
+		}
 		if !a.firstTime("view:" + in.View.ID + ":" + in.TriggerID) {
 			return nil, nil
 		}
-		var meta formMeta
-		_ = json.Unmarshal([]byte(in.View.PrivateMetadata), &meta)
+		if !verified && in.View.PrivateMetadata != "" {
+			// Not signed by this app (or changed): its chat is not trusted;
+			// the engine still checks the values.
+			a.log.Warn("modal metadata did not verify; answering in the user's DM", "form", in.View.CallbackID, "user", in.User.ID)
+		}
 		chat := bot.Chat{ID: meta.Chat, Kind: meta.Kind}
 		if chat.ID == "" {
 			dm, err := a.DirectChat(ctx, in.User.ID)
@@ -207,16 +214,7 @@ func (a *Adapter) interactive(ctx context.Context, raw []byte) ([]incoming, erro
 			}
 			chat = bot.Chat{ID: dm, Kind: bot.ChatDirect}
 		}
-		values := map[string]string{}
-		for _, block := range in.View.State.Values {
-			for id, v := range block {
-				val := v.Value
-				if v.SelectedOption != nil {
-					val = v.SelectedOption.Value
-				}
-				values[id] = val // input values are plain text, not mrkdwn
-			}
-		}
+		values := submittedValues(&in)
 		id := "view:" + in.View.ID
 		if in.TriggerID != "" {
 			id = "view:" + in.TriggerID

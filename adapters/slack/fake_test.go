@@ -40,6 +40,7 @@ type fakeSlack struct {
 	connReady chan struct{}
 	acks      map[string]chan struct{}
 	ackLog    []string
+	ackBodies map[string]json.RawMessage // envelope id -> payload of its ack
 }
 
 type apiCall struct {
@@ -416,6 +417,10 @@ func (f *fakeSlack) websocket(w http.ResponseWriter, r *http.Request) {
 		}
 		f.mu.Lock()
 		f.ackLog = append(f.ackLog, ack.EnvelopeID)
+		if f.ackBodies == nil {
+			f.ackBodies = map[string]json.RawMessage{}
+		}
+		f.ackBodies[ack.EnvelopeID] = ack.Payload
 		if ch, ok := f.acks[ack.EnvelopeID]; ok {
 			close(ch)
 			delete(f.acks, ack.EnvelopeID)
@@ -455,6 +460,13 @@ func (f *fakeSlack) push(envelopeID, typ string, payload any) {
 	case <-time.After(10 * time.Second):
 		f.t.Fatalf("envelope %s (%s) was not acknowledged", envelopeID, typ)
 	}
+}
+
+// ackPayload is the payload the adapter sent with the ack of an envelope.
+func (f *fakeSlack) ackPayload(envelopeID string) json.RawMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ackBodies[envelopeID]
 }
 
 // dropConnection closes the WebSocket as a network failure would.

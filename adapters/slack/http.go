@@ -140,7 +140,15 @@ func (a *Adapter) serveInteractivity(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	a.process(r.Context(), []byte(form.Get("payload")), a.interactive)
+	payload := []byte(form.Get("payload"))
+	if resp := a.submissionResponse(payload); resp != nil {
+		// An invalid modal submission: the errors go back in the response
+		// body, the modal stays open, and nothing reaches the engine.
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(resp)
+		return
+	}
+	a.process(r.Context(), payload, a.interactive)
 	w.WriteHeader(http.StatusOK)
 }
 

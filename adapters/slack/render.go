@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -139,15 +138,18 @@ func actionID(rendered string) string {
 	return rendered
 }
 
-// formMeta is carried in a modal's private_metadata: where its submission
-// should be answered.
-type formMeta struct {
-	Chat string       `json:"c,omitempty"`
-	Kind bot.ChatKind `json:"k,omitempty"`
+// selectOptions are the options a form's select offers in a modal.
+func selectOptions(fl bot.FormField) []*slack.OptionBlockObject {
+	var os []bot.Option
+	for _, o := range fl.Options {
+		os = append(os, bot.Option{Label: o, Value: o})
+	}
+	return options(os)
 }
 
-// modal renders a form as a Slack modal for views.open.
-func modal(f bot.Form, chat bot.Chat) slack.ModalViewRequest {
+// modal renders a form as a Slack modal for views.open, with meta (signed,
+// see sealMeta) as its private_metadata.
+func modal(f bot.Form, meta string) slack.ModalViewRequest {
 	submit := f.Submit
 	if submit == "" {
 		submit = "Submit"
@@ -156,24 +158,19 @@ func modal(f bot.Form, chat bot.Chat) slack.ModalViewRequest {
 	if title == "" {
 		title = "Help desk"
 	}
-	meta, _ := json.Marshal(formMeta{Chat: joinChat(chat.ID, chat.Thread), Kind: chat.Kind})
 	v := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		Title:           plain(title, maxModalTitle),
 		Submit:          plain(submit, maxModalTitle),
 		Close:           plain("Cancel", maxModalTitle),
 		CallbackID:      f.ID,
-		PrivateMetadata: string(meta),
+		PrivateMetadata: meta,
 	}
 	for _, fl := range f.Fields {
 		var el slack.BlockElement
 		switch fl.Type {
 		case bot.FieldSelect:
-			var os []bot.Option
-			for _, o := range fl.Options {
-				os = append(os, bot.Option{Label: o, Value: o})
-			}
-			el = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose…", 150), fl.ID, options(os)...)
+			el = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose…", 150), fl.ID, selectOptions(fl)...)
 		default:
 			in := slack.NewPlainTextInputBlockElement(nil, fl.ID)
 			in.Multiline = fl.Type == bot.FieldParagraph

@@ -96,10 +96,25 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			return
 		}
 		// Ack at once: Slack redelivers envelopes not acknowledged within 3 s.
+		// An invalid modal submission is answered in the ack (response_action
+		// errors) and goes no further: the modal stays open.
+		var resp *slack.ViewSubmissionResponse
+		if evt.Type == socketmode.EventTypeInteractive {
+			resp = a.submissionResponse(req.Payload)
+		}
 		if req.EnvelopeID != "" {
-			if err := sm.Ack(*req); err != nil {
+			var err error
+			if resp != nil {
+				err = sm.Ack(*req, resp)
+			} else {
+				err = sm.Ack(*req)
+			}
+			if err != nil {
 				a.log.Warn("ack envelope", "envelope", req.EnvelopeID, "err", err)
 			}
+		}
+		if resp != nil {
+			return
 		}
 		if !a.firstTime("envelope:" + req.EnvelopeID) {
 			return

@@ -304,6 +304,12 @@ func (w *world) press(user, channel, label string) bot.Event {
 
 func (w *world) click(user string, m fakeMsg, actionID, value, typ string) bot.Event {
 	w.t.Helper()
+	w.slack.push(w.next("env-"), "interactive", w.clickPayload(user, m, actionID, value, typ))
+	return w.wait(1)[0]
+}
+
+// clickPayload is Slack's block_actions payload for a click on a control of m.
+func (w *world) clickPayload(user string, m fakeMsg, actionID, value, typ string) map[string]any {
 	act := map[string]any{"action_id": actionID, "block_id": "b1", "type": typ, "action_ts": "1712300001.000100"}
 	if typ == "static_select" {
 		act["selected_option"] = map[string]any{"value": value, "text": map[string]any{"type": "plain_text", "text": value}}
@@ -323,13 +329,19 @@ func (w *world) click(user string, m fakeMsg, actionID, value, typ string) bot.E
 		"message":   msg,
 		"actions":   []any{act},
 	}
-	w.slack.push(w.next("env-"), "interactive", payload)
-	return w.wait(1)[0]
+	return payload
 }
 
 // submit submits the newest modal with values per field id, as Slack's
 // view_submission payload.
 func (w *world) submit(user string, values map[string]string) bot.Event {
+	w.t.Helper()
+	w.slack.push(w.next("env-"), "interactive", w.submission(user, values))
+	return w.wait(1)[0]
+}
+
+// submission is Slack's view_submission payload for the newest modal.
+func (w *world) submission(user string, values map[string]string) map[string]any {
 	w.t.Helper()
 	v := w.slack.lastView()
 	state := map[string]any{}
@@ -354,8 +366,7 @@ func (w *world) submit(user string, values map[string]string) bot.Event {
 		"view": map[string]any{"id": v.ID, "type": "modal", "callback_id": v.View["callback_id"],
 			"private_metadata": v.View["private_metadata"], "state": map[string]any{"values": state}},
 	}
-	w.slack.push(w.next("env-"), "interactive", payload)
-	return w.wait(1)[0]
+	return payload
 }
 
 // slash runs /helpdesk as Slack's slash_commands payload.
