@@ -103,7 +103,7 @@ func (e *Engine) startChat(ctx context.Context, rt *Runtime, desk *config.Desk, 
 	}
 	e.updateCards(ctx, rt, started)
 	if _, err := p.Send(ctx, started.RequesterChat, Message{
-		Text: fmt.Sprintf("%s has opened a chat with you about **%s**. Let's continue there.", started.Assignee, started.Key),
+		Text: tFor(started, desk, mChatOpened, started.Assignee, started.Key),
 	}); err != nil {
 		e.log.Warn("tell requester about chat", "ticket", t.Key, "err", err)
 	}
@@ -161,7 +161,7 @@ func stars(n, scale int) string {
 
 func (e *Engine) askEvaluation(ctx context.Context, rt *Runtime, desk *config.Desk, t *tickets.Ticket) error {
 	scale := desk.Evaluation.Scale
-	msg := Message{Text: fmt.Sprintf("**%s** is resolved. How would you rate the help you got?", t.Key)}
+	msg := Message{Text: tFor(t, desk, mRatePrompt, t.Key)}
 	for n := 1; n <= scale; n++ {
 		label := strconv.Itoa(n)
 		if scale <= 5 {
@@ -170,8 +170,9 @@ func (e *Engine) askEvaluation(ctx context.Context, rt *Runtime, desk *config.De
 		msg.Buttons = append(msg.Buttons, Button{ID: actRate, Label: label, Value: fmt.Sprintf("%d:%d", t.ID, n)})
 	}
 	if desk.ReopenWindow > 0 {
-		msg.Text += " If the problem is not solved, reply here or press **Reopen**."
-		msg.Buttons = append(msg.Buttons, Button{ID: actReopen, Label: "Reopen", Value: idValue(t.ID)})
+		reopen := tFor(t, desk, mReopen)
+		msg.Text += " " + tFor(t, desk, mReopenHint, reopen)
+		msg.Buttons = append(msg.Buttons, Button{ID: actReopen, Label: reopen, Value: idValue(t.ID)})
 	}
 	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, msg); err != nil {
 		return fmt.Errorf("ask evaluation of %s: %w", t.Key, err)
@@ -225,7 +226,7 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	n, _ := strconv.Atoi(nStr)
 	t, err := c.e.store.Get(ctx, id)
 	if err != nil {
-		return c.e.refuse(ctx, c.ev, err)
+		return c.refuse(ctx, err)
 	}
 	desk := c.rt.Config.Desk(t.Desk)
 	if desk == nil {
@@ -234,11 +235,11 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
 	rated, err := c.e.svc.Evaluate(ctx, id, tickets.Evaluation{Rating: n, Scale: desk.Evaluation.Scale}, actor, tickets.SourceButton)
 	if err != nil {
-		return c.e.refuse(ctx, c.ev, err)
+		return c.refuse(ctx, err)
 	}
 	if a.Message.ID != "" {
 		if p, err := c.e.platform(c.ev.Platform); err == nil {
-			if err := p.Update(ctx, a.Message, Message{Text: fmt.Sprintf("**%s** is resolved. You rated it %s.", rated.Key, stars(n, desk.Evaluation.Scale))}); err != nil {
+			if err := p.Update(ctx, a.Message, Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))}); err != nil {
 				c.e.log.Warn("update evaluation prompt", "ticket", rated.Key, "err", err)
 			}
 		}
@@ -246,19 +247,19 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	c.e.updateCards(ctx, c.rt, rated)
 	if !desk.Evaluation.Comment && len(desk.Evaluation.Reasons) == 0 {
 		c.reset()
-		return c.say(ctx, "Thanks for your feedback!")
+		return c.say(ctx, c.t(mThanksFeedback))
 	}
 	c.reset()
 	c.st.Step, c.st.Ticket, c.st.Rating = StepComment, id, n
-	msg := Message{Text: "Thanks! Anything you'd like to add?"}
+	msg := Message{Text: c.t(mAnythingToAdd)}
 	for i, r := range desk.Evaluation.Reasons {
 		msg.Buttons = append(msg.Buttons, Button{ID: actReason, Label: r, Value: fmt.Sprintf("%d:%d", id, i)})
 	}
 	if desk.Evaluation.Comment {
-		msg.Text += " Reply with a comment, or press Skip."
-		msg.Buttons = append(msg.Buttons, Button{ID: actComment, Label: "Add a comment", Value: idValue(id)})
+		msg.Text += " " + c.t(mCommentHint, c.t(mSkip))
+		msg.Buttons = append(msg.Buttons, Button{ID: actComment, Label: c.t(mAddComment), Value: idValue(id)})
 	}
-	msg.Buttons = append(msg.Buttons, Button{ID: actSkipComment, Label: "Skip"})
+	msg.Buttons = append(msg.Buttons, Button{ID: actSkipComment, Label: c.t(mSkip)})
 	return c.reply(ctx, msg)
 }
 
@@ -268,7 +269,7 @@ func (c *conv) amend(ctx context.Context, id int64, reason, comment string) (*ti
 		return nil, err
 	}
 	if t.Evaluation == nil {
-		return nil, tickets.Errorf(tickets.ECONFLICT, "Please pick a rating first.")
+		return nil, errNoRating
 	}
 	ev := *t.Evaluation
 	ev.Reasons = append([]string(nil), ev.Reasons...)
@@ -288,16 +289,16 @@ func (c *conv) reason(ctx context.Context, value string) error {
 	i, _ := strconv.Atoi(iStr)
 	t, err := c.e.store.Get(ctx, id)
 	if err != nil {
-		return c.e.refuse(ctx, c.ev, err)
+		return c.refuse(ctx, err)
 	}
 	desk := c.rt.Config.Desk(t.Desk)
 	if desk == nil || i < 0 || i >= len(desk.Evaluation.Reasons) {
-		return c.e.private(ctx, c.ev, "That button is no longer active.")
+		return c.e.private(ctx, c.ev, c.t(mButtonInactive))
 	}
 	if _, err := c.amend(ctx, id, desk.Evaluation.Reasons[i], ""); err != nil {
-		return c.e.refuse(ctx, c.ev, err)
+		return c.refuse(ctx, err)
 	}
-	return c.e.private(ctx, c.ev, fmt.Sprintf("Noted: %s.", desk.Evaluation.Reasons[i]))
+	return c.e.private(ctx, c.ev, c.t(mNoted, desk.Evaluation.Reasons[i]))
 }
 
 func (c *conv) commentButton(ctx context.Context, value string) error {
@@ -308,8 +309,8 @@ func (c *conv) commentButton(ctx context.Context, value string) error {
 			return err
 		}
 		err = p.OpenForm(ctx, c.ev.Trigger, Form{
-			ID: formComment + value, Title: "Your feedback", Submit: "Send",
-			Fields: []FormField{{ID: "comment", Label: "Comment", Type: FieldParagraph, Required: true, MaxLen: 2000}},
+			ID: formComment + value, Title: c.t(mYourFeedback), Submit: c.t(mSend),
+			Fields: []FormField{{ID: "comment", Label: c.t(mCommentLabel), Type: FieldParagraph, Required: true, MaxLen: 2000}},
 		})
 		if err == nil {
 			c.st.Step, c.st.Ticket = StepComment, id
@@ -317,15 +318,15 @@ func (c *conv) commentButton(ctx context.Context, value string) error {
 		}
 	}
 	c.st.Step, c.st.Ticket = StepComment, id
-	return c.say(ctx, "Please type your comment as a message.")
+	return c.say(ctx, c.t(mTypeComment))
 }
 
 func (c *conv) comment(ctx context.Context, id int64, text string) error {
 	if _, err := c.amend(ctx, id, "", Sanitize(text, 2000)); err != nil {
-		return c.e.refuse(ctx, c.ev, err)
+		return c.refuse(ctx, err)
 	}
 	c.reset()
-	return c.say(ctx, "Thanks for your feedback!")
+	return c.say(ctx, c.t(mThanksFeedback))
 }
 
 // commentForm takes the evaluation comment submitted as a dialog.
@@ -350,7 +351,7 @@ func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
 	r, err := c.e.svc.Reopen(ctx, t.ID, "reopened by the requester", actor, tickets.SourceChat)
 	if err != nil {
-		return c.e.refuse(ctx, c.ev, err)
+		return c.refuse(ctx, err)
 	}
 	if text != "" {
 		if _, err := c.e.svc.RecordMessage(ctx, r.ID, text, c.ev.ID, actor, tickets.SourceChat); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
@@ -359,7 +360,7 @@ func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error
 	}
 	c.reset()
 	c.st.Step, c.st.Ticket = StepWaiting, r.ID
-	if err := c.say(ctx, fmt.Sprintf("I've reopened **%s**.", r.Key)); err != nil {
+	if err := c.say(ctx, c.t(mReopened, r.Key)); err != nil {
 		return err
 	}
 	if r.Status == tickets.StatusAssigned {
@@ -562,7 +563,7 @@ func (e *Engine) announce(ctx context.Context, rt *Runtime, desk *config.Desk, t
 		e.log.Warn("record ticket cards", "ticket", t.Key, "err", err)
 	}
 	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, Message{
-		Text: fmt.Sprintf("**%s** will help you with **%s**. They'll open a chat with you shortly.", t.Assignee, t.Key),
+		Text: tFor(t, desk, mAssigned, t.Assignee, t.Key),
 	}); err != nil {
 		e.log.Warn("tell requester about assignment", "ticket", t.Key, "err", err)
 	}

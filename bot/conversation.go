@@ -107,7 +107,7 @@ func (c *conv) run(ctx context.Context) error {
 		return c.askDesk(ctx)
 	}
 	if c.e.deskOffline(ctx, c.desk) {
-		return c.say(ctx, c.desk.OfflineMessage)
+		return c.say(ctx, c.offlineMessage(c.desk, ev.Text))
 	}
 	if c.st.Lang == "" {
 		c.st.Lang = c.e.language(c.desk, ev.User.Locale, ev.Text)
@@ -164,7 +164,7 @@ func (c *conv) resolveDesk() *config.Desk {
 func (c *conv) askDesk(ctx context.Context) error {
 	ds := c.availableDesks()
 	if len(ds) == 0 {
-		return c.say(ctx, "Sorry, there is no help desk you can use here. Please ask your administrator for access.")
+		return c.say(ctx, translate([]string{c.pickerLanguage(nil)}, mNoDesk))
 	}
 	if c.ev.Kind == EventMessage || c.ev.Kind == EventCommand {
 		if q := Sanitize(c.ev.Text, maxQuestionLen); !isGreeting(q) {
@@ -172,7 +172,7 @@ func (c *conv) askDesk(ctx context.Context) error {
 		}
 	}
 	c.st.Step = StepChooseDesk
-	msg := Message{Text: "Hi! Which help desk can help you?"}
+	msg := Message{Text: translate([]string{c.pickerLanguage(ds)}, mWhichDesk)}
 	for _, d := range ds {
 		label := d.Name
 		msg.Buttons = append(msg.Buttons, Button{ID: actDesk, Label: label, Value: d.ID})
@@ -186,13 +186,13 @@ func (c *conv) askDesk(ctx context.Context) error {
 func (c *conv) chooseDesk(ctx context.Context, id string) error {
 	d := c.rt.Config.Desk(id)
 	if d == nil || !d.Available(c.ev.Platform, c.ev.User.ID) {
-		return c.say(ctx, "That help desk is not available to you.")
+		return c.say(ctx, translate([]string{c.pickerLanguage(c.availableDesks())}, mDeskUnavailable))
 	}
 	pending := c.st.Question
 	c.reset()
 	c.st.Desk, c.st.Lang, c.desk = d.ID, "", d
 	if c.e.deskOffline(ctx, d) {
-		return c.say(ctx, d.OfflineMessage)
+		return c.say(ctx, c.offlineMessage(d, pending))
 	}
 	c.st.Lang = c.e.language(d, c.ev.User.Locale, pending)
 	if err := c.greet(ctx); err != nil {
@@ -249,11 +249,15 @@ func (c *conv) greet(ctx context.Context) error {
 	c.st.Greeted = true
 	text := c.desk.Greeting
 	if text == "" {
-		text = fmt.Sprintf("Hi %s, this is the **%s**.", firstName(c.ev.User.Name), c.desk.Name)
+		if name := firstName(c.ev.User.Name); name != "" {
+			text = c.t(mGreeting, name, c.desk.Name)
+		} else {
+			text = c.t(mGreetingAnon, c.desk.Name)
+		}
 		if c.desk.Description != "" {
 			text += " " + c.desk.Description + "."
 		}
-		text += " Ask me a question, or pick a topic:"
+		text += " " + c.t(mGreetingAsk)
 	}
 	msg := c.menuMessage("")
 	msg.Text = text
@@ -264,7 +268,7 @@ func firstName(n string) string {
 	if f := strings.Fields(n); len(f) > 0 {
 		return f[0]
 	}
-	return "there"
+	return ""
 }
 
 func (c *conv) message(ctx context.Context) error {
@@ -309,11 +313,11 @@ func (c *conv) addToTicket(ctx context.Context, t *tickets.Ticket, text string) 
 	}
 	switch t.Status {
 	case tickets.StatusInService:
-		return c.say(ctx, fmt.Sprintf("I've added that to **%s**. %s is with you in the ticket's group chat: please continue there.", t.Key, t.Assignee))
+		return c.say(ctx, c.t(mAddedInService, t.Key, t.Assignee))
 	case tickets.StatusAssigned:
-		return c.say(ctx, fmt.Sprintf("I've added that to **%s**. %s will open a chat with you shortly.", t.Key, t.Assignee))
+		return c.say(ctx, c.t(mAddedAssigned, t.Key, t.Assignee))
 	default:
-		return c.say(ctx, fmt.Sprintf("I've added that to **%s**. It is waiting for the next free agent.", t.Key))
+		return c.say(ctx, c.t(mAddedQueued, t.Key))
 	}
 }
 
@@ -341,7 +345,7 @@ func (c *conv) ask(ctx context.Context, q string) error {
 	case faq.DecideAnswer:
 		return c.answer(ctx, hits[0].ItemID, hits[0].CategoryID, hits[0].Question, hits[0].Answer)
 	case faq.DecideSuggest:
-		msg := Message{Text: "I'm not sure I understood. Did you mean:"}
+		msg := Message{Text: c.t(mDidYouMean)}
 		for _, h := range hits {
 			if len(msg.Buttons) == 3 || ix.Decide([]faq.Hit{h}) == faq.DecideNone {
 				break
@@ -352,15 +356,15 @@ func (c *conv) ask(ctx context.Context, q string) error {
 		if c.st.Category == "" && len(hits) > 0 {
 			c.st.Category = hits[0].CategoryID
 		}
-		msg.Buttons = append(msg.Buttons, Button{ID: actNone, Label: "None of these"})
+		msg.Buttons = append(msg.Buttons, Button{ID: actNone, Label: c.t(mNoneOfThese)})
 		c.st.Step = StepSuggested
 		return c.reply(ctx, msg)
 	default:
 		return c.reply(ctx, Message{
-			Text: "Sorry, I don't know the answer to that yet. You can browse the topics or talk to an agent.",
+			Text: c.t(mDontKnow),
 			Buttons: []Button{
-				{ID: actMenu, Label: "Browse topics"},
-				{ID: actAgent, Label: "Talk to an agent", Style: StylePrimary},
+				{ID: actMenu, Label: c.t(mBrowseTopics)},
+				{ID: actAgent, Label: c.t(mTalkToAgent), Style: StylePrimary},
 			},
 		})
 	}
@@ -373,10 +377,10 @@ func (c *conv) answer(ctx context.Context, itemID, category, question, answer st
 	c.st.Category = category
 	c.st.Step = StepAnswered
 	return c.reply(ctx, Message{
-		Text: fmt.Sprintf("**%s**\n\n%s\n\nDid this help?", question, strings.TrimSpace(answer)),
+		Text: fmt.Sprintf("**%s**\n\n%s\n\n%s", question, strings.TrimSpace(answer), c.t(mDidThisHelp)),
 		Buttons: []Button{
-			{ID: actHelpful, Label: "Yes", Value: "yes:" + itemID, Style: StylePrimary},
-			{ID: actHelpful, Label: "No", Value: "no:" + itemID},
+			{ID: actHelpful, Label: c.t(mYes), Value: "yes:" + itemID, Style: StylePrimary},
+			{ID: actHelpful, Label: c.t(mNo), Value: "no:" + itemID},
 		},
 	})
 }
@@ -393,11 +397,11 @@ func contains(ss []string, s string) bool {
 func (c *conv) answerItem(ctx context.Context, id string) error {
 	ix := c.index()
 	if ix == nil {
-		return c.say(ctx, "That answer is no longer available.")
+		return c.say(ctx, c.t(mAnswerGone))
 	}
 	it, ok := ix.Item(id)
 	if !ok {
-		return c.say(ctx, "That answer is no longer available. Please ask again.")
+		return c.say(ctx, c.t(mAnswerGoneAsk))
 	}
 	q, a := ix.Localize(it, c.st.Lang)
 	return c.answer(ctx, id, ix.CategoryOf(id), q, a)
@@ -406,24 +410,24 @@ func (c *conv) answerItem(ctx context.Context, id string) error {
 // menuMessage renders one level of the question menu.
 func (c *conv) menuMessage(category string) Message {
 	ix := c.index()
-	msg := Message{Text: "Pick a topic:"}
+	msg := Message{Text: c.t(mPickTopic)}
 	if ix == nil {
-		msg.Buttons = []Button{{ID: actAgent, Label: "Talk to an agent", Style: StylePrimary}}
+		msg.Buttons = []Button{{ID: actAgent, Label: c.t(mTalkToAgent), Style: StylePrimary}}
 		return msg
 	}
-	sel := &Select{ID: actMenu, Placeholder: "Choose a topic"}
+	sel := &Select{ID: actMenu, Placeholder: c.t(mChooseTopic)}
 	for _, cat := range ix.Categories(category) {
 		sel.Options = append(sel.Options, Option{Label: truncate(ix.CategoryTitle(cat, c.st.Lang), 75), Value: "cat:" + cat.ID})
 	}
 	if category != "" {
 		if cat, ok := ix.Category(category); ok {
-			msg.Text = fmt.Sprintf("**%s**: pick a question:", ix.CategoryTitle(cat, c.st.Lang))
+			msg.Text = c.t(mCategoryPick, ix.CategoryTitle(cat, c.st.Lang))
 		}
 		for _, it := range ix.Items(category) {
 			q, _ := ix.Localize(it, c.st.Lang)
 			sel.Options = append(sel.Options, Option{Label: truncate(q, 75), Value: "item:" + it.ID})
 		}
-		msg.Buttons = append(msg.Buttons, Button{ID: actMenu, Label: "Back", Value: c.parentOf(category)})
+		msg.Buttons = append(msg.Buttons, Button{ID: actMenu, Label: c.t(mBack), Value: c.parentOf(category)})
 	}
 	if len(sel.Options) > 25 { // the smallest platform limit (Discord)
 		sel.Options = sel.Options[:25]
@@ -431,7 +435,7 @@ func (c *conv) menuMessage(category string) Message {
 	if len(sel.Options) > 0 {
 		msg.Select = sel
 	}
-	msg.Buttons = append(msg.Buttons, Button{ID: actAgent, Label: "Talk to an agent", Style: StylePrimary})
+	msg.Buttons = append(msg.Buttons, Button{ID: actAgent, Label: c.t(mTalkToAgent), Style: StylePrimary})
 	return msg
 }
 
@@ -484,14 +488,14 @@ func (c *conv) action(ctx context.Context) error {
 		if verdict == "yes" {
 			c.st.Step = StepIdle
 			c.st.Question, c.st.Suggested = "", nil
-			return c.say(ctx, "Glad I could help! Ask me anything else any time.")
+			return c.say(ctx, c.t(mGlad))
 		}
 		c.st.Step = StepIdle
 		return c.reply(ctx, Message{
-			Text: "Sorry that didn't help. Would you like to talk to an agent?",
+			Text: c.t(mNotHelpful),
 			Buttons: []Button{
-				{ID: actAgent, Label: "Talk to an agent", Style: StylePrimary},
-				{ID: actMenu, Label: "Browse topics"},
+				{ID: actAgent, Label: c.t(mTalkToAgent), Style: StylePrimary},
+				{ID: actMenu, Label: c.t(mBrowseTopics)},
 			},
 		})
 	case actPick:
@@ -501,10 +505,10 @@ func (c *conv) action(ctx context.Context) error {
 	case actNone:
 		c.st.Step = StepIdle
 		return c.reply(ctx, Message{
-			Text: "Sorry I couldn't find it. An agent can help you with this.",
+			Text: c.t(mNotFound),
 			Buttons: []Button{
-				{ID: actAgent, Label: "Talk to an agent", Style: StylePrimary},
-				{ID: actMenu, Label: "Browse topics"},
+				{ID: actAgent, Label: c.t(mTalkToAgent), Style: StylePrimary},
+				{ID: actMenu, Label: c.t(mBrowseTopics)},
 			},
 		})
 	case actAgent:
@@ -524,7 +528,7 @@ func (c *conv) action(ctx context.Context) error {
 	case actFormCancel:
 		if c.st.Step == StepForm {
 			c.reset()
-			return c.say(ctx, "Cancelled. Ask me anything else any time.")
+			return c.say(ctx, c.t(mCancelled))
 		}
 	case actRate:
 		return c.rate(ctx, a)
@@ -534,26 +538,26 @@ func (c *conv) action(ctx context.Context) error {
 		return c.commentButton(ctx, a.Value)
 	case actSkipComment:
 		c.reset()
-		return c.say(ctx, "Thanks for your feedback!")
+		return c.say(ctx, c.t(mThanksFeedback))
 	case actReopen:
 		id, _ := strconv.ParseInt(a.Value, 10, 64)
 		t, err := c.e.store.Get(ctx, id)
 		if err != nil {
-			return c.e.refuse(ctx, c.ev, err)
+			return c.refuse(ctx, err)
 		}
 		if !c.e.inReopenWindow(c.desk, t) {
-			return c.e.private(ctx, c.ev, fmt.Sprintf("%s can no longer be reopened. Please ask again and I'll open a new ticket.", t.Key))
+			return c.e.private(ctx, c.ev, c.t(mNoReopen, t.Key))
 		}
 		return c.reopen(ctx, t, "")
 	}
-	return c.e.private(ctx, c.ev, "That button is no longer active.")
+	return c.e.private(ctx, c.ev, c.t(mButtonInactive))
 }
 
 // escalate hands the question to a person: the topic's form first, then a ticket.
 func (c *conv) escalate(ctx context.Context) error {
 	if t, err := c.e.openTicketOf(ctx, c.ev.Platform, c.ev.User.ID, c.desk.ID); err == nil {
 		c.st.Step, c.st.Ticket = StepWaiting, t.ID
-		return c.say(ctx, fmt.Sprintf("You already have an open ticket, **%s**. Anything you write here is added to it.", t.Key))
+		return c.say(ctx, c.t(mAlreadyOpen, t.Key))
 	}
 	key, form := c.formFor()
 	c.st.Form, c.st.FormField, c.st.FormAnswers = key, 0, nil
@@ -595,13 +599,13 @@ func (c *conv) escalateForm(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = p.OpenForm(ctx, c.ev.Trigger, toForm(formTicket, form))
+		err = p.OpenForm(ctx, c.ev.Trigger, toForm(formTicket, form, c.t(mSend)))
 		if err == nil {
 			return c.reply(ctx, Message{
-				Text: fmt.Sprintf("Please fill in the form **%s** so an agent can help you quickly.", form.Title),
+				Text: c.t(mFillForm, form.Title),
 				Buttons: []Button{
-					{ID: actFormOpen, Label: "Open the form again"},
-					{ID: actFormCancel, Label: "Cancel"},
+					{ID: actFormOpen, Label: c.t(mOpenFormAgain)},
+					{ID: actFormCancel, Label: c.t(mCancel)},
 				},
 			})
 		}
@@ -609,11 +613,11 @@ func (c *conv) escalateForm(ctx context.Context) error {
 			c.e.log.Warn("open form failed; asking in chat", "platform", c.ev.Platform, "err", err)
 		}
 	}
-	return c.askField(ctx, fmt.Sprintf("Before I hand this to an agent, a few questions (**%s**).\n\n", form.Title))
+	return c.askField(ctx, c.t(mFormIntro, form.Title)+"\n\n")
 }
 
-func toForm(id string, f *config.Form) Form {
-	out := Form{ID: id, Title: f.Title, Submit: "Send"}
+func toForm(id string, f *config.Form, submit string) Form {
+	out := Form{ID: id, Title: f.Title, Submit: submit}
 	for _, fl := range f.Fields {
 		out.Fields = append(out.Fields, FormField{
 			ID: fl.ID, Label: fl.Label, Type: FormFieldType(fl.Type), Options: fl.Options, Required: fl.Required, MaxLen: fl.MaxLen,
@@ -640,20 +644,20 @@ func (c *conv) askField(ctx context.Context, prefix string) error {
 		}
 	}
 	if !fl.Required {
-		text += " _(optional)_"
-		msg.Buttons = append(msg.Buttons, Button{ID: actFormSkip, Label: "Skip"})
+		text += " _(" + c.t(mOptional) + ")_"
+		msg.Buttons = append(msg.Buttons, Button{ID: actFormSkip, Label: c.t(mSkip)})
 	}
-	msg.Buttons = append(msg.Buttons, Button{ID: actFormCancel, Label: "Cancel"})
+	msg.Buttons = append(msg.Buttons, Button{ID: actFormCancel, Label: c.t(mCancel)})
 	msg.Text = text
 	return c.reply(ctx, msg)
 }
 
 // checkField validates one answer; it returns the cleaned value or a problem.
-func checkField(fl *config.Field, v string) (string, string) {
+func (c *conv) checkField(fl *config.Field, v string) (string, string) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		if fl.Required {
-			return "", "This one is required."
+			return "", c.t(mRequired)
 		}
 		return "", ""
 	}
@@ -666,10 +670,10 @@ func checkField(fl *config.Field, v string) (string, string) {
 				return o, ""
 			}
 		}
-		return "", "Please choose one of: " + strings.Join(fl.Options, ", ") + "."
+		return "", c.t(mChooseOneOf, strings.Join(fl.Options, ", "))
 	}
 	if fl.MaxLen > 0 && len([]rune(v)) > fl.MaxLen {
-		return "", fmt.Sprintf("That is too long: at most %d characters, please.", fl.MaxLen)
+		return "", c.t(mTooLong, fl.MaxLen)
 	}
 	return v, ""
 }
@@ -678,10 +682,10 @@ func (c *conv) formAnswer(ctx context.Context, text string) error {
 	form := c.form()
 	if form == nil || c.st.FormField >= len(form.Fields) {
 		c.reset()
-		return c.say(ctx, "That form is no longer available. Please ask again.")
+		return c.say(ctx, c.t(mFormGone))
 	}
 	fl := form.Fields[c.st.FormField]
-	v, problem := checkField(fl, text)
+	v, problem := c.checkField(fl, text)
 	if problem != "" {
 		return c.askField(ctx, problem+"\n\n")
 	}
@@ -696,16 +700,16 @@ func (c *conv) formAnswer(ctx context.Context, text string) error {
 // formSubmitted takes a form submitted as a dialog.
 func (c *conv) formSubmitted(ctx context.Context) error {
 	if c.ev.FormID != formTicket || c.st.Step != StepForm {
-		return c.e.private(ctx, c.ev, "That form has expired. Please ask again.")
+		return c.e.private(ctx, c.ev, c.t(mFormExpired))
 	}
 	form := c.form()
 	if form == nil {
 		c.reset()
-		return c.say(ctx, "That form is no longer available. Please ask again.")
+		return c.say(ctx, c.t(mFormGone))
 	}
 	c.st.FormAnswers = nil
 	for i, fl := range form.Fields {
-		v, problem := checkField(fl, c.ev.Values[fl.ID])
+		v, problem := c.checkField(fl, c.ev.Values[fl.ID])
 		if problem != "" {
 			// Continue in chat from the first field that needs fixing.
 			c.st.FormField = i
@@ -738,7 +742,7 @@ func (c *conv) openTicket(ctx context.Context) error {
 		}
 	}
 	if subject == "" {
-		subject = "Help request"
+		subject = c.t(mHelpRequest)
 	}
 	requesterChat := c.st.Chat
 	if requesterChat == "" || c.ev.Chat.Kind != ChatDirect {
@@ -783,7 +787,7 @@ func (c *conv) openTicket(ctx context.Context) error {
 	if !created {
 		c.e.log.Info("ticket open resumed after restart", "ticket", saved.Key)
 	}
-	if err := c.say(ctx, fmt.Sprintf("I've opened ticket **%s** for you: %s", saved.Key, saved.Subject)); err != nil {
+	if err := c.say(ctx, c.t(mTicketOpened, saved.Key, saved.Subject)); err != nil {
 		return err
 	}
 	c.e.dispatch(ctx, c.rt, d.ID)
@@ -792,13 +796,14 @@ func (c *conv) openTicket(ctx context.Context) error {
 		return err
 	}
 	if cur.Status == tickets.StatusOpen {
-		return c.say(ctx, c.e.queueNotice(ctx, d, cur))
+		return c.say(ctx, c.e.queueNotice(ctx, d, cur, deskLangs(c.st.Lang, d)))
 	}
 	return nil
 }
 
-// queueNotice tells a user whose ticket is queued what happens next.
-func (e *Engine) queueNotice(ctx context.Context, d *config.Desk, t *tickets.Ticket) string {
+// queueNotice tells a user whose ticket is queued what happens next, in the
+// first of langs the bot speaks.
+func (e *Engine) queueNotice(ctx context.Context, d *config.Desk, t *tickets.Ticket, langs []string) string {
 	pos := 0
 	if q, err := e.store.Queue(ctx, d.ID); err == nil {
 		for i, qt := range q {
@@ -813,10 +818,9 @@ func (e *Engine) queueNotice(ctx context.Context, d *config.Desk, t *tickets.Tic
 		if d.Hours != nil && d.Hours.Location != nil {
 			loc = d.Hours.Location
 		}
-		return fmt.Sprintf("The %s is closed right now. It opens again %s (%s); your ticket is number %d in the queue.",
-			d.Name, next.In(loc).Format("Mon 2 Jan 15:04"), loc.String(), pos)
+		return translate(langs, mQueueClosed, d.Name, when(langs, next.In(loc)), loc.String(), pos)
 	}
-	return fmt.Sprintf("All our agents are busy right now. Your ticket is number %d in the queue; you'll hear from us as soon as someone is free.", pos)
+	return translate(langs, mQueueBusy, pos)
 }
 
 // logQuestion records the question and what the bot did with it.

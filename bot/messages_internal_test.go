@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// fmtVerb matches a fmt verb with an optional explicit argument index.
+var fmtVerb = regexp.MustCompile(`%(?:\[(\d+)\])?[-+# 0]*\d*(?:\.\d+)?([a-zA-Z%])`)
+
+// verbs lists the verbs of a format by argument position ("1:s", "2:d").
+func verbs(format string) []string {
+	var out []string
+	arg := 0
+	for _, m := range fmtVerb.FindAllStringSubmatch(format, -1) {
+		if m[2] == "%" {
+			continue
+		}
+		if m[1] != "" {
+			arg, _ = strconv.Atoi(m[1])
+		} else {
+			arg++
+		}
+		out = append(out, strconv.Itoa(arg)+":"+m[2])
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestCatalogIsComplete(t *testing.T) {
+	en := catalog["en"]
+	for _, lang := range []string{"en", "de", "fr", "es", "it", "nl", "pt"} {
+		t.Run(lang, func(t *testing.T) {
+			texts, ok := catalog[lang]
+			if !ok {
+				t.Fatalf("no texts for %s", lang)
+			}
+			for id, want := range en {
+				got, ok := texts[id]
+				if !ok || strings.TrimSpace(got) == "" {
+					t.Errorf("%s: %q is missing", lang, id)
+					continue
+				}
+				if g, w := verbs(got), verbs(want); !slices.Equal(g, w) {
+					t.Errorf("%s: %q has verbs %v, English has %v: %q", lang, id, g, w, got)
+				}
+				if strings.Count(got, "**")%2 != 0 {
+					t.Errorf("%s: %q has unbalanced bold: %q", lang, id, got)
+				}
+			}
+			for id := range texts {
+				if _, ok := en[id]; !ok {
+					t.Errorf("%s: %q is not an English text", lang, id)
+				}
+			}
+			if n := len(strings.Split(texts[mWeekdays], ",")); n != 7 {
+				t.Errorf("%s: %d weekdays", lang, n)
+			}
+			if n := len(strings.Split(texts[mMonths], ",")); n != 12 {
+				t.Errorf("%s: %d months", lang, n)
+			}
+		})
+	}
+}
+
+func TestVerbsSeeMismatches(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"%s has %d", "%[2]d bei %[1]s", true},
+		{"%s has %d", "%s hat %s", false},
+		{"**%s** und %s", "**%s**", false},
+		{"100%% %s", "%s", true},
+	} {
+		if got := slices.Equal(verbs(tc.a), verbs(tc.b)); got != tc.same {
+			t.Errorf("verbs(%q) vs verbs(%q): same = %v, want %v", tc.a, tc.b, got, tc.same)
+		}
+	}
+}
+
+func TestTranslateFallsBack(t *testing.T) {
+	for _, tc := range []struct {
+		langs []string
+		want  string
+	}{
+		{[]string{"de-DE"}, "Hat das geholfen?"},
+		{[]string{"pt_BR"}, "Isso ajudou?"},
+		{[]string{"zh", "fr"}, "Cela vous a-t-il aidé ?"}, // desk default
+		{[]string{"ja", "ko"}, "Did this help?"},          // English last
+		{nil, "Did this help?"},
+	} {
+		if got := translate(tc.langs, mDidThisHelp); got != tc.want {
+			t.Errorf("translate(%v) = %q, want %q", tc.langs, got, tc.want)
+		}
+	}
+}
