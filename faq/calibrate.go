@@ -98,7 +98,10 @@ func (ix *Index) heldOutSets(sp *space, exs []example) [][]bool {
 // (a large FAQ), the model reuses the rivals the full model found for
 // each example (cands): without the held phrasings they would barely
 // differ, and finding them is most of a training's work.
-func heldOutSamples(sp *space, exs []example, held []bool, cands [][]int32) []calibSample {
+//
+// The full model's start must be done; base, when called, waits for the
+// full model's training to be prepared and returns it.
+func heldOutSamples(sp *space, exs []example, held []bool, cands [][]int32, base func() *training) []calibSample {
 	m := &space{vocab: sp.vocab, idf: sp.idf, isWord: sp.isWord, items: sp.items}
 	n := 0
 	for _, h := range held {
@@ -106,11 +109,13 @@ func heldOutSamples(sp *space, exs []example, held []bool, cands [][]int32) []ca
 			n++
 		}
 	}
-	m.start(exs, held)
+	affected := m.startFrom(sp, exs, held)
 	if float64(n) > calibShareRivals*float64(len(exs)) {
-		cands = m.rivals(exs, held, 0, len(exs))
+		m.fit(exs, held, m.rivals(exs, held, 0, len(exs)))
+	} else {
+		// Same rivals as the full model: most of its training is too.
+		m.train(m.prepareFrom(base(), exs, held, affected))
 	}
-	m.fit(exs, held, cands)
 	known := make([]bool, len(sp.idf))
 	for i, e := range exs {
 		if !held[i] {

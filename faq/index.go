@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -43,14 +44,10 @@ type phrasing struct {
 type itemEntry struct {
 	item     *config.Item
 	category string
-	// phrasings per language the item has its own text in.
-	phrasings map[string][]phrasing
-}
-
-// langStats counts, per analysed term of one language, the items using it;
-// language detection asks which language's FAQ knows a question's words.
-type langStats struct {
-	df map[string]int
+	// phrasings counts, per language the item has its own text in, its
+	// analysed phrasings (their features live only in the language's
+	// space once it is built).
+	phrasings map[string]int
 }
 
 // Index is one desk's FAQ. It is immutable after Build and safe for
@@ -62,7 +59,6 @@ type Index struct {
 	// raw analyzers fold and lower-case but keep stop words and do not
 	// stem (nil for CJK languages, whose analyzer keeps everything).
 	raw    map[string]analysis.Analyzer
-	stats  map[string]*langStats
 	spaces map[string]*space
 	calib  calibration
 
@@ -80,7 +76,6 @@ func Build(f *config.FAQ, languages []string, th config.Thresholds) (*Index, err
 		analyzers: map[string]analysis.Analyzer{},
 		raw:       map[string]analysis.Analyzer{},
 		spaces:    map[string]*space{},
-		stats:     map[string]*langStats{},
 		byID:      map[string]int{},
 		cats:      map[string]*config.Category{},
 	}
@@ -212,6 +207,7 @@ func (ix *Index) index() {
 	parallel(nl*chunks, func(j int) {
 		l, c := j/chunks, j%chunks
 		lang := ix.langs[l]
+		cache := map[string]string{}
 		for i := c * analysisChunk; i < min(ni, (c+1)*analysisChunk); i++ {
 			t, ok := ix.textIn(ix.items[i].item, lang)
 			if !ok {
@@ -219,7 +215,7 @@ func (ix *Index) index() {
 			}
 			var ps []phrasing
 			add := func(k kind, s string) {
-				if fs := ix.features(lang, s); len(fs) > 0 {
+				if fs := ix.featuresCached(lang, s, cache); len(fs) > 0 {
 					ps = append(ps, phrasing{kind: k, feats: fs})
 				}
 			}
@@ -237,7 +233,7 @@ func (ix *Index) index() {
 	perLang := make([]map[int][][]string, nl)
 	orders := make([][]int, nl)
 	for i := range ix.items {
-		ix.items[i].phrasings = map[string][]phrasing{}
+		ix.items[i].phrasings = map[string]int{}
 	}
 	for l, lang := range ix.langs {
 		for i := range ix.items {
@@ -245,23 +241,10 @@ func (ix *Index) index() {
 			if len(ps) == 0 {
 				continue
 			}
-			st := ix.stats[lang]
-			if st == nil {
-				st = &langStats{df: map[string]int{}}
-				ix.stats[lang] = st
-			}
-			e := &ix.items[i]
-			e.phrasings[lang] = ps
-			counted := map[string]bool{}
+			ix.items[i].phrasings[lang] = len(ps)
 			fss := make([][]string, len(ps))
 			for k, p := range ps {
 				fss[k] = p.feats
-				for _, f := range p.feats {
-					if f[0] == featWord && !counted[f[1:]] {
-						counted[f[1:]] = true
-						st.df[f[1:]]++
-					}
-				}
 			}
 			if perLang[l] == nil {
 				perLang[l] = map[int][][]string{}
@@ -273,16 +256,12 @@ func (ix *Index) index() {
 
 	spaces := make([]*space, nl)
 	exss := make([][]example, nl)
+	// Each language's space and final model's start, then its examples'
+	// rivals, in runs of examples searched concurrently.
 	parallel(nl, func(l int) {
 		if len(orders[l]) > 0 {
 			spaces[l], exss[l] = newSpace(perLang[l], orders[l])
-		}
-	})
-	// Each final model's start and its examples' rivals, in runs of
-	// examples searched concurrently.
-	parallel(nl, func(l int) {
-		if sp := spaces[l]; sp != nil {
-			sp.start(exss[l], nil)
+			spaces[l].start(exss[l], nil)
 		}
 	})
 	type run struct{ lang, from, to int }
@@ -310,24 +289,42 @@ func (ix *Index) index() {
 		held []bool // nil: the final model
 		out  []calibSample
 	}
+	// The final models first: a held-out model that shares their rivals
+	// waits for its final model's training to be prepared, and jobs are
+	// started in order, so the one it waits for is already running.
 	var jobs []*job
+	for l, sp := range spaces {
+		if sp != nil {
+			jobs = append(jobs, &job{lang: l})
+		}
+	}
 	for l, sp := range spaces {
 		if sp == nil {
 			continue
 		}
-		jobs = append(jobs, &job{lang: l})
 		for _, h := range ix.heldOutSets(sp, exss[l]) {
 			jobs = append(jobs, &job{lang: l, held: h})
 		}
 	}
+	trainings := make([]*training, nl)
+	prepared := make([]chan struct{}, nl)
+	for l := range prepared {
+		prepared[l] = make(chan struct{})
+	}
 	parallel(len(jobs), func(j int) {
 		jb := jobs[j]
-		sp, exs := spaces[jb.lang], exss[jb.lang]
+		l := jb.lang
+		sp, exs := spaces[l], exss[l]
 		if jb.held == nil {
-			sp.fit(exs, nil, cands[jb.lang])
+			trainings[l] = sp.prepare(exs, nil, cands[l])
+			close(prepared[l])
+			sp.train(trainings[l])
 			return
 		}
-		jb.out = heldOutSamples(sp, exs, jb.held, cands[jb.lang])
+		jb.out = heldOutSamples(sp, exs, jb.held, cands[l], func() *training {
+			<-prepared[l]
+			return trainings[l]
+		})
 	})
 	var samples []calibSample
 	for _, jb := range jobs {
@@ -352,6 +349,14 @@ const (
 // word removal and stemming, so the text is tokenized once: the raw
 // chain's terms are taken, then the remaining filters run on its tokens.
 func (ix *Index) features(lang, text string) []string {
+	return ix.featuresCached(lang, text, nil)
+}
+
+// featuresCached is features with a cache of what the filters after the
+// raw chain (stop words, stemmer: they take one token at a time) make of
+// each raw term ("": dropped); nil for none. The build analyses every
+// phrasing, and the same words come back again and again.
+func (ix *Index) featuresCached(lang, text string, cache map[string]string) []string {
 	full, _ := ix.analyzers[lang].(*analysis.DefaultAnalyzer)
 	raw, _ := ix.raw[lang].(*analysis.DefaultAnalyzer)
 	if full == nil || raw == nil || text == "" || !sharesChain(full, raw) {
@@ -359,10 +364,33 @@ func (ix *Index) features(lang, text string) []string {
 	}
 	toks := raw.Analyze([]byte(text))
 	rawTerms := distinctTerms(toks)
-	for _, f := range full.TokenFilters[len(raw.TokenFilters):] {
-		toks = f.Filter(toks)
+	post := full.TokenFilters[len(raw.TokenFilters):]
+	if cache == nil {
+		for _, f := range post {
+			toks = f.Filter(toks)
+		}
+		return features(distinctTerms(toks), rawTerms)
 	}
-	return features(distinctTerms(toks), rawTerms)
+	analysed := make([]string, 0, len(toks))
+	for _, t := range toks {
+		term, ok := cache[string(t.Term)]
+		if !ok {
+			tk := *t
+			tk.Term = append([]byte(nil), t.Term...)
+			one := analysis.TokenStream{&tk}
+			for _, f := range post {
+				one = f.Filter(one)
+			}
+			if len(one) > 0 {
+				term = string(one[0].Term)
+			}
+			cache[string(t.Term)] = term
+		}
+		if term != "" && !slices.Contains(analysed, term) {
+			analysed = append(analysed, term)
+		}
+	}
+	return features(analysed, rawTerms)
 }
 
 // sharesChain reports whether full starts with raw's chain: the same

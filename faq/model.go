@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -56,28 +57,72 @@ const (
 // features lists the distinct features of a text: analysed terms and their
 // pairs, raw words and their pairs.
 func features(analysed, raw []string) []string {
-	out := make([]string, 0, 2*(len(analysed)+len(raw))+1)
-	seen := make(map[string]bool, cap(out))
-	add := func(s string) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
+	// The features are written one after the other into one buffer and
+	// cut out of one string: a phrasing costs two allocations, not one
+	// per feature. A repeated feature is dropped as soon as it is written
+	// (by a scan of those before: a phrasing has few).
+	size := 3
+	for _, t := range analysed {
+		size += 2*len(t) + 3
+	}
+	for _, t := range raw {
+		size += 2*len(t) + 5
+	}
+	buf := make([]byte, 0, size)
+	ends := make([]int, 0, 2*(len(analysed)+len(raw))+1)
+	var seen map[string]bool // for long texts
+	long := len(analysed)+len(raw) > 32
+	add := func(kind byte, a, b string) {
+		from := len(buf)
+		buf = append(buf, kind)
+		buf = append(buf, a...)
+		if b != "" {
+			buf = append(buf, ' ')
+			buf = append(buf, b...)
 		}
+		f := buf[from:]
+		if long {
+			if seen == nil {
+				seen = make(map[string]bool, cap(ends))
+			}
+			if seen[string(f)] {
+				buf = buf[:from]
+				return
+			}
+			seen[string(f)] = true
+		} else {
+			start := 0
+			for _, end := range ends {
+				if end-start == len(f) && string(buf[start:end]) == string(f) {
+					buf = buf[:from]
+					return
+				}
+				start = end
+			}
+		}
+		ends = append(ends, len(buf))
 	}
 	for i, t := range analysed {
-		add(string(featWord) + t)
+		add(featWord, t, "")
 		if i > 0 {
-			add(string(featWordPair) + analysed[i-1] + " " + t)
+			add(featWordPair, analysed[i-1], t)
 		}
 	}
 	if len(raw) > 0 {
 		prev := "^"
 		for _, t := range raw {
-			add(string(featRaw) + t)
-			add(string(featRawPair) + prev + " " + t)
+			add(featRaw, t, "")
+			add(featRawPair, prev, t)
 			prev = t
 		}
-		add(string(featRawPair) + prev + " $")
+		add(featRawPair, prev, "$")
+	}
+	all := string(buf)
+	out := make([]string, len(ends))
+	start := 0
+	for i, end := range ends {
+		out[i] = all[start:end]
+		start = end
 	}
 	return out
 }
@@ -118,6 +163,22 @@ func (v sparse) dot(u sparse) float64 {
 			i++
 			j++
 		}
+	}
+	return s
+}
+
+// dotMarked is v.dot(u), with u's features marked in a bitmap.
+func (v sparse) dotMarked(u sparse, mark []uint64) float64 {
+	var s float64
+	j := 0
+	for i, id := range v.ids {
+		if mark[id>>6]&(1<<(id&63)) == 0 {
+			continue
+		}
+		for u.ids[j] < id {
+			j++
+		}
+		s += float64(v.w[i]) * float64(u.w[j])
 	}
 	return s
 }
@@ -224,7 +285,9 @@ func newSpace(itemFeats map[int][][]string, order []int) (*space, []example) {
 				id, ok := s.vocab[f]
 				if !ok {
 					id = int32(len(df))
-					s.vocab[f] = id
+					// f shares its phrasing's string; the vocabulary
+					// outlives the phrasings.
+					s.vocab[strings.Clone(f)] = id
 					df = append(df, 0)
 					stamp = append(stamp, 0)
 					raw = append(raw, f[0] == featRaw || f[0] == featRawPair)
@@ -293,8 +356,20 @@ func (s *space) vectorizeIDs(ids []int32, raw []bool) sparse {
 
 // start sets each class's weights to the centroid of its phrasings (those
 // not held out), and indexes them.
-func (s *space) start(exs []example, held []bool) {
+func (s *space) start(exs []example, held []bool) { s.startFrom(nil, exs, held) }
+
+// startFrom is start for a held-out model of the full model base (nil:
+// none), whose start is already done: a class none of whose phrasings is
+// held out starts from base's centroid, as it would. It returns the
+// classes that are not: the affected ones.
+func (s *space) startFrom(base *space, exs []example, held []bool) []bool {
 	nc := len(s.items)
+	affected := make([]bool, nc)
+	for i, e := range exs {
+		if held != nil && held[i] {
+			affected[e.class] = true
+		}
+	}
 	// Examples grouped by class (counting sort).
 	first := make([]int, nc+1)
 	for i, e := range exs {
@@ -318,6 +393,12 @@ func (s *space) start(exs []example, held []bool) {
 	acc := make([]float64, len(s.idf))
 	var touched []int32
 	for c := 0; c < nc; c++ {
+		if base != nil && !affected[c] {
+			v := base.cent[c]
+			s.cent[c] = v
+			s.w[c] = sparse{ids: v.ids, w: append([]float32(nil), v.w...)}
+			continue
+		}
 		touched = touched[:0]
 		for _, i := range byClass[first[c]:first[c+1]] {
 			x := exs[i].x
@@ -349,6 +430,7 @@ func (s *space) start(exs []example, held []bool) {
 	}
 	s.bias = make([]float32, nc)
 	s.index()
+	return affected
 }
 
 // trainRivals is the number of rivals of each example in the softmax, for
@@ -402,76 +484,142 @@ func (s *space) rivals(exs []example, held []bool, from, to int) [][]int32 {
 // examples not held out, each against its rivals (cands[i], as rivals
 // returns them; examples without are skipped).
 func (s *space) fit(exs []example, held []bool, cands [][]int32) {
-	nc := len(s.items)
+	s.train(s.prepare(exs, held, cands))
+}
+
+// training is what the SGD epochs of a model walk: the examples trained
+// on (idx, ascending), and for each the span of its links, one per
+// candidate class, to the features they share.
+type training struct {
+	idx   []int
+	spans []span
+	links []link
+	pairs []shared
+	// extra holds the pairs of links with a negative off (at -off-1),
+	// when pairs are another training's.
+	extra []shared
+}
+
+// prepare works out the training of fit (nil: nothing to train).
+func (s *space) prepare(exs []example, held []bool, cands [][]int32) *training {
 	var idx []int
 	for i := range exs {
 		if (held == nil || !held[i]) && len(cands[i]) > 0 {
 			idx = append(idx, i)
 		}
 	}
-	if len(idx) == 0 || nc < 2 {
-		return
+	if len(idx) == 0 || len(s.items) < 2 {
+		return nil
 	}
-	rivals := trainRivals(len(idx))
-	epochs := min(trainEpochs, max(trainMinEpochs, trainWork/(len(idx)*(rivals+1))))
 	// Where each example's features sit in each rival's weights, worked
 	// out once: the epochs then touch only shared features.
-	type link struct {
-		off, n int32 // into pairs
+	spans, links, pairs := s.links(exs, idx, cands)
+	return &training{idx: idx, spans: spans, links: links, pairs: pairs}
+}
+
+// prepareFrom is prepare for a held-out model that shares its rivals
+// (cands) with the full model whose training is base, and whose start
+// weights differ from the full model's only for the affected classes
+// (see start): the links of the examples not held out are base's, but
+// for those to affected classes, worked out again.
+func (s *space) prepareFrom(base *training, exs []example, held, affected []bool) *training {
+	if base == nil {
+		return nil
 	}
-	links := make([][]link, len(exs))
-	var pairs []int32 // (position in x, position in w) pairs
-	for _, i := range idx {
-		x := exs[i].x
-		ls := make([]link, len(cands[i]))
-		for k, c := range cands[i] {
-			off := len(pairs)
-			w := s.w[c]
-			a, b := 0, 0
-			for a < len(x.ids) && b < len(w.ids) {
-				switch {
-				case x.ids[a] < w.ids[b]:
-					a++
-				case x.ids[a] > w.ids[b]:
-					b++
-				default:
-					pairs = append(pairs, int32(a), int32(b))
-					a++
-					b++
-				}
-			}
-			ls[k] = link{int32(off), int32((len(pairs) - off) / 2)}
+	t := &training{}
+	var redo []int32 // links to work out again
+	var redoEx []int // their examples
+	for k, i := range base.idx {
+		if held[i] {
+			continue
 		}
-		links[i] = ls
+		t.idx = append(t.idx, i)
+		sp := base.spans[k]
+		t.spans = append(t.spans, span{int32(len(t.links)), sp.n})
+		for _, l := range base.links[sp.off : sp.off+sp.n] {
+			if affected[l.class] {
+				redo = append(redo, int32(len(t.links)))
+				redoEx = append(redoEx, i)
+			}
+			t.links = append(t.links, l)
+		}
+	}
+	if len(t.idx) == 0 {
+		return nil
+	}
+	// base's pairs are shared (only read); the links worked out again
+	// have theirs in extra.
+	t.pairs = base.pairs
+	for r, k := range redo {
+		l := &t.links[k]
+		x, w := exs[redoEx[r]].x, s.w[l.class]
+		from := len(t.extra)
+		a, b := 0, 0
+		for a < len(x.ids) && b < len(w.ids) {
+			switch {
+			case x.ids[a] < w.ids[b]:
+				a++
+			case x.ids[a] > w.ids[b]:
+				b++
+			default:
+				t.extra = append(t.extra, shared{x.w[a], int32(b)})
+				a++
+				b++
+			}
+		}
+		l.off, l.n = -int32(from)-1, int32(len(t.extra)-from)
+	}
+	return t
+}
+
+// shared returns the pairs of a link.
+func (t *training) shared(l link) []shared {
+	if l.off < 0 {
+		return t.extra[-l.off-1 : -l.off-1+l.n]
+	}
+	return t.pairs[l.off : l.off+l.n]
+}
+
+// train runs the SGD epochs of a training (nil: none) and indexes the
+// weights.
+func (s *space) train(t *training) {
+	if t == nil {
+		return
+	}
+	rivals := trainRivals(len(t.idx))
+	epochs := min(trainEpochs, max(trainMinEpochs, trainWork/(len(t.idx)*(rivals+1))))
+	spans, links := t.spans, t.links
+	if len(spans) > 0 {
+		// The epochs shuffle spans: a shared training keeps its order.
+		spans = slices.Clone(spans)
 	}
 	rng := uint64(0x9e3779b97f4a7c15)
 	p := make([]float64, trainCandidates+1)
 	for ep := 0; ep < epochs; ep++ {
-		for k := len(idx) - 1; k > 0; k-- {
+		for k := len(spans) - 1; k > 0; k-- {
 			rng = rng*6364136223846793005 + 1442695040888963407
 			j := int((rng >> 33) % uint64(k+1))
-			idx[k], idx[j] = idx[j], idx[k]
+			spans[k], spans[j] = spans[j], spans[k]
 		}
 		eta := trainRate / (1 + trainRateDecay*float64(ep))
-		for _, i := range idx {
-			x, cs, ls := exs[i].x, cands[i], links[i]
+		for _, sp := range spans {
+			ls := links[sp.off : sp.off+sp.n]
 			mx := math.Inf(-1)
-			for k, c := range cs {
-				w := s.w[c].w
-				v := float64(s.bias[c])
-				pr := pairs[ls[k].off : ls[k].off+2*ls[k].n]
-				for j := 0; j < len(pr); j += 2 {
-					v += float64(x.w[pr[j]]) * float64(w[pr[j+1]])
+			for k, l := range ls {
+				w := s.w[l.class].w
+				v := float64(s.bias[l.class])
+				for _, pr := range t.shared(l) {
+					v += float64(pr.xw) * float64(w[pr.pos])
 				}
 				p[k] = v
 				mx = max(mx, v)
 			}
 			var z float64
-			for k := range cs {
+			for k := range ls {
 				p[k] = math.Exp(p[k] - mx)
 				z += p[k]
 			}
-			for k, c := range cs {
+			for k, l := range ls {
 				g := p[k] / z
 				if k == 0 {
 					g--
@@ -479,22 +627,143 @@ func (s *space) fit(exs []example, held []bool, cands [][]int32) {
 				if math.Abs(g) < trainMinGrad {
 					continue
 				}
-				w := s.w[c].w
+				w := s.w[l.class].w
 				f := float32(-eta * g)
-				pr := pairs[ls[k].off : ls[k].off+2*ls[k].n]
-				for j := 0; j < len(pr); j += 2 {
-					w[pr[j+1]] += f * x.w[pr[j]]
+				for _, pr := range t.shared(l) {
+					w[pr.pos] += f * pr.xw
 				}
-				s.bias[c] -= float32(eta * g * trainBiasRate)
+				s.bias[l.class] -= float32(eta * g * trainBiasRate)
 			}
 		}
 	}
 	s.index()
 }
 
+// link is one candidate class of a training example, with where the
+// features they share sit in pairs.
+type link struct{ class, off, n int32 }
+
+// span is where an example's links sit.
+type span struct{ off, n int32 }
+
+// shared is a feature an example shares with a class's weights: the
+// example's weight for it and its position in the class's weights.
+type shared struct {
+	xw  float32
+	pos int32
+}
+
+// links returns, for each example i of idx (in order), the span of its
+// links: one per candidate class cands[i][k], in that order, each to the
+// features the example shares with the class, in the order of the
+// example's features.
+func (s *space) links(exs []example, idx []int, cands [][]int32) ([]span, []link, []shared) {
+	nc := len(s.items)
+	// Links grouped by class (counting sort).
+	first := make([]int32, nc+1)
+	total := 0
+	for _, i := range idx {
+		for _, c := range cands[i] {
+			first[c+1]++
+		}
+		total += len(cands[i])
+	}
+	for c := 0; c < nc; c++ {
+		first[c+1] += first[c]
+	}
+	// byClass[r] and ref[r]: the example and the link at position r of
+	// the class order.
+	byClass := make([]int32, total)
+	next := append([]int32(nil), first[:nc]...)
+	spans := make([]span, len(idx))
+	links := make([]link, total)
+	ref := make([]int32, total)
+	off := 0
+	for k, i := range idx {
+		spans[k] = span{int32(off), int32(len(cands[i]))}
+		for _, c := range cands[i] {
+			links[off] = link{class: c}
+			byClass[next[c]] = int32(i)
+			ref[next[c]] = int32(off)
+			next[c]++
+			off++
+		}
+	}
+	// The class's features are marked in a bitmap over the vocabulary
+	// (small enough to stay in cache, unlike a table of positions); a
+	// marked feature's position is then found by binary search. A link
+	// shares at most all of its example's features (its own class
+	// does; rivals often most of them, the common words).
+	mark := make([]uint64, (len(s.idf)+63)/64)
+	bound := 0
+	for _, i := range idx {
+		bound += len(exs[i].x.ids) * len(cands[i])
+	}
+	byClassPairs := make([]shared, 0, bound)
+	for c := 0; c < nc; c++ {
+		if first[c] == first[c+1] {
+			continue
+		}
+		w := s.w[c]
+		for _, id := range w.ids {
+			mark[id>>6] |= 1 << (id & 63)
+		}
+		for r := first[c]; r < first[c+1]; r++ {
+			x := exs[byClass[r]].x
+			from := len(byClassPairs)
+			b := 0
+			for a, id := range x.ids {
+				if mark[id>>6]&(1<<(id&63)) == 0 {
+					continue
+				}
+				// Both ascending: search on from the last match.
+				b += sparse{ids: w.ids[b:]}.find(id)
+				byClassPairs = append(byClassPairs, shared{x.w[a], int32(b)})
+				b++
+			}
+			l := &links[ref[r]]
+			l.off, l.n = int32(from), int32(len(byClassPairs)-from)
+		}
+		for _, id := range w.ids {
+			mark[id>>6] = 0
+		}
+	}
+	// Laid out again example by example, so an example's step in an
+	// epoch reads its pairs from one place.
+	pairs := make([]shared, len(byClassPairs))
+	n := int32(0)
+	for k := range links {
+		l := &links[k]
+		copy(pairs[n:], byClassPairs[l.off:l.off+l.n])
+		l.off = n
+		n += l.n
+	}
+	return spans, links, pairs
+}
+
 // index rebuilds the postings from the weights.
 func (s *space) index() {
 	s.post = make([][]posting, len(s.idf))
+	// One array for all postings, cut into each feature's (counting sort).
+	end := make([]int32, len(s.idf))
+	for _, v := range s.w {
+		for _, id := range v.ids {
+			end[id]++
+		}
+	}
+	total := int32(0)
+	for id, n := range end {
+		total += n
+		end[id] = total
+	}
+	all := make([]posting, total)
+	for id := range s.post {
+		from := int32(0)
+		if id > 0 {
+			from = end[id-1]
+		}
+		s.post[id] = all[from:from:end[id]]
+	}
 	for c, v := range s.w {
 		for k, id := range v.ids {
 			s.post[id] = append(s.post[id], posting{int32(c), v.w[k]})
@@ -505,8 +774,10 @@ func (s *space) index() {
 // scorer is the per-search scratch space of a space.
 type scorer struct {
 	acc     []float64
+	mark    []uint64 // bitmap over the vocabulary, all zero between uses
 	touched []int32
 	order   []int
+	lens    []int // postings per feature of the question
 }
 
 func newScorer(classes int) *scorer { return &scorer{acc: make([]float64, classes)} }
@@ -538,12 +809,16 @@ func (s *space) top(sc *scorer, x sparse, n, budget int, walked bool) []ranked {
 		return nil
 	}
 	// Rarest features first (insertion sort: a question has few features).
+	// Each feature's postings are looked up once (they are spread over
+	// a large table).
 	sc.order = sc.order[:0]
+	sc.lens = sc.lens[:0]
 	for k := range x.ids {
 		l := len(s.post[x.ids[k]])
+		sc.lens = append(sc.lens, l)
 		j := len(sc.order)
 		sc.order = append(sc.order, k)
-		for ; j > 0 && len(s.post[x.ids[sc.order[j-1]]]) > l; j-- {
+		for ; j > 0 && sc.lens[sc.order[j-1]] > l; j-- {
 			sc.order[j] = sc.order[j-1]
 		}
 		sc.order[j] = k
@@ -600,8 +875,21 @@ func (s *space) top(sc *scorer, x sparse, n, budget int, walked bool) []ranked {
 	if exact {
 		return cands
 	}
+	// Exact scores: x's features are marked in a bitmap, so each class's
+	// weights are scanned once and only shared features are looked up in
+	// x (the sum runs over the shared features in id order, as dot's).
+	if len(sc.mark) == 0 {
+		sc.mark = make([]uint64, (len(s.idf)+63)/64)
+	}
+	for _, id := range x.ids {
+		sc.mark[id>>6] |= 1 << (id & 63)
+	}
 	for i := range cands {
-		cands[i].score = s.w[cands[i].class].dot(x) + float64(s.bias[cands[i].class])
+		c := cands[i].class
+		cands[i].score = s.w[c].dotMarked(x, sc.mark) + float64(s.bias[c])
+	}
+	for _, id := range x.ids {
+		sc.mark[id>>6] = 0
 	}
 	sort.Slice(cands, func(a, b int) bool { return better(cands[a], cands[b]) })
 	if len(cands) > n {

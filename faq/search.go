@@ -87,7 +87,7 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 		if sp := ix.spaces[def]; sp != nil {
 			// Items with text of their own in lang were searched there.
 			cands = ix.candidates(cands, sp, def, text, depth, func(item int) bool {
-				return len(ix.items[item].phrasings[lang]) == 0
+				return ix.items[item].phrasings[lang] == 0
 			})
 		}
 	}
@@ -224,12 +224,12 @@ func (ix *Index) detect(text string) string {
 	}
 	scores := functionWordScores(text, ix.langs)
 	for i, l := range ix.langs {
-		st := ix.stats[l]
-		if st == nil {
+		sp := ix.spaces[l]
+		if sp == nil {
 			continue
 		}
 		for _, t := range terms(ix.analyzers[l], text) {
-			if st.df[t] > 0 {
+			if _, ok := sp.vocab[string(featWord)+t]; ok {
 				scores[i]++
 			}
 		}
