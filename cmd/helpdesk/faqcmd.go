@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,8 +30,10 @@ const faqUsage = `Usage:
       -calibration              print the reliability table (confidence bucket -> share correct)
   helpdesk faq suggest [-config helpdesk.yaml] [-desk ID] [-since 30d] [-top 20]
                                                    suggested alternates and unanswered questions, as YAML
-  helpdesk faq template [-o faq.csv]               write a CSV template for batch upload
-  helpdesk faq import FILE.csv [-o faq.yaml]       turn a filled template into FAQ YAML
+  helpdesk faq template [-o faq.csv|faq.xlsx] [-format csv|xlsx]
+                                                   write a CSV or XLSX template for batch upload
+  helpdesk faq import FILE.csv|FILE.xlsx [-o faq.yaml] [-sheet NAME] [-format csv|xlsx] [-lang L]
+                                                   turn a filled template into FAQ YAML
 `
 
 // faqCmd runs the "helpdesk faq ..." subcommands.
@@ -230,31 +233,67 @@ func faqSuggestCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// batchFormat is the file format of a batch upload file: the -format
+// flag when set, else from the file name (.xlsx/.xlsm, and .xls so that
+// an old workbook gets a clear error, are XLSX; anything else is CSV).
+func batchFormat(flagValue, path string) (string, error) {
+	switch f := strings.ToLower(flagValue); f {
+	case "csv", "xlsx":
+		return f, nil
+	case "":
+	default:
+		return "", fmt.Errorf("-format %q: want csv or xlsx", flagValue)
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx", ".xlsm", ".xls":
+		return "xlsx", nil
+	}
+	return "csv", nil
+}
+
 func faqTemplateCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("faq template", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "write the template to this file (default: standard output)")
+	format := fs.String("format", "", "csv or xlsx (default: from the -o file name, else csv)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return 2
 	}
+	kind, err := batchFormat(*format, *out)
+	if err != nil {
+		fmt.Fprintln(stderr, "helpdesk faq template:", err)
+		return 2
+	}
+	if *format == "" && strings.EqualFold(filepath.Ext(*out), ".xls") {
+		fmt.Fprintf(stderr, "helpdesk faq template: %s: the template is an .xlsx workbook; name it .xlsx\n", *out)
+		return 2
+	}
+	write := importcsv.WriteTemplate
+	if kind == "xlsx" {
+		write = importcsv.WriteTemplateXLSX
+	}
 	if *out == "" {
-		if err := importcsv.WriteTemplate(stdout); err != nil {
+		if err := write(stdout); err != nil {
 			fmt.Fprintln(stderr, "helpdesk faq template:", err)
 			return 1
 		}
 		return 0
 	}
-	var b strings.Builder
-	if err := importcsv.WriteTemplate(&b); err != nil {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
 		fmt.Fprintln(stderr, "helpdesk faq template:", err)
 		return 1
 	}
-	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(stderr, "helpdesk faq template:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "wrote %s: fill one row per item (columns %s); alternates and keywords are separated by |\n",
-		*out, strings.Join(importcsv.Columns, ", "))
+	where := ""
+	if kind == "xlsx" {
+		where = fmt.Sprintf(" on sheet %q", importcsv.TemplateSheet)
+	}
+	fmt.Fprintf(stdout, "wrote %s: fill one row per item%s (columns %s); alternates and keywords are separated by |\n",
+		*out, where, strings.Join(importcsv.Columns, ", "))
 	return 0
 }
 
@@ -263,12 +302,23 @@ func faqImportCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "write the FAQ YAML to this file (default: standard output)")
 	lang := fs.String("lang", "", "language of the items' own text (default: the first row's)")
+	format := fs.String("format", "", "csv or xlsx (default: from the file name)")
+	sheet := fs.String("sheet", "", "XLSX: the sheet to read (default: the first)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "usage: helpdesk faq import FILE.csv [-o faq.yaml]")
+		fmt.Fprintln(stderr, "usage: helpdesk faq import FILE.csv|FILE.xlsx [-o faq.yaml] [-sheet NAME]")
+		return 2
+	}
+	kind, err := batchFormat(*format, pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "helpdesk faq import:", err)
+		return 2
+	}
+	if kind == "csv" && *sheet != "" {
+		fmt.Fprintf(stderr, "helpdesk faq import: -sheet is for XLSX workbooks; %s is read as CSV (use -format xlsx if it is one)\n", pos[0])
 		return 2
 	}
 	f, err := os.Open(pos[0])
@@ -277,14 +327,23 @@ func faqImportCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer f.Close()
-	y, err := importcsv.Import(f, *lang)
+	var y []byte
+	if kind == "xlsx" {
+		y, err = importcsv.ImportXLSX(f, *sheet, *lang)
+	} else {
+		y, err = importcsv.Import(f, *lang)
+	}
 	if err != nil {
 		var rows importcsv.Errors
-		if errors.As(err, &rows) {
+		switch {
+		case errors.As(err, &rows):
 			for _, r := range rows {
 				fmt.Fprintf(stderr, "%s:%d: %s\n", pos[0], r.Row, r.Msg)
 			}
-		} else {
+		case errors.Is(err, importcsv.ErrNotXLSX):
+			fmt.Fprintf(stderr, "helpdesk faq import: %s: %v\n"+
+				"  (save the spreadsheet as an Excel Workbook (.xlsx); a CSV file needs a .csv name or -format csv)\n", pos[0], err)
+		default:
 			fmt.Fprintf(stderr, "helpdesk faq import: %s: %v\n", pos[0], err)
 		}
 		return 1

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
@@ -79,6 +82,92 @@ func TestFAQTemplateThenImport(t *testing.T) {
 	errOut.Reset()
 	if code := faqCmd([]string{"import", bad}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), bad+":2: ") {
 		t.Errorf("bad row: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// The XLSX path end to end: template, fill it in a spreadsheet, import,
+// check; bad rows by spreadsheet row number; a CSV named .xlsx refused.
+func TestFAQTemplateThenImportXLSX(t *testing.T) {
+	dir := t.TempDir()
+	xlsxPath, yamlPath := filepath.Join(dir, "faq.xlsx"), filepath.Join(dir, "faq.yaml")
+	var out, errOut strings.Builder
+	if code := faqCmd([]string{"template", "-o", xlsxPath}, &out, &errOut); code != 0 {
+		t.Fatalf("template: exit %d: %s", code, errOut.String())
+	}
+	wb, err := excelize.OpenFile(xlsxPath)
+	if err != nil {
+		t.Fatalf("the template is not a workbook: %v", err)
+	}
+	for i, r := range [][]any{
+		{"Printing", "printer-add", "How do I add a printer?", "printer missing", "", "Settings > Printers > Add.", "en"},
+		{"", "printer-add", "Wie füge ich einen Drucker hinzu?", "", "", "Einstellungen > Drucker > Hinzufügen.", "de"},
+		{"Printing", "toner", "Toner is empty", "", "", "", "en"}, // row 5: no answer
+	} {
+		if err := wb.SetSheetRow("FAQ", fmt.Sprintf("A%d", i+3), &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := filepath.Join(dir, "bad.xlsx")
+	if err := wb.SaveAs(bad); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.RemoveRow("FAQ", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.SaveAs(xlsxPath); err != nil { // faq.xlsx: without row 5
+		t.Fatal(err)
+	}
+	wb.Close()
+
+	if code := faqCmd([]string{"import", xlsxPath, "-o", yamlPath}, &out, &errOut); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errOut.String())
+	}
+	y, err := os.ReadFile(yamlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"id: printer-add", "de:", "Wie füge ich einen Drucker hinzu?", "id: vpn-connect"} {
+		if !strings.Contains(string(y), want) {
+			t.Errorf("want %q in the imported FAQ:\n%s", want, y)
+		}
+	}
+	if code := run([]string{"check", writeConfig(t, dir, "faq.yaml")}, &out, &errOut); code != 0 {
+		t.Fatalf("check of the imported FAQ: exit %d:\n%s%s", code, out.String(), errOut.String())
+	}
+
+	errOut.Reset()
+	if code := faqCmd([]string{"import", bad}, &out, &errOut); code != 1 ||
+		errOut.String() != bad+":5: item \"toner\" has no answer\n" {
+		t.Errorf("bad row: exit %d, stderr %q", code, errOut.String())
+	}
+
+	csvNamedXLSX := filepath.Join(dir, "export.xlsx")
+	if err := os.WriteFile(csvNamedXLSX, []byte("category,id,question,alternates,keywords,answer,language\nNet,vpn,Q?,,,A,en\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := faqCmd([]string{"import", csvNamedXLSX}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "export.xlsx: not an XLSX workbook: it is a text file (CSV?)") {
+		t.Errorf("CSV named .xlsx: exit %d, stderr %q", code, errOut.String())
+	}
+	out.Reset()
+	if code := faqCmd([]string{"import", "-format", "csv", csvNamedXLSX}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "id: vpn") {
+		t.Errorf("-format csv: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+
+	for _, args := range [][]string{
+		{"template", "-format", "ods"},
+		{"template", "-o", filepath.Join(dir, "old.xls")},
+		{"import", "-sheet", "FAQ", filepath.Join(dir, "faq.csv")},
+	} {
+		errOut.Reset()
+		if code := faqCmd(args, &out, &errOut); code != 2 || errOut.Len() == 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
+		}
+	}
+	out.Reset()
+	if code := faqCmd([]string{"template", "-format", "xlsx"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "PK\x03\x04") {
+		t.Errorf("-format xlsx to stdout: exit %d, %d bytes", code, out.Len())
 	}
 }
 

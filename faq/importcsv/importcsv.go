@@ -1,6 +1,7 @@
 // Package importcsv is the spreadsheet batch upload of FAQ items: it
-// writes a CSV template and turns a filled one into FAQ YAML (DESIGN.md
-// section 4), reporting bad rows by their row number.
+// writes a CSV or XLSX template and turns a filled one into FAQ YAML
+// (DESIGN.md section 4), reporting bad rows by their row number (the
+// number a spreadsheet shows; row 1 is the header).
 //
 // Columns: category, id, question, alternates, keywords, answer, language.
 // Alternates and keywords are separated by "|". A category may be a path
@@ -101,6 +102,12 @@ func Import(r io.Reader, baseLang string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read csv: %w", err)
 	}
+	return importRecords(records, baseLang)
+}
+
+// importRecords turns the rows of a filled template (records[0] is the
+// header, records[i] is row i+1) into FAQ YAML.
+func importRecords(records [][]string, baseLang string) ([]byte, error) {
 	if len(records) == 0 {
 		return nil, Errors{{Row: 1, Msg: "the file is empty; want the header " + strings.Join(Columns, ",")}}
 	}
