@@ -51,6 +51,15 @@ type Options struct {
 	AckAfter time.Duration
 	// HTTPClient for REST calls (default: 20 s timeout).
 	HTTPClient *http.Client
+	// FormState keeps the answers of a form asked in steps between steps,
+	// so that a restart in the middle loses nothing (the ticket store).
+	// Nil: kept in memory for 15 minutes.
+	FormState FormState
+	// FormTTL is how long a stepped form's saved progress stays usable
+	// (default 1 hour).
+	FormTTL time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 // OptionsFrom takes the connection settings from the config.
@@ -103,6 +112,12 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.FormTTL <= 0 {
+		opts.FormTTL = time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	s, err := discordgo.New("Bot " + strings.TrimPrefix(opts.Token, "Bot "))
 	if err != nil {

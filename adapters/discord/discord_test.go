@@ -58,11 +58,20 @@ type env struct {
 	logs  *syncBuffer
 	done  chan error
 	stop  context.CancelFunc
+
+	cfg    *config.Config
+	set    *faq.Set
+	logger *slog.Logger
+	opts   []option
 }
 
 type option func(*discord.Options)
 
-// start runs a fake Discord, the real engine on SQLite and the adapter.
+// memoryForms keeps stepped forms in memory instead of the store.
+func memoryForms(o *discord.Options) { o.FormState = nil }
+
+// start runs a fake Discord, the real engine on SQLite and the adapter
+// (with the store keeping stepped forms, as cmd/helpdesk wires it).
 func start(t *testing.T, opts ...option) *env {
 	t.Helper()
 	f := discordfake.New(t, token)
@@ -94,17 +103,41 @@ func start(t *testing.T, opts ...option) *env {
 	if err != nil {
 		t.Fatalf("build FAQ: %v", err)
 	}
+	e := &env{t: t, fake: f, store: st, logs: logs, cfg: cfg, set: set, logger: logger, opts: opts}
+	t.Cleanup(func() {
+		e.halt()
+		st.Close()
+		set.Close()
+		if strings.Contains(logs.String(), token) {
+			t.Errorf("the bot token reached the log")
+		}
+	})
+	e.run()
+	return e
+}
+
+// run starts a new engine and adapter on the env's store and waits until
+// the adapter registered /helpdesk.
+func (e *env) run() {
+	t, f := e.t, e.fake
+	t.Helper()
+	defer func() {
+		if t.Failed() {
+			t.Log(e.logs.String())
+		}
+	}()
+	ctx := context.Background()
 	var engine *bot.Engine
-	o := discord.Options{Token: token, Guild: f.GuildID, SupportChannel: support, Logger: logger,
-		Runtime: func() *bot.Runtime { return engine.Runtime() }}
-	for _, opt := range opts {
+	o := discord.Options{Token: token, Guild: f.GuildID, SupportChannel: support, Logger: e.logger,
+		Runtime: func() *bot.Runtime { return engine.Runtime() }, FormState: e.store}
+	for _, opt := range e.opts {
 		opt(&o)
 	}
 	ad, err := discord.New(o)
 	if err != nil {
 		t.Fatalf("new adapter: %v", err)
 	}
-	engine, err = bot.New(bot.Options{Store: st, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Platforms: []bot.Platform{ad}, Logger: logger})
+	engine, err = bot.New(bot.Options{Store: e.store, Runtime: &bot.Runtime{Config: e.cfg, FAQ: e.set}, Platforms: []bot.Platform{ad}, Logger: e.logger})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
@@ -112,28 +145,34 @@ func start(t *testing.T, opts ...option) *env {
 		t.Fatalf("recover: %v", err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
-	e := &env{t: t, fake: f, ad: ad, store: st, logs: logs, done: make(chan error, 1), stop: cancel}
-	go func() { e.done <- ad.Run(runCtx, engine.Handle) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-e.done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("Run did not return after cancel")
-		}
-		st.Close()
-		set.Close()
-		if strings.Contains(logs.String(), token) {
-			t.Errorf("the bot token reached the log")
-		}
+	e.ad, e.done, e.stop = ad, make(chan error, 1), cancel
+	done := e.done
+	identified, _, _ := f.Stats()
+	go func() { done <- ad.Run(runCtx, engine.Handle) }()
+	f.WaitFor("the bot to connect and register /helpdesk", func() bool {
+		ids, _, _ := f.Stats()
+		return f.Connected() && ids > identified && f.Registered() > 0
 	})
-	defer func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	}()
-	f.WaitFor("the bot to connect and register /helpdesk", func() bool { return f.Connected() && f.Registered() > 0 })
-	return e
+}
+
+// halt stops the running adapter and waits until Run returned.
+func (e *env) halt() {
+	e.stop()
+	select {
+	case err := <-e.done:
+		e.done <- err // for a second halt
+	case <-time.After(10 * time.Second):
+		e.t.Errorf("Run did not return after cancel")
+	}
+}
+
+// restart stops the bot and starts it again on the same store, as after
+// a deploy or a crash.
+func (e *env) restart() {
+	e.t.Helper()
+	e.halt()
+	e.fake.WaitFor("the bot to disconnect", func() bool { return !e.fake.Connected() })
+	e.run()
 }
 
 func (e *env) ticket(key string) *tickets.Ticket {
@@ -392,10 +431,11 @@ func TestWrongTokenAtStart(t *testing.T) {
 	}
 }
 
-// A form with a select and six text fields: a select menu, then a modal of
-// five inputs, then (a modal cannot answer a modal) Continue and a second modal.
-func TestLongFormInSteps(t *testing.T) {
-	e := start(t)
+// longFormFirstPart plays Ann through the select and the first modal of a
+// form with a select and six text fields, and returns the message with
+// Continue and the count of Ann's DM messages before it.
+func longFormFirstPart(t *testing.T, e *env) (discordfake.Message, int) {
+	t.Helper()
 	f := e.fake
 	dm := f.DMChannel(annID)
 	f.DM(annID, "How do I reset my password?")
@@ -409,18 +449,117 @@ func TestLongFormInSteps(t *testing.T) {
 	}
 	n = e.count(dm, annID)
 	f.Submit(f.Modals()[0], map[string]string{"Full name": "Ann Smith", "Team": "Sales", "Room": "2.14"})
-	cont := f.WaitMessage(dm, annID, n, "Continue")
+	return f.WaitMessage(dm, annID, n, "Continue"), n
+}
+
+// longFormRest presses Continue, fills the second modal and checks that
+// one ticket holds all seven answers and that no progress is left saved.
+func longFormRest(t *testing.T, e *env, cont discordfake.Message, n int) {
+	t.Helper()
+	f := e.fake
 	f.Press(annID, cont.ID, "Continue")
 	f.WaitFor("the second modal", func() bool { return len(f.Modals()) == 2 })
 	if in := f.Modals()[1].Inputs; len(in) != 1 || in[0].Label != "Anything else?" {
 		t.Fatalf("second modal = %+v", in)
 	}
 	f.Submit(f.Modals()[1], map[string]string{"Anything else?": "Needed by Monday"})
-	f.WaitMessage(dm, annID, n, "I've opened ticket **IT-1**")
+	f.WaitMessage(f.DMChannel(annID), annID, n, "I've opened ticket **IT-1**")
 	if got := answers(e.ticket("IT-1")); got != "kind=VPN name=Ann Smith team=Sales manager= start= room=2.14 notes=Needed by Monday" {
 		t.Fatalf("answers = %q", got)
 	}
+	all, err := e.store.List(context.Background(), tickets.Filter{})
+	if err != nil || len(all) != 1 {
+		t.Fatalf("%d tickets (%v), want exactly one", len(all), err)
+	}
+	if data, _, err := e.store.GetState(context.Background(), "discord:form:"+annID); err == nil && len(data) > 0 {
+		t.Fatalf("the submitted form's progress is still saved: %s", data)
+	}
 	f.WaitFor("every interaction acknowledged", func() bool { return len(f.Unanswered()) == 0 })
+}
+
+// A form with a select and six text fields: a select menu, then a modal of
+// five inputs, then (a modal cannot answer a modal) Continue and a second
+// modal; with the progress in the store or in memory.
+func TestLongFormInSteps(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []option
+	}{
+		{"store", nil},
+		{"memory", []option{memoryForms}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t, tc.opts...)
+			cont, n := longFormFirstPart(t, e)
+			longFormRest(t, e, cont, n)
+		})
+	}
+}
+
+// A restart between two modals loses nothing: Continue opens the second
+// modal and the ticket gets all seven answers.
+func TestLongFormSurvivesRestart(t *testing.T) {
+	e := start(t)
+	cont, n := longFormFirstPart(t, e)
+	e.restart()
+	longFormRest(t, e, cont, n)
+}
+
+// testClock is a clock the test moves.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Continue no longer works once the form was cancelled, after an hour, or
+// after a restart when nothing keeps the progress.
+func TestLongFormGone(t *testing.T) {
+	clock := &testClock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	for _, tc := range []struct {
+		name string
+		opts []option
+		then func(e *env)
+	}{
+		{"cancelled", nil, func(e *env) {
+			f := e.fake
+			msg := f.WaitMessage(f.DMChannel(annID), annID, 0, "Open the form again")
+			n := e.count(f.DMChannel(annID), annID)
+			f.Press(annID, msg.ID, "Cancel")
+			f.WaitMessage(f.DMChannel(annID), annID, n, "Cancelled")
+			if data, _, err := e.store.GetState(context.Background(), "discord:form:"+annID); err != nil || len(data) > 0 {
+				e.t.Fatalf("the cancelled form's progress is still saved: %s (%v)", data, err)
+			}
+		}},
+		{"after an hour", []option{func(o *discord.Options) { o.Now = clock.Now }}, func(*env) {
+			clock.Add(61 * time.Minute)
+		}},
+		{"restart without a store", []option{memoryForms}, func(e *env) { e.restart() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t, tc.opts...)
+			f := e.fake
+			cont, _ := longFormFirstPart(t, e)
+			tc.then(e)
+			n := e.count(f.DMChannel(annID), annID)
+			f.Press(annID, cont.ID, "Continue")
+			f.WaitMessage(f.DMChannel(annID), annID, n, "This form has expired")
+			if len(f.Modals()) != 1 {
+				t.Fatalf("%d modals opened, want only the first", len(f.Modals()))
+			}
+		})
+	}
 }
 
 // openTicket plays Ann up to a ticket assigned to Ada and returns Ada's DM card.

@@ -4,6 +4,8 @@
 // renders the engine's neutral messages as Discord components, embeds,
 // modals, private threads (or private channels) and ephemeral replies.
 //
-// It imports bot, config and faq, never a store or another adapter. The
+// It imports bot, config, faq and tickets (for error codes, and the
+// Options.FormState interface the ticket store satisfies), never a store
+// implementation or another adapter. The
 // discordfake subpackage is a protocol-level fake of Discord for tests only.
 package discord

@@ -2,6 +2,9 @@ package discord
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
 // formPrefix starts the custom ids of the adapter's own form controls.
@@ -27,6 +31,150 @@ type formSession struct {
 	step   int
 	values map[string]string
 	at     time.Time
+	// version of the saved progress (Options.FormState), 0: not saved yet.
+	version int64
+}
+
+// FormState keeps the progress of stepped forms, so that a restart between
+// two steps loses nothing (tickets.Store satisfies it). Keys are
+// "discord:form:<user id>"; cleared progress is saved as empty data.
+type FormState interface {
+	// GetState returns the saved data and its version; a tickets ENOTFOUND
+	// error if none was saved.
+	GetState(ctx context.Context, key string) (data []byte, version int64, err error)
+	// PutState saves data if the stored version is still version (0: never
+	// saved) and returns the new version; a tickets ECONFLICT error if not.
+	PutState(ctx context.Context, key string, data []byte, version int64) (int64, error)
+}
+
+var _ FormState = tickets.Store(nil)
+
+// savedForm is a stepped form's progress as kept in Options.FormState.
+type savedForm struct {
+	ID     string            `json:"id"`
+	Form   bot.Form          `json:"form"`
+	Step   int               `json:"step"`
+	Values map[string]string `json:"values"`
+	At     time.Time         `json:"at"`
+}
+
+func formKey(user string) string { return "discord:form:" + user }
+
+// errFormGone: the progress was replaced (a new form) or cleared meanwhile.
+var errFormGone = errors.New("the form was closed or replaced")
+
+// readForm returns the saved progress of a user's form (nil if none) and
+// the version it was read at, whatever its age.
+func (a *Adapter) readForm(ctx context.Context, user string) (*savedForm, int64, error) {
+	data, version, err := a.opts.FormState.GetState(ctx, formKey(user))
+	if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("discord: read form progress of %s: %w", user, err)
+	}
+	if len(data) == 0 {
+		return nil, version, nil
+	}
+	var sf savedForm
+	if err := json.Unmarshal(data, &sf); err != nil || len(sf.Form.Fields) == 0 {
+		// Unreadable progress is as good as none: the user opens the form again.
+		a.log.Warn("unreadable form progress ignored", "user", user, "err", err)
+		return nil, version, nil
+	}
+	return &sf, version, nil
+}
+
+// loadForm returns the user's form in progress, nil if none or expired.
+func (a *Adapter) loadForm(ctx context.Context, user string) (*formSession, error) {
+	if a.opts.FormState == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.forms[user], nil
+	}
+	sf, version, err := a.readForm(ctx, user)
+	if err != nil || sf == nil || a.opts.Now().Sub(sf.At) > a.opts.FormTTL {
+		return nil, err
+	}
+	f := &formSession{id: sf.ID, user: user, form: sf.Form, steps: stepsOf(sf.Form), step: sf.Step,
+		values: sf.Values, at: sf.At, version: version}
+	if f.values == nil {
+		f.values = map[string]string{}
+	}
+	if f.step < 0 || f.step >= len(f.steps) {
+		return nil, nil
+	}
+	return f, nil
+}
+
+// saveForm keeps a form's progress. A fresh form replaces whatever the
+// user had; a step is saved only over the step before it of the same form
+// (else errFormGone: it was submitted, cancelled or reopened meanwhile).
+func (a *Adapter) saveForm(ctx context.Context, f *formSession, fresh bool) error {
+	f.at = a.opts.Now()
+	if a.opts.FormState == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if fresh {
+			for u, old := range a.forms {
+				if f.at.Sub(old.at) > 15*time.Minute {
+					delete(a.forms, u)
+				}
+			}
+		}
+		a.forms[f.user] = f
+		return nil
+	}
+	data, err := json.Marshal(savedForm{ID: f.id, Form: f.form, Step: f.step, Values: f.values, At: f.at})
+	if err != nil {
+		return fmt.Errorf("discord: encode form progress: %w", err)
+	}
+	for range 5 {
+		v, err := a.opts.FormState.PutState(ctx, formKey(f.user), data, f.version)
+		if err == nil {
+			f.version = v
+			return nil
+		}
+		if tickets.ErrorCode(err) != tickets.ECONFLICT {
+			return fmt.Errorf("discord: save form progress of %s: %w", f.user, err)
+		}
+		cur, version, err := a.readForm(ctx, f.user)
+		if err != nil {
+			return err
+		}
+		if !fresh && (cur == nil || cur.ID != f.id || cur.Step != f.step-1) {
+			return errFormGone
+		}
+		f.version = version
+	}
+	return fmt.Errorf("discord: save form progress of %s: it keeps changing", f.user)
+}
+
+// dropForm clears the user's form in progress: the one with that id, or
+// any if id is "".
+func (a *Adapter) dropForm(ctx context.Context, user, id string) error {
+	if a.opts.FormState == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if f := a.forms[user]; f != nil && (id == "" || f.id == id) {
+			delete(a.forms, user)
+		}
+		return nil
+	}
+	for range 5 {
+		cur, version, err := a.readForm(ctx, user)
+		if err != nil || cur == nil || (id != "" && cur.ID != id) {
+			return err
+		}
+		_, err = a.opts.FormState.PutState(ctx, formKey(user), nil, version)
+		if err == nil {
+			return nil
+		}
+		if tickets.ErrorCode(err) != tickets.ECONFLICT {
+			return fmt.Errorf("discord: clear form progress of %s: %w", user, err)
+		}
+	}
+	return fmt.Errorf("discord: clear form progress of %s: it keeps changing", user)
 }
 
 func (f *formSession) isSelect(step int) bool {
@@ -67,16 +215,12 @@ func (a *Adapter) OpenForm(ctx context.Context, trigger string, form bot.Form) e
 	if !open {
 		return bot.ErrFormsUnsupported
 	}
-	a.mu.Lock()
-	a.seq++
-	f := &formSession{id: strconv.Itoa(a.seq), user: p.user, form: form, steps: stepsOf(form), values: map[string]string{}, at: time.Now()}
-	for u, old := range a.forms {
-		if time.Since(old.at) > 15*time.Minute {
-			delete(a.forms, u)
-		}
+	// The id tells this form's controls from those of an earlier form,
+	// also one opened before a restart.
+	f := &formSession{id: rand.Text()[:10], user: p.user, form: form, steps: stepsOf(form), values: map[string]string{}}
+	if err := a.saveForm(ctx, f, true); err != nil {
+		return err
 	}
-	a.forms[p.user] = f
-	a.mu.Unlock()
 	if err := a.showStep(p, f, discordgo.InteractionResponseChannelMessageWithSource); err != nil {
 		if err == errAcked {
 			return bot.ErrFormsUnsupported
@@ -158,7 +302,7 @@ func (a *Adapter) showStep(p *pending, f *formSession, msgType discordgo.Interac
 }
 
 // session finds the presser's form session from a control's custom id.
-func (a *Adapter) session(user, cid string) (*formSession, int, string) {
+func (a *Adapter) session(ctx context.Context, user, cid string) (*formSession, int, string) {
 	parts := strings.Split(strings.TrimPrefix(cid, formPrefix), "|")
 	if len(parts) < 2 {
 		return nil, 0, ""
@@ -168,9 +312,10 @@ func (a *Adapter) session(user, cid string) (*formSession, int, string) {
 	if len(parts) > 2 {
 		extra = parts[2]
 	}
-	a.mu.Lock()
-	f := a.forms[user]
-	a.mu.Unlock()
+	f, lerr := a.loadForm(ctx, user)
+	if lerr != nil {
+		a.log.Warn("load form progress", "user", user, "err", lerr)
+	}
 	// Only the person the form was opened for may answer it.
 	if err != nil || f == nil || f.id != parts[0] || step != f.step || f.user != user {
 		return nil, 0, ""
@@ -180,7 +325,7 @@ func (a *Adapter) session(user, cid string) (*formSession, int, string) {
 
 // formComponent: a select chosen, Skip or Continue pressed in a form step.
 func (a *Adapter) formComponent(ctx context.Context, p *pending, user bot.User, chat bot.Chat, d discordgo.MessageComponentInteractionData) {
-	f, step, extra := a.session(user.ID, d.CustomID)
+	f, step, extra := a.session(ctx, user.ID, d.CustomID)
 	if f == nil {
 		p.private(Message("This form has expired. Press **Open the form again** to start over."))
 		return
@@ -206,7 +351,7 @@ func (a *Adapter) formComponent(ctx context.Context, p *pending, user bot.User, 
 
 // formSubmit: a modal submitted.
 func (a *Adapter) formSubmit(ctx context.Context, p *pending, user bot.User, chat bot.Chat, d discordgo.ModalSubmitInteractionData) {
-	f, step, _ := a.session(user.ID, d.CustomID)
+	f, step, _ := a.session(ctx, user.ID, d.CustomID)
 	if f == nil || f.isSelect(step) {
 		p.private(Message("This form has expired. Press **Open the form again** to start over."))
 		return
@@ -229,6 +374,15 @@ func (a *Adapter) formSubmit(ctx context.Context, p *pending, user bot.User, cha
 func (a *Adapter) advance(ctx context.Context, p *pending, f *formSession, user bot.User, chat bot.Chat, msgType discordgo.InteractionResponseType) {
 	f.step++
 	if f.step < len(f.steps) {
+		if err := a.saveForm(ctx, f, false); err != nil {
+			if errors.Is(err, errFormGone) {
+				p.private(Message("This form has expired. Press **Open the form again** to start over."))
+				return
+			}
+			a.log.Error("save form progress", "user", f.user, "err", err)
+			p.private(Message("Sorry, I could not save your answers just now. Please try again in a moment."))
+			return
+		}
 		if !f.isSelect(f.step) && p.i.Type == discordgo.InteractionModalSubmit {
 			// A modal cannot answer a modal: offer a button that opens the next one.
 			cid := formPrefix + f.id + "|" + strconv.Itoa(f.step) + "|next"
@@ -246,9 +400,10 @@ func (a *Adapter) advance(ctx context.Context, p *pending, f *formSession, user 
 		}
 		return
 	}
-	a.mu.Lock()
-	delete(a.forms, f.user)
-	a.mu.Unlock()
+	if err := a.dropForm(ctx, f.user, f.id); err != nil {
+		// Left behind, it expires after Options.FormTTL.
+		a.log.Warn("clear form progress", "user", f.user, "err", err)
+	}
 	if p.i.Type == discordgo.InteractionMessageComponent {
 		// The last step was a select: show what was chosen in place.
 		var b strings.Builder

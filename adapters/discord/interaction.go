@@ -142,6 +142,12 @@ func (a *Adapter) onInteraction(ctx context.Context, p *pending, user bot.User, 
 		if len(d.Values) > 0 {
 			value = a.unkeep(d.Values[0])
 		}
+		if id == engineFormCancel {
+			// The form is given up: its saved steps go with it.
+			if err := a.dropForm(ctx, user.ID, ""); err != nil {
+				a.log.Warn("clear form progress", "user", user.ID, "err", err)
+			}
+		}
 		ev.Kind, ev.Desk = bot.EventAction, desk
 		ev.Action = bot.Action{ID: id, Value: value}
 		if i.Message != nil {
@@ -153,6 +159,10 @@ func (a *Adapter) onInteraction(ctx context.Context, p *pending, user bot.User, 
 	}
 	a.deliver(ctx, ev)
 }
+
+// engineFormCancel is the id of the engine's Cancel button under a form
+// being filled (bot's actFormCancel).
+const engineFormCancel = "form.cancel"
 
 // Message is a plain text message (a helper for the adapter's own replies).
 func Message(text string) bot.Message { return bot.Message{Text: text} }
