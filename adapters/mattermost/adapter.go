@@ -49,6 +49,11 @@ type Options struct {
 	// GroupChats recognises ticket channels after a restart; nil = only the
 	// channels this process created.
 	GroupChats GroupChats
+	// Cursor keeps, under CursorKey, the create_at of the newest post handed
+	// to the engine, so that after a restart the adapter reads the posts
+	// made while the bot was down (the tickets store; nil = a restart
+	// starts from now).
+	Cursor Cursor
 	// AgentChannels lists the desks' agent channels on Mattermost (live
 	// config); replies in a card's thread there are internal notes.
 	AgentChannels func() []string
@@ -61,6 +66,13 @@ type Options struct {
 	// CatchUpMargin is how far before the last event a catch-up after a
 	// gap starts reading (default 1m); posts already handled are skipped.
 	CatchUpMargin time.Duration
+	// CatchUpWindow bounds every catch-up (after a restart or a gap): posts
+	// older than this are not answered (default 24h), so a bot down for a
+	// week does not reply to week-old chatter.
+	CatchUpWindow time.Duration
+	// CatchUpMaxPosts bounds the posts a catch-up reads per channel (default
+	// 200, the newest kept).
+	CatchUpMaxPosts int
 	// ReplyWait is how long an action or command request waits for the
 	// engine, so that private replies go back as the request's ephemeral
 	// answer (default 2s; Mattermost waits up to 30 s).
@@ -105,6 +117,10 @@ type Adapter struct {
 	replies     map[string]*replyBox // "channel user" -> the request waiting for private replies
 	lastEvent   int64                // ms: newest post seen (catch-up starts here)
 	chanTypes   map[string]string    // channel -> type (D, G, O, P)
+
+	cursorMu      sync.Mutex // serialises saving the catch-up cursor
+	cursorAt      int64      // ms: the cursor as last read or saved
+	cursorVersion int64      // its state version (0: never saved)
 
 	work serial.Queue // events handled in order per chat
 }
@@ -155,6 +171,12 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.CatchUpMargin <= 0 {
 		opts.CatchUpMargin = time.Minute
+	}
+	if opts.CatchUpWindow <= 0 {
+		opts.CatchUpWindow = 24 * time.Hour
+	}
+	if opts.CatchUpMaxPosts <= 0 {
+		opts.CatchUpMaxPosts = 200
 	}
 	if opts.ReplyWait <= 0 {
 		opts.ReplyWait = 2 * time.Second

@@ -6,6 +6,12 @@
 // select menus, interactive dialogs, ephemeral posts and private channels
 // through the REST API (model.Client4).
 //
+// The create_at of the last post handed to the engine is saved in the store
+// (Options.Cursor, key CursorKey), so that after a restart the adapter reads
+// the posts made while the bot was down, at most CatchUpWindow (24 h) back
+// and CatchUpMaxPosts (200) per channel; the engine's de-duplication by post
+// id makes the overlap harmless.
+//
 // Interactive actions, dialog submissions and the /helpdesk slash command
 // reach the bot over HTTP (Routes). Every action carries an HMAC-SHA256 of
 // its content made with the action secret; a request whose HMAC does not

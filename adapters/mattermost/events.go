@@ -104,7 +104,9 @@ func (a *Adapter) post(ctx context.Context, p *model.Post, channelType string) {
 	default:
 		return // channel chatter
 	}
-	a.dispatch(p.ChannelId, p.UserId, ev, nil)
+	// Once handled, the post moves the catch-up cursor that a restart
+	// starts from.
+	a.dispatchThen(p.ChannelId, p.UserId, ev, nil, func(ctx context.Context) { a.saveCursor(ctx, p.CreateAt) })
 }
 
 // isGroupChat reports whether a channel is a ticket's group chat.
@@ -200,6 +202,12 @@ func (a *Adapter) replyInRequest(channel, user string, msg bot.Message) bool {
 // dispatch hands an event to the engine in order per channel, after
 // looking up the user's name and locale; done (if any) is closed after.
 func (a *Adapter) dispatch(key, user string, ev bot.Event, done chan struct{}) {
+	a.dispatchThen(key, user, ev, done, nil)
+}
+
+// dispatchThen is dispatch that also runs then (if any) once the engine
+// has handled the event without error, in the same order per key.
+func (a *Adapter) dispatchThen(key, user string, ev bot.Event, done chan struct{}, then func(context.Context)) {
 	a.handleMu.RLock()
 	handle, ctx := a.handle, a.ctx
 	a.handleMu.RUnlock()
@@ -217,6 +225,10 @@ func (a *Adapter) dispatch(key, user string, ev bot.Event, done chan struct{}) {
 		ev.User = a.User(ctx, user)
 		if err := handle(ctx, ev); err != nil {
 			a.log.Error("handle event", "kind", ev.Kind, "chat", ev.Chat.ID, "user", ev.User.ID, "err", a.redact(err.Error()))
+			return
+		}
+		if then != nil {
+			then(ctx)
 		}
 	})
 }

@@ -19,6 +19,8 @@ const CommandTrigger = "helpdesk"
 // Run checks the token, finds the team, registers the /helpdesk slash
 // command and receives events over the WebSocket until ctx ends,
 // reconnecting with back-off and catching up on posts missed during a gap.
+// With Options.Cursor it first catches up on the posts made since the last
+// one handled before the restart (at most CatchUpWindow back).
 // It returns nil when ctx ends, and an error wrapping ErrAuth when
 // Mattermost refuses the token.
 func (a *Adapter) Run(ctx context.Context, handle Handler) error {
@@ -53,7 +55,7 @@ func (a *Adapter) Run(ctx context.Context, handle Handler) error {
 	a.ctx = ctx
 	a.handleMu.Unlock()
 	a.readyOnce.Do(func() { close(a.ready) })
-	return a.listen(ctx)
+	return a.listen(ctx, a.startCursor(ctx))
 }
 
 // registerCommand creates the /helpdesk command of the bot in the team, or
@@ -112,8 +114,10 @@ func websocketURL(u string) string {
 }
 
 // listen keeps a WebSocket connection, reconnecting with exponential
-// back-off, and after every reconnection reads the posts it missed.
-func (a *Adapter) listen(ctx context.Context) error {
+// back-off, and after every reconnection reads the posts it missed. If
+// start is not 0, the first connection also reads the posts since start
+// (ms): those made while the bot was down.
+func (a *Adapter) listen(ctx context.Context, start int64) error {
 	wsURL := websocketURL(a.opts.URL)
 	backoff := a.opts.MinBackoff
 	reconnect := false
@@ -132,9 +136,17 @@ func (a *Adapter) listen(ctx context.Context) error {
 		}
 		ws.Listen()
 		a.log.Info("WebSocket connected", "reconnect", reconnect)
-		if reconnect {
-			if err := a.catchUp(ctx); err != nil {
+		switch {
+		case reconnect:
+			a.mu.Lock()
+			since := a.catchUpSince(a.lastEvent)
+			a.mu.Unlock()
+			if err := a.catchUp(ctx, since, "caught up after a gap"); err != nil {
 				a.log.Warn("catch up after a gap", "err", a.redact(err.Error()))
+			}
+		case start > 0:
+			if err := a.catchUp(ctx, start, "caught up after a restart"); err != nil {
+				a.log.Warn("catch up after a restart", "err", a.redact(err.Error()))
 			}
 		}
 		healthy := a.read(ctx, ws)
@@ -198,13 +210,13 @@ func (a *Adapter) read(ctx context.Context, ws *model.WebSocketClient) bool {
 	}
 }
 
-// catchUp reads, over REST, the posts of the bot's channels since shortly
-// before the last post it saw, and handles those it has not: no question
-// sent while the WebSocket was down is lost.
-func (a *Adapter) catchUp(ctx context.Context) error {
+// catchUp reads, over REST, the posts of the bot's channels created since
+// since (ms) and handles those it has not: no question sent while the
+// WebSocket or the bot was down is lost. At most CatchUpMaxPosts per
+// channel are read, the newest.
+func (a *Adapter) catchUp(ctx context.Context, since int64, done string) error {
 	a.mu.Lock()
 	self := a.botID
-	since := a.lastEvent - a.opts.CatchUpMargin.Milliseconds()
 	a.mu.Unlock()
 	channels, _, err := a.api.GetChannelsForUserWithLastDeleteAt(ctx, self, 0)
 	if err != nil {
@@ -228,6 +240,10 @@ func (a *Adapter) catchUp(ctx context.Context) error {
 			}
 		}
 		sort.Slice(posts, func(i, j int) bool { return posts[i].CreateAt < posts[j].CreateAt })
+		if skip := len(posts) - a.opts.CatchUpMaxPosts; skip > 0 {
+			a.log.Warn("catch-up: too many posts in a channel; the oldest are not read", "channel", c.Id, "skipped", skip)
+			posts = posts[skip:]
+		}
 		a.mu.Lock()
 		a.chanTypes[c.Id] = string(c.Type)
 		a.mu.Unlock()
@@ -236,6 +252,6 @@ func (a *Adapter) catchUp(ctx context.Context) error {
 			n++
 		}
 	}
-	a.log.Info("caught up after a gap", "since", time.UnixMilli(since).UTC().Format(time.RFC3339), "posts", n)
+	a.log.Info(done, "since", time.UnixMilli(since).UTC().Format(time.RFC3339), "posts", n)
 	return errors.Join(errs...)
 }

@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -304,6 +305,10 @@ type world struct {
 	proxy           *proxy
 	logs            *syncBuffer
 	secret          string
+	cfg             *config.Config
+	faq             *faq.Set
+	routes          atomic.Pointer[http.ServeMux] // the running bot's routes
+	stopBot         func()
 }
 
 type syncBuffer struct {
@@ -410,10 +415,49 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.callback = "http://" + ln.Addr().String()
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if mux := w.routes.Load(); mux != nil {
+			mux.ServeHTTP(rw, r)
+			return
+		}
+		http.Error(rw, "the bot is down", http.StatusServiceUnavailable)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	w.cfg = cfg
+	w.faq, err = faq.BuildSet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.faq.Close() })
+	t.Cleanup(func() {
+		if logs := w.logs.String(); strings.Contains(logs, w.botToken) || strings.Contains(logs, w.secret) {
+			t.Errorf("a secret reached the log:\n%s", logs)
+		}
+		if t.Failed() {
+			t.Logf("adapter log:\n%s", w.logs.String())
+		}
+	})
+	w.startBot()
+
+	peopleCtx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	for _, p := range []*person{w.carl, w.ada, w.bob} {
+		p.listen(peopleCtx, url)
+	}
+	time.Sleep(300 * time.Millisecond) // let the people's WebSockets authenticate
+	return w
+}
+
+// startBot starts the bot, as one process would: an adapter and an engine
+// on the world's store. w.stopBot stops it (waiting for Run to return).
+func (w *world) startBot() {
+	t := w.t
+	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts := mattermost.OptionsFrom(cfg.Platforms.Mattermost, w.callback)
+	opts := mattermost.OptionsFrom(w.cfg.Platforms.Mattermost, w.callback)
 	opts.Logger = logger
-	opts.GroupChats = st
+	opts.GroupChats, opts.Cursor = w.store, w.store
 	opts.AgentChannels = func() []string { return []string{w.agents} }
 	opts.MinBackoff, opts.MaxBackoff = 100*time.Millisecond, 500*time.Millisecond
 	ad, err := mattermost.New(opts)
@@ -421,12 +465,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.adapter = ad
-	set, err := faq.BuildSet(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { set.Close() })
-	eng, err := bot.New(bot.Options{Store: st, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Platforms: []bot.Platform{ad}, Logger: logger})
+	eng, err := bot.New(bot.Options{Store: w.store, Runtime: &bot.Runtime{Config: w.cfg, FAQ: w.faq}, Platforms: []bot.Platform{ad}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,25 +475,22 @@ func newWorld(t *testing.T) *world {
 	w.engine = eng
 	mux := http.NewServeMux()
 	ad.Routes(mux)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
+	w.routes.Store(mux)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
 	go func() { runErr <- ad.Run(runCtx, eng.Handle) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		if logs := w.logs.String(); strings.Contains(logs, w.botToken) || strings.Contains(logs, w.secret) {
-			t.Errorf("a secret reached the log:\n%s", logs)
-		}
-		if t.Failed() {
-			t.Logf("adapter log:\n%s", w.logs.String())
-		}
-	})
+	var once sync.Once
+	w.stopBot = func() {
+		once.Do(func() {
+			w.routes.Store(nil)
+			cancel()
+			if err := <-runErr; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(w.stopBot)
 	select {
 	case <-ad.Ready():
 	case err := <-runErr:
@@ -462,11 +498,6 @@ func newWorld(t *testing.T) *world {
 	case <-time.After(waitFor):
 		t.Fatal("adapter not ready")
 	}
-	for _, p := range []*person{w.carl, w.ada, w.bob} {
-		p.listen(runCtx, url)
-	}
-	time.Sleep(300 * time.Millisecond) // let the people's WebSockets authenticate
-	return w
 }
 
 func (w *world) writeConfig(mmURL string) string {
@@ -711,6 +742,48 @@ func TestWebSocketDropOnRealServer(t *testing.T) {
 	w.carl.mu.Unlock()
 	if n != 1 {
 		t.Fatalf("the missed question %s was answered %d times", q.Id, n)
+	}
+}
+
+// TestRestartOnRealServer: the bot is stopped; a question asked while it
+// is down is answered, once, by the next bot started on the same store.
+func TestRestartOnRealServer(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	carlDM := w.dm(w.carl)
+	w.carl.say(carlDM, "How do I reset my password?")
+	w.carl.waitPost(carlDM, w.botID, "id.example.com/reset")
+	eventually(t, "the catch-up cursor is saved", func() bool {
+		_, _, err := w.store.GetState(ctx, mattermost.CursorKey)
+		return err == nil
+	})
+	w.stopBot()
+
+	q := w.carl.say(carlDM, "What is the guest wifi password?")
+	time.Sleep(300 * time.Millisecond)
+	w.startBot()
+
+	w.carl.waitPost(carlDM, w.botID, "printed at the reception")
+	eventually(t, "the catch-up is logged", func() bool { return strings.Contains(w.logs.String(), "caught up after a restart") })
+	time.Sleep(500 * time.Millisecond)
+	count := func(want string) int {
+		w.carl.mu.Lock()
+		defer w.carl.mu.Unlock()
+		n := 0
+		for _, p := range w.carl.posts {
+			if p.UserId == w.botID && strings.Contains(render(p), want) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count("printed at the reception"); n != 1 {
+		t.Fatalf("the question %s asked while the bot was down was answered %d times", q.Id, n)
+	}
+	// The question before the stop falls in the catch-up's overlap: it is
+	// not answered a second time.
+	if n := count("id.example.com/reset"); n != 1 {
+		t.Fatalf("the question before the stop was answered %d times", n)
 	}
 }
 

@@ -76,6 +76,7 @@ func (m *Main) startWeb(ctx context.Context, mux *http.ServeMux) error {
 func (m *Main) startMattermost(ctx context.Context, cfg *config.Config, mc *config.Mattermost, mux *http.ServeMux) error {
 	o := mattermost.OptionsFrom(mc, m.baseURL(cfg))
 	o.Logger, o.GroupChats = m.log.With("platform", "mattermost"), m.store
+	o.Cursor = m.store // questions posted while the bot was down are answered after a restart
 	o.AgentChannels = func() []string { return m.agentChannels(mattermost.Name) }
 	ad, err := mattermost.New(o)
 	if err != nil {
@@ -90,6 +91,7 @@ func (m *Main) startMattermost(ctx context.Context, cfg *config.Config, mc *conf
 func (m *Main) startDiscord(ctx context.Context, dc *config.Discord) error {
 	o := discord.OptionsFrom(dc)
 	o.Logger, o.Runtime = m.log.With("platform", "discord"), m.engine.Runtime
+	o.FormState = m.store // a stepped form's progress survives a restart
 	ad, err := discord.New(o)
 	if err != nil {
 		return err
