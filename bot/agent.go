@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -72,7 +73,7 @@ func (e *Engine) startChat(ctx context.Context, rt *Runtime, desk *config.Desk, 
 			members = append(members, ag.ID(t.Platform))
 		}
 	}
-	if !contains(members, ev.User.ID) {
+	if !slices.Contains(members, ev.User.ID) {
 		members = append(members, ev.User.ID)
 	}
 	chat, err := p.CreateGroupChat(ctx, GroupChat{
@@ -273,7 +274,7 @@ func (c *conv) amend(ctx context.Context, id int64, reason, comment string) (*ti
 	}
 	ev := *t.Evaluation
 	ev.Reasons = append([]string(nil), ev.Reasons...)
-	if reason != "" && !contains(ev.Reasons, reason) {
+	if reason != "" && !slices.Contains(ev.Reasons, reason) {
 		ev.Reasons = append(ev.Reasons, reason)
 	}
 	if comment != "" {

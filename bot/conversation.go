@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -371,7 +372,7 @@ func (c *conv) ask(ctx context.Context, q string) error {
 }
 
 func (c *conv) answer(ctx context.Context, itemID, category, question, answer string) error {
-	if !contains(c.st.Suggested, itemID) {
+	if !slices.Contains(c.st.Suggested, itemID) {
 		c.st.Suggested = append(c.st.Suggested, itemID)
 	}
 	c.st.Category = category
@@ -383,15 +384,6 @@ func (c *conv) answer(ctx context.Context, itemID, category, question, answer st
 			{ID: actHelpful, Label: c.t(mNo), Value: "no:" + itemID},
 		},
 	})
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *conv) answerItem(ctx context.Context, id string) error {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/groupchats"
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/serial"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
@@ -111,7 +112,7 @@ type Adapter struct {
 	noEphemeral bool // the bot may not post ephemeral posts over REST
 	users       map[string]cachedUser
 	dms         map[string]string    // user -> DM channel
-	groups      map[string]bool      // ticket channels created or recognised
+	groups      *groupchats.Set      // ticket channels created or recognised
 	triggers    map[string]trigger   // trigger_id -> who and where (for dialogs)
 	seen        map[string]time.Time // post ids and request ids already handled
 	replies     map[string]*replyBox // "channel user" -> the request waiting for private replies
@@ -193,12 +194,16 @@ func New(opts Options) (*Adapter, error) {
 		ready:     make(chan struct{}),
 		users:     map[string]cachedUser{},
 		dms:       map[string]string{},
-		groups:    map[string]bool{},
 		triggers:  map[string]trigger{},
 		seen:      map[string]time.Time{},
 		replies:   map[string]*replyBox{},
 		chanTypes: map[string]string{},
 	}
+	var find groupchats.Finder
+	if opts.GroupChats != nil {
+		find = opts.GroupChats
+	}
+	a.groups = groupchats.New(Name, find, a.log)
 	a.api = model.NewAPIv4Client(opts.URL)
 	a.api.SetToken(opts.Token)
 	if opts.HTTPClient != nil {
@@ -462,7 +467,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		ch = c
 	}
 	a.mu.Lock()
-	a.groups[ch.Id] = true
+	a.groups.Add(ch.Id)
 	a.mu.Unlock()
 	for _, m := range gc.Members {
 		if m == "" || m == self {
@@ -538,13 +543,4 @@ func (a *Adapter) User(ctx context.Context, id string) bot.User {
 	a.users[id] = cachedUser{user: bu, at: now}
 	a.mu.Unlock()
 	return bu
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

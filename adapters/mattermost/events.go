@@ -3,6 +3,7 @@ package mattermost
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
-	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
 // seenTTL is how long post and request ids are remembered; the engine also
@@ -111,27 +111,11 @@ func (a *Adapter) post(ctx context.Context, p *model.Post, channelType string) {
 
 // isGroupChat reports whether a channel is a ticket's group chat.
 func (a *Adapter) isGroupChat(ctx context.Context, channel string) bool {
-	a.mu.Lock()
-	known, ok := a.groups[channel]
-	a.mu.Unlock()
-	if ok || a.opts.GroupChats == nil || channel == "" {
-		return known
-	}
-	_, err := a.opts.GroupChats.FindByGroupChat(ctx, Name, channel)
-	switch {
-	case err == nil:
-		a.mu.Lock()
-		a.groups[channel] = true
-		a.mu.Unlock()
-		return true
-	case tickets.ErrorCode(err) != tickets.ENOTFOUND:
-		a.log.Warn("look up group chat", "channel", channel, "err", err)
-	}
-	return false
+	return a.groups.Has(ctx, channel)
 }
 
 func (a *Adapter) isAgentChannel(channel string) bool {
-	return contains(a.opts.AgentChannels(), channel)
+	return slices.Contains(a.opts.AgentChannels(), channel)
 }
 
 // rememberTrigger notes who sent a trigger and where, so a dialog opened

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/groupchats"
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/serial"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
@@ -98,7 +100,7 @@ type Adapter struct {
 	botID    string
 	users    map[string]cachedUser
 	dms      map[string]string    // user -> IM channel
-	groups   map[string]bool      // ticket channels created or recognised
+	groups   *groupchats.Set      // ticket channels created or recognised
 	triggers map[string]trigger   // trigger_id -> where it came from (for modals)
 	seen     map[string]time.Time // envelope and event ids already handled
 	pace     map[string]time.Time // channel -> time of the last reserved post
@@ -170,11 +172,15 @@ func New(opts Options) (*Adapter, error) {
 		ready:    make(chan struct{}),
 		users:    map[string]cachedUser{},
 		dms:      map[string]string{},
-		groups:   map[string]bool{},
 		triggers: map[string]trigger{},
 		seen:     map[string]time.Time{},
 		pace:     map[string]time.Time{},
 	}
+	var find groupchats.Finder
+	if opts.GroupChats != nil {
+		find = opts.GroupChats
+	}
+	a.groups = groupchats.New(Name, find, a.log)
 	sopts := []slack.Option{slack.OptionLog(discardLog{})}
 	if opts.APIURL != "" {
 		u := opts.APIURL
@@ -478,12 +484,12 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		}
 	}
 	a.mu.Lock()
-	a.groups[ch.ID] = true
+	a.groups.Add(ch.ID)
 	bot := a.botUser
 	a.mu.Unlock()
 	var members []string
 	for _, m := range gc.Members {
-		if m != "" && m != bot && !contains(members, m) {
+		if m != "" && m != bot && !slices.Contains(members, m) {
 			members = append(members, m)
 		}
 	}
@@ -579,13 +585,4 @@ func (a *Adapter) User(ctx context.Context, id string) bot.User {
 	a.users[id] = cachedUser{user: bu, at: now}
 	a.mu.Unlock()
 	return bu
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
-	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
 // seenTTL is how long envelope and event ids are remembered; Slack retries
@@ -330,29 +330,13 @@ func (a *Adapter) rememberTrigger(id string, chat bot.Chat) {
 	}
 }
 
-// isGroupChat reports whether a channel is a ticket's group chat.
+// isGroupChat reports whether a channel is a ticket's group chat (DMs never are).
 func (a *Adapter) isGroupChat(ctx context.Context, channel string) bool {
-	a.mu.Lock()
-	known, ok := a.groups[channel]
-	a.mu.Unlock()
-	if ok || a.opts.GroupChats == nil || channel == "" || strings.HasPrefix(channel, "D") {
-		return known
-	}
-	_, err := a.opts.GroupChats.FindByGroupChat(ctx, Name, channel)
-	switch {
-	case err == nil:
-		a.mu.Lock()
-		a.groups[channel] = true
-		a.mu.Unlock()
-		return true
-	case tickets.ErrorCode(err) != tickets.ENOTFOUND:
-		a.log.Warn("look up group chat", "channel", channel, "err", err)
-	}
-	return false
+	return !strings.HasPrefix(channel, "D") && a.groups.Has(ctx, channel)
 }
 
 func (a *Adapter) isAgentChannel(channel string) bool {
-	return contains(a.opts.AgentChannels(), channel)
+	return slices.Contains(a.opts.AgentChannels(), channel)
 }
 
 var (

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -253,13 +254,13 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 		case ch.Archived:
 			fail(w, "is_archived")
 			return
-		case !contains(ch.Members, botUser):
+		case !slices.Contains(ch.Members, botUser):
 			fail(w, "not_in_channel")
 			return
 		}
 		m := &fakeMsg{Channel: ch.ID, TS: f.nextTS(), Thread: p("thread_ts"), Text: p("text"), Blocks: decodeBlocks(f.t, p("blocks"))}
 		if method == "chat.postEphemeral" {
-			if !contains(ch.Members, p("user")) {
+			if !slices.Contains(ch.Members, p("user")) {
 				fail(w, "user_not_in_channel")
 				return
 			}
@@ -318,7 +319,7 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 				fail(w, "user_not_found")
 				return
 			}
-			if contains(ch.Members, u) {
+			if slices.Contains(ch.Members, u) {
 				fail(w, "already_in_channel")
 				return
 			}
@@ -357,15 +358,6 @@ func decodeBlocks(t testing.TB, s string) []map[string]any {
 		t.Errorf("blocks are not JSON: %v\n%s", err, s)
 	}
 	return bs
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Slack's client dials with Origin https://api.slack.com.

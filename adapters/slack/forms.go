@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -151,7 +152,7 @@ func (a *Adapter) checkSubmission(in *interaction) (map[string]string, formMeta,
 				errs[mf.ID] = "This field is required."
 			}
 		case mf.Options != nil:
-			if !contains(mf.Options, optionDigest(raw)) {
+			if !slices.Contains(mf.Options, optionDigest(raw)) {
 				errs[mf.ID] = "Please choose one of the options."
 			}
 		case mf.MaxLen > 0 && utf8.RuneCountInString(v) > mf.MaxLen:

@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,7 +102,7 @@ func TestJourneyOverSocketMode(t *testing.T) {
 	if !ok || !gc.Private {
 		t.Fatalf("want private channel it-1-vpn-does-not-connect-2, creates: %+v", w.slack.callsOf("conversations.create"))
 	}
-	if !contains(gc.Members, "UCARL") || !contains(gc.Members, "UADA") || !contains(gc.Members, botUser) {
+	if !slices.Contains(gc.Members, "UCARL") || !slices.Contains(gc.Members, "UADA") || !slices.Contains(gc.Members, botUser) {
 		t.Fatalf("group members: %v", gc.Members)
 	}
 	mustContain(t, "the group chat", w.transcript(gc.ID, "UCARL"), "# IT-1 · VPN does not connect", "[End Service]")

@@ -1,0 +1,52 @@
+package groupchats_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/groupchats"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+type finder struct {
+	chats map[string]bool
+	err   error
+	calls int
+}
+
+func (f *finder) FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error) {
+	f.calls++
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.chats[platform+"/"+chat] {
+		return &tickets.Ticket{GroupChat: chat}, nil
+	}
+	return nil, tickets.Errorf(tickets.ENOTFOUND, "no ticket")
+}
+
+func TestSet(t *testing.T) {
+	ctx := context.Background()
+	f := &finder{chats: map[string]bool{"slack/G-old": true, "discord/G-other": true}}
+	s := groupchats.New("slack", f, nil)
+	s.Add("G-new")
+	if !s.Has(ctx, "G-new") || f.calls != 0 {
+		t.Fatalf("a created chat is known without asking the store (calls %d)", f.calls)
+	}
+	first := s.Has(ctx, "G-old")
+	second := s.Has(ctx, "G-old")
+	if !first || !second || f.calls != 1 {
+		t.Fatalf("a chat from before a restart is found once and remembered (calls %d)", f.calls)
+	}
+	if s.Has(ctx, "C-general") || s.Has(ctx, "G-other") || s.Has(ctx, "") {
+		t.Fatal("other channels, other platforms' chats and empty ids are not group chats")
+	}
+	broken := groupchats.New("slack", &finder{err: errors.New("db down")}, nil)
+	if broken.Has(ctx, "G-old") {
+		t.Fatal("a store error must not make a channel a ticket chat")
+	}
+	if groupchats.New("slack", nil, nil).Has(ctx, "G-old") {
+		t.Fatal("without a store only added chats are known")
+	}
+}
