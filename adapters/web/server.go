@@ -360,6 +360,17 @@ func (p *Platform) visibleMessage(ctx context.Context, chat string, id int64, us
 	return m, b, err
 }
 
+// memberMessage checks that user may use chat and returns one of its messages
+// that user can see, with the chat's kind.
+func (p *Platform) memberMessage(ctx context.Context, user, chat string, id int64) (bot.ChatKind, chatstore.Message, Body, error) {
+	kind, err := p.access(ctx, user, chat)
+	if err != nil {
+		return "", chatstore.Message{}, Body{}, err
+	}
+	m, b, err := p.visibleMessage(ctx, chat, id, user)
+	return kind, m, b, err
+}
+
 func (p *Platform) handleAction(w http.ResponseWriter, r *http.Request, s auth.Session) {
 	var req actionRequest
 	if err := decode(w, r, &req); err != nil {
@@ -367,12 +378,7 @@ func (p *Platform) handleAction(w http.ResponseWriter, r *http.Request, s auth.S
 		return
 	}
 	user := s.Identity.UserID
-	kind, err := p.access(r.Context(), user, req.Chat)
-	if err != nil {
-		p.writeErr(w, err)
-		return
-	}
-	m, b, err := p.visibleMessage(r.Context(), req.Chat, req.Message, user)
+	kind, m, b, err := p.memberMessage(r.Context(), user, req.Chat, req.Message)
 	if err != nil {
 		p.writeErr(w, err)
 		return
@@ -417,12 +423,7 @@ func (p *Platform) handleForm(w http.ResponseWriter, r *http.Request, s auth.Ses
 		return
 	}
 	user := s.Identity.UserID
-	kind, err := p.access(r.Context(), user, req.Chat)
-	if err != nil {
-		p.writeErr(w, err)
-		return
-	}
-	m, b, err := p.visibleMessage(r.Context(), req.Chat, req.Message, user)
+	kind, m, b, err := p.memberMessage(r.Context(), user, req.Chat, req.Message)
 	if err != nil {
 		p.writeErr(w, err)
 		return
