@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 // Identity is a person as a chat platform knows them: verified by the
@@ -40,12 +40,12 @@ type Store interface {
 	// PutLink records a sign-in link by the hash of its token.
 	PutLink(ctx context.Context, tokenHash string, id Identity, expires time.Time) error
 	// TakeLink deletes the link and returns its identity, atomically, so a
-	// link works once. It returns a tickets.ENOTFOUND error when the link is
+	// link works once. It returns a errs.ENOTFOUND error when the link is
 	// unknown, already used or expired at now.
 	TakeLink(ctx context.Context, tokenHash string, now time.Time) (Identity, error)
 	// PutSession records a session (replacing one with the same ID).
 	PutSession(ctx context.Context, s Session) error
-	// GetSession returns the session, or a tickets.ENOTFOUND error when it
+	// GetSession returns the session, or a errs.ENOTFOUND error when it
 	// is unknown or expired at now.
 	GetSession(ctx context.Context, id string, now time.Time) (Session, error)
 	// DeleteSession removes a session; removing an unknown one is no error.
@@ -152,7 +152,7 @@ func hash(token string) string {
 // when it is a local path, else to "/".
 func (m *Manager) Link(ctx context.Context, id Identity, next string) (string, error) {
 	if id.Platform == "" || id.UserID == "" {
-		return "", tickets.Errorf(tickets.EINVALID, "A sign-in link needs a platform and a user id.")
+		return "", errs.Errorf(errs.EINVALID, "A sign-in link needs a platform and a user id.")
 	}
 	token, err := newToken()
 	if err != nil {
@@ -202,7 +202,7 @@ func (m *Manager) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := m.store.TakeLink(r.Context(), hash(token), m.now())
 	if err != nil {
-		if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+		if errs.Code(err) == errs.ENOTFOUND {
 			m.log.Info("sign-in refused", "reason", "unknown, used or expired link")
 			m.page(w, http.StatusForbidden, "Sign-in link not valid", "This sign-in link is unknown, was already used, or has expired. Ask the bot for a new one: send <code>/helpdesk web</code> or <code>web</code> in your chat with the help desk.")
 			return
@@ -314,7 +314,7 @@ func (m *Manager) Session(r *http.Request) (Session, bool) {
 	}
 	s, err := m.store.GetSession(r.Context(), hash(c.Value), m.now())
 	if err != nil {
-		if tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if errs.Code(err) != errs.ENOTFOUND {
 			m.log.Error("read session", "err", err)
 		}
 		return Session{}, false

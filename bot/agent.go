@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/rules"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -178,7 +179,7 @@ func (e *Engine) askEvaluation(ctx context.Context, rt *Runtime, desk *config.De
 	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, msg); err != nil {
 		return fmt.Errorf("ask evaluation of %s: %w", t.Key, err)
 	}
-	if _, err := e.svc.SetFlag(ctx, t.ID, tickets.FlagEvaluationAsked, "evaluation asked", tickets.System, tickets.SourceRouting); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
+	if _, err := e.svc.SetFlag(ctx, t.ID, tickets.FlagEvaluationAsked, "evaluation asked", tickets.System, tickets.SourceRouting); err != nil && errs.Code(err) != errs.ECONFLICT {
 		e.log.Warn("mark evaluation asked", "ticket", t.Key, "err", err)
 	}
 	// The requester's conversation now waits for the rating (unless they are
@@ -193,7 +194,7 @@ func (e *Engine) askEvaluation(ctx context.Context, rt *Runtime, desk *config.De
 	if st.Step == StepIdle || st.Step == StepWaiting && (st.Ticket == t.ID || st.Ticket == 0) || st.Step == StepAnswered || st.Step == StepMenu {
 		seq, chat, greeted, lang := st.Seq, st.Chat, st.Greeted, st.Lang
 		*st = State{Seq: seq, Chat: chat, Greeted: greeted, Lang: lang, Desk: t.Desk, Step: StepRating, Ticket: t.ID}
-		if _, err := e.saveState(ctx, key, st, version); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
+		if _, err := e.saveState(ctx, key, st, version); err != nil && errs.Code(err) != errs.ECONFLICT {
 			return err
 		}
 	}
@@ -216,7 +217,7 @@ func (e *Engine) openTicketOf(ctx context.Context, platform, user, desk string) 
 		return nil, err
 	}
 	if len(ts) == 0 {
-		return nil, tickets.Errorf(tickets.ENOTFOUND, "no open ticket")
+		return nil, errs.Errorf(errs.ENOTFOUND, "no open ticket")
 	}
 	return ts[len(ts)-1], nil
 }
@@ -355,7 +356,7 @@ func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error
 		return c.refuse(ctx, err)
 	}
 	if text != "" {
-		if _, err := c.e.svc.RecordMessage(ctx, r.ID, text, c.ev.ID, actor, tickets.SourceChat); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
+		if _, err := c.e.svc.RecordMessage(ctx, r.ID, text, c.ev.ID, actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
 			return err
 		}
 	}
@@ -410,7 +411,7 @@ func (e *Engine) groupChatEvent(ctx context.Context, rt *Runtime, t *tickets.Tic
 		return nil
 	}
 	_, err := e.svc.RecordMessage(ctx, t.ID, Sanitize(text, maxMessageLen), ev.ID, actor, tickets.SourceChat)
-	if tickets.ErrorCode(err) == tickets.ECONFLICT {
+	if errs.Code(err) == errs.ECONFLICT {
 		return nil // the same platform message, delivered again
 	}
 	return err
@@ -630,7 +631,7 @@ func (e *Engine) dispatch(ctx context.Context, rt *Runtime, deskID string) {
 		}
 		assigned, err := e.svc.Assign(ctx, t.ID, choice.Agent.Name, choice.Reason, tickets.System, tickets.SourceRouting)
 		if err != nil {
-			if tickets.ErrorCode(err) != tickets.ECONFLICT {
+			if errs.Code(err) != errs.ECONFLICT {
 				e.log.Warn("assign ticket", "ticket", t.Key, "err", err)
 			}
 			continue

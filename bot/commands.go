@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -109,7 +110,7 @@ func (e *Engine) ticketFor(ctx context.Context, rt *Runtime, ev Event, key strin
 	desk := rt.Config.Desk(t.Desk)
 	actor := actorFor(rt, desk, ev.Platform, ev.User)
 	if actor.Role == tickets.RoleUser {
-		return nil, nil, actor, tickets.Errorf(tickets.EFORBIDDEN, "Only agents of the %s desk can do that.", t.Desk)
+		return nil, nil, actor, errs.Errorf(errs.EFORBIDDEN, "Only agents of the %s desk can do that.", t.Desk)
 	}
 	return t, desk, actor, nil
 }
@@ -217,7 +218,7 @@ func (e *Engine) cardThreadNote(ctx context.Context, rt *Runtime, t *tickets.Tic
 		return nil // not an agent of the desk: not a note
 	}
 	err := e.addNote(ctx, desk, t, actor, ev.Text, ev.ID, tickets.SourceChat)
-	if tickets.ErrorCode(err) == tickets.ECONFLICT {
+	if errs.Code(err) == errs.ECONFLICT {
 		return nil // the same reply, delivered again
 	}
 	return err

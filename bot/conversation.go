@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/faq"
 	"github.com/helpdesk-chat/helpdesk/rules"
 	"github.com/helpdesk-chat/helpdesk/tickets"
@@ -62,7 +63,7 @@ func (e *Engine) conversation(ctx context.Context, rt *Runtime, ev Event) error 
 		if err = c.run(ctx); err != nil {
 			return err
 		}
-		if err = c.save(ctx); tickets.ErrorCode(err) != tickets.ECONFLICT {
+		if err = c.save(ctx); errs.Code(err) != errs.ECONFLICT {
 			return err
 		}
 		// Another replica changed this conversation meanwhile: run again on its state.
@@ -288,7 +289,7 @@ func (c *conv) message(ctx context.Context) error {
 		c.reset()
 	case StepWaiting:
 		t, err := c.e.store.Get(ctx, c.st.Ticket)
-		if err != nil && tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if err != nil && errs.Code(err) != errs.ENOTFOUND {
 			return err
 		}
 		if err == nil && t.Status.Active() && !isGreeting(text) {
@@ -309,7 +310,7 @@ func (c *conv) message(ctx context.Context) error {
 // addToTicket records what a waiting user writes in their DM on the ticket.
 func (c *conv) addToTicket(ctx context.Context, t *tickets.Ticket, text string) error {
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
-	if _, err := c.e.svc.RecordMessage(ctx, t.ID, text, c.ev.ID, actor, tickets.SourceChat); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
+	if _, err := c.e.svc.RecordMessage(ctx, t.ID, text, c.ev.ID, actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
 		return err
 	}
 	switch t.Status {

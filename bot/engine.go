@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/faq"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -327,7 +328,7 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 		if err == nil {
 			return e.cardThreadNote(ctx, rt, t, ev)
 		}
-		if tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if errs.Code(err) != errs.ENOTFOUND {
 			return err
 		}
 	}
@@ -337,7 +338,7 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 		if err == nil {
 			return e.groupChatEvent(ctx, rt, t, ev)
 		}
-		if tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if errs.Code(err) != errs.ENOTFOUND {
 			return err
 		}
 	}
@@ -384,9 +385,9 @@ func (e *Engine) private(ctx context.Context, ev Event, text string) error {
 
 // refuse answers a refused action privately; the refusal itself is not an error.
 func (e *Engine) refuse(ctx context.Context, ev Event, err error) error {
-	switch tickets.ErrorCode(err) {
-	case tickets.EFORBIDDEN, tickets.ECONFLICT, tickets.EINVALID, tickets.ENOTFOUND:
-		return e.private(ctx, ev, tickets.ErrorMessage(err))
+	switch errs.Code(err) {
+	case errs.EFORBIDDEN, errs.ECONFLICT, errs.EINVALID, errs.ENOTFOUND:
+		return e.private(ctx, ev, errs.Message(err))
 	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/faq"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -720,7 +721,7 @@ func (c *conv) offlineMessage(d *config.Desk, text string) string {
 }
 
 // errNoRating refuses a reason or comment before a rating was given.
-var errNoRating = tickets.Errorf(tickets.ECONFLICT, "Please pick a rating first.")
+var errNoRating = errs.Errorf(errs.ECONFLICT, "Please pick a rating first.")
 
 // refuse answers a refused action privately in the user's language. In
 // English the ticket service's own message is shown (it has the details);
@@ -733,14 +734,14 @@ func (c *conv) refuse(ctx context.Context, err error) error {
 		return c.e.refuse(ctx, c.ev, err)
 	}
 	var id msgID
-	switch tickets.ErrorCode(err) {
-	case tickets.EFORBIDDEN:
+	switch errs.Code(err) {
+	case errs.EFORBIDDEN:
 		id = mRefuseForbidden
-	case tickets.ECONFLICT:
+	case errs.ECONFLICT:
 		id = mRefuseConflict
-	case tickets.ENOTFOUND:
+	case errs.ENOTFOUND:
 		id = mRefuseNotFound
-	case tickets.EINVALID:
+	case errs.EINVALID:
 		id = mRefuseInvalid
 	default:
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -58,7 +59,7 @@ func stateKey(platform, user string) string { return platform + ":" + user }
 // loadState returns the saved state (or a fresh one) and its version.
 func (e *Engine) loadState(ctx context.Context, key string) (*State, int64, error) {
 	data, version, err := e.store.GetState(ctx, key)
-	if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+	if errs.Code(err) == errs.ENOTFOUND {
 		return &State{}, 0, nil
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/rules"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -72,7 +73,7 @@ func (e *Engine) fireDue(ctx context.Context, rt *Runtime, d *config.Desk) error
 	now := e.now()
 	for _, t := range ts {
 		for _, tm := range rules.DueTimers(d, t, now) {
-			if err := e.fire(ctx, rt, d, t, tm); err != nil && tickets.ErrorCode(err) != tickets.ECONFLICT {
+			if err := e.fire(ctx, rt, d, t, tm); err != nil && errs.Code(err) != errs.ECONFLICT {
 				e.log.Warn("timer failed", "ticket", t.Key, "timer", tm.Kind, "err", err)
 			}
 		}

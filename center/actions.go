@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -42,7 +43,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 	staff := actor.Role == tickets.RoleAgent || actor.Role == tickets.RoleAdmin
 	needStaff := func(what string) error {
 		if !staff {
-			return tickets.Errorf(tickets.EFORBIDDEN, "Only agents of the desk can %s %s.", what, t.Key)
+			return errs.Errorf(errs.EFORBIDDEN, "Only agents of the desk can %s %s.", what, t.Key)
 		}
 		return nil
 	}
@@ -64,7 +65,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 			}
 		}
 		if agent == nil {
-			return result{}, tickets.Errorf(tickets.EINVALID, "%q is not an agent of this desk.", req.Agent)
+			return result{}, errs.Errorf(errs.EINVALID, "%q is not an agent of this desk.", req.Agent)
 		}
 		reason := "assigned by " + actor.Name + by
 		var got *tickets.Ticket
@@ -117,7 +118,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		}
 		text := clip(strings.TrimSpace(req.Text), maxNoteLen)
 		if text == "" {
-			return result{}, tickets.Errorf(tickets.EINVALID, "The note is empty.")
+			return result{}, errs.Errorf(errs.EINVALID, "The note is empty.")
 		}
 		got, err := c.svc.AddNote(ctx, t.ID, text, "", actor, src)
 		if err != nil {
@@ -127,7 +128,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		return result{ticket: got, kind: "note", what: "internal note added"}, nil
 	case "follow", "unfollow":
 		if follower == nil {
-			return result{}, tickets.Errorf(tickets.EINVALID, "Following needs a signed-in person.")
+			return result{}, errs.Errorf(errs.EINVALID, "Following needs a signed-in person.")
 		}
 		got, err := c.svc.Follow(ctx, t.ID, *follower, req.Action == "follow", actor, src)
 		if err != nil {
@@ -140,7 +141,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		}
 		into, err := c.store.GetByKey(ctx, strings.ToUpper(strings.TrimSpace(req.Into)))
 		if err != nil || !see(into) {
-			return result{}, tickets.Errorf(tickets.EINVALID, "There is no ticket %q you may merge into.", clip(req.Into, 20))
+			return result{}, errs.Errorf(errs.EINVALID, "There is no ticket %q you may merge into.", clip(req.Into, 20))
 		}
 		dup, target, err := c.svc.Merge(ctx, t.ID, into.ID, actor, src)
 		if err != nil {
@@ -148,7 +149,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		}
 		return result{ticket: dup, kind: "merge", what: "merged into " + target.Key, extra: target}, nil
 	}
-	return result{}, tickets.Errorf(tickets.EINVALID, "Unknown action %q.", clip(req.Action, 20))
+	return result{}, errs.Errorf(errs.EINVALID, "Unknown action %q.", clip(req.Action, 20))
 }
 
 // snoozeUntil reads a snooze as a duration from now or a time.
@@ -156,13 +157,13 @@ func (c *Center) snoozeUntil(req request) (time.Time, error) {
 	if req.Until != "" {
 		t, err := time.Parse(time.RFC3339, req.Until)
 		if err != nil {
-			return time.Time{}, tickets.Errorf(tickets.EINVALID, "until %q is not an RFC 3339 time.", clip(req.Until, 40))
+			return time.Time{}, errs.Errorf(errs.EINVALID, "until %q is not an RFC 3339 time.", clip(req.Until, 40))
 		}
 		return t, nil
 	}
 	d, err := config.ParseDuration(strings.TrimSpace(req.For))
 	if err != nil || d <= 0 {
-		return time.Time{}, tickets.Errorf(tickets.EINVALID, "Snooze for how long? Write e.g. 2h or 1d.")
+		return time.Time{}, errs.Errorf(errs.EINVALID, "Snooze for how long? Write e.g. 2h or 1d.")
 	}
 	return c.now().Add(d), nil
 }

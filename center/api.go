@@ -12,6 +12,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/center/export"
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -75,14 +76,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (c *Center) apiFail(w http.ResponseWriter, err error) {
 	status := httpStatus(err)
-	msg := tickets.ErrorMessage(err)
+	msg := errs.Message(err)
 	if status == http.StatusInternalServerError {
 		c.log.Error("api", "err", err)
 	}
 	writeJSON(w, status, apiError{msg})
 }
 
-var errOtherDesk = tickets.Errorf(tickets.EFORBIDDEN, "This API token may not use that desk.")
+var errOtherDesk = errs.Errorf(errs.EFORBIDDEN, "This API token may not use that desk.")
 
 // apiTicket loads a ticket of one of the client's desks: an unknown key is
 // 404, a ticket of another desk 403.
@@ -116,7 +117,7 @@ func (c *Center) apiList(w http.ResponseWriter, r *http.Request, cl client) {
 	}
 	var err error
 	if f.Since, f.Until, err = export.ParseRange(q.Get("since"), q.Get("until"), time.UTC); err != nil {
-		c.apiFail(w, tickets.Errorf(tickets.EINVALID, "%s", err.Error()))
+		c.apiFail(w, errs.Errorf(errs.EINVALID, "%s", err.Error()))
 		return
 	}
 	f.Limit = 500
@@ -139,7 +140,7 @@ func (c *Center) apiCreate(w http.ResponseWriter, r *http.Request, cl client) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&n); err != nil {
-		c.apiFail(w, tickets.Errorf(tickets.EINVALID, "Bad JSON body: %s", err.Error()))
+		c.apiFail(w, errs.Errorf(errs.EINVALID, "Bad JSON body: %s", err.Error()))
 		return
 	}
 	if !cl.allowed(n.Desk) {
@@ -189,7 +190,7 @@ func (c *Center) apiTransition(w http.ResponseWriter, r *http.Request, cl client
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		c.apiFail(w, tickets.Errorf(tickets.EINVALID, "Bad JSON body: %s", err.Error()))
+		c.apiFail(w, errs.Errorf(errs.EINVALID, "Bad JSON body: %s", err.Error()))
 		return
 	}
 	see := func(o *tickets.Ticket) bool { return cl.allowed(o.Desk) }

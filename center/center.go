@@ -15,6 +15,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -299,21 +300,21 @@ func (c *Center) ticketFor(ctx context.Context, v *viewer, key string) (*tickets
 	}
 	if !v.canSee(t) {
 		c.log.Info("ticket refused", "ticket", t.Key, "platform", v.id.Platform, "user", v.id.UserID)
-		return nil, tickets.Errorf(tickets.ENOTFOUND, "No ticket %s, or not one you may see.", t.Key)
+		return nil, errs.Errorf(errs.ENOTFOUND, "No ticket %s, or not one you may see.", t.Key)
 	}
 	return t, nil
 }
 
 // httpStatus maps a ticket error code to an HTTP status.
 func httpStatus(err error) int {
-	switch tickets.ErrorCode(err) {
-	case tickets.ENOTFOUND:
+	switch errs.Code(err) {
+	case errs.ENOTFOUND:
 		return http.StatusNotFound
-	case tickets.EFORBIDDEN:
+	case errs.EFORBIDDEN:
 		return http.StatusForbidden
-	case tickets.ECONFLICT:
+	case errs.ECONFLICT:
 		return http.StatusConflict
-	case tickets.EINVALID:
+	case errs.EINVALID:
 		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError

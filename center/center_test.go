@@ -19,6 +19,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/center"
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
@@ -124,7 +125,7 @@ func (m *memAuth) TakeLink(_ context.Context, h string, _ time.Time) (auth.Ident
 	defer m.mu.Unlock()
 	id, ok := m.links[h]
 	if !ok {
-		return auth.Identity{}, tickets.Errorf(tickets.ENOTFOUND, "no link")
+		return auth.Identity{}, errs.Errorf(errs.ENOTFOUND, "no link")
 	}
 	delete(m.links, h)
 	return id, nil
@@ -142,7 +143,7 @@ func (m *memAuth) GetSession(_ context.Context, id string, _ time.Time) (auth.Se
 	defer m.mu.Unlock()
 	s, ok := m.sessions[id]
 	if !ok {
-		return auth.Session{}, tickets.Errorf(tickets.ENOTFOUND, "no session")
+		return auth.Session{}, errs.Errorf(errs.ENOTFOUND, "no session")
 	}
 	return s, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/center/export"
 	"github.com/helpdesk-chat/helpdesk/center/stats"
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -159,7 +160,7 @@ func (c *Center) viewer(r *http.Request) *viewer {
 
 func (c *Center) fail(w http.ResponseWriter, v *viewer, err error) {
 	status := httpStatus(err)
-	msg := tickets.ErrorMessage(err)
+	msg := errs.Message(err)
 	if status == http.StatusInternalServerError {
 		c.log.Error("ticket center", "err", err)
 	}
@@ -397,7 +398,7 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		if fresh, gerr := c.store.Get(ctx, t.ID); gerr == nil {
 			t = fresh
 		}
-		c.showTicket(w, r, v, t, status, tickets.ErrorMessage(err), "")
+		c.showTicket(w, r, v, t, status, errs.Message(err), "")
 		return
 	}
 	c.after(ctx, res.ticket, res.kind, actor, res.what)
@@ -417,7 +418,7 @@ type newData struct {
 func (c *Center) handleNewForm(w http.ResponseWriter, r *http.Request) {
 	v := c.viewer(r)
 	if !v.isStaff() {
-		c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "Only agents can create tickets by hand."))
+		c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "Only agents can create tickets by hand."))
 		return
 	}
 	c.render(w, http.StatusOK, "new", v, page{Title: "New ticket", Nav: "new", Data: c.newData(v, url.Values{})})
@@ -482,33 +483,33 @@ func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor ti
 	ctx := r.Context()
 	desk := cfg.Desk(n.Desk)
 	if desk == nil {
-		return nil, tickets.Errorf(tickets.EINVALID, "There is no desk %q.", clip(n.Desk, 40))
+		return nil, errs.Errorf(errs.EINVALID, "There is no desk %q.", clip(n.Desk, 40))
 	}
 	n.Subject = strings.TrimSpace(n.Subject)
 	if n.Subject == "" {
-		return nil, tickets.Errorf(tickets.EINVALID, "The ticket needs a subject.")
+		return nil, errs.Errorf(errs.EINVALID, "The ticket needs a subject.")
 	}
 	if n.Requester.ID == "" || !slices.Contains([]string{"slack", "discord", "mattermost", "web"}, n.Requester.Platform) {
-		return nil, tickets.Errorf(tickets.EINVALID, "The requester needs a platform (slack, discord, mattermost or web) and a user id.")
+		return nil, errs.Errorf(errs.EINVALID, "The requester needs a platform (slack, discord, mattermost or web) and a user id.")
 	}
 	if n.Requester.Name == "" {
 		n.Requester.Name = n.Requester.ID
 	}
 	if n.Category != "" && (desk.FAQ == nil || desk.FAQ.Category(n.Category) == nil) {
-		return nil, tickets.Errorf(tickets.EINVALID, "The %s has no topic %q.", desk.Name, clip(n.Category, 40))
+		return nil, errs.Errorf(errs.EINVALID, "The %s has no topic %q.", desk.Name, clip(n.Category, 40))
 	}
 	prio, err := tickets.ParsePriority(n.Priority)
 	if err != nil {
-		return nil, tickets.Errorf(tickets.EINVALID, "%s", err.Error())
+		return nil, errs.Errorf(errs.EINVALID, "%s", err.Error())
 	}
 	switch n.Status {
 	case "", "open", "resolved":
 	case "assigned":
 		if desk.AgentByName(n.Agent) == nil {
-			return nil, tickets.Errorf(tickets.EINVALID, "%q is not an agent of the %s.", clip(n.Agent, 40), desk.Name)
+			return nil, errs.Errorf(errs.EINVALID, "%q is not an agent of the %s.", clip(n.Agent, 40), desk.Name)
 		}
 	default:
-		return nil, tickets.Errorf(tickets.EINVALID, "status %q: a new ticket is open, assigned or resolved.", clip(n.Status, 20))
+		return nil, errs.Errorf(errs.EINVALID, "status %q: a new ticket is open, assigned or resolved.", clip(n.Status, 20))
 	}
 	t := &tickets.Ticket{Desk: desk.ID, Platform: n.Requester.Platform, Requester: n.Requester, Category: n.Category,
 		Subject: clip(n.Subject, 200), Priority: prio, Form: n.Form, Language: desk.DefaultLanguage(), RequestKey: n.RequestKey}
@@ -544,13 +545,13 @@ func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor ti
 func (c *Center) handleNew(w http.ResponseWriter, r *http.Request) {
 	v := c.viewer(r)
 	if err := r.ParseForm(); err != nil {
-		c.fail(w, v, tickets.Errorf(tickets.EINVALID, "Bad form."))
+		c.fail(w, v, errs.Errorf(errs.EINVALID, "Bad form."))
 		return
 	}
 	f := r.PostForm
 	desk := f.Get("desk")
 	if !v.staff(desk) {
-		c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "Only agents of a desk can open its tickets by hand."))
+		c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "Only agents of a desk can open its tickets by hand."))
 		return
 	}
 	n := newTicket{Desk: desk, Category: f.Get("category"), Subject: f.Get("subject"), Priority: f.Get("priority"),
@@ -570,7 +571,7 @@ func (c *Center) handleNew(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, v, err)
 			return
 		}
-		c.render(w, httpStatus(err), "new", v, page{Title: "New ticket", Nav: "new", Error: tickets.ErrorMessage(err), Data: c.newData(v, f)})
+		c.render(w, httpStatus(err), "new", v, page{Title: "New ticket", Nav: "new", Error: errs.Message(err), Data: c.newData(v, f)})
 		return
 	}
 	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(t.Key)+"?done=opened", http.StatusSeeOther)
@@ -590,7 +591,7 @@ type statsData struct {
 func (c *Center) handleStats(w http.ResponseWriter, r *http.Request) {
 	v := c.viewer(r)
 	if !v.isStaff() {
-		c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "Statistics are for agents and admins."))
+		c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "Statistics are for agents and admins."))
 		return
 	}
 	cfg := c.config()
@@ -599,7 +600,7 @@ func (c *Center) handleStats(w http.ResponseWriter, r *http.Request) {
 	desks := v.desks
 	if desk != "" {
 		if !v.staff(desk) {
-			c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "You are not an agent of that desk."))
+			c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "You are not an agent of that desk."))
 			return
 		}
 		desks = []string{desk}
@@ -614,7 +615,7 @@ func (c *Center) handleStats(w http.ResponseWriter, r *http.Request) {
 	}
 	since, until, err := export.ParseRange(sinceS, untilS, time.UTC)
 	if err != nil {
-		c.fail(w, v, tickets.Errorf(tickets.EINVALID, "%s", err.Error()))
+		c.fail(w, v, errs.Errorf(errs.EINVALID, "%s", err.Error()))
 		return
 	}
 	ctx := r.Context()
@@ -657,14 +658,14 @@ func (c *Center) handleStats(w http.ResponseWriter, r *http.Request) {
 func (c *Center) handleExport(w http.ResponseWriter, r *http.Request) {
 	v := c.viewer(r)
 	if !v.isStaff() {
-		c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "Exports are for agents and admins."))
+		c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "Exports are for agents and admins."))
 		return
 	}
 	q := r.URL.Query()
 	desks := v.desks
 	if d := q.Get("desk"); d != "" {
 		if !v.staff(d) {
-			c.fail(w, v, tickets.Errorf(tickets.EFORBIDDEN, "You are not an agent of that desk."))
+			c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "You are not an agent of that desk."))
 			return
 		}
 		desks = []string{d}

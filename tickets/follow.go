@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 // Merge closes the duplicate dup as merged into the ticket into: dup is
@@ -16,24 +18,24 @@ import (
 // merged and into lacks only its note (the error says so).
 func (s *Service) Merge(ctx context.Context, dupID, intoID int64, actor Actor, src Source) (dup, into *Ticket, err error) {
 	if actor.Role != RoleAgent && actor.Role != RoleAdmin && actor.Role != RoleSystem {
-		return nil, nil, Errorf(EFORBIDDEN, "Only agents can merge tickets.")
+		return nil, nil, errs.Errorf(errs.EFORBIDDEN, "Only agents can merge tickets.")
 	}
 	if dupID == intoID {
-		return nil, nil, Errorf(EINVALID, "A ticket cannot be merged into itself.")
+		return nil, nil, errs.Errorf(errs.EINVALID, "A ticket cannot be merged into itself.")
 	}
 	target, err := s.Store.Get(ctx, intoID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if target.MergedInto != "" {
-		return nil, nil, Errorf(ECONFLICT, "%s was itself merged into %s; merge into that one.", target.Key, target.MergedInto)
+		return nil, nil, errs.Errorf(errs.ECONFLICT, "%s was itself merged into %s; merge into that one.", target.Key, target.MergedInto)
 	}
 	dup, err = s.Store.Update(ctx, dupID, func(t *Ticket) (*Change, error) {
 		if t.Desk != target.Desk {
-			return nil, Errorf(EINVALID, "%s and %s belong to different desks.", t.Key, target.Key)
+			return nil, errs.Errorf(errs.EINVALID, "%s and %s belong to different desks.", t.Key, target.Key)
 		}
 		if t.MergedInto != "" {
-			return nil, Errorf(ECONFLICT, "%s is already merged into %s.", t.Key, t.MergedInto)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is already merged into %s.", t.Key, t.MergedInto)
 		}
 		t.MergedInto = target.Key
 		if t.Status != StatusResolved {
@@ -63,15 +65,15 @@ func (s *Service) Merge(ctx context.Context, dupID, intoID int64, actor Actor, s
 // told about its changes. Who may see the ticket is the caller's decision.
 func (s *Service) Follow(ctx context.Context, id int64, p Person, follow bool, actor Actor, src Source) (*Ticket, error) {
 	if p.Platform == "" || p.ID == "" {
-		return nil, Errorf(EINVALID, "A follower needs a platform and a user id.")
+		return nil, errs.Errorf(errs.EINVALID, "A follower needs a platform and a user id.")
 	}
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		i := slices.IndexFunc(t.Followers, func(f Person) bool { return f.Platform == p.Platform && f.ID == p.ID })
 		switch {
 		case follow && i >= 0:
-			return nil, Errorf(ECONFLICT, "You already follow %s.", t.Key)
+			return nil, errs.Errorf(errs.ECONFLICT, "You already follow %s.", t.Key)
 		case !follow && i < 0:
-			return nil, Errorf(ECONFLICT, "You do not follow %s.", t.Key)
+			return nil, errs.Errorf(errs.ECONFLICT, "You do not follow %s.", t.Key)
 		case follow:
 			t.Followers = append(t.Followers, p)
 			return s.change("follow", actor, src, p.Name), nil

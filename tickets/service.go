@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 // Service holds one function per ticket transition. Buttons, commands, the
@@ -30,7 +32,7 @@ func (s *Service) change(kind string, actor Actor, src Source, detail string) *C
 // Open creates a ticket in the queue. It is idempotent on t.RequestKey.
 func (s *Service) Open(ctx context.Context, t *Ticket, prefix string, actor Actor, src Source) (*Ticket, bool, error) {
 	if t.Desk == "" {
-		return nil, false, Errorf(EINVALID, "ticket has no desk")
+		return nil, false, errs.Errorf(errs.EINVALID, "ticket has no desk")
 	}
 	now := s.now()
 	t.Status = StatusOpen
@@ -50,7 +52,7 @@ func mayAct(t *Ticket, actor Actor) bool {
 }
 
 func forbidden(t *Ticket, what string) error {
-	return Errorf(EFORBIDDEN, "Only the assigned agent (%s) or a desk admin can %s %s.", orNobody(t.Assignee), what, t.Key)
+	return errs.Errorf(errs.EFORBIDDEN, "Only the assigned agent (%s) or a desk admin can %s %s.", orNobody(t.Assignee), what, t.Key)
 }
 
 func orNobody(s string) string {
@@ -64,7 +66,7 @@ func orNobody(s string) string {
 func (s *Service) Assign(ctx context.Context, id int64, agent, reason string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if t.Status != StatusOpen {
-			return nil, Errorf(ECONFLICT, "%s is %s, not queued", t.Key, t.Status)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s, not queued", t.Key, t.Status)
 		}
 		t.Status = StatusAssigned
 		t.Assignee = agent
@@ -79,7 +81,7 @@ func (s *Service) Assign(ctx context.Context, id int64, agent, reason string, ac
 func (s *Service) Requeue(ctx context.Context, id int64, reason string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if t.Status != StatusAssigned {
-			return nil, Errorf(ECONFLICT, "%s is %s, not waiting for Start Chat", t.Key, t.Status)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s, not waiting for Start Chat", t.Key, t.Status)
 		}
 		prev := t.Assignee
 		if prev != "" && !slices.Contains(t.Declined, prev) {
@@ -97,17 +99,17 @@ func (s *Service) Requeue(ctx context.Context, id int64, reason string, actor Ac
 func (s *Service) Transfer(ctx context.Context, id int64, to, reason string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if t.Status != StatusAssigned && t.Status != StatusInService && t.Status != StatusOpen {
-			return nil, Errorf(ECONFLICT, "%s is %s and cannot be transferred", t.Key, t.Status)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s and cannot be transferred", t.Key, t.Status)
 		}
 		// Staff may claim a queued ticket; a requester may not steer it.
 		if (t.Status != StatusOpen || actor.Role == RoleUser) && !mayAct(t, actor) {
 			return nil, forbidden(t, "transfer")
 		}
 		if to == "" {
-			return nil, Errorf(EINVALID, "Transfer %s to whom? No agent given.", t.Key)
+			return nil, errs.Errorf(errs.EINVALID, "Transfer %s to whom? No agent given.", t.Key)
 		}
 		if to == t.Assignee {
-			return nil, Errorf(EINVALID, "%s is already with %s", t.Key, to)
+			return nil, errs.Errorf(errs.EINVALID, "%s is already with %s", t.Key, to)
 		}
 		from := t.Assignee
 		t.Assignee = to
@@ -127,7 +129,7 @@ func (s *Service) Start(ctx context.Context, id int64, groupChat string, actor A
 			return nil, forbidden(t, "start the chat for")
 		}
 		if t.Status != StatusAssigned {
-			return nil, Errorf(ECONFLICT, "%s is %s; Start Chat needs an assigned ticket", t.Key, t.Status)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s; Start Chat needs an assigned ticket", t.Key, t.Status)
 		}
 		now := s.now()
 		t.Status = StatusInService
@@ -149,7 +151,7 @@ func (s *Service) End(ctx context.Context, id int64, note string, actor Actor, s
 			return nil, forbidden(t, "end the service for")
 		}
 		if t.Status == StatusResolved {
-			return nil, Errorf(ECONFLICT, "%s is already resolved", t.Key)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is already resolved", t.Key)
 		}
 		t.Status = StatusResolved
 		t.EndedAt = s.now()
@@ -162,11 +164,11 @@ func (s *Service) End(ctx context.Context, id int64, note string, actor Actor, s
 func (s *Service) Reopen(ctx context.Context, id int64, reason string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if t.Status != StatusResolved {
-			return nil, Errorf(ECONFLICT, "%s is %s, not resolved", t.Key, t.Status)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s, not resolved", t.Key, t.Status)
 		}
 		isRequester := actor.Role == RoleUser && actor.Platform == t.Requester.Platform && actor.ID == t.Requester.ID
 		if !mayAct(t, actor) && !isRequester {
-			return nil, Errorf(EFORBIDDEN, "Only the requester, the agent or an admin can reopen %s.", t.Key)
+			return nil, errs.Errorf(errs.EFORBIDDEN, "Only the requester, the agent or an admin can reopen %s.", t.Key)
 		}
 		now := s.now()
 		t.EndedAt = time.Time{}
@@ -191,10 +193,10 @@ func (s *Service) Snooze(ctx context.Context, id int64, until time.Time, actor A
 			return nil, forbidden(t, "snooze")
 		}
 		if t.Status == StatusResolved || t.Status == StatusSnoozed {
-			return nil, Errorf(ECONFLICT, "%s is %s and cannot be snoozed", t.Key, t.Status)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s and cannot be snoozed", t.Key, t.Status)
 		}
 		if !until.After(s.now()) {
-			return nil, Errorf(EINVALID, "snooze time %s is not in the future", until.Format(time.RFC3339))
+			return nil, errs.Errorf(errs.EINVALID, "snooze time %s is not in the future", until.Format(time.RFC3339))
 		}
 		t.PrevStatus = t.Status
 		t.Status = StatusSnoozed
@@ -207,7 +209,7 @@ func (s *Service) Snooze(ctx context.Context, id int64, until time.Time, actor A
 func (s *Service) Wake(ctx context.Context, id int64, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if t.Status != StatusSnoozed {
-			return nil, Errorf(ECONFLICT, "%s is %s, not snoozed", t.Key, t.Status)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s, not snoozed", t.Key, t.Status)
 		}
 		t.Status = t.PrevStatus
 		if t.Status == "" {
@@ -226,17 +228,17 @@ func (s *Service) Wake(ctx context.Context, id int64, actor Actor, src Source) (
 func (s *Service) Evaluate(ctx context.Context, id int64, ev Evaluation, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if actor.Role != RoleUser || actor.Platform != t.Requester.Platform || actor.ID != t.Requester.ID {
-			return nil, Errorf(EFORBIDDEN, "Only the requester can rate %s.", t.Key)
+			return nil, errs.Errorf(errs.EFORBIDDEN, "Only the requester can rate %s.", t.Key)
 		}
 		if t.Status != StatusResolved {
-			return nil, Errorf(ECONFLICT, "%s is %s; it can be rated once resolved", t.Key, t.Status)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s; it can be rated once resolved", t.Key, t.Status)
 		}
 		if ev.Scale <= 0 || ev.Rating < 1 || ev.Rating > ev.Scale {
-			return nil, Errorf(EINVALID, "rating %d is not on the scale 1..%d", ev.Rating, ev.Scale)
+			return nil, errs.Errorf(errs.EINVALID, "rating %d is not on the scale 1..%d", ev.Rating, ev.Scale)
 		}
 		// The rating is given once; reasons and a comment may follow it.
 		if t.Evaluation != nil && (ev.Rating != t.Evaluation.Rating || ev.Scale != t.Evaluation.Scale) {
-			return nil, Errorf(ECONFLICT, "%s was already rated", t.Key)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s was already rated", t.Key)
 		}
 		ev.At = s.now()
 		t.Evaluation = &ev
@@ -252,7 +254,7 @@ func (s *Service) Evaluate(ctx context.Context, id int64, ev Evaluation, actor A
 func (s *Service) AddNote(ctx context.Context, id int64, text, platformID string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if actor.Role == RoleUser {
-			return nil, Errorf(EFORBIDDEN, "Only agents can add internal notes.")
+			return nil, errs.Errorf(errs.EFORBIDDEN, "Only agents can add internal notes.")
 		}
 		c := s.change("note", actor, src, "")
 		c.Message = &Message{Kind: KindNote, PlatformID: platformID, Author: actor, Text: text, At: s.now()}
@@ -277,12 +279,12 @@ func (s *Service) RecordMessage(ctx context.Context, id int64, text, platformID 
 	})
 }
 
-// SetFlag marks a one-shot timer as fired. It reports ECONFLICT if it already was,
+// SetFlag marks a one-shot timer as fired. It reports errs.ECONFLICT if it already was,
 // so a timer fires once even when two callers race.
 func (s *Service) SetFlag(ctx context.Context, id int64, f Flags, detail string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if t.Flags&f != 0 {
-			return nil, Errorf(ECONFLICT, "%s: timer already fired", t.Key)
+			return nil, errs.Errorf(errs.ECONFLICT, "%s: timer already fired", t.Key)
 		}
 		t.Flags |= f
 		return s.change("flag", actor, src, detail), nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
@@ -159,7 +160,7 @@ func run(t *testing.T, cases []transition) {
 			now := f.clock.Now()
 
 			got, err := c.do(f, tk.ID, c.actor, src)
-			if code := tickets.ErrorCode(err); code != c.code {
+			if code := errs.Code(err); code != c.code {
 				t.Fatalf("error %v (code %q), want code %q", err, code, c.code)
 			}
 			after, err2 := f.store.Get(ctx, tk.ID)
@@ -168,7 +169,7 @@ func run(t *testing.T, cases []transition) {
 			}
 			evs, _ := f.store.Events(ctx, tk.ID)
 			if c.code != "" {
-				if tickets.ErrorMessage(err) == "Internal error." {
+				if errs.Message(err) == "Internal error." {
 					t.Errorf("refusal %v has no message for the user", err)
 				}
 				if !reflect.DeepEqual(after, before) {
@@ -230,10 +231,10 @@ func TestAssign(t *testing.T) {
 				}
 				wantTime(t, "AssignedAt", after.AssignedAt, now)
 			}},
-		{name: "already assigned", given: "assigned", actor: asSystem, do: assignTo("Bob"), code: tickets.ECONFLICT},
-		{name: "in service", given: "in_service", actor: asSystem, do: assignTo("Bob"), code: tickets.ECONFLICT},
-		{name: "resolved", given: "resolved", actor: asSystem, do: assignTo("Bob"), code: tickets.ECONFLICT},
-		{name: "snoozed", given: "snoozed_open", actor: asSystem, do: assignTo("Bob"), code: tickets.ECONFLICT},
+		{name: "already assigned", given: "assigned", actor: asSystem, do: assignTo("Bob"), code: errs.ECONFLICT},
+		{name: "in service", given: "in_service", actor: asSystem, do: assignTo("Bob"), code: errs.ECONFLICT},
+		{name: "resolved", given: "resolved", actor: asSystem, do: assignTo("Bob"), code: errs.ECONFLICT},
+		{name: "snoozed", given: "snoozed_open", actor: asSystem, do: assignTo("Bob"), code: errs.ECONFLICT},
 	})
 }
 
@@ -254,8 +255,8 @@ func TestRequeue(t *testing.T) {
 					t.Errorf("declined = %v, want [Ada]", after.Declined)
 				}
 			}},
-		{name: "open", given: "open", actor: asSystem, do: requeue, code: tickets.ECONFLICT},
-		{name: "chat started", given: "in_service", actor: asSystem, do: requeue, code: tickets.ECONFLICT},
+		{name: "open", given: "open", actor: asSystem, do: requeue, code: errs.ECONFLICT},
+		{name: "chat started", given: "in_service", actor: asSystem, do: requeue, code: errs.ECONFLICT},
 	})
 }
 
@@ -302,13 +303,13 @@ func TestTransfer(t *testing.T) {
 			check: toBob(tickets.StatusInService)},
 		{name: "agent claims a queued ticket", given: "open", actor: asBob, do: transferTo("Bob"), kind: "transfer",
 			detail: "nobody yet -> Bob", check: toBob(tickets.StatusAssigned)},
-		{name: "by another agent", given: "assigned", actor: asBob, do: transferTo("Bob"), code: tickets.EFORBIDDEN},
-		{name: "by the requester", given: "assigned", actor: asRequester, do: transferTo("Bob"), code: tickets.EFORBIDDEN},
-		{name: "queued ticket by the requester", given: "open", actor: asRequester, do: transferTo("Bob"), code: tickets.EFORBIDDEN},
-		{name: "resolved", given: "resolved", actor: asAdmin, do: transferTo("Bob"), code: tickets.ECONFLICT},
-		{name: "snoozed", given: "snoozed_assigned", actor: asAdmin, do: transferTo("Bob"), code: tickets.ECONFLICT},
-		{name: "to the same agent", given: "assigned", actor: asAda, do: transferTo("Ada"), code: tickets.EINVALID},
-		{name: "to nobody", given: "assigned", actor: asAdmin, do: transferTo(""), code: tickets.EINVALID},
+		{name: "by another agent", given: "assigned", actor: asBob, do: transferTo("Bob"), code: errs.EFORBIDDEN},
+		{name: "by the requester", given: "assigned", actor: asRequester, do: transferTo("Bob"), code: errs.EFORBIDDEN},
+		{name: "queued ticket by the requester", given: "open", actor: asRequester, do: transferTo("Bob"), code: errs.EFORBIDDEN},
+		{name: "resolved", given: "resolved", actor: asAdmin, do: transferTo("Bob"), code: errs.ECONFLICT},
+		{name: "snoozed", given: "snoozed_assigned", actor: asAdmin, do: transferTo("Bob"), code: errs.ECONFLICT},
+		{name: "to the same agent", given: "assigned", actor: asAda, do: transferTo("Ada"), code: errs.EINVALID},
+		{name: "to nobody", given: "assigned", actor: asAdmin, do: transferTo(""), code: errs.EINVALID},
 	})
 }
 
@@ -329,12 +330,12 @@ func TestStart(t *testing.T) {
 	run(t, []transition{
 		{name: "by the assignee", given: "assigned", actor: asAda, do: startChat, kind: "start", detail: "C-it-1-vpn", check: started},
 		{name: "by an admin", given: "assigned", actor: asAdmin, do: startChat, kind: "start", check: started},
-		{name: "by another agent", given: "assigned", actor: asBob, do: startChat, code: tickets.EFORBIDDEN},
-		{name: "by the requester", given: "assigned", actor: asRequester, do: startChat, code: tickets.EFORBIDDEN},
-		{name: "queued ticket", given: "open", actor: asAdmin, do: startChat, code: tickets.ECONFLICT},
-		{name: "already started", given: "in_service", actor: asAda, do: startChat, code: tickets.ECONFLICT},
-		{name: "resolved", given: "resolved", actor: asAda, do: startChat, code: tickets.ECONFLICT},
-		{name: "snoozed", given: "snoozed_assigned", actor: asAda, do: startChat, code: tickets.ECONFLICT},
+		{name: "by another agent", given: "assigned", actor: asBob, do: startChat, code: errs.EFORBIDDEN},
+		{name: "by the requester", given: "assigned", actor: asRequester, do: startChat, code: errs.EFORBIDDEN},
+		{name: "queued ticket", given: "open", actor: asAdmin, do: startChat, code: errs.ECONFLICT},
+		{name: "already started", given: "in_service", actor: asAda, do: startChat, code: errs.ECONFLICT},
+		{name: "resolved", given: "resolved", actor: asAda, do: startChat, code: errs.ECONFLICT},
+		{name: "snoozed", given: "snoozed_assigned", actor: asAda, do: startChat, code: errs.ECONFLICT},
 	})
 }
 
@@ -371,10 +372,10 @@ func TestEnd(t *testing.T) {
 		{name: "assigned by an admin", given: "assigned", actor: asAdmin, do: endService, kind: "end", check: resolved},
 		{name: "snoozed by a timer", given: "snoozed_in_service", actor: asSystem, src: tickets.SourceTimer, do: endService,
 			kind: "end", check: resolved},
-		{name: "by another user", given: "in_service", actor: asOtherUser, do: endService, code: tickets.EFORBIDDEN},
-		{name: "by the requester's id on another platform", given: "in_service", actor: asLookalike, do: endService, code: tickets.EFORBIDDEN},
-		{name: "by another agent", given: "in_service", actor: asBob, do: endService, code: tickets.EFORBIDDEN},
-		{name: "already resolved", given: "resolved", actor: asAdmin, do: endService, code: tickets.ECONFLICT},
+		{name: "by another user", given: "in_service", actor: asOtherUser, do: endService, code: errs.EFORBIDDEN},
+		{name: "by the requester's id on another platform", given: "in_service", actor: asLookalike, do: endService, code: errs.EFORBIDDEN},
+		{name: "by another agent", given: "in_service", actor: asBob, do: endService, code: errs.EFORBIDDEN},
+		{name: "already resolved", given: "resolved", actor: asAdmin, do: endService, code: errs.ECONFLICT},
 	})
 }
 
@@ -406,9 +407,9 @@ func TestReopen(t *testing.T) {
 			check: func(t *testing.T, _, after *tickets.Ticket, _ time.Time) {
 				wantStatus(t, after, tickets.StatusAssigned)
 			}},
-		{name: "by another user", given: "resolved", actor: asOtherUser, do: reopen, code: tickets.EFORBIDDEN},
-		{name: "by another agent", given: "resolved", actor: asBob, do: reopen, code: tickets.EFORBIDDEN},
-		{name: "not resolved", given: "in_service", actor: asRequester, do: reopen, code: tickets.ECONFLICT},
+		{name: "by another user", given: "resolved", actor: asOtherUser, do: reopen, code: errs.EFORBIDDEN},
+		{name: "by another agent", given: "resolved", actor: asBob, do: reopen, code: errs.EFORBIDDEN},
+		{name: "not resolved", given: "in_service", actor: asRequester, do: reopen, code: errs.ECONFLICT},
 	})
 }
 
@@ -433,12 +434,12 @@ func TestSnooze(t *testing.T) {
 			kind: "snooze", detail: "T", check: snoozed(tickets.StatusAssigned)},
 		{name: "in service by an admin", given: "in_service", actor: asAdmin, do: snoozeFor(3 * time.Hour),
 			kind: "snooze", check: snoozed(tickets.StatusInService)},
-		{name: "by another agent", given: "assigned", actor: asBob, do: snoozeFor(time.Hour), code: tickets.EFORBIDDEN},
-		{name: "by the requester", given: "assigned", actor: asRequester, do: snoozeFor(time.Hour), code: tickets.EFORBIDDEN},
-		{name: "already snoozed", given: "snoozed_assigned", actor: asAda, do: snoozeFor(time.Hour), code: tickets.ECONFLICT},
-		{name: "resolved", given: "resolved", actor: asAda, do: snoozeFor(time.Hour), code: tickets.ECONFLICT},
-		{name: "until now", given: "assigned", actor: asAda, do: snoozeFor(0), code: tickets.EINVALID},
-		{name: "until the past", given: "assigned", actor: asAda, do: snoozeFor(-time.Minute), code: tickets.EINVALID},
+		{name: "by another agent", given: "assigned", actor: asBob, do: snoozeFor(time.Hour), code: errs.EFORBIDDEN},
+		{name: "by the requester", given: "assigned", actor: asRequester, do: snoozeFor(time.Hour), code: errs.EFORBIDDEN},
+		{name: "already snoozed", given: "snoozed_assigned", actor: asAda, do: snoozeFor(time.Hour), code: errs.ECONFLICT},
+		{name: "resolved", given: "resolved", actor: asAda, do: snoozeFor(time.Hour), code: errs.ECONFLICT},
+		{name: "until now", given: "assigned", actor: asAda, do: snoozeFor(0), code: errs.EINVALID},
+		{name: "until the past", given: "assigned", actor: asAda, do: snoozeFor(-time.Minute), code: errs.EINVALID},
 	})
 }
 
@@ -465,7 +466,7 @@ func TestWake(t *testing.T) {
 		{name: "back to in service", given: "snoozed_in_service", actor: asSystem, src: tickets.SourceTimer, do: wake,
 			kind: "wake", detail: "in_service", check: woken(tickets.StatusInService)},
 		{name: "back to the queue", given: "snoozed_open", actor: asAda, do: wake, kind: "wake", check: woken(tickets.StatusOpen)},
-		{name: "not snoozed", given: "assigned", actor: asSystem, do: wake, code: tickets.ECONFLICT},
+		{name: "not snoozed", given: "assigned", actor: asSystem, do: wake, code: errs.ECONFLICT},
 	})
 }
 
@@ -495,18 +496,18 @@ func TestEvaluate(t *testing.T) {
 					t.Errorf("evaluation = %+v, want 4/5 with the new reasons and comment", e)
 				}
 			}},
-		{name: "another rating", given: "evaluated", actor: asRequester, do: rate(good), code: tickets.ECONFLICT},
+		{name: "another rating", given: "evaluated", actor: asRequester, do: rate(good), code: errs.ECONFLICT},
 		{name: "same rating on another scale", given: "evaluated", actor: asRequester,
-			do: rate(tickets.Evaluation{Rating: 4, Scale: 10}), code: tickets.ECONFLICT},
+			do: rate(tickets.Evaluation{Rating: 4, Scale: 10}), code: errs.ECONFLICT},
 		{name: "comment with another rating", given: "evaluated", actor: asRequester,
-			do: rate(tickets.Evaluation{Rating: 1, Scale: 5, Comment: "changed my mind"}), code: tickets.ECONFLICT},
-		{name: "by another user", given: "resolved", actor: asOtherUser, do: rate(good), code: tickets.EFORBIDDEN},
-		{name: "by the requester's id on another platform", given: "resolved", actor: asLookalike, do: rate(good), code: tickets.EFORBIDDEN},
-		{name: "by the agent", given: "resolved", actor: asAda, do: rate(good), code: tickets.EFORBIDDEN},
-		{name: "not resolved", given: "in_service", actor: asRequester, do: rate(good), code: tickets.ECONFLICT},
-		{name: "rating zero", given: "resolved", actor: asRequester, do: rate(tickets.Evaluation{Rating: 0, Scale: 5}), code: tickets.EINVALID},
-		{name: "rating above the scale", given: "resolved", actor: asRequester, do: rate(tickets.Evaluation{Rating: 6, Scale: 5}), code: tickets.EINVALID},
-		{name: "no scale", given: "resolved", actor: asRequester, do: rate(tickets.Evaluation{Rating: 1, Scale: 0}), code: tickets.EINVALID},
+			do: rate(tickets.Evaluation{Rating: 1, Scale: 5, Comment: "changed my mind"}), code: errs.ECONFLICT},
+		{name: "by another user", given: "resolved", actor: asOtherUser, do: rate(good), code: errs.EFORBIDDEN},
+		{name: "by the requester's id on another platform", given: "resolved", actor: asLookalike, do: rate(good), code: errs.EFORBIDDEN},
+		{name: "by the agent", given: "resolved", actor: asAda, do: rate(good), code: errs.EFORBIDDEN},
+		{name: "not resolved", given: "in_service", actor: asRequester, do: rate(good), code: errs.ECONFLICT},
+		{name: "rating zero", given: "resolved", actor: asRequester, do: rate(tickets.Evaluation{Rating: 0, Scale: 5}), code: errs.EINVALID},
+		{name: "rating above the scale", given: "resolved", actor: asRequester, do: rate(tickets.Evaluation{Rating: 6, Scale: 5}), code: errs.EINVALID},
+		{name: "no scale", given: "resolved", actor: asRequester, do: rate(tickets.Evaluation{Rating: 1, Scale: 0}), code: errs.EINVALID},
 		{name: "top of a 3 scale", given: "resolved", actor: asRequester, do: rate(tickets.Evaluation{Rating: 3, Scale: 3}), kind: "evaluate", detail: "3/3"},
 	})
 }
@@ -553,7 +554,7 @@ func TestMessagesAndNotes(t *testing.T) {
 					t.Error("an internal note counted as the first response")
 				}
 			}},
-		{name: "note by the requester", given: "assigned", actor: asRequester, do: note, code: tickets.EFORBIDDEN},
+		{name: "note by the requester", given: "assigned", actor: asRequester, do: note, code: errs.EFORBIDDEN},
 		{name: "assignee's first message is the first response", given: "assigned", actor: asAda, src: tickets.SourceChat,
 			do: say("On it"), kind: "message", check: firstResponse(true)},
 		{name: "requester's message is not", given: "assigned", actor: asRequester, src: tickets.SourceChat,
@@ -604,7 +605,7 @@ func TestSetFlag(t *testing.T) {
 				}
 			}},
 		{name: "second time", given: "flagged", actor: asSystem, src: tickets.SourceTimer, do: setFlag(tickets.FlagFirstResponseWarned),
-			code: tickets.ECONFLICT},
+			code: errs.ECONFLICT},
 		{name: "another flag", given: "flagged", actor: asSystem, src: tickets.SourceTimer, do: setFlag(tickets.FlagFirstResponseBreached),
 			kind: "flag",
 			check: func(t *testing.T, _, after *tickets.Ticket, _ time.Time) {
@@ -659,7 +660,7 @@ func TestOpen(t *testing.T) {
 	}
 
 	_, _, err = f.svc.Open(ctx, &tickets.Ticket{Subject: "no desk"}, "IT", asRequester, tickets.SourceForm)
-	if tickets.ErrorCode(err) != tickets.EINVALID {
+	if errs.Code(err) != errs.EINVALID {
 		t.Errorf("Open without a desk: %v, want invalid", err)
 	}
 }

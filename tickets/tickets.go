@@ -272,18 +272,18 @@ type Store interface {
 	// "<prefix>-<number>") and writes ev. If t.RequestKey is set and a ticket
 	// with that key exists, it returns that ticket and created=false.
 	Create(ctx context.Context, t *Ticket, prefix string, ev Event) (saved *Ticket, created bool, err error)
-	// Get returns ENOTFOUND if there is no ticket with the id.
+	// Get returns errs.ENOTFOUND if there is no ticket with the id.
 	Get(ctx context.Context, id int64) (*Ticket, error)
-	// GetByKey returns ENOTFOUND if there is no ticket with the human key.
+	// GetByKey returns errs.ENOTFOUND if there is no ticket with the human key.
 	GetByKey(ctx context.Context, key string) (*Ticket, error)
-	// FindByGroupChat returns the ticket whose group chat is chat (ENOTFOUND if none).
+	// FindByGroupChat returns the ticket whose group chat is chat (errs.ENOTFOUND if none).
 	FindByGroupChat(ctx context.Context, platform, chat string) (*Ticket, error)
 	// FindByCard returns the ticket whose card was posted as message in chat
-	// (ENOTFOUND if none); replies in a card's thread are internal notes.
+	// (errs.ENOTFOUND if none); replies in a card's thread are internal notes.
 	FindByCard(ctx context.Context, platform, chat, message string) (*Ticket, error)
 	// Update loads the ticket in a transaction, calls fn to change it, and
 	// writes the ticket with the returned change. An error from fn aborts and
-	// is returned unchanged. ENOTFOUND if the ticket does not exist; ECONFLICT
+	// is returned unchanged. errs.ENOTFOUND if the ticket does not exist; errs.ECONFLICT
 	// if change.Message repeats a recorded (ticket, platform id).
 	Update(ctx context.Context, id int64, fn func(t *Ticket) (*Change, error)) (*Ticket, error)
 	// List returns tickets matching f, oldest first.
@@ -298,10 +298,10 @@ type Store interface {
 	Loads(ctx context.Context, desk string) (map[string]AgentLoad, error)
 
 	// GetState returns a conversation's saved state and its version
-	// (ENOTFOUND if none was saved).
+	// (errs.ENOTFOUND if none was saved).
 	GetState(ctx context.Context, key string) (data []byte, version int64, err error)
 	// PutState saves a conversation state if its stored version is still
-	// version (0: not saved yet), and returns the new version. ECONFLICT if
+	// version (0: not saved yet), and returns the new version. errs.ECONFLICT if
 	// someone else saved it in between.
 	PutState(ctx context.Context, key string, data []byte, version int64) (int64, error)
 
@@ -315,7 +315,7 @@ type Store interface {
 	// concurrent claims of one key exactly one is ClaimTaken.
 	ClaimEvent(ctx context.Context, key, owner string, now, leaseUntil time.Time) (Claim, error)
 	// FinishEvent marks an event owner holds as handled; a later claim gets
-	// ClaimDone. ECONFLICT if owner does not hold it (its lease ran out and
+	// ClaimDone. errs.ECONFLICT if owner does not hold it (its lease ran out and
 	// another owner took it, or it never claimed it).
 	FinishEvent(ctx context.Context, key, owner string, at time.Time) error
 	// ReleaseEvent gives up owner's claim of an unfinished event (handling
@@ -407,7 +407,7 @@ type QuestionLog interface {
 	// RecordQuestion saves q and returns its id.
 	RecordQuestion(ctx context.Context, q *Question) (int64, error)
 	// SetQuestionOutcome changes the outcome (and item and ticket, when not
-	// empty/zero) of a recorded question. ENOTFOUND if there is none.
+	// empty/zero) of a recorded question. errs.ENOTFOUND if there is none.
 	SetQuestionOutcome(ctx context.Context, id int64, outcome Outcome, itemID string, ticketID int64) error
 	// Questions returns the questions matching f, oldest first.
 	Questions(ctx context.Context, f QuestionFilter) ([]Question, error)

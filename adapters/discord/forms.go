@@ -13,6 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -67,7 +68,7 @@ var errFormGone = errors.New("the form was closed or replaced")
 // the version it was read at, whatever its age.
 func (a *Adapter) readForm(ctx context.Context, user string) (*savedForm, int64, error) {
 	data, version, err := a.opts.FormState.GetState(ctx, formKey(user))
-	if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+	if errs.Code(err) == errs.ENOTFOUND {
 		return nil, 0, nil
 	}
 	if err != nil {
@@ -135,7 +136,7 @@ func (a *Adapter) saveForm(ctx context.Context, f *formSession, fresh bool) erro
 			f.version = v
 			return nil
 		}
-		if tickets.ErrorCode(err) != tickets.ECONFLICT {
+		if errs.Code(err) != errs.ECONFLICT {
 			return fmt.Errorf("discord: save form progress of %s: %w", f.user, err)
 		}
 		cur, version, err := a.readForm(ctx, f.user)
@@ -170,7 +171,7 @@ func (a *Adapter) dropForm(ctx context.Context, user, id string) error {
 		if err == nil {
 			return nil
 		}
-		if tickets.ErrorCode(err) != tickets.ECONFLICT {
+		if errs.Code(err) != errs.ECONFLICT {
 			return fmt.Errorf("discord: clear form progress of %s: %w", user, err)
 		}
 	}

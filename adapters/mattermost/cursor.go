@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 // CursorKey is the state key under which the catch-up cursor is saved.
@@ -15,7 +15,7 @@ import (
 const CursorKey = "mattermost:cursor"
 
 // Cursor keeps the catch-up cursor across restarts; tickets.Store
-// satisfies it. PutState must report tickets.ECONFLICT when the stored
+// satisfies it. PutState must report errs.ECONFLICT when the stored
 // version is no longer version.
 type Cursor interface {
 	GetState(ctx context.Context, key string) (data []byte, version int64, err error)
@@ -33,7 +33,7 @@ type cursorState struct {
 // loadCursor reads the saved cursor; 0 if none was saved.
 func (a *Adapter) loadCursor(ctx context.Context) (at, version int64, err error) {
 	data, version, err := a.opts.Cursor.GetState(ctx, CursorKey)
-	if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+	if errs.Code(err) == errs.ENOTFOUND {
 		return 0, 0, nil
 	}
 	if err != nil {
@@ -101,7 +101,7 @@ func (a *Adapter) saveCursor(ctx context.Context, at int64) {
 			a.cursorAt, a.cursorVersion = at, v
 			return
 		}
-		if tickets.ErrorCode(err) != tickets.ECONFLICT {
+		if errs.Code(err) != errs.ECONFLICT {
 			a.log.Warn("save the catch-up cursor", "err", err)
 			return
 		}

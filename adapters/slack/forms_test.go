@@ -10,7 +10,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 // viewErrors decodes a view_submission answer; it fails the test unless it
@@ -43,7 +43,7 @@ func wantErrors(t *testing.T, got map[string]string, want map[string]string) {
 
 func noTicket(t *testing.T, w *world, key string) {
 	t.Helper()
-	if _, err := w.store.GetByKey(context.Background(), key); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if _, err := w.store.GetByKey(context.Background(), key); errs.Code(err) != errs.ENOTFOUND {
 		t.Fatalf("%s should not exist (err %v)", key, err)
 	}
 }

@@ -12,5 +12,5 @@
 //
 // Pages, script and styles are embedded; nothing is loaded from a CDN. It
 // imports bot, config, auth and tickets (for error codes), never a store
-// driver: the store is the small chatstore.Store interface.
+// driver: the store is the small webchat.Store interface.
 package web

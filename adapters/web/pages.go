@@ -13,7 +13,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/config"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 //go:embed static templates
@@ -303,11 +303,11 @@ func (p *Platform) DemoLink(ctx context.Context) (string, error) {
 
 // LinkFor returns a one-time sign-in link for a web person the config names
 // (an agent, an admin, or a user a desk is available to). Anyone else gets a
-// tickets.ENOTFOUND error.
+// errs.ENOTFOUND error.
 func (p *Platform) LinkFor(ctx context.Context, webID, next string) (string, error) {
 	pe, ok := person(p.config(), webID)
 	if !ok {
-		return "", tickets.Errorf(tickets.ENOTFOUND, "%s is not a web user in the configuration.", webID)
+		return "", errs.Errorf(errs.ENOTFOUND, "%s is not a web user in the configuration.", webID)
 	}
 	return p.auth.Link(ctx, auth.Identity{Platform: Name, UserID: pe.ID, Name: pe.Name}, next)
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 // chatKind tells a DM, an agent channel from config, or a group chat.
@@ -72,14 +72,14 @@ func (p *Platform) access(ctx context.Context, user, chat string) (bot.ChatKind,
 		}
 	default:
 		c, err := p.store.Chat(ctx, chat)
-		if err != nil && tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if err != nil && errs.Code(err) != errs.ENOTFOUND {
 			return "", err
 		}
 		if err == nil && slices.Contains(c.Members, user) {
 			return kind, nil
 		}
 	}
-	return "", tickets.Errorf(tickets.EFORBIDDEN, "You are not a member of this chat.")
+	return "", errs.Errorf(errs.EFORBIDDEN, "You are not a member of this chat.")
 }
 
 // Person is someone the config names on the web platform.

@@ -14,11 +14,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
 // Name is the platform name in config and events.
@@ -26,7 +26,7 @@ const Name = "web"
 
 // Store is what the web chat persists (implemented by tickets/sqlite and
 // tickets/postgres).
-type Store = chatstore.Store
+type Store = webchat.Store
 
 // Options configure the web chat. Store, Auth and Config are required;
 // Handle may be set later with SetHandler (the engine needs the platform,
@@ -42,7 +42,7 @@ type Options struct {
 	// PollInterval is how often open event streams look in the store for
 	// changes made by other replicas (default 2s); changes made by this
 	// process arrive at once. While Run hears the store announce changes
-	// (chatstore.Notifier), streams poll only every NotifiedPollInterval or
+	// (webchat.Notifier), streams poll only every NotifiedPollInterval or
 	// PollInterval, whichever is longer, as a fallback.
 	PollInterval time.Duration
 	// CenterURL, when set, is linked from the chat page (the Ticket Center).
@@ -98,11 +98,11 @@ const NotifiedPollInterval = 10 * time.Second
 // Run passes the store's change announcements to the open event streams, so
 // a change made through another replica reaches browsers at once, until ctx
 // ends. With a store that cannot announce changes (it is not a
-// chatstore.Notifier, e.g. SQLite, which one process owns) it just waits for
+// webchat.Notifier, e.g. SQLite, which one process owns) it just waits for
 // ctx. If listening fails, streams keep polling every PollInterval and Run
 // tries again with growing pauses.
 func (p *Platform) Run(ctx context.Context) error {
-	n, ok := p.store.(chatstore.Notifier)
+	n, ok := p.store.(webchat.Notifier)
 	if !ok {
 		<-ctx.Done()
 		return nil
@@ -258,7 +258,7 @@ func formOf(f bot.Form) *Form {
 	return out
 }
 
-func decodeBody(m chatstore.Message) (Body, error) {
+func decodeBody(m webchat.Message) (Body, error) {
 	var b Body
 	if err := json.Unmarshal(m.Body, &b); err != nil {
 		return Body{}, fmt.Errorf("message %d: %w", m.ID, err)
@@ -267,14 +267,14 @@ func decodeBody(m chatstore.Message) (Body, error) {
 }
 
 // post stores a message and wakes the event streams.
-func (p *Platform) post(ctx context.Context, chat, viewer string, b Body) (chatstore.Message, error) {
+func (p *Platform) post(ctx context.Context, chat, viewer string, b Body) (webchat.Message, error) {
 	data, err := json.Marshal(b)
 	if err != nil {
-		return chatstore.Message{}, err
+		return webchat.Message{}, err
 	}
 	m, err := p.store.AddMessage(ctx, chat, viewer, data, p.now())
 	if err != nil {
-		return chatstore.Message{}, err
+		return webchat.Message{}, err
 	}
 	p.hub.notify()
 	return m, nil
@@ -304,7 +304,7 @@ func (p *Platform) checkPostable(ctx context.Context, chat string) error {
 		return err
 	}
 	if c.Archived {
-		return tickets.Errorf(tickets.ECONFLICT, "Chat %s is closed.", c.Title)
+		return errs.Errorf(errs.ECONFLICT, "Chat %s is closed.", c.Title)
 	}
 	return nil
 }
@@ -414,9 +414,9 @@ func (p *Platform) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (strin
 		if try > 0 {
 			id = base + "-" + randomHex(3)
 		}
-		_, err := p.store.CreateChat(ctx, chatstore.Chat{ID: id, Name: gc.Name, Title: gc.Title, Topic: gc.Topic,
+		_, err := p.store.CreateChat(ctx, webchat.Chat{ID: id, Name: gc.Name, Title: gc.Title, Topic: gc.Topic,
 			Members: gc.Members, Created: p.now()})
-		if tickets.ErrorCode(err) == tickets.ECONFLICT {
+		if errs.Code(err) == errs.ECONFLICT {
 			continue
 		}
 		if err != nil {

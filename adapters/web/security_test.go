@@ -14,6 +14,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/adapters/web/webtest"
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -379,7 +380,7 @@ func TestPrivateMessagesOnlyForTheirViewer(t *testing.T) {
 	if err := srv.Web.ArchiveGroupChat(ctx, chat); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Web.Send(ctx, chat, bot.Message{Text: "late"}); tickets.ErrorCode(err) != tickets.ECONFLICT {
+	if _, err := srv.Web.Send(ctx, chat, bot.Message{Text: "late"}); errs.Code(err) != errs.ECONFLICT {
 		t.Errorf("send to an archived chat: %v, want conflict", err)
 	}
 }

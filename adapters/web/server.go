@@ -12,11 +12,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
 // Limits on what a browser may send.
@@ -70,14 +70,14 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // writeErr maps a coded error to an HTTP status.
 func (p *Platform) writeErr(w http.ResponseWriter, err error) {
 	status := http.StatusInternalServerError
-	switch tickets.ErrorCode(err) {
-	case tickets.ENOTFOUND:
+	switch errs.Code(err) {
+	case errs.ENOTFOUND:
 		status = http.StatusNotFound
-	case tickets.EFORBIDDEN:
+	case errs.EFORBIDDEN:
 		status = http.StatusForbidden
-	case tickets.ECONFLICT:
+	case errs.ECONFLICT:
 		status = http.StatusConflict
-	case tickets.EINVALID:
+	case errs.EINVALID:
 		status = http.StatusBadRequest
 	}
 	if status == http.StatusInternalServerError {
@@ -85,13 +85,13 @@ func (p *Platform) writeErr(w http.ResponseWriter, err error) {
 		writeError(w, status, "Something went wrong; please try again.")
 		return
 	}
-	writeError(w, status, tickets.ErrorMessage(err))
+	writeError(w, status, errs.Message(err))
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		return tickets.Errorf(tickets.EINVALID, "Bad request body.")
+		return errs.Errorf(errs.EINVALID, "Bad request body.")
 	}
 	return nil
 }
@@ -105,7 +105,7 @@ type chatInfo struct {
 	Archived bool   `json:"archived,omitempty"`
 }
 
-func groupInfo(c chatstore.Chat) chatInfo {
+func groupInfo(c webchat.Chat) chatInfo {
 	return chatInfo{ID: c.ID, Title: c.Title, Topic: c.Topic, Kind: string(bot.ChatGroup), Archived: c.Archived}
 }
 
@@ -188,7 +188,7 @@ type ButtonView struct {
 // is "<ticket>:<stars>".
 const rateAction = "rate"
 
-func (p *Platform) view(m chatstore.Message, user string) (View, error) {
+func (p *Platform) view(m webchat.Message, user string) (View, error) {
 	b, err := decodeBody(m)
 	if err != nil {
 		return View{}, err
@@ -212,7 +212,7 @@ func (p *Platform) view(m chatstore.Message, user string) (View, error) {
 	return v, nil
 }
 
-func (p *Platform) views(ms []chatstore.Message, user string) []View {
+func (p *Platform) views(ms []webchat.Message, user string) []View {
 	out := make([]View, 0, len(ms))
 	for _, m := range ms {
 		v, err := p.view(m, user)
@@ -348,13 +348,13 @@ type actionRequest struct {
 }
 
 // visibleMessage loads a message of chat that user may see.
-func (p *Platform) visibleMessage(ctx context.Context, chat string, id int64, user string) (chatstore.Message, Body, error) {
+func (p *Platform) visibleMessage(ctx context.Context, chat string, id int64, user string) (webchat.Message, Body, error) {
 	m, err := p.store.Message(ctx, chat, id)
 	if err != nil {
-		return chatstore.Message{}, Body{}, err
+		return webchat.Message{}, Body{}, err
 	}
 	if m.Viewer != "" && m.Viewer != user {
-		return chatstore.Message{}, Body{}, tickets.Errorf(tickets.ENOTFOUND, "No such message.")
+		return webchat.Message{}, Body{}, errs.Errorf(errs.ENOTFOUND, "No such message.")
 	}
 	b, err := decodeBody(m)
 	return m, b, err
@@ -362,10 +362,10 @@ func (p *Platform) visibleMessage(ctx context.Context, chat string, id int64, us
 
 // memberMessage checks that user may use chat and returns one of its messages
 // that user can see, with the chat's kind.
-func (p *Platform) memberMessage(ctx context.Context, user, chat string, id int64) (bot.ChatKind, chatstore.Message, Body, error) {
+func (p *Platform) memberMessage(ctx context.Context, user, chat string, id int64) (bot.ChatKind, webchat.Message, Body, error) {
 	kind, err := p.access(ctx, user, chat)
 	if err != nil {
-		return "", chatstore.Message{}, Body{}, err
+		return "", webchat.Message{}, Body{}, err
 	}
 	m, b, err := p.visibleMessage(ctx, chat, id, user)
 	return kind, m, b, err

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/auth"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 // base is the suite's clock start; times are whole microseconds.
@@ -29,13 +29,13 @@ func Run(t *testing.T, open func(t *testing.T) auth.Store) {
 		if err != nil || got != ada {
 			t.Fatalf("TakeLink = %+v, %v; want %+v", got, err, ada)
 		}
-		if _, err := s.TakeLink(ctx, "h1", base); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if _, err := s.TakeLink(ctx, "h1", base); errs.Code(err) != errs.ENOTFOUND {
 			t.Fatalf("second TakeLink: %v, want not_found", err)
 		}
 	})
 	t.Run("UnknownLink", func(t *testing.T) {
 		s := open(t)
-		if _, err := s.TakeLink(ctx, "nope", base); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if _, err := s.TakeLink(ctx, "nope", base); errs.Code(err) != errs.ENOTFOUND {
 			t.Fatalf("TakeLink unknown: %v, want not_found", err)
 		}
 	})
@@ -44,7 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) auth.Store) {
 		if err := s.PutLink(ctx, "h1", ada, base.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.TakeLink(ctx, "h1", base.Add(time.Minute)); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if _, err := s.TakeLink(ctx, "h1", base.Add(time.Minute)); errs.Code(err) != errs.ENOTFOUND {
 			t.Fatalf("TakeLink at expiry: %v, want not_found", err)
 		}
 	})
@@ -61,7 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) auth.Store) {
 				defer wg.Done()
 				if _, err := s.TakeLink(ctx, "h1", base); err == nil {
 					wins.Add(1)
-				} else if tickets.ErrorCode(err) != tickets.ENOTFOUND {
+				} else if errs.Code(err) != errs.ENOTFOUND {
 					t.Errorf("TakeLink: %v", err)
 				}
 			}()
@@ -81,16 +81,16 @@ func Run(t *testing.T, open func(t *testing.T) auth.Store) {
 		if err != nil || got.Identity != ada || got.CSRF != "c1" || got.ID != "s1" || !got.Expires.Equal(se.Expires) {
 			t.Fatalf("GetSession = %+v, %v; want %+v", got, err, se)
 		}
-		if _, err := s.GetSession(ctx, "s1", base.Add(time.Hour)); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if _, err := s.GetSession(ctx, "s1", base.Add(time.Hour)); errs.Code(err) != errs.ENOTFOUND {
 			t.Fatalf("GetSession after expiry: %v, want not_found", err)
 		}
-		if _, err := s.GetSession(ctx, "s2", base); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if _, err := s.GetSession(ctx, "s2", base); errs.Code(err) != errs.ENOTFOUND {
 			t.Fatalf("GetSession unknown: %v, want not_found", err)
 		}
 		if err := s.DeleteSession(ctx, "s1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.GetSession(ctx, "s1", base); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if _, err := s.GetSession(ctx, "s1", base); errs.Code(err) != errs.ENOTFOUND {
 			t.Fatalf("GetSession after delete: %v, want not_found", err)
 		}
 		if err := s.DeleteSession(ctx, "s1"); err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/helpdesk-chat/helpdesk/auth"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 var _ auth.Store = (*Store)(nil)
@@ -23,11 +23,11 @@ func (s *Store) PutLink(ctx context.Context, tokenHash string, id auth.Identity,
 		_, err := tx.Exec(ctx, `INSERT INTO auth_links (token_hash, platform, user_id, name, expires)
 			VALUES ($1, $2, $3, $4, $5)`, txt(tokenHash), txt(id.Platform), txt(id.UserID), txt(id.Name), nanos(expires))
 		if isUnique(err) {
-			return tickets.Errorf(tickets.ECONFLICT, "This sign-in link exists already.")
+			return errs.Errorf(errs.ECONFLICT, "This sign-in link exists already.")
 		}
 		return err
 	})
-	if err != nil && tickets.ErrorCode(err) == tickets.EINTERNAL {
+	if err != nil && errs.Code(err) == errs.EINTERNAL {
 		return fmt.Errorf("put sign-in link: %w", err)
 	}
 	return err
@@ -41,13 +41,13 @@ func (s *Store) TakeLink(ctx context.Context, tokenHash string, now time.Time) (
 	err := s.pool.QueryRow(ctx, `DELETE FROM auth_links WHERE token_hash = $1
 		RETURNING platform, user_id, name, expires`, tokenHash).Scan(&id.Platform, &id.UserID, &id.Name, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return auth.Identity{}, tickets.Errorf(tickets.ENOTFOUND, "Unknown or used sign-in link.")
+		return auth.Identity{}, errs.Errorf(errs.ENOTFOUND, "Unknown or used sign-in link.")
 	}
 	if err != nil {
 		return auth.Identity{}, fmt.Errorf("take sign-in link: %w", err)
 	}
 	if expires <= now.UnixNano() {
-		return auth.Identity{}, tickets.Errorf(tickets.ENOTFOUND, "This sign-in link has expired.")
+		return auth.Identity{}, errs.Errorf(errs.ENOTFOUND, "This sign-in link has expired.")
 	}
 	return id, nil
 }
@@ -79,7 +79,7 @@ func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (auth.
 		WHERE id = $1 AND expires > $2`, id, now.UnixNano()).Scan(&se.Identity.Platform, &se.Identity.UserID,
 		&se.Identity.Name, &se.CSRF, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return auth.Session{}, tickets.Errorf(tickets.ENOTFOUND, "No such session.")
+		return auth.Session{}, errs.Errorf(errs.ENOTFOUND, "No such session.")
 	}
 	if err != nil {
 		return auth.Session{}, fmt.Errorf("get session: %w", err)

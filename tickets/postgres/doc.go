@@ -9,11 +9,11 @@
 // (a PostgreSQL advisory lock) for work that reads several rows and then
 // decides, such as dispatching a desk's queue under max_open.
 //
-// It also keeps the built-in web chat (chatstore.Store) and web sign-in
+// It also keeps the built-in web chat (webchat.Store) and web sign-in
 // (auth.Store), so a browser may be served by any replica. Every web chat
 // change takes the next number of one counter row in the statement that
 // makes it, which orders changes by commit, and announces itself with
-// NOTIFY helpdesk_web; WatchChanges (chatstore.Notifier) LISTENs so each
+// NOTIFY helpdesk_web; WatchChanges (webchat.Notifier) LISTENs so each
 // replica wakes its open event streams at once.
 //
 // The schema is created and upgraded by embedded, numbered migrations recorded

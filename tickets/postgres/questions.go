@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -34,7 +35,7 @@ func (s *Store) SetQuestionOutcome(ctx context.Context, id int64, outcome ticket
 		return fmt.Errorf("set outcome of question %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return tickets.Errorf(tickets.ENOTFOUND, "No question %d.", id)
+		return errs.Errorf(errs.ENOTFOUND, "No question %d.", id)
 	}
 	return nil
 }

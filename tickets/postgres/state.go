@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -17,7 +18,7 @@ func (s *Store) GetState(ctx context.Context, key string) ([]byte, int64, error)
 	var version int64
 	err := s.pool.QueryRow(ctx, `SELECT data, version FROM states WHERE key = $1`, key).Scan(&data, &version)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, 0, tickets.Errorf(tickets.ENOTFOUND, "No saved conversation state for %s.", key)
+		return nil, 0, errs.Errorf(errs.ENOTFOUND, "No saved conversation state for %s.", key)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("get state %s: %w", key, err)
@@ -48,7 +49,7 @@ func (s *Store) PutState(ctx context.Context, key string, data []byte, version i
 		return 0, fmt.Errorf("put state %s: %w", key, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return 0, tickets.Errorf(tickets.ECONFLICT, "Conversation state %s changed since version %d.", key, version)
+		return 0, errs.Errorf(errs.ECONFLICT, "Conversation state %s changed since version %d.", key, version)
 	}
 	return version + 1, nil
 }
@@ -104,7 +105,7 @@ func (s *Store) FinishEvent(ctx context.Context, key, owner string, at time.Time
 		return fmt.Errorf("finish event %s: %w", key, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return tickets.Errorf(tickets.ECONFLICT, "Event %s is not held by %s: its lease ran out and another replica took it.", key, owner)
+		return errs.Errorf(errs.ECONFLICT, "Event %s is not held by %s: its lease ran out and another replica took it.", key, owner)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -31,7 +32,7 @@ var errRequestKeyRace = errors.New("request key taken concurrently")
 // for the desk id in upper case. A zero ev.At or t.CreatedAt is taken as now.
 func (s *Store) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev tickets.Event) (*tickets.Ticket, bool, error) {
 	if t == nil || t.Desk == "" {
-		return nil, false, tickets.Errorf(tickets.EINVALID, "ticket has no desk")
+		return nil, false, errs.Errorf(errs.EINVALID, "ticket has no desk")
 	}
 	if prefix == "" {
 		prefix = strings.ToUpper(t.Desk)
@@ -74,7 +75,7 @@ func (s *Store) create(ctx context.Context, t *tickets.Ticket, prefix string, ev
 				saved = existing
 				return nil
 			}
-			if tickets.ErrorCode(err) != tickets.ENOTFOUND {
+			if errs.Code(err) != errs.ENOTFOUND {
 				return err
 			}
 		}
@@ -102,7 +103,7 @@ func (s *Store) create(ctx context.Context, t *tickets.Ticket, prefix string, ev
 			if constraint(err) == "tickets_request_key_key" {
 				return errRequestKeyRace
 			}
-			return tickets.Errorf(tickets.ECONFLICT, "ticket %s already exists", saved.Key)
+			return errs.Errorf(errs.ECONFLICT, "ticket %s already exists", saved.Key)
 		}
 		if err != nil {
 			return err
@@ -118,7 +119,7 @@ func (s *Store) create(ctx context.Context, t *tickets.Ticket, prefix string, ev
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, errRequestKeyRace) || tickets.ErrorCode(err) != tickets.EINTERNAL {
+		if errors.Is(err, errRequestKeyRace) || errs.Code(err) != errs.EINTERNAL {
 			return nil, false, err
 		}
 		return nil, false, fmt.Errorf("create ticket on desk %s: %w", t.Desk, err)
@@ -140,7 +141,7 @@ func (s *Store) GetByKey(ctx context.Context, key string) (*tickets.Ticket, erro
 // several ever had it, the newest.
 func (s *Store) FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error) {
 	if chat == "" {
-		return nil, tickets.Errorf(tickets.ENOTFOUND, "No ticket has an empty group chat.")
+		return nil, errs.Errorf(errs.ENOTFOUND, "No ticket has an empty group chat.")
 	}
 	return getTicket(ctx, s.pool, "platform = $1 AND group_chat = $2 ORDER BY id DESC LIMIT 1", platform, chat)
 }
@@ -152,7 +153,7 @@ func (s *Store) FindByCard(ctx context.Context, platform, chat, message string) 
 	err := s.pool.QueryRow(ctx, `SELECT ticket_id FROM cards WHERE platform = $1 AND chat = $2 AND message = $3
 		ORDER BY ticket_id DESC LIMIT 1`, platform, chat, message).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, tickets.Errorf(tickets.ENOTFOUND, "No ticket card is message %s in %s.", message, chat)
+		return nil, errs.Errorf(errs.ENOTFOUND, "No ticket card is message %s in %s.", message, chat)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find ticket by card %s/%s: %w", chat, message, err)
@@ -218,7 +219,7 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket)
 			int(t.Priority), txt(t.Assignee), txt(t.Requester.Platform), txt(t.Requester.ID), txt(t.GroupChat),
 			nanos(t.CreatedAt), nanos(t.UpdatedAt), nanos(t.AssignedAt), string(data), id)
 		if isUnique(err) {
-			return tickets.Errorf(tickets.ECONFLICT, "another ticket already has the key %s", t.Key)
+			return errs.Errorf(errs.ECONFLICT, "another ticket already has the key %s", t.Key)
 		}
 		if err != nil {
 			return err
@@ -239,7 +240,7 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket)
 			}
 			if err := insertMessage(ctx, tx, &m); err != nil {
 				if isUnique(err) {
-					return tickets.Errorf(tickets.ECONFLICT, "Message %s is already recorded on %s.", m.PlatformID, t.Key)
+					return errs.Errorf(errs.ECONFLICT, "Message %s is already recorded on %s.", m.PlatformID, t.Key)
 				}
 				return err
 			}
@@ -252,7 +253,7 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket)
 		return out, nil
 	case fnErr != nil && errors.Is(err, fnErr):
 		return nil, fnErr // unchanged, as the contract says
-	case tickets.ErrorCode(err) != tickets.EINTERNAL:
+	case errs.Code(err) != errs.EINTERNAL:
 		return nil, err
 	}
 	return nil, fmt.Errorf("update ticket %d: %w", id, err)
@@ -432,7 +433,7 @@ func getTicket(ctx context.Context, db dbtx, cond string, args ...any) (*tickets
 	var data []byte
 	err := db.QueryRow(ctx, `SELECT id, data FROM tickets WHERE `+cond, args...).Scan(&id, &data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, tickets.Errorf(tickets.ENOTFOUND, "No such ticket (%v).", describe(args))
+		return nil, errs.Errorf(errs.ENOTFOUND, "No such ticket (%v).", describe(args))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get ticket (%v): %w", describe(args), err)

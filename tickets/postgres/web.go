@@ -10,13 +10,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
 var (
-	_ chatstore.Store    = (*Store)(nil)
-	_ chatstore.Notifier = (*Store)(nil)
+	_ webchat.Store    = (*Store)(nil)
+	_ webchat.Notifier = (*Store)(nil)
 )
 
 // WebChannel is the NOTIFY channel on which every web chat change is
@@ -35,8 +35,8 @@ const (
 )
 
 // AddMessage stores a web chat message.
-func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte, at time.Time) (chatstore.Message, error) {
-	m := chatstore.Message{Chat: txt(chat), Viewer: txt(viewer), Body: body, Created: at.UTC(), Updated: at.UTC()}
+func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte, at time.Time) (webchat.Message, error) {
+	m := webchat.Message{Chat: txt(chat), Viewer: txt(viewer), Body: body, Created: at.UTC(), Updated: at.UTC()}
 	err := s.retry(ctx, func() error {
 		return s.pool.QueryRow(ctx, `WITH `+takeSeq+`,
 			m AS (INSERT INTO web_messages (chat, viewer, body, created, updated, seq)
@@ -45,14 +45,14 @@ func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte
 			m.Chat, m.Viewer, body, nanos(at)).Scan(&m.ID, &m.Seq)
 	})
 	if err != nil {
-		return chatstore.Message{}, fmt.Errorf("add web message to %s: %w", chat, err)
+		return webchat.Message{}, fmt.Errorf("add web message to %s: %w", chat, err)
 	}
 	return m, nil
 }
 
 // UpdateMessage replaces a message's body.
-func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body []byte, at time.Time) (chatstore.Message, error) {
-	var m chatstore.Message
+func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body []byte, at time.Time) (webchat.Message, error) {
+	var m webchat.Message
 	err := s.retry(ctx, func() error {
 		var created, updated int64
 		err := s.pool.QueryRow(ctx, `WITH `+takeSeq+`,
@@ -61,32 +61,32 @@ func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body [
 			SELECT m.* FROM m, `+announce+`m.seq)`,
 			body, nanos(at), txt(chat), id).Scan(&m.ID, &m.Chat, &m.Viewer, &m.Body, &created, &updated, &m.Seq)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return tickets.Errorf(tickets.ENOTFOUND, "No message %d in chat %s.", id, chat)
+			return errs.Errorf(errs.ENOTFOUND, "No message %d in chat %s.", id, chat)
 		}
 		m.Created, m.Updated = fromNanos(created), fromNanos(updated)
 		return err
 	})
 	if err != nil {
-		return chatstore.Message{}, fmt.Errorf("update web message %d: %w", id, err)
+		return webchat.Message{}, fmt.Errorf("update web message %d: %w", id, err)
 	}
 	return m, nil
 }
 
 // Message returns one message of a chat.
-func (s *Store) Message(ctx context.Context, chat string, id int64) (chatstore.Message, error) {
+func (s *Store) Message(ctx context.Context, chat string, id int64) (webchat.Message, error) {
 	ms, err := s.messages(ctx, `SELECT id, chat, viewer, body, created, updated, seq
 		FROM web_messages WHERE chat = $1 AND id = $2`, txt(chat), id)
 	if err != nil {
-		return chatstore.Message{}, fmt.Errorf("get web message %d: %w", id, err)
+		return webchat.Message{}, fmt.Errorf("get web message %d: %w", id, err)
 	}
 	if len(ms) == 0 {
-		return chatstore.Message{}, tickets.Errorf(tickets.ENOTFOUND, "No message %d in chat %s.", id, chat)
+		return webchat.Message{}, errs.Errorf(errs.ENOTFOUND, "No message %d in chat %s.", id, chat)
 	}
 	return ms[0], nil
 }
 
 // History returns the newest messages of a chat that viewer may see, oldest first.
-func (s *Store) History(ctx context.Context, chat, viewer string, before int64, limit int) ([]chatstore.Message, error) {
+func (s *Store) History(ctx context.Context, chat, viewer string, before int64, limit int) ([]webchat.Message, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
@@ -102,15 +102,15 @@ func (s *Store) History(ctx context.Context, chat, viewer string, before int64, 
 	return ms, nil
 }
 
-func (s *Store) messages(ctx context.Context, query string, args ...any) ([]chatstore.Message, error) {
+func (s *Store) messages(ctx context.Context, query string, args ...any) ([]webchat.Message, error) {
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []chatstore.Message
+	var out []webchat.Message
 	for rows.Next() {
-		var m chatstore.Message
+		var m webchat.Message
 		var created, updated int64
 		if err := rows.Scan(&m.ID, &m.Chat, &m.Viewer, &m.Body, &created, &updated, &m.Seq); err != nil {
 			return nil, err
@@ -122,7 +122,7 @@ func (s *Store) messages(ctx context.Context, query string, args ...any) ([]chat
 }
 
 // CreateChat stores a group chat and its members.
-func (s *Store) CreateChat(ctx context.Context, c chatstore.Chat) (chatstore.Chat, error) {
+func (s *Store) CreateChat(ctx context.Context, c webchat.Chat) (webchat.Chat, error) {
 	members := make([]string, len(c.Members))
 	for i, u := range c.Members {
 		members[i] = txt(u)
@@ -140,25 +140,25 @@ func (s *Store) CreateChat(ctx context.Context, c chatstore.Chat) (chatstore.Cha
 			SELECT c.seq FROM c, `+announce+`c.seq)`,
 			c.ID, c.Name, c.Title, c.Topic, c.Archived, nanos(c.Created), members).Scan(&c.Seq)
 		if isUnique(err) && constraint(err) == "web_chats_pkey" {
-			return tickets.Errorf(tickets.ECONFLICT, "Chat %s exists already.", c.ID)
+			return errs.Errorf(errs.ECONFLICT, "Chat %s exists already.", c.ID)
 		}
 		return err
 	})
 	if err != nil {
-		return chatstore.Chat{}, fmt.Errorf("create web chat %s: %w", c.ID, err)
+		return webchat.Chat{}, fmt.Errorf("create web chat %s: %w", c.ID, err)
 	}
 	c.Created = c.Created.UTC()
 	return c, nil
 }
 
 // Chat returns a group chat with its members.
-func (s *Store) Chat(ctx context.Context, id string) (chatstore.Chat, error) {
+func (s *Store) Chat(ctx context.Context, id string) (webchat.Chat, error) {
 	cs, err := s.chats(ctx, `WHERE id = $1`, txt(id))
 	if err != nil {
-		return chatstore.Chat{}, fmt.Errorf("get web chat %s: %w", id, err)
+		return webchat.Chat{}, fmt.Errorf("get web chat %s: %w", id, err)
 	}
 	if len(cs) == 0 {
-		return chatstore.Chat{}, tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", id)
+		return webchat.Chat{}, errs.Errorf(errs.ENOTFOUND, "No chat %s.", id)
 	}
 	return cs[0], nil
 }
@@ -172,7 +172,7 @@ func (s *Store) AddMember(ctx context.Context, chat, user string) error {
 			mem AS (INSERT INTO web_members (chat, user_id) SELECT c.id, $2::text FROM c ON CONFLICT DO NOTHING)
 			SELECT c.seq FROM c, `+announce+`c.seq)`, txt(chat), txt(user)).Scan(&seq)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", chat)
+			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
 		}
 		return err
 	})
@@ -190,7 +190,7 @@ func (s *Store) ArchiveChat(ctx context.Context, chat string) error {
 			c AS (UPDATE web_chats SET archived = TRUE, seq = s.n FROM s WHERE id = $1 RETURNING seq)
 			SELECT c.seq FROM c, `+announce+`c.seq)`, txt(chat)).Scan(&seq)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", chat)
+			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
 		}
 		return err
 	})
@@ -201,7 +201,7 @@ func (s *Store) ArchiveChat(ctx context.Context, chat string) error {
 }
 
 // ChatsOf returns the group chats of a user, newest first.
-func (s *Store) ChatsOf(ctx context.Context, user string) ([]chatstore.Chat, error) {
+func (s *Store) ChatsOf(ctx context.Context, user string) ([]webchat.Chat, error) {
 	cs, err := s.chats(ctx, `WHERE id IN (SELECT chat FROM web_members WHERE user_id = $1) ORDER BY created DESC, id`, txt(user))
 	if err != nil {
 		return nil, fmt.Errorf("web chats of %s: %w", user, err)
@@ -210,7 +210,7 @@ func (s *Store) ChatsOf(ctx context.Context, user string) ([]chatstore.Chat, err
 }
 
 // Changes returns what changed after a point for one viewer.
-func (s *Store) Changes(ctx context.Context, viewer string, chats []string, after int64, limit int) ([]chatstore.Message, []chatstore.Chat, error) {
+func (s *Store) Changes(ctx context.Context, viewer string, chats []string, after int64, limit int) ([]webchat.Message, []webchat.Chat, error) {
 	if limit <= 0 {
 		limit = 200
 	}
@@ -242,7 +242,7 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 }
 
 // chats lists group chats matching a WHERE clause, with their members.
-func (s *Store) chats(ctx context.Context, where string, args ...any) ([]chatstore.Chat, error) {
+func (s *Store) chats(ctx context.Context, where string, args ...any) ([]webchat.Chat, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, name, title, topic, archived, created, seq,
 		COALESCE((SELECT array_agg(user_id ORDER BY pos) FROM web_members m WHERE m.chat = web_chats.id), '{}')
 		FROM web_chats `+where, args...)
@@ -250,9 +250,9 @@ func (s *Store) chats(ctx context.Context, where string, args ...any) ([]chatsto
 		return nil, err
 	}
 	defer rows.Close()
-	var out []chatstore.Chat
+	var out []webchat.Chat
 	for rows.Next() {
-		var c chatstore.Chat
+		var c webchat.Chat
 		var created int64
 		if err := rows.Scan(&c.ID, &c.Name, &c.Title, &c.Topic, &c.Archived, &created, &c.Seq, &c.Members); err != nil {
 			return nil, err
@@ -283,7 +283,7 @@ func (s *Store) retry(ctx context.Context, fn func() error) error {
 	return err
 }
 
-// WatchChanges implements chatstore.Notifier: it LISTENs on WebChannel on a
+// WatchChanges implements webchat.Notifier: it LISTENs on WebChannel on a
 // connection of its own (not one of the pool's) and passes on the changes
 // of this store's schema. A lost connection is opened again, with growing
 // pauses, and a value is sent once it listens again. The channel is closed,

@@ -5,16 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore/chatstoretest"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres/pgtest"
+	"github.com/helpdesk-chat/helpdesk/webchat"
+	"github.com/helpdesk-chat/helpdesk/webchat/webchattest"
 )
 
 func openFresh(t *testing.T) *postgres.Store { return openDSN(t, pgtest.DSN(t)) }
 
 func TestWebChatStoreContract(t *testing.T) {
-	chatstoretest.Run(t, func(t *testing.T) chatstore.Store { return openFresh(t) })
+	webchattest.Run(t, func(t *testing.T) webchat.Store { return openFresh(t) })
 }
 
 // A browser asks for "everything after N". If a change numbered N+1 became
@@ -100,7 +100,7 @@ func TestWebWatchChangesAcrossReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitSignal(t, ch, "a message added on the other replica")
-	if _, err := a.CreateChat(ctx, chatstore.Chat{ID: "g1", Name: "g1", Members: []string{"ann"}}); err != nil {
+	if _, err := a.CreateChat(ctx, webchat.Chat{ID: "g1", Name: "g1", Members: []string{"ann"}}); err != nil {
 		t.Fatal(err)
 	}
 	waitSignal(t, ch, "a chat created on the other replica")

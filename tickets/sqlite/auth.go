@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/auth"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 var _ auth.Store = (*Store)(nil)
@@ -31,7 +31,7 @@ func (s *Store) PutLink(ctx context.Context, tokenHash string, id auth.Identity,
 	if _, err := tx.ExecContext(ctx, `INSERT INTO auth_links (token_hash, platform, user_id, name, expires)
 		VALUES (?, ?, ?, ?, ?)`, tokenHash, id.Platform, id.UserID, id.Name, nanos(expires)); err != nil {
 		if isUnique(err) {
-			return tickets.Errorf(tickets.ECONFLICT, "This sign-in link exists already.")
+			return errs.Errorf(errs.ECONFLICT, "This sign-in link exists already.")
 		}
 		return fmt.Errorf("put sign-in link: %w", err)
 	}
@@ -49,13 +49,13 @@ func (s *Store) TakeLink(ctx context.Context, tokenHash string, now time.Time) (
 	err := s.write.QueryRowContext(ctx, `DELETE FROM auth_links WHERE token_hash = ?
 		RETURNING platform, user_id, name, expires`, tokenHash).Scan(&id.Platform, &id.UserID, &id.Name, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return auth.Identity{}, tickets.Errorf(tickets.ENOTFOUND, "Unknown or used sign-in link.")
+		return auth.Identity{}, errs.Errorf(errs.ENOTFOUND, "Unknown or used sign-in link.")
 	}
 	if err != nil {
 		return auth.Identity{}, fmt.Errorf("take sign-in link: %w", err)
 	}
 	if expires <= now.UnixNano() {
-		return auth.Identity{}, tickets.Errorf(tickets.ENOTFOUND, "This sign-in link has expired.")
+		return auth.Identity{}, errs.Errorf(errs.ENOTFOUND, "This sign-in link has expired.")
 	}
 	return id, nil
 }
@@ -91,7 +91,7 @@ func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (auth.
 		WHERE id = ? AND expires > ?`, id, now.UnixNano()).Scan(&se.Identity.Platform, &se.Identity.UserID,
 		&se.Identity.Name, &se.CSRF, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return auth.Session{}, tickets.Errorf(tickets.ENOTFOUND, "No such session.")
+		return auth.Session{}, errs.Errorf(errs.ENOTFOUND, "No such session.")
 	}
 	if err != nil {
 		return auth.Session{}, fmt.Errorf("get session: %w", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -37,7 +38,7 @@ func (s *Store) SetQuestionOutcome(ctx context.Context, id int64, outcome ticket
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("set outcome of question %d: %w", id, err)
 	} else if n == 0 {
-		return tickets.Errorf(tickets.ENOTFOUND, "No question %d.", id)
+		return errs.Errorf(errs.ENOTFOUND, "No question %d.", id)
 	}
 	return nil
 }

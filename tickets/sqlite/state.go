@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -16,7 +17,7 @@ func (s *Store) GetState(ctx context.Context, key string) ([]byte, int64, error)
 	var version int64
 	err := s.read.QueryRowContext(ctx, `SELECT data, version FROM states WHERE key = ?`, key).Scan(&data, &version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, tickets.Errorf(tickets.ENOTFOUND, "No saved conversation state for %s.", key)
+		return nil, 0, errs.Errorf(errs.ENOTFOUND, "No saved conversation state for %s.", key)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("get state %s: %w", key, err)
@@ -46,7 +47,7 @@ func (s *Store) PutState(ctx context.Context, key string, data []byte, version i
 		return 0, fmt.Errorf("put state %s: %w", key, err)
 	}
 	if n == 0 {
-		return 0, tickets.Errorf(tickets.ECONFLICT, "Conversation state %s changed since version %d.", key, version)
+		return 0, errs.Errorf(errs.ECONFLICT, "Conversation state %s changed since version %d.", key, version)
 	}
 	return version + 1, nil
 }
@@ -96,7 +97,7 @@ func (s *Store) FinishEvent(ctx context.Context, key, owner string, at time.Time
 		return fmt.Errorf("finish event %s: %w", key, err)
 	}
 	if n == 0 {
-		return tickets.Errorf(tickets.ECONFLICT, "Event %s is not held by %s: its lease ran out and another replica took it.", key, owner)
+		return errs.Errorf(errs.ECONFLICT, "Event %s is not held by %s: its lease ran out and another replica took it.", key, owner)
 	}
 	return nil
 }

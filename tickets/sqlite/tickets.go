@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -24,7 +25,7 @@ type dbtx interface {
 // for the desk id in upper case. A zero ev.At or t.CreatedAt is taken as now.
 func (s *Store) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev tickets.Event) (*tickets.Ticket, bool, error) {
 	if t == nil || t.Desk == "" {
-		return nil, false, tickets.Errorf(tickets.EINVALID, "ticket has no desk")
+		return nil, false, errs.Errorf(errs.EINVALID, "ticket has no desk")
 	}
 	if prefix == "" {
 		prefix = strings.ToUpper(t.Desk)
@@ -53,7 +54,7 @@ func (s *Store) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev
 		if err == nil {
 			return existing, false, nil
 		}
-		if tickets.ErrorCode(err) != tickets.ENOTFOUND {
+		if errs.Code(err) != errs.ENOTFOUND {
 			return nil, false, fmt.Errorf("create ticket on desk %s: %w", t.Desk, err)
 		}
 	}
@@ -79,7 +80,7 @@ func (s *Store) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev
 		saved.GroupChat, nanos(saved.CreatedAt), nanos(saved.UpdatedAt), nanos(saved.AssignedAt), string(data),
 	).Scan(&saved.ID)
 	if isUnique(err) {
-		return nil, false, tickets.Errorf(tickets.ECONFLICT, "ticket %s already exists", saved.Key)
+		return nil, false, errs.Errorf(errs.ECONFLICT, "ticket %s already exists", saved.Key)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("create ticket %s: %w", saved.Key, err)
@@ -114,7 +115,7 @@ func (s *Store) GetByKey(ctx context.Context, key string) (*tickets.Ticket, erro
 // several ever had it, the newest.
 func (s *Store) FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error) {
 	if chat == "" {
-		return nil, tickets.Errorf(tickets.ENOTFOUND, "No ticket has an empty group chat.")
+		return nil, errs.Errorf(errs.ENOTFOUND, "No ticket has an empty group chat.")
 	}
 	return getTicket(ctx, s.read, "platform = ? AND group_chat = ? ORDER BY id DESC LIMIT 1", platform, chat)
 }
@@ -126,7 +127,7 @@ func (s *Store) FindByCard(ctx context.Context, platform, chat, message string) 
 	err := s.read.QueryRowContext(ctx, `SELECT ticket_id FROM cards WHERE platform = ? AND chat = ? AND message = ?
 		ORDER BY ticket_id DESC LIMIT 1`, platform, chat, message).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tickets.Errorf(tickets.ENOTFOUND, "No ticket card is message %s in %s.", message, chat)
+		return nil, errs.Errorf(errs.ENOTFOUND, "No ticket card is message %s in %s.", message, chat)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find ticket by card %s/%s: %w", chat, message, err)
@@ -193,7 +194,7 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket)
 		int(t.Priority), t.Assignee, t.Requester.Platform, t.Requester.ID, t.GroupChat,
 		nanos(t.CreatedAt), nanos(t.UpdatedAt), nanos(t.AssignedAt), string(data), id)
 	if isUnique(err) {
-		return nil, tickets.Errorf(tickets.ECONFLICT, "another ticket already has the key %s", t.Key)
+		return nil, errs.Errorf(errs.ECONFLICT, "another ticket already has the key %s", t.Key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update ticket %s: %w", t.Key, err)
@@ -214,7 +215,7 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket)
 		}
 		if err := insertMessage(ctx, tx, &m); err != nil {
 			if isUnique(err) {
-				return nil, tickets.Errorf(tickets.ECONFLICT, "Message %s is already recorded on %s.", m.PlatformID, t.Key)
+				return nil, errs.Errorf(errs.ECONFLICT, "Message %s is already recorded on %s.", m.PlatformID, t.Key)
 			}
 			return nil, fmt.Errorf("update ticket %s: %w", t.Key, err)
 		}
@@ -394,7 +395,7 @@ func getTicket(ctx context.Context, db dbtx, cond string, args ...any) (*tickets
 	var data string
 	err := db.QueryRowContext(ctx, `SELECT id, data FROM tickets WHERE `+cond, args...).Scan(&id, &data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tickets.Errorf(tickets.ENOTFOUND, "No such ticket (%v).", describe(args))
+		return nil, errs.Errorf(errs.ENOTFOUND, "No such ticket (%v).", describe(args))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get ticket (%v): %w", describe(args), err)

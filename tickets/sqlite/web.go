@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
-var _ chatstore.Store = (*Store)(nil)
+var _ webchat.Store = (*Store)(nil)
 
 // nextSeq takes the next number of the web chat's change counter.
 func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
@@ -22,8 +22,8 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 }
 
 // AddMessage stores a web chat message.
-func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte, at time.Time) (chatstore.Message, error) {
-	m := chatstore.Message{Chat: chat, Viewer: viewer, Body: body, Created: at.UTC(), Updated: at.UTC()}
+func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte, at time.Time) (webchat.Message, error) {
+	m := webchat.Message{Chat: chat, Viewer: viewer, Body: body, Created: at.UTC(), Updated: at.UTC()}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if m.Seq, err = nextSeq(ctx, tx); err != nil {
@@ -33,14 +33,14 @@ func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, chat, viewer, string(body), nanos(at), nanos(at), m.Seq).Scan(&m.ID)
 	})
 	if err != nil {
-		return chatstore.Message{}, fmt.Errorf("add web message to %s: %w", chat, err)
+		return webchat.Message{}, fmt.Errorf("add web message to %s: %w", chat, err)
 	}
 	return m, nil
 }
 
 // UpdateMessage replaces a message's body.
-func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body []byte, at time.Time) (chatstore.Message, error) {
-	var m chatstore.Message
+func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body []byte, at time.Time) (webchat.Message, error) {
+	var m webchat.Message
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		seq, err := nextSeq(ctx, tx)
 		if err != nil {
@@ -51,36 +51,36 @@ func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body [
 			WHERE chat = ? AND id = ? RETURNING id, chat, viewer, body, created, updated, seq`,
 			string(body), nanos(at), seq, chat, id).Scan(&m.ID, &m.Chat, &m.Viewer, &m.Body, &created, &updated, &m.Seq)
 		if errors.Is(err, sql.ErrNoRows) {
-			return tickets.Errorf(tickets.ENOTFOUND, "No message %d in chat %s.", id, chat)
+			return errs.Errorf(errs.ENOTFOUND, "No message %d in chat %s.", id, chat)
 		}
 		m.Created, m.Updated = fromNanos(created), fromNanos(updated)
 		return err
 	})
 	if err != nil {
-		return chatstore.Message{}, fmt.Errorf("update web message %d: %w", id, err)
+		return webchat.Message{}, fmt.Errorf("update web message %d: %w", id, err)
 	}
 	return m, nil
 }
 
 // Message returns one message of a chat.
-func (s *Store) Message(ctx context.Context, chat string, id int64) (chatstore.Message, error) {
+func (s *Store) Message(ctx context.Context, chat string, id int64) (webchat.Message, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, chat, viewer, body, created, updated, seq
 		FROM web_messages WHERE chat = ? AND id = ?`, chat, id)
 	if err != nil {
-		return chatstore.Message{}, fmt.Errorf("get web message %d: %w", id, err)
+		return webchat.Message{}, fmt.Errorf("get web message %d: %w", id, err)
 	}
 	ms, err := scanMessages(rows)
 	if err != nil {
-		return chatstore.Message{}, fmt.Errorf("get web message %d: %w", id, err)
+		return webchat.Message{}, fmt.Errorf("get web message %d: %w", id, err)
 	}
 	if len(ms) == 0 {
-		return chatstore.Message{}, tickets.Errorf(tickets.ENOTFOUND, "No message %d in chat %s.", id, chat)
+		return webchat.Message{}, errs.Errorf(errs.ENOTFOUND, "No message %d in chat %s.", id, chat)
 	}
 	return ms[0], nil
 }
 
 // History returns the newest messages of a chat that viewer may see, oldest first.
-func (s *Store) History(ctx context.Context, chat, viewer string, before int64, limit int) ([]chatstore.Message, error) {
+func (s *Store) History(ctx context.Context, chat, viewer string, before int64, limit int) ([]webchat.Message, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
@@ -100,11 +100,11 @@ func (s *Store) History(ctx context.Context, chat, viewer string, before int64, 
 	return ms, nil
 }
 
-func scanMessages(rows *sql.Rows) ([]chatstore.Message, error) {
+func scanMessages(rows *sql.Rows) ([]webchat.Message, error) {
 	defer rows.Close()
-	var out []chatstore.Message
+	var out []webchat.Message
 	for rows.Next() {
-		var m chatstore.Message
+		var m webchat.Message
 		var body string
 		var created, updated int64
 		if err := rows.Scan(&m.ID, &m.Chat, &m.Viewer, &body, &created, &updated, &m.Seq); err != nil {
@@ -117,7 +117,7 @@ func scanMessages(rows *sql.Rows) ([]chatstore.Message, error) {
 }
 
 // CreateChat stores a group chat and its members.
-func (s *Store) CreateChat(ctx context.Context, c chatstore.Chat) (chatstore.Chat, error) {
+func (s *Store) CreateChat(ctx context.Context, c webchat.Chat) (webchat.Chat, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if c.Seq, err = nextSeq(ctx, tx); err != nil {
@@ -126,7 +126,7 @@ func (s *Store) CreateChat(ctx context.Context, c chatstore.Chat) (chatstore.Cha
 		if _, err := tx.ExecContext(ctx, `INSERT INTO web_chats (id, name, title, topic, archived, created, seq)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Title, c.Topic, c.Archived, nanos(c.Created), c.Seq); err != nil {
 			if isUnique(err) {
-				return tickets.Errorf(tickets.ECONFLICT, "Chat %s exists already.", c.ID)
+				return errs.Errorf(errs.ECONFLICT, "Chat %s exists already.", c.ID)
 			}
 			return err
 		}
@@ -139,20 +139,20 @@ func (s *Store) CreateChat(ctx context.Context, c chatstore.Chat) (chatstore.Cha
 		return nil
 	})
 	if err != nil {
-		return chatstore.Chat{}, fmt.Errorf("create web chat %s: %w", c.ID, err)
+		return webchat.Chat{}, fmt.Errorf("create web chat %s: %w", c.ID, err)
 	}
 	c.Created = c.Created.UTC()
 	return c, nil
 }
 
 // Chat returns a group chat with its members.
-func (s *Store) Chat(ctx context.Context, id string) (chatstore.Chat, error) {
+func (s *Store) Chat(ctx context.Context, id string) (webchat.Chat, error) {
 	cs, err := s.chats(ctx, `WHERE id = ?`, id)
 	if err != nil {
-		return chatstore.Chat{}, fmt.Errorf("get web chat %s: %w", id, err)
+		return webchat.Chat{}, fmt.Errorf("get web chat %s: %w", id, err)
 	}
 	if len(cs) == 0 {
-		return chatstore.Chat{}, tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", id)
+		return webchat.Chat{}, errs.Errorf(errs.ENOTFOUND, "No chat %s.", id)
 	}
 	return cs[0], nil
 }
@@ -169,7 +169,7 @@ func (s *Store) AddMember(ctx context.Context, chat, user string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", chat)
+			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO web_members (chat, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, chat, user)
 		return err
@@ -192,7 +192,7 @@ func (s *Store) ArchiveChat(ctx context.Context, chat string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return tickets.Errorf(tickets.ENOTFOUND, "No chat %s.", chat)
+			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
 		}
 		return nil
 	})
@@ -203,7 +203,7 @@ func (s *Store) ArchiveChat(ctx context.Context, chat string) error {
 }
 
 // ChatsOf returns the group chats of a user, newest first.
-func (s *Store) ChatsOf(ctx context.Context, user string) ([]chatstore.Chat, error) {
+func (s *Store) ChatsOf(ctx context.Context, user string) ([]webchat.Chat, error) {
 	cs, err := s.chats(ctx, `WHERE id IN (SELECT chat FROM web_members WHERE user_id = ?) ORDER BY created DESC, id`, user)
 	if err != nil {
 		return nil, fmt.Errorf("web chats of %s: %w", user, err)
@@ -212,7 +212,7 @@ func (s *Store) ChatsOf(ctx context.Context, user string) ([]chatstore.Chat, err
 }
 
 // Changes returns what changed after a point for one viewer.
-func (s *Store) Changes(ctx context.Context, viewer string, chats []string, after int64, limit int) ([]chatstore.Message, []chatstore.Chat, error) {
+func (s *Store) Changes(ctx context.Context, viewer string, chats []string, after int64, limit int) ([]webchat.Message, []webchat.Chat, error) {
 	if limit <= 0 {
 		limit = 200
 	}
@@ -252,7 +252,7 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 }
 
 // chats lists group chats matching a WHERE clause, with their members.
-func (s *Store) chats(ctx context.Context, where string, args ...any) ([]chatstore.Chat, error) {
+func (s *Store) chats(ctx context.Context, where string, args ...any) ([]webchat.Chat, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, name, title, topic, archived, created, seq,
 		COALESCE((SELECT group_concat(user_id, char(10)) FROM (SELECT user_id FROM web_members m
 			WHERE m.chat = web_chats.id ORDER BY rowid)), '')
@@ -261,9 +261,9 @@ func (s *Store) chats(ctx context.Context, where string, args ...any) ([]chatsto
 		return nil, err
 	}
 	defer rows.Close()
-	var out []chatstore.Chat
+	var out []webchat.Chat
 	for rows.Next() {
-		var c chatstore.Chat
+		var c webchat.Chat
 		var created int64
 		var members string
 		if err := rows.Scan(&c.ID, &c.Name, &c.Title, &c.Topic, &c.Archived, &created, &c.Seq, &members); err != nil {

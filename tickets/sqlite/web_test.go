@@ -3,10 +3,10 @@ package sqlite_test
 import (
 	"testing"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore/chatstoretest"
+	"github.com/helpdesk-chat/helpdesk/webchat"
+	"github.com/helpdesk-chat/helpdesk/webchat/webchattest"
 )
 
 func TestWebChatStoreContract(t *testing.T) {
-	chatstoretest.Run(t, func(t *testing.T) chatstore.Store { return openSQLite(t) })
+	webchattest.Run(t, func(t *testing.T) webchat.Store { return openSQLite(t) })
 }

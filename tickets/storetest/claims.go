@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -29,8 +30,8 @@ func testClaimFinishDuplicate(t *testing.T, open OpenFunc) {
 	claim(t, s, "slack:Ev1", "b", base, lease, tickets.ClaimBusy)
 	claim(t, s, "slack:Ev2", "b", base, lease, tickets.ClaimTaken)
 	claim(t, s, "discord:Ev1", "b", base, lease, tickets.ClaimTaken)
-	wantCode(t, "FinishEvent by an owner that does not hold it", s.FinishEvent(ctx, "slack:Ev1", "b", base), tickets.ECONFLICT)
-	wantCode(t, "FinishEvent of an event never claimed", s.FinishEvent(ctx, "slack:Ev9", "a", base), tickets.ECONFLICT)
+	wantCode(t, "FinishEvent by an owner that does not hold it", s.FinishEvent(ctx, "slack:Ev1", "b", base), errs.ECONFLICT)
+	wantCode(t, "FinishEvent of an event never claimed", s.FinishEvent(ctx, "slack:Ev9", "a", base), errs.ECONFLICT)
 	if err := s.FinishEvent(ctx, "slack:Ev1", "a", base.Add(time.Second)); err != nil {
 		t.Fatalf("FinishEvent by the owner: %v", err)
 	}
@@ -68,7 +69,7 @@ func testClaimTakeOver(t *testing.T, open OpenFunc) {
 	claim(t, s, "slack:Ev1", "a", base, base.Add(30*time.Second), tickets.ClaimTaken)
 	claim(t, s, "slack:Ev1", "b", base.Add(31*time.Second), base.Add(61*time.Second), tickets.ClaimTaken)
 	claim(t, s, "slack:Ev1", "c", base.Add(32*time.Second), base.Add(62*time.Second), tickets.ClaimBusy)
-	wantCode(t, "FinishEvent by the owner whose lease ran out", s.FinishEvent(ctx, "slack:Ev1", "a", base.Add(32*time.Second)), tickets.ECONFLICT)
+	wantCode(t, "FinishEvent by the owner whose lease ran out", s.FinishEvent(ctx, "slack:Ev1", "a", base.Add(32*time.Second)), errs.ECONFLICT)
 	claim(t, s, "slack:Ev1", "a", base.Add(33*time.Second), base.Add(63*time.Second), tickets.ClaimBusy)
 	if err := s.FinishEvent(ctx, "slack:Ev1", "b", base.Add(34*time.Second)); err != nil {
 		t.Fatalf("FinishEvent by the new owner: %v", err)
@@ -89,7 +90,7 @@ func testClaimRelease(t *testing.T, open OpenFunc) {
 	if err := s.ReleaseEvent(ctx, "slack:Ev1", "a"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, "FinishEvent after releasing", s.FinishEvent(ctx, "slack:Ev1", "a", base.Add(time.Second)), tickets.ECONFLICT)
+	wantCode(t, "FinishEvent after releasing", s.FinishEvent(ctx, "slack:Ev1", "a", base.Add(time.Second)), errs.ECONFLICT)
 	claim(t, s, "slack:Ev1", "b", base.Add(time.Second), lease, tickets.ClaimTaken)
 	claim(t, s, "slack:Ev1", "a", base.Add(2*time.Second), lease, tickets.ClaimBusy)
 	if err := s.ReleaseEvent(ctx, "slack:Ev9", "a"); err != nil {

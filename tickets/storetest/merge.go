@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -18,9 +19,9 @@ func testMergeAndFollow(t *testing.T, open OpenFunc) {
 	e.clock.Advance(time.Minute)
 
 	_, _, err := e.svc.Merge(ctx, dup.ID, other.ID, ada, tickets.SourceWeb)
-	wantCode(t, "merge across desks", err, tickets.EINVALID)
+	wantCode(t, "merge across desks", err, errs.EINVALID)
 	_, _, err = e.svc.Merge(ctx, dup.ID, orig.ID, userActor(alice), tickets.SourceWeb)
-	wantCode(t, "merge by the requester", err, tickets.EFORBIDDEN)
+	wantCode(t, "merge by the requester", err, errs.EFORBIDDEN)
 	if got := must(e.store.Get(ctx, dup.ID))(t); got.MergedInto != "" || got.Status != tickets.StatusOpen {
 		t.Fatalf("refused merges changed %s: merged into %q, status %s", got.Key, got.MergedInto, got.Status)
 	}
@@ -45,7 +46,7 @@ func testMergeAndFollow(t *testing.T, open OpenFunc) {
 		t.Errorf("target's last event = %+v, want merged by Ada", last)
 	}
 	_, _, err = e.svc.Merge(ctx, dup.ID, orig.ID, ada, tickets.SourceWeb)
-	wantCode(t, "merging twice", err, tickets.ECONFLICT)
+	wantCode(t, "merging twice", err, errs.ECONFLICT)
 
 	must(e.svc.Follow(ctx, orig.ID, bob, true, ada, tickets.SourceWeb))(t)
 	followed := must(e.svc.Follow(ctx, orig.ID, carol, true, ada, tickets.SourceWeb))(t)
@@ -53,7 +54,7 @@ func testMergeAndFollow(t *testing.T, open OpenFunc) {
 		t.Errorf("followers = %+v, want Bob and Carol", got.Followers)
 	}
 	_, err = e.svc.Follow(ctx, orig.ID, bob, true, ada, tickets.SourceWeb)
-	wantCode(t, "following twice", err, tickets.ECONFLICT)
+	wantCode(t, "following twice", err, errs.ECONFLICT)
 	must(e.svc.Follow(ctx, orig.ID, bob, false, ada, tickets.SourceWeb))(t)
 	if got := must(e.store.Get(ctx, orig.ID))(t); !reflect.DeepEqual(got.Followers, []tickets.Person{carol}) {
 		t.Errorf("followers after unfollow = %+v, want Carol", got.Followers)

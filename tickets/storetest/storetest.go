@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -147,7 +148,7 @@ func must[T any](v T, err error) func(t *testing.T) T {
 
 func wantCode(t *testing.T, what string, err error, code string) {
 	t.Helper()
-	if got := tickets.ErrorCode(err); got != code {
+	if got := errs.Code(err); got != code {
 		t.Errorf("%s: error %v has code %q, want %q", what, err, got, code)
 	}
 }
@@ -219,19 +220,19 @@ func testNotFound(t *testing.T, open OpenFunc) {
 	e := newEnv(t, open)
 	tk := e.open(t, "it", alice, "VPN down")
 	_, err := e.store.Get(ctx, tk.ID+1000)
-	wantCode(t, "Get", err, tickets.ENOTFOUND)
+	wantCode(t, "Get", err, errs.ENOTFOUND)
 	_, err = e.store.GetByKey(ctx, "IT-99")
-	wantCode(t, "GetByKey", err, tickets.ENOTFOUND)
+	wantCode(t, "GetByKey", err, errs.ENOTFOUND)
 	_, err = e.store.GetByKey(ctx, "HR-1")
-	wantCode(t, "GetByKey other desk", err, tickets.ENOTFOUND)
+	wantCode(t, "GetByKey other desk", err, errs.ENOTFOUND)
 	_, err = e.store.FindByGroupChat(ctx, "slack", "C-none")
-	wantCode(t, "FindByGroupChat", err, tickets.ENOTFOUND)
+	wantCode(t, "FindByGroupChat", err, errs.ENOTFOUND)
 	_, err = e.store.Update(ctx, tk.ID+1000, func(t *tickets.Ticket) (*tickets.Change, error) {
 		return &tickets.Change{Event: tickets.Event{Kind: "note"}}, nil
 	})
-	wantCode(t, "Update", err, tickets.ENOTFOUND)
+	wantCode(t, "Update", err, errs.ENOTFOUND)
 	_, _, err = e.store.GetState(ctx, "slack:U-alice:it")
-	wantCode(t, "GetState", err, tickets.ENOTFOUND)
+	wantCode(t, "GetState", err, errs.ENOTFOUND)
 }
 
 // fullTicket has every field set to a value that is not its zero value.
@@ -341,7 +342,7 @@ func testRoundTrip(t *testing.T, open OpenFunc) {
 	}
 	check("List", list[0])
 	_, err = e.store.FindByGroupChat(ctx, "discord", "C-it-1-vpn")
-	wantCode(t, "FindByGroupChat on another platform", err, tickets.ENOTFOUND)
+	wantCode(t, "FindByGroupChat on another platform", err, errs.ENOTFOUND)
 
 	// What Update returns is what is stored.
 	updated, err := e.store.Update(ctx, saved.ID, func(tk *tickets.Ticket) (*tickets.Change, error) {
@@ -413,7 +414,7 @@ func testUpdateErrorChangesNothing(t *testing.T, open OpenFunc) {
 	tk := e.open(t, "it", alice, "VPN down")
 	before := must(e.store.Get(ctx, tk.ID))(t)
 	errBoom := errors.New("boom")
-	coded := tickets.Errorf(tickets.EFORBIDDEN, "no")
+	coded := errs.Errorf(errs.EFORBIDDEN, "no")
 	for _, want := range []error{errBoom, coded} {
 		_, err := e.store.Update(ctx, tk.ID, func(t *tickets.Ticket) (*tickets.Change, error) {
 			t.Subject = "changed"
@@ -423,8 +424,8 @@ func testUpdateErrorChangesNothing(t *testing.T, open OpenFunc) {
 		if !errors.Is(err, want) {
 			t.Errorf("Update returned %v, want fn's error %v", err, want)
 		}
-		if tickets.ErrorCode(err) != tickets.ErrorCode(want) {
-			t.Errorf("Update error code %q, want %q", tickets.ErrorCode(err), tickets.ErrorCode(want))
+		if errs.Code(err) != errs.Code(want) {
+			t.Errorf("Update error code %q, want %q", errs.Code(err), errs.Code(want))
 		}
 	}
 	if after := must(e.store.Get(ctx, tk.ID))(t); !reflect.DeepEqual(after, before) {
@@ -446,7 +447,7 @@ func testDuplicateMessage(t *testing.T, open OpenFunc) {
 	first := must(e.svc.RecordMessage(ctx, tk.ID, "hello", "171.1", userActor(alice), tickets.SourceChat))(t)
 	e.clock.Advance(time.Minute)
 	_, err := e.svc.RecordMessage(ctx, tk.ID, "hello again", "171.1", userActor(alice), tickets.SourceChat)
-	wantCode(t, "repeated platform message", err, tickets.ECONFLICT)
+	wantCode(t, "repeated platform message", err, errs.ECONFLICT)
 	if got := must(e.store.Get(ctx, tk.ID))(t); !reflect.DeepEqual(got, first) {
 		t.Errorf("a repeated message changed the ticket:\n got %+v\nwant %+v", got, first)
 	}
@@ -601,7 +602,7 @@ func testState(t *testing.T, open OpenFunc) {
 		t.Fatalf("first PutState = %d, %v; want a positive version", v1, err)
 	}
 	_, err = e.store.PutState(ctx, key, []byte(`{"step":"form"}`), 0)
-	wantCode(t, "second PutState with version 0", err, tickets.ECONFLICT)
+	wantCode(t, "second PutState with version 0", err, errs.ECONFLICT)
 	data, v, err := e.store.GetState(ctx, key)
 	if err != nil || string(data) != `{"step":"menu"}` || v != v1 {
 		t.Fatalf("GetState = %s, %d, %v; want the first state at version %d", data, v, err, v1)
@@ -611,13 +612,13 @@ func testState(t *testing.T, open OpenFunc) {
 		t.Fatalf("PutState at the current version = %d, %v", v2, err)
 	}
 	_, err = e.store.PutState(ctx, key, []byte(`{"step":"stale"}`), v1)
-	wantCode(t, "PutState with a stale version", err, tickets.ECONFLICT)
+	wantCode(t, "PutState with a stale version", err, errs.ECONFLICT)
 	data, v, _ = e.store.GetState(ctx, key)
 	if string(data) != `{"step":"form"}` || v != v2 {
 		t.Errorf("GetState = %s, %d; want the second state at version %d", data, v, v2)
 	}
 	_, err = e.store.PutState(ctx, "it/slack/U-nobody", []byte(`{}`), 7)
-	wantCode(t, "PutState with a version of a state never saved", err, tickets.ECONFLICT)
+	wantCode(t, "PutState with a version of a state never saved", err, errs.ECONFLICT)
 	if _, err := e.store.PutState(ctx, "it/slack/U-bob", []byte(`{"step":"idle"}`), 0); err != nil {
 		t.Errorf("another conversation's first PutState: %v", err)
 	}
@@ -647,7 +648,7 @@ func testConcurrentCreate(t *testing.T, open OpenFunc) {
 	e := newEnv(t, open)
 	const n = 50
 	got := make([]string, n)
-	errs := make([]error, n)
+	results := make([]error, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
@@ -655,7 +656,7 @@ func testConcurrentCreate(t *testing.T, open OpenFunc) {
 			<-start
 			tk := &tickets.Ticket{Desk: "it", Platform: "slack", Requester: alice, Subject: fmt.Sprintf("ticket %d", i)}
 			saved, _, err := e.svc.Open(ctx, tk, "IT", userActor(alice), tickets.SourceForm)
-			errs[i] = err
+			results[i] = err
 			if err == nil {
 				got[i] = saved.Key
 			}
@@ -663,7 +664,7 @@ func testConcurrentCreate(t *testing.T, open OpenFunc) {
 	}
 	close(start)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(results...); err != nil {
 		t.Fatalf("concurrent opens failed: %v", err)
 	}
 	want := make([]string, n)
@@ -684,18 +685,18 @@ func testConcurrentMessages(t *testing.T, open OpenFunc) {
 	e := newEnv(t, open)
 	tk := e.open(t, "it", alice, "VPN down")
 	const n = 20
-	errs := make([]error, n)
+	results := make([]error, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = e.svc.RecordMessage(ctx, tk.ID, fmt.Sprintf("line %d", i), fmt.Sprintf("m%d", i), userActor(alice), tickets.SourceChat)
+			_, results[i] = e.svc.RecordMessage(ctx, tk.ID, fmt.Sprintf("line %d", i), fmt.Sprintf("m%d", i), userActor(alice), tickets.SourceChat)
 		})
 	}
 	close(start)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(results...); err != nil {
 		t.Fatalf("concurrent messages failed: %v", err)
 	}
 	ms := must(e.store.Messages(ctx, tk.ID))(t)
@@ -715,23 +716,23 @@ func testConcurrentSetFlag(t *testing.T, open OpenFunc) {
 	e := newEnv(t, open)
 	tk := e.open(t, "it", alice, "VPN down")
 	const n = 10
-	errs := make([]error, n)
+	results := make([]error, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = e.svc.SetFlag(ctx, tk.ID, tickets.FlagFirstResponseWarned, "warned", tickets.System, tickets.SourceTimer)
+			_, results[i] = e.svc.SetFlag(ctx, tk.ID, tickets.FlagFirstResponseWarned, "warned", tickets.System, tickets.SourceTimer)
 		})
 	}
 	close(start)
 	wg.Wait()
 	fired := 0
-	for _, err := range errs {
-		switch tickets.ErrorCode(err) {
+	for _, err := range results {
+		switch errs.Code(err) {
 		case "":
 			fired++
-		case tickets.ECONFLICT:
+		case errs.ECONFLICT:
 		default:
 			t.Errorf("SetFlag: %v", err)
 		}
@@ -827,7 +828,7 @@ func testQuestionLog(t *testing.T, open OpenFunc) {
 	if err := e.store.SetQuestionOutcome(ctx, qs[1].ID, tickets.OutcomeEscalated, "", 42); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.SetQuestionOutcome(ctx, 99999, tickets.OutcomeHelpful, "", 0); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if err := e.store.SetQuestionOutcome(ctx, 99999, tickets.OutcomeHelpful, "", 0); errs.Code(err) != errs.ENOTFOUND {
 		t.Errorf("SetQuestionOutcome of a missing question: %v, want ENOTFOUND", err)
 	}
 	all := must(e.store.Questions(ctx, tickets.QuestionFilter{}))(t)
@@ -854,7 +855,7 @@ func testFindByCard(t *testing.T, open OpenFunc) {
 	e := newEnv(t, open)
 	a := e.open(t, "it", alice, "VPN drops")
 	b := e.open(t, "it", bob, "Printer jam")
-	if _, err := e.store.FindByCard(ctx, "slack", "C1", "1.1"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if _, err := e.store.FindByCard(ctx, "slack", "C1", "1.1"); errs.Code(err) != errs.ENOTFOUND {
 		t.Fatalf("FindByCard with no cards: %v, want ENOTFOUND", err)
 	}
 	if _, err := e.svc.SetCards(ctx, a.ID, []tickets.CardRef{{Platform: "slack", Chat: "D1", Message: "1.1"}, {Platform: "slack", Chat: "C1", Message: "1.2"}}); err != nil {
@@ -872,14 +873,14 @@ func testFindByCard(t *testing.T, open OpenFunc) {
 			t.Errorf("FindByCard(%s, %s) = %v, %v; want ticket %d", c.chat, c.msg, got, err, c.want)
 		}
 	}
-	if _, err := e.store.FindByCard(ctx, "discord", "C1", "1.2"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if _, err := e.store.FindByCard(ctx, "discord", "C1", "1.2"); errs.Code(err) != errs.ENOTFOUND {
 		t.Errorf("FindByCard on another platform: %v, want ENOTFOUND", err)
 	}
 	// Replacing the cards drops the old ones.
 	if _, err := e.svc.SetCards(ctx, a.ID, []tickets.CardRef{{Platform: "slack", Chat: "C1", Message: "3.3"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.FindByCard(ctx, "slack", "C1", "1.2"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if _, err := e.store.FindByCard(ctx, "slack", "C1", "1.2"); errs.Code(err) != errs.ENOTFOUND {
 		t.Errorf("a replaced card still finds its ticket: %v", err)
 	}
 }

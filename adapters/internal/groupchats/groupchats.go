@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -57,7 +58,7 @@ func (s *Set) Has(ctx context.Context, channel string) bool {
 	case err == nil:
 		s.Add(channel)
 		return true
-	case tickets.ErrorCode(err) != tickets.ENOTFOUND:
+	case errs.Code(err) != errs.ENOTFOUND:
 		s.log.Warn("look up group chat", "channel", channel, "err", err)
 	}
 	return false

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/groupchats"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -23,7 +24,7 @@ func (f *finder) FindByGroupChat(ctx context.Context, platform, chat string) (*t
 	if f.chats[platform+"/"+chat] {
 		return &tickets.Ticket{GroupChat: chat}, nil
 	}
-	return nil, tickets.Errorf(tickets.ENOTFOUND, "no ticket")
+	return nil, errs.Errorf(errs.ENOTFOUND, "no ticket")
 }
 
 func TestSet(t *testing.T) {

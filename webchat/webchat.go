@@ -1,7 +1,7 @@
-// Package chatstore holds what the built-in web chat persists: messages per
+// Package webchat holds what the built-in web chat persists: messages per
 // chat and group chats with their members. It is a leaf package (no bot, no
 // driver) so stores can implement Store without importing the adapter.
-package chatstore
+package webchat
 
 import (
 	"context"
@@ -34,7 +34,7 @@ type Chat struct {
 }
 
 // Store persists the web chat. Errors that callers branch on are
-// tickets.Error codes: ENOTFOUND, ECONFLICT.
+// errs.Error codes: ENOTFOUND, ECONFLICT.
 type Store interface {
 	// AddMessage stores a new message and returns it with ID and Seq set.
 	AddMessage(ctx context.Context, chat, viewer string, body []byte, at time.Time) (Message, error)

@@ -1,5 +1,5 @@
-// Package chatstoretest is the contract suite every chatstore.Store must pass.
-package chatstoretest
+// Package webchattest is the contract suite every webchat.Store must pass.
+package webchattest
 
 import (
 	"context"
@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/web/chatstore"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
 var base = time.Date(2026, 3, 2, 9, 0, 0, 123456000, time.UTC)
 
 // Run runs the suite; open returns a fresh, empty store for each sub-test.
-func Run(t *testing.T, open func(t *testing.T) chatstore.Store) {
+func Run(t *testing.T, open func(t *testing.T) webchat.Store) {
 	t.Run("MessagesAndPrivacy", func(t *testing.T) { testMessages(t, open(t)) })
 	t.Run("Update", func(t *testing.T) { testUpdate(t, open(t)) })
 	t.Run("GroupChats", func(t *testing.T) { testGroups(t, open(t)) })
@@ -23,7 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) chatstore.Store) {
 	t.Run("ConcurrentAddsKeepOrder", func(t *testing.T) { testConcurrent(t, open(t)) })
 }
 
-func add(t *testing.T, s chatstore.Store, chat, viewer, body string) chatstore.Message {
+func add(t *testing.T, s webchat.Store, chat, viewer, body string) webchat.Message {
 	t.Helper()
 	m, err := s.AddMessage(context.Background(), chat, viewer, []byte(body), base)
 	if err != nil {
@@ -32,7 +32,7 @@ func add(t *testing.T, s chatstore.Store, chat, viewer, body string) chatstore.M
 	return m
 }
 
-func bodies(ms []chatstore.Message) []string {
+func bodies(ms []webchat.Message) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, string(m.Body))
@@ -40,7 +40,7 @@ func bodies(ms []chatstore.Message) []string {
 	return out
 }
 
-func testMessages(t *testing.T, s chatstore.Store) {
+func testMessages(t *testing.T, s webchat.Store) {
 	ctx := context.Background()
 	a := add(t, s, "dm:ann", "", `"hello"`)
 	add(t, s, "dm:ann", "ann", `"only ann"`)
@@ -73,12 +73,12 @@ func testMessages(t *testing.T, s chatstore.Store) {
 	if err != nil || string(m.Body) != `"hello"` {
 		t.Fatalf("Message = %+v, %v", m, err)
 	}
-	if _, err := s.Message(ctx, "dm:bob", a.ID); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if _, err := s.Message(ctx, "dm:bob", a.ID); errs.Code(err) != errs.ENOTFOUND {
 		t.Fatalf("Message from another chat: %v, want not_found", err)
 	}
 }
 
-func testUpdate(t *testing.T, s chatstore.Store) {
+func testUpdate(t *testing.T, s webchat.Store) {
 	ctx := context.Background()
 	a := add(t, s, "c1", "", `1`)
 	b := add(t, s, "c1", "", `2`)
@@ -89,7 +89,7 @@ func testUpdate(t *testing.T, s chatstore.Store) {
 	if u.Seq <= b.Seq || string(u.Body) != `3` || !u.Updated.Equal(base.Add(time.Minute)) || !u.Created.Equal(base) {
 		t.Fatalf("updated = %+v", u)
 	}
-	if _, err := s.UpdateMessage(ctx, "c2", a.ID, []byte(`4`), base); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if _, err := s.UpdateMessage(ctx, "c2", a.ID, []byte(`4`), base); errs.Code(err) != errs.ENOTFOUND {
 		t.Fatalf("update via another chat: %v, want not_found", err)
 	}
 	m, _ := s.Message(ctx, "c1", a.ID)
@@ -98,13 +98,13 @@ func testUpdate(t *testing.T, s chatstore.Store) {
 	}
 }
 
-func testGroups(t *testing.T, s chatstore.Store) {
+func testGroups(t *testing.T, s webchat.Store) {
 	ctx := context.Background()
-	c, err := s.CreateChat(ctx, chatstore.Chat{ID: "g1", Name: "it-1-vpn", Title: "IT-1 VPN", Members: []string{"ann", "ada"}, Created: base})
+	c, err := s.CreateChat(ctx, webchat.Chat{ID: "g1", Name: "it-1-vpn", Title: "IT-1 VPN", Members: []string{"ann", "ada"}, Created: base})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateChat(ctx, chatstore.Chat{ID: "g1", Name: "x"}); tickets.ErrorCode(err) != tickets.ECONFLICT {
+	if _, err := s.CreateChat(ctx, webchat.Chat{ID: "g1", Name: "x"}); errs.Code(err) != errs.ECONFLICT {
 		t.Fatalf("second chat with the same id: %v, want conflict", err)
 	}
 	if err := s.AddMember(ctx, "g1", "linus"); err != nil {
@@ -113,7 +113,7 @@ func testGroups(t *testing.T, s chatstore.Store) {
 	if err := s.AddMember(ctx, "g1", "linus"); err != nil {
 		t.Fatalf("adding a member twice: %v", err)
 	}
-	if err := s.AddMember(ctx, "nope", "linus"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if err := s.AddMember(ctx, "nope", "linus"); errs.Code(err) != errs.ENOTFOUND {
 		t.Fatalf("AddMember to no chat: %v", err)
 	}
 	got, err := s.Chat(ctx, "g1")
@@ -126,13 +126,13 @@ func testGroups(t *testing.T, s chatstore.Store) {
 	if got, _ := s.Chat(ctx, "g1"); !got.Archived {
 		t.Fatal("not archived")
 	}
-	if err := s.ArchiveChat(ctx, "nope"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if err := s.ArchiveChat(ctx, "nope"); errs.Code(err) != errs.ENOTFOUND {
 		t.Fatalf("archive no chat: %v", err)
 	}
-	if _, err := s.Chat(ctx, "nope"); tickets.ErrorCode(err) != tickets.ENOTFOUND {
+	if _, err := s.Chat(ctx, "nope"); errs.Code(err) != errs.ENOTFOUND {
 		t.Fatalf("Chat nope: %v", err)
 	}
-	if _, err := s.CreateChat(ctx, chatstore.Chat{ID: "g2", Name: "it-2", Members: []string{"ann"}, Created: base.Add(time.Hour)}); err != nil {
+	if _, err := s.CreateChat(ctx, webchat.Chat{ID: "g2", Name: "it-2", Members: []string{"ann"}, Created: base.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	cs, err := s.ChatsOf(ctx, "ann")
@@ -147,7 +147,7 @@ func testGroups(t *testing.T, s chatstore.Store) {
 	}
 }
 
-func testChanges(t *testing.T, s chatstore.Store) {
+func testChanges(t *testing.T, s webchat.Store) {
 	ctx := context.Background()
 	start, err := s.LastSeq(ctx)
 	if err != nil {
@@ -155,7 +155,7 @@ func testChanges(t *testing.T, s chatstore.Store) {
 	}
 	add(t, s, "dm:ann", "", `"a1"`)
 	add(t, s, "dm:bob", "", `"b1"`)
-	if _, err := s.CreateChat(ctx, chatstore.Chat{ID: "g1", Name: "g1", Members: []string{"ann", "ada"}}); err != nil {
+	if _, err := s.CreateChat(ctx, webchat.Chat{ID: "g1", Name: "g1", Members: []string{"ann", "ada"}}); err != nil {
 		t.Fatal(err)
 	}
 	add(t, s, "g1", "", `"g1"`)
@@ -198,7 +198,7 @@ func testChanges(t *testing.T, s chatstore.Store) {
 	}
 }
 
-func testConcurrent(t *testing.T, s chatstore.Store) {
+func testConcurrent(t *testing.T, s webchat.Store) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	for range 20 {

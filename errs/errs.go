@@ -1,4 +1,8 @@
-package tickets
+// Package errs is the one coded error type that every layer of the help desk
+// shares: the domain packages return it, the stores translate driver errors
+// into it, and the edges (chat replies, HTTP handlers) map its code to what the
+// user sees. It imports nothing of ours, so any package may use it.
+package errs
 
 import (
 	"errors"
@@ -14,7 +18,7 @@ const (
 	EINTERNAL  = "internal"
 )
 
-// Error is the one error type of the ticket domain.
+// Error is the one coded error type of the help desk.
 type Error struct {
 	Code    string
 	Message string
@@ -27,9 +31,9 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// Code returns the code of the first *Error in err's chain, EINTERNAL for
 // any other error, and "" for nil.
-func ErrorCode(err error) string {
+func Code(err error) string {
 	if err == nil {
 		return ""
 	}
@@ -40,8 +44,8 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the human message of a coded error, or a generic text.
-func ErrorMessage(err error) string {
+// Message returns the human message of a coded error, or a generic text.
+func Message(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message
