@@ -6,13 +6,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
 // Service holds one function per ticket transition. Buttons, commands, the
-// web, timers and routing all call these, passing who acted and from where;
-// each writes the ticket and its audit event in one transaction.
+// web, timers and routing all reach these (through the bot engine, which
+// adds the platform effects), passing who acted and from where; each writes
+// the ticket and its audit event in one transaction. Who may do what, and
+// what a valid change is, is decided here and nowhere else.
 type Service struct {
 	Store Store
 	Now   func() time.Time
@@ -29,11 +32,18 @@ func (s *Service) change(kind string, actor Actor, src Source, detail string) *C
 	return &Change{Event: Event{At: s.now(), Kind: kind, Actor: actor, Source: src, Detail: detail}}
 }
 
+// MaxSubjectLen is the longest subject a ticket keeps, in characters;
+// Open shortens longer ones (with an ellipsis). It is the chat's limit, where
+// the subject is the question typed: a card title and a group chat topic
+// stay readable, and the Ticket Center and the API keep to it as well.
+const MaxSubjectLen = 120
+
 // Open creates a ticket in the queue. It is idempotent on t.RequestKey.
 func (s *Service) Open(ctx context.Context, t *Ticket, prefix string, actor Actor, src Source) (*Ticket, bool, error) {
 	if t.Desk == "" {
 		return nil, false, errs.Errorf(errs.EINVALID, "ticket has no desk")
 	}
+	t.Subject = shorten(t.Subject, MaxSubjectLen)
 	now := s.now()
 	t.Status = StatusOpen
 	t.CreatedAt, t.UpdatedAt, t.LastActivityAt = now, now, now
@@ -62,9 +72,52 @@ func orNobody(s string) string {
 	return s
 }
 
+// staff reports whether actor acts as an agent or admin of the ticket's desk,
+// or as the help desk itself (routing, timers). Callers resolve the role
+// against the ticket's desk, so an agent of another desk is a user here.
+func staff(actor Actor) bool {
+	return actor.Role == RoleAgent || actor.Role == RoleAdmin || actor.Role == RoleSystem
+}
+
+// shorten cuts s to max characters, the last one an ellipsis. A string
+// shortened once is not shortened again.
+func shorten(s string, max int) string {
+	if max <= 0 || utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:max-1])) + "…"
+}
+
+// Describe says in words where a ticket with this status is ("waiting in
+// the queue", "in service"), for messages to people.
+func (st Status) Describe() string {
+	switch st {
+	case StatusOpen:
+		return "waiting in the queue"
+	case StatusAssigned:
+		return "assigned"
+	case StatusInService:
+		return "in service"
+	case StatusSnoozed:
+		return "snoozed"
+	case StatusResolved:
+		return "resolved"
+	}
+	return string(st)
+}
+
 // Assign gives an open (or snoozed-open, or timed-out) ticket to agent.
+// Routing assigns as System; agents and admins of the desk may assign by
+// hand (the Ticket Center, the API); a requester may not.
 func (s *Service) Assign(ctx context.Context, id int64, agent, reason string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if !staff(actor) {
+			return nil, errs.Errorf(errs.EFORBIDDEN, "Only agents of the desk can assign %s.", t.Key)
+		}
+		if agent == "" {
+			return nil, errs.Errorf(errs.EINVALID, "Assign %s to whom? No agent given.", t.Key)
+		}
 		if t.Status != StatusOpen {
 			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s, not queued", t.Key, t.Status)
 		}
@@ -122,14 +175,25 @@ func (s *Service) Transfer(ctx context.Context, id int64, to, reason string, act
 	})
 }
 
+// MayStart reports why actor may not Start Chat on t as it is now (nil: they
+// may): only its assignee or an admin, and only while it is assigned. Start
+// checks it again in its transaction; callers ask first so that nothing is
+// created on a platform for a chat that would be refused.
+func MayStart(t *Ticket, actor Actor) error {
+	if !mayAct(t, actor) {
+		return forbidden(t, "start the chat for")
+	}
+	if t.Status != StatusAssigned {
+		return errs.Errorf(errs.ECONFLICT, "%s is %s; there is no chat to start.", t.Key, t.Status.Describe())
+	}
+	return nil
+}
+
 // Start records Start Chat: the group chat is running.
 func (s *Service) Start(ctx context.Context, id int64, groupChat string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
-		if !mayAct(t, actor) {
-			return nil, forbidden(t, "start the chat for")
-		}
-		if t.Status != StatusAssigned {
-			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s; Start Chat needs an assigned ticket", t.Key, t.Status)
+		if err := MayStart(t, actor); err != nil {
+			return nil, err
 		}
 		now := s.now()
 		t.Status = StatusInService
@@ -205,9 +269,14 @@ func (s *Service) Snooze(ctx context.Context, id int64, until time.Time, actor A
 	})
 }
 
-// Wake returns a snoozed ticket to the status it had.
+// Wake returns a snoozed ticket to the status it had: the timer does at
+// the snooze's end, agents and admins of the desk may earlier; a requester
+// may not.
 func (s *Service) Wake(ctx context.Context, id int64, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if !staff(actor) {
+			return nil, errs.Errorf(errs.EFORBIDDEN, "Only agents of the desk can wake %s.", t.Key)
+		}
 		if t.Status != StatusSnoozed {
 			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s, not snoozed", t.Key, t.Status)
 		}

@@ -235,6 +235,16 @@ func TestAssign(t *testing.T) {
 		{name: "in service", given: "in_service", actor: asSystem, do: assignTo("Bob"), code: errs.ECONFLICT},
 		{name: "resolved", given: "resolved", actor: asSystem, do: assignTo("Bob"), code: errs.ECONFLICT},
 		{name: "snoozed", given: "snoozed_open", actor: asSystem, do: assignTo("Bob"), code: errs.ECONFLICT},
+		{name: "by an agent by hand", given: "open", actor: asBob, src: tickets.SourceWeb, do: assignTo("Ada"),
+			kind: "assign", detail: "Ada", check: func(t *testing.T, _, after *tickets.Ticket, _ time.Time) {
+				if after.Assignee != "Ada" {
+					t.Errorf("assignee %q, want Ada", after.Assignee)
+				}
+			}},
+		{name: "by an admin by hand", given: "open", actor: asAdmin, src: tickets.SourceAPI, do: assignTo("Bob"), kind: "assign", detail: "Bob"},
+		{name: "by the requester", given: "open", actor: asRequester, do: assignTo("Ada"), code: errs.EFORBIDDEN},
+		{name: "by another user", given: "open", actor: asOtherUser, do: assignTo("Ada"), code: errs.EFORBIDDEN},
+		{name: "to nobody", given: "open", actor: asSystem, do: assignTo(""), code: errs.EINVALID},
 	})
 }
 
@@ -467,7 +477,75 @@ func TestWake(t *testing.T) {
 			kind: "wake", detail: "in_service", check: woken(tickets.StatusInService)},
 		{name: "back to the queue", given: "snoozed_open", actor: asAda, do: wake, kind: "wake", check: woken(tickets.StatusOpen)},
 		{name: "not snoozed", given: "assigned", actor: asSystem, do: wake, code: errs.ECONFLICT},
+		{name: "by an admin", given: "snoozed_assigned", actor: asAdmin, src: tickets.SourceWeb, do: wake,
+			kind: "wake", check: woken(tickets.StatusAssigned)},
+		{name: "by the requester", given: "snoozed_assigned", actor: asRequester, do: wake, code: errs.EFORBIDDEN},
+		{name: "by another user", given: "snoozed_open", actor: asOtherUser, do: wake, code: errs.EFORBIDDEN},
 	})
+}
+
+// TestMayStart is the rule the engine asks before it creates a group chat;
+// Start applies the same rule in its transaction.
+func TestMayStart(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		given string
+		actor tickets.Actor
+		code  string
+		text  string
+	}{
+		{"assigned", asAda, "", ""},
+		{"assigned", asAdmin, "", ""},
+		{"assigned", asBob, errs.EFORBIDDEN, "Only the assigned agent (Ada) or a desk admin can start the chat for IT-"},
+		{"assigned", asRequester, errs.EFORBIDDEN, "Only the assigned agent (Ada)"},
+		{"in_service", asAda, errs.ECONFLICT, "is in service; there is no chat to start."},
+		{"open", asAdmin, errs.ECONFLICT, "is waiting in the queue; there is no chat to start."},
+	} {
+		tk := f.given(t, c.given)
+		err := tickets.MayStart(tk, c.actor)
+		if errs.Code(err) != c.code || !strings.Contains(errs.Message(err), c.text) {
+			t.Errorf("%s by %s: %v, want code %q with %q", c.given, c.actor.Name, err, c.code, c.text)
+		}
+		if c.code == "" {
+			continue
+		}
+		before, _ := f.store.Get(ctx, tk.ID)
+		_, serr := f.svc.Start(ctx, tk.ID, "C-9", c.actor, tickets.SourceButton)
+		if errs.Code(serr) != c.code || errs.Message(serr) != errs.Message(err) {
+			t.Errorf("%s by %s: Start said %v, MayStart %v", c.given, c.actor.Name, serr, err)
+		}
+		if after, _ := f.store.Get(ctx, tk.ID); !reflect.DeepEqual(after, before) {
+			t.Errorf("a refused Start changed the ticket")
+		}
+	}
+}
+
+// TestSubjectLimit: one limit for every way a ticket is opened.
+func TestSubjectLimit(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct{ subject, want string }{
+		{strings.Repeat("é", tickets.MaxSubjectLen), strings.Repeat("é", tickets.MaxSubjectLen)},
+		{strings.Repeat("a", 200), strings.Repeat("a", tickets.MaxSubjectLen-1) + "…"},
+		{strings.Repeat("word ", 60), strings.TrimSpace(strings.Repeat("word ", 60)[:tickets.MaxSubjectLen-1]) + "…"},
+	} {
+		tk, _, err := f.svc.Open(ctx, &tickets.Ticket{Desk: "it", Platform: "slack", Requester: requester, Subject: c.subject},
+			"IT", asRequester, tickets.SourceAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.Subject != c.want {
+			t.Errorf("subject of %d characters kept as %q, want %q", len([]rune(c.subject)), tk.Subject, c.want)
+		}
+		// Shortened once, a subject is not shortened again.
+		again, _, err := f.svc.Open(ctx, &tickets.Ticket{Desk: "it", Platform: "slack", Requester: requester, Subject: tk.Subject},
+			"IT", asRequester, tickets.SourceAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Subject != tk.Subject {
+			t.Errorf("shortened twice: %q then %q", tk.Subject, again.Subject)
+		}
+	}
 }
 
 func rate(ev tickets.Evaluation) op {
