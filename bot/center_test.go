@@ -16,10 +16,10 @@ import (
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
 
-// TestObserveNotifyAfterChange covers the Ticket Center's hooks: Observe sees
-// every handled event, Notify reaches a DM, and AfterChange archives the
+// TestObserveNotifyEndService covers the Ticket Center's hooks: Observe sees
+// every handled event, Notify reaches a DM, and EndService archives the
 // group chat of a ticket ended elsewhere.
-func TestObserveNotifyAfterChange(t *testing.T) {
+func TestObserveNotifyEndService(t *testing.T) {
 	ctx := context.Background()
 	cfg, err := config.Load(filepath.Join("..", "examples", "helpdesk.yaml"))
 	if err != nil {
@@ -87,13 +87,12 @@ func TestObserveNotifyAfterChange(t *testing.T) {
 			return svc.Assign(ctx, tk.ID, "Ada", "x", tickets.System, tickets.SourceRouting)
 		},
 		func() (*tickets.Ticket, error) { return svc.Start(ctx, tk.ID, chat, ada, tickets.SourceButton) },
-		func() (*tickets.Ticket, error) { return svc.End(ctx, tk.ID, "", ada, tickets.SourceWeb) },
+		func() (*tickets.Ticket, error) { return e.EndService(ctx, tk.ID, "", ada, tickets.SourceWeb) },
 	} {
 		if tk, err = step(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.AfterChange(ctx, tk, "end", ada)
 	if gc, _ := p.Group(chat); !gc.Archived {
 		t.Error("the group chat is still open after End Service from the Ticket Center")
 	}

@@ -134,24 +134,10 @@ func (e *Engine) transferCommand(ctx context.Context, rt *Runtime, ev Event, arg
 	if target == nil || target.ID(t.Platform) == "" {
 		return e.private(ctx, ev, fmt.Sprintf("%s is not an agent of the %s on %s.", Sanitize(to, 40), desk.Name, t.Platform))
 	}
-	unlock := e.locks.lock(fmt.Sprintf("ticket:%d", t.ID))
-	defer unlock()
-	moved, err := e.svc.Transfer(ctx, t.ID, target.Name, "transferred by "+actor.Name, actor, tickets.SourceCommand)
+	moved, err := e.Transfer(ctx, t.ID, target.Name, "transferred by "+actor.Name, actor, tickets.SourceCommand)
 	if err != nil {
 		return e.refuse(ctx, ev, err)
 	}
-	if moved.Status == tickets.StatusInService && moved.GroupChat != "" {
-		if p, err := e.platform(moved.Platform); err == nil {
-			if err := p.InviteToGroupChat(ctx, moved.GroupChat, target.ID(moved.Platform)); err != nil {
-				e.log.Warn("invite new agent to group chat", "ticket", moved.Key, "err", err)
-			}
-			if _, err := p.Send(ctx, moved.GroupChat, Message{Text: fmt.Sprintf("%s has taken over **%s**.", target.Name, moved.Key)}); err != nil {
-				e.log.Warn("announce transfer", "ticket", moved.Key, "err", err)
-			}
-		}
-	}
-	e.updateCards(ctx, rt, moved)
-	e.announce(ctx, rt, desk, moved)
 	return e.private(ctx, ev, fmt.Sprintf("%s is now with %s.", moved.Key, target.Name))
 }
 
@@ -165,11 +151,10 @@ func (e *Engine) snoozeCommand(ctx context.Context, rt *Runtime, ev Event, args 
 	if err != nil {
 		return e.refuse(ctx, ev, err)
 	}
-	s, err := e.svc.Snooze(ctx, t.ID, e.now().Add(d), actor, tickets.SourceCommand)
+	s, err := e.Snooze(ctx, t.ID, e.now().Add(d), actor, tickets.SourceCommand)
 	if err != nil {
 		return e.refuse(ctx, ev, err)
 	}
-	e.updateCards(ctx, rt, s)
 	return e.private(ctx, ev, fmt.Sprintf("%s is snoozed until %s.", s.Key, s.SnoozedUntil.Format("Mon 2 Jan 15:04 MST")))
 }
 
@@ -178,36 +163,14 @@ func (e *Engine) noteCommand(ctx context.Context, rt *Runtime, ev Event, args st
 	if key == "" || strings.TrimSpace(text) == "" {
 		return e.private(ctx, ev, "Usage: `/helpdesk note <ticket> <text>`")
 	}
-	t, desk, actor, err := e.ticketFor(ctx, rt, ev, key)
+	t, _, actor, err := e.ticketFor(ctx, rt, ev, key)
 	if err != nil {
 		return e.refuse(ctx, ev, err)
 	}
-	if err := e.addNote(ctx, desk, t, actor, text, ev.ID, tickets.SourceCommand); err != nil {
+	if _, err := e.AddNote(ctx, t.ID, Sanitize(text, maxMessageLen), ev.ID, actor, tickets.SourceCommand); err != nil {
 		return e.refuse(ctx, ev, err)
 	}
 	return e.private(ctx, ev, fmt.Sprintf("Note added to %s.", t.Key))
-}
-
-// addNote records an internal note; @Name mentions notify that agent on
-// their platform.
-func (e *Engine) addNote(ctx context.Context, desk *config.Desk, t *tickets.Ticket, actor tickets.Actor, text, platformID string, src tickets.Source) error {
-	text = Sanitize(text, maxMessageLen)
-	if _, err := e.svc.AddNote(ctx, t.ID, text, platformID, actor, src); err != nil {
-		return err
-	}
-	if desk == nil {
-		return nil
-	}
-	for _, a := range desk.Agents {
-		if a.Name != actor.Name && strings.Contains(strings.ToLower(text), "@"+strings.ToLower(a.Name)) && a.ID(t.Platform) != "" {
-			if _, err := e.sendDM(ctx, t.Platform, a.ID(t.Platform), Message{
-				Text: fmt.Sprintf("%s mentioned you in a note on **%s**: %s", actor.Name, t.Key, text),
-			}); err != nil {
-				e.log.Warn("notify mentioned agent", "ticket", t.Key, "err", err)
-			}
-		}
-	}
-	return nil
 }
 
 // cardThreadNote turns a reply in a ticket card's thread into an internal note.
@@ -217,7 +180,7 @@ func (e *Engine) cardThreadNote(ctx context.Context, rt *Runtime, t *tickets.Tic
 	if actor.Role != tickets.RoleAgent && actor.Role != tickets.RoleAdmin {
 		return nil // not an agent of the desk: not a note
 	}
-	err := e.addNote(ctx, desk, t, actor, ev.Text, ev.ID, tickets.SourceChat)
+	_, err := e.AddNote(ctx, t.ID, Sanitize(ev.Text, maxMessageLen), ev.ID, actor, tickets.SourceChat)
 	if errs.Code(err) == errs.ECONFLICT {
 		return nil // the same reply, delivered again
 	}
@@ -229,13 +192,12 @@ func (e *Engine) endCommand(ctx context.Context, rt *Runtime, ev Event, args str
 	if err != nil {
 		return e.refuse(ctx, ev, err)
 	}
-	unlock := e.locks.lock(fmt.Sprintf("ticket:%d", t.ID))
-	defer unlock()
-	ended, err := e.svc.End(ctx, t.ID, "", actor, tickets.SourceCommand)
-	if err != nil {
+	defer e.lockTicket(t.ID)()
+	ended, err := e.endService(ctx, rt, t.ID, "", actor, tickets.SourceCommand)
+	if ended == nil {
 		return e.refuse(ctx, ev, err)
 	}
-	return e.afterEnd(ctx, rt, ended, actor)
+	return err
 }
 
 func (e *Engine) deskCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {

@@ -98,33 +98,12 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) {
 }
 
 func (e *Engine) fire(ctx context.Context, rt *Runtime, d *config.Desk, t *tickets.Ticket, tm rules.Timer) error {
-	unlock := e.locks.lock(fmt.Sprintf("ticket:%d", t.ID))
-	defer unlock()
+	defer e.lockTicket(t.ID)()
 	switch tm.Kind {
 	case rules.TimerAssignTimeout:
-		prev := t.Assignee
-		r, err := e.svc.Requeue(ctx, t.ID, "did not start the chat within "+d.AssignTimeout.D().String(), tickets.System, tickets.SourceTimer)
-		if err != nil {
-			return err
-		}
-		e.updateCards(ctx, rt, r)
-		if ag := d.AgentByName(prev); ag != nil && ag.ID(t.Platform) != "" {
-			if _, err := e.sendDM(ctx, t.Platform, ag.ID(t.Platform), Message{
-				Text: fmt.Sprintf("**%s** was passed on to the next agent: the chat was not started within %s.", t.Key, d.AssignTimeout.D()),
-			}); err != nil {
-				e.log.Warn("tell agent about timeout", "ticket", t.Key, "err", err)
-			}
-		}
-		return nil
+		return e.requeue(ctx, rt, d, t)
 	case rules.TimerWake:
-		w, err := e.svc.Wake(ctx, t.ID, tickets.System, tickets.SourceTimer)
-		if err != nil {
-			return err
-		}
-		e.updateCards(ctx, rt, w)
-		if ag := d.AgentByName(w.Assignee); ag != nil && ag.ID(w.Platform) != "" && w.Status != tickets.StatusOpen {
-			_, err = e.sendDM(ctx, w.Platform, ag.ID(w.Platform), Message{Text: fmt.Sprintf("**%s** is back from snooze.", w.Key)})
-		}
+		_, err := e.wake(ctx, rt, t.ID, tickets.System, tickets.SourceTimer)
 		return err
 	case rules.TimerInactivityWarn:
 		w, err := e.svc.SetFlag(ctx, t.ID, tm.Flag, string(tm.Kind), tickets.System, tickets.SourceTimer)
@@ -138,11 +117,8 @@ func (e *Engine) fire(ctx context.Context, rt *Runtime, d *config.Desk, t *ticke
 		}
 		return err
 	case rules.TimerInactivityClose:
-		ended, err := e.svc.End(ctx, t.ID, "closed after inactivity", tickets.System, tickets.SourceTimer)
-		if err != nil {
-			return err
-		}
-		return e.afterEnd(ctx, rt, ended, tickets.System)
+		_, err := e.endService(ctx, rt, t.ID, "closed after inactivity", tickets.System, tickets.SourceTimer)
+		return err
 	case rules.TimerFirstResponseWarn, rules.TimerFirstResponseBreach, rules.TimerResolutionWarn, rules.TimerResolutionBreach:
 		w, err := e.svc.SetFlag(ctx, t.ID, tm.Flag, string(tm.Kind)+": "+tm.Detail, tickets.System, tickets.SourceTimer)
 		if err != nil {

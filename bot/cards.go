@@ -1,0 +1,151 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// statusText says where a ticket is, in the words of the service's messages.
+func statusText(s tickets.Status) string { return s.Describe() }
+
+// card renders a ticket card for agents.
+func (e *Engine) card(ctx context.Context, rt *Runtime, t *tickets.Ticket) Message {
+	desk := rt.Config.Desk(t.Desk)
+	title := t.Key + " · " + t.Subject
+	msg := Message{Title: title}
+	status := statusText(t.Status)
+	switch t.Status {
+	case tickets.StatusAssigned:
+		status = "Assigned to " + t.Assignee + ". Press **Start Chat** to open a chat with the requester."
+		msg.Buttons = []Button{{ID: actStart, Label: "Start Chat", Value: idValue(t.ID), Style: StylePrimary}}
+	case tickets.StatusInService:
+		status = "In service with " + t.Assignee + "."
+		msg.Buttons = []Button{{ID: actEnd, Label: "End Service", Value: idValue(t.ID), Style: StyleDanger}}
+	case tickets.StatusResolved:
+		status = "Resolved."
+		if t.Evaluation != nil {
+			status += " Rated " + stars(t.Evaluation.Rating, t.Evaluation.Scale) + "."
+		}
+	case tickets.StatusOpen:
+		status = "Waiting in the queue."
+	case tickets.StatusSnoozed:
+		status = "Snoozed until " + t.SnoozedUntil.Format("Mon 2 Jan 15:04 MST") + "."
+	}
+	msg.Text = status
+	msg.Fields = append(msg.Fields,
+		Field{Label: "Requester", Value: t.Requester.Name},
+		Field{Label: "Priority", Value: t.Priority.String()},
+	)
+	if t.Category != "" {
+		cat := t.Category
+		if desk != nil {
+			if ix, ok := rt.FAQ.Desk(desk.ID); ok {
+				if c, ok := ix.Category(t.Category); ok {
+					cat = ix.CategoryTitle(c, "")
+				}
+			}
+		}
+		msg.Fields = append(msg.Fields, Field{Label: "Topic", Value: cat})
+	}
+	msg.Fields = append(msg.Fields, formFields(t)...)
+	if len(t.Suggested) > 0 && desk != nil {
+		var tried []string
+		if ix, ok := rt.FAQ.Desk(desk.ID); ok {
+			for _, id := range t.Suggested {
+				if it, ok := ix.Item(id); ok {
+					q, _ := ix.Localize(it, "")
+					tried = append(tried, q)
+				}
+			}
+		}
+		if len(tried) > 0 {
+			msg.Fields = append(msg.Fields, Field{Label: "Bot suggested", Value: strings.Join(tried, "; ")})
+		}
+	}
+	if earlier, err := e.store.List(ctx, tickets.Filter{Desk: t.Desk, Requester: &tickets.Person{Platform: t.Requester.Platform, ID: t.Requester.ID}}); err == nil {
+		var keys []string
+		for i := len(earlier) - 1; i >= 0 && len(keys) < 3; i-- {
+			if earlier[i].ID != t.ID && earlier[i].CreatedAt.Before(t.CreatedAt.Add(1)) {
+				keys = append(keys, fmt.Sprintf("%s (%s, %s)", earlier[i].Key, truncate(earlier[i].Subject, 40), statusText(earlier[i].Status)))
+			}
+		}
+		if len(keys) > 0 {
+			msg.Fields = append(msg.Fields, Field{Label: "Earlier tickets", Value: strings.Join(keys, "; ")})
+		}
+	}
+	return msg
+}
+
+func formFields(t *tickets.Ticket) []Field {
+	var fs []Field
+	for _, a := range t.Form {
+		if a.Value != "" {
+			fs = append(fs, Field{Label: a.Label, Value: a.Value})
+		}
+	}
+	return fs
+}
+
+// announce posts the ticket card to its agent (DM) and the desk's agent
+// channel, and tells the requester who will help.
+func (e *Engine) announce(ctx context.Context, rt *Runtime, desk *config.Desk, t *tickets.Ticket) {
+	if desk == nil {
+		return
+	}
+	card := e.card(ctx, rt, t)
+	// Cards posted earlier (a previous agent's DM, the agent channel) are
+	// updated in place; the new assignee gets a card of their own.
+	e.updateCards(ctx, rt, t)
+	refs := append([]tickets.CardRef(nil), t.Cards...)
+	inChannel := false
+	for _, c := range t.Cards {
+		if c.Chat == desk.AgentChannel[t.Platform] {
+			inChannel = true
+		}
+	}
+	if ag := desk.AgentByName(t.Assignee); ag != nil && ag.ID(t.Platform) != "" {
+		ref, err := e.sendDM(ctx, t.Platform, ag.ID(t.Platform), card)
+		if err != nil {
+			e.log.Warn("send ticket card to agent", "ticket", t.Key, "agent", ag.Name, "err", err)
+		} else {
+			refs = append(refs, tickets.CardRef{Platform: t.Platform, Chat: ref.Chat, Message: ref.ID})
+		}
+	}
+	if ch := desk.AgentChannel[t.Platform]; ch != "" && !inChannel {
+		ref, err := e.sendTo(ctx, t.Platform, ch, card)
+		if err != nil {
+			e.log.Warn("send ticket card to agent channel", "ticket", t.Key, "err", err)
+		} else {
+			refs = append(refs, tickets.CardRef{Platform: t.Platform, Chat: ref.Chat, Message: ref.ID})
+		}
+	}
+	if _, err := e.svc.SetCards(ctx, t.ID, refs); err != nil {
+		e.log.Warn("record ticket cards", "ticket", t.Key, "err", err)
+	}
+	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, Message{
+		Text: tFor(t, desk, mAssigned, t.Assignee, t.Key),
+	}); err != nil {
+		e.log.Warn("tell requester about assignment", "ticket", t.Key, "err", err)
+	}
+}
+
+// updateCards re-renders every posted card of the ticket.
+func (e *Engine) updateCards(ctx context.Context, rt *Runtime, t *tickets.Ticket) {
+	if len(t.Cards) == 0 {
+		return
+	}
+	card := e.card(ctx, rt, t)
+	for _, c := range t.Cards {
+		p, err := e.platform(c.Platform)
+		if err != nil {
+			continue
+		}
+		if err := p.Update(ctx, MessageRef{Chat: c.Chat, ID: c.Message}, card); err != nil {
+			e.log.Warn("update ticket card", "ticket", t.Key, "err", err)
+		}
+	}
+}

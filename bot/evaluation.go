@@ -1,0 +1,211 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+func stars(n, scale int) string {
+	if scale > 5 {
+		return fmt.Sprintf("%d/%d", n, scale)
+	}
+	return strings.Repeat("★", n) + strings.Repeat("☆", scale-n)
+}
+
+func (e *Engine) askEvaluation(ctx context.Context, rt *Runtime, desk *config.Desk, t *tickets.Ticket) error {
+	scale := desk.Evaluation.Scale
+	msg := Message{Text: tFor(t, desk, mRatePrompt, t.Key)}
+	for n := 1; n <= scale; n++ {
+		label := strconv.Itoa(n)
+		if scale <= 5 {
+			label = stars(n, scale)
+		}
+		msg.Buttons = append(msg.Buttons, Button{ID: actRate, Label: label, Value: fmt.Sprintf("%d:%d", t.ID, n)})
+	}
+	if desk.ReopenWindow > 0 {
+		reopen := tFor(t, desk, mReopen)
+		msg.Text += " " + tFor(t, desk, mReopenHint, reopen)
+		msg.Buttons = append(msg.Buttons, Button{ID: actReopen, Label: reopen, Value: idValue(t.ID)})
+	}
+	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, msg); err != nil {
+		return fmt.Errorf("ask evaluation of %s: %w", t.Key, err)
+	}
+	if _, err := e.svc.SetFlag(ctx, t.ID, tickets.FlagEvaluationAsked, "evaluation asked", tickets.System, tickets.SourceRouting); err != nil && errs.Code(err) != errs.ECONFLICT {
+		e.log.Warn("mark evaluation asked", "ticket", t.Key, "err", err)
+	}
+	// The requester's conversation now waits for the rating (unless they are
+	// in the middle of something else, e.g. another question).
+	key := stateKey(t.Requester.Platform, t.Requester.ID)
+	unlock := e.locks.lock("conv:" + key)
+	defer unlock()
+	st, version, err := e.loadState(ctx, key)
+	if err != nil {
+		return err
+	}
+	if st.Step == StepIdle || st.Step == StepWaiting && (st.Ticket == t.ID || st.Ticket == 0) || st.Step == StepAnswered || st.Step == StepMenu {
+		seq, chat, greeted, lang := st.Seq, st.Chat, st.Greeted, st.Lang
+		*st = State{Seq: seq, Chat: chat, Greeted: greeted, Lang: lang, Desk: t.Desk, Step: StepRating, Ticket: t.ID}
+		if _, err := e.saveState(ctx, key, st, version); err != nil && errs.Code(err) != errs.ECONFLICT {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) inReopenWindow(desk *config.Desk, t *tickets.Ticket) bool {
+	return desk != nil && t.Status == tickets.StatusResolved && desk.ReopenWindow > 0 &&
+		e.now().Sub(t.EndedAt) <= desk.ReopenWindow.D()
+}
+
+func (c *conv) rate(ctx context.Context, a Action) error {
+	idStr, nStr, _ := strings.Cut(a.Value, ":")
+	id, _ := strconv.ParseInt(idStr, 10, 64)
+	n, _ := strconv.Atoi(nStr)
+	t, err := c.e.store.Get(ctx, id)
+	if err != nil {
+		return c.refuse(ctx, err)
+	}
+	desk := c.rt.Config.Desk(t.Desk)
+	if desk == nil {
+		desk = c.desk
+	}
+	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
+	rated, err := c.e.Evaluate(ctx, id, tickets.Evaluation{Rating: n, Scale: desk.Evaluation.Scale}, actor, tickets.SourceButton)
+	if err != nil {
+		return c.refuse(ctx, err)
+	}
+	if a.Message.ID != "" {
+		if p, err := c.e.platform(c.ev.Platform); err == nil {
+			if err := p.Update(ctx, a.Message, Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))}); err != nil {
+				c.e.log.Warn("update evaluation prompt", "ticket", rated.Key, "err", err)
+			}
+		}
+	}
+	if !desk.Evaluation.Comment && len(desk.Evaluation.Reasons) == 0 {
+		c.reset()
+		return c.say(ctx, c.t(mThanksFeedback))
+	}
+	c.reset()
+	c.st.Step, c.st.Ticket, c.st.Rating = StepComment, id, n
+	msg := Message{Text: c.t(mAnythingToAdd)}
+	for i, r := range desk.Evaluation.Reasons {
+		msg.Buttons = append(msg.Buttons, Button{ID: actReason, Label: r, Value: fmt.Sprintf("%d:%d", id, i)})
+	}
+	if desk.Evaluation.Comment {
+		msg.Text += " " + c.t(mCommentHint, c.t(mSkip))
+		msg.Buttons = append(msg.Buttons, Button{ID: actComment, Label: c.t(mAddComment), Value: idValue(id)})
+	}
+	msg.Buttons = append(msg.Buttons, Button{ID: actSkipComment, Label: c.t(mSkip)})
+	return c.reply(ctx, msg)
+}
+
+func (c *conv) amend(ctx context.Context, id int64, reason, comment string) (*tickets.Ticket, error) {
+	t, err := c.e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Evaluation == nil {
+		return nil, errNoRating
+	}
+	ev := *t.Evaluation
+	ev.Reasons = append([]string(nil), ev.Reasons...)
+	if reason != "" && !slices.Contains(ev.Reasons, reason) {
+		ev.Reasons = append(ev.Reasons, reason)
+	}
+	if comment != "" {
+		ev.Comment = comment
+	}
+	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
+	return c.e.Evaluate(ctx, id, ev, actor, tickets.SourceButton)
+}
+
+func (c *conv) reason(ctx context.Context, value string) error {
+	idStr, iStr, _ := strings.Cut(value, ":")
+	id, _ := strconv.ParseInt(idStr, 10, 64)
+	i, _ := strconv.Atoi(iStr)
+	t, err := c.e.store.Get(ctx, id)
+	if err != nil {
+		return c.refuse(ctx, err)
+	}
+	desk := c.rt.Config.Desk(t.Desk)
+	if desk == nil || i < 0 || i >= len(desk.Evaluation.Reasons) {
+		return c.e.private(ctx, c.ev, c.t(mButtonInactive))
+	}
+	if _, err := c.amend(ctx, id, desk.Evaluation.Reasons[i], ""); err != nil {
+		return c.refuse(ctx, err)
+	}
+	return c.e.private(ctx, c.ev, c.t(mNoted, desk.Evaluation.Reasons[i]))
+}
+
+func (c *conv) commentButton(ctx context.Context, value string) error {
+	id, _ := strconv.ParseInt(value, 10, 64)
+	if c.ev.Trigger != "" {
+		p, err := c.e.platform(c.ev.Platform)
+		if err != nil {
+			return err
+		}
+		err = p.OpenForm(ctx, c.ev.Trigger, Form{
+			ID: formComment + value, Title: c.t(mYourFeedback), Submit: c.t(mSend),
+			Fields: []FormField{{ID: "comment", Label: c.t(mCommentLabel), Type: FieldParagraph, Required: true, MaxLen: 2000}},
+		})
+		if err == nil {
+			c.st.Step, c.st.Ticket = StepComment, id
+			return nil
+		}
+	}
+	c.st.Step, c.st.Ticket = StepComment, id
+	return c.say(ctx, c.t(mTypeComment))
+}
+
+func (c *conv) comment(ctx context.Context, id int64, text string) error {
+	if _, err := c.amend(ctx, id, "", Sanitize(text, 2000)); err != nil {
+		return c.refuse(ctx, err)
+	}
+	c.reset()
+	return c.say(ctx, c.t(mThanksFeedback))
+}
+
+// commentForm takes the evaluation comment submitted as a dialog.
+func (e *Engine) commentForm(ctx context.Context, rt *Runtime, ev Event) error {
+	key := stateKey(ev.Platform, ev.User.ID)
+	unlock := e.locks.lock("conv:" + key)
+	defer unlock()
+	st, version, err := e.loadState(ctx, key)
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(strings.TrimPrefix(ev.FormID, formComment), 10, 64)
+	c := &conv{e: e, rt: rt, ev: ev, st: st, key: key, version: version}
+	if err := c.comment(ctx, id, ev.Values["comment"]); err != nil {
+		return err
+	}
+	return c.save(ctx)
+}
+
+// reopen brings a resolved ticket back, with the user's message if any.
+func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error {
+	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
+	r, err := c.e.svc.Reopen(ctx, t.ID, "reopened by the requester", actor, tickets.SourceChat)
+	if err != nil {
+		return c.refuse(ctx, err)
+	}
+	if text != "" {
+		if _, err := c.e.svc.RecordMessage(ctx, r.ID, text, c.ev.ID, actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
+			return err
+		}
+	}
+	c.reset()
+	c.st.Step, c.st.Ticket = StepWaiting, r.ID
+	if err := c.say(ctx, c.t(mReopened, r.Key)); err != nil {
+		return err
+	}
+	c.e.afterReopen(ctx, c.rt, r)
+	return nil
+}

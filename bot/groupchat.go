@@ -1,0 +1,83 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// groupChatEvent handles what happens in a ticket's group chat.
+func (e *Engine) groupChatEvent(ctx context.Context, rt *Runtime, t *tickets.Ticket, ev Event) error {
+	desk := rt.Config.Desk(t.Desk)
+	actor := actorFor(rt, desk, ev.Platform, ev.User)
+	if t.Requester.ID == ev.User.ID && t.Requester.Platform == ev.Platform && actor.Name != t.Assignee {
+		actor = tickets.Actor{Role: tickets.RoleUser, Platform: ev.Platform, ID: ev.User.ID, Name: ev.User.Name}
+	}
+	if ev.Kind == EventAction {
+		if handled, err := e.ticketAction(ctx, rt, ev); handled || err != nil {
+			return err
+		}
+		return e.private(ctx, ev, "That button is no longer active.")
+	}
+	text := ev.Text
+	if ev.Kind == EventMessage && strings.HasPrefix(text, "/helpdesk") {
+		text, ev.Kind = strings.TrimSpace(strings.TrimPrefix(text, "/helpdesk")), EventCommand
+	}
+	if ev.Kind == EventCommand {
+		verb, rest, _ := strings.Cut(text, " ")
+		switch strings.ToLower(verb) {
+		case "faq":
+			return e.faqInChat(ctx, rt, desk, t, actor, strings.TrimSpace(rest), ev)
+		case "end":
+			defer e.lockTicket(t.ID)()
+			ended, err := e.endService(ctx, rt, t.ID, strings.TrimSpace(rest), actor, tickets.SourceCommand)
+			if ended == nil {
+				return e.refuse(ctx, ev, err)
+			}
+			return err
+		}
+		return e.private(ctx, ev, "In a ticket chat you can use `/helpdesk faq <words>` and `/helpdesk end`.")
+	}
+	if ev.Kind != EventMessage || text == "" {
+		return nil
+	}
+	if t.Status != tickets.StatusInService {
+		return nil
+	}
+	_, err := e.svc.RecordMessage(ctx, t.ID, Sanitize(text, maxMessageLen), ev.ID, actor, tickets.SourceChat)
+	if errs.Code(err) == errs.ECONFLICT {
+		return nil // the same platform message, delivered again
+	}
+	return err
+}
+
+// faqInChat lets an agent pull an FAQ answer into the group chat.
+func (e *Engine) faqInChat(ctx context.Context, rt *Runtime, desk *config.Desk, t *tickets.Ticket, actor tickets.Actor, words string, ev Event) error {
+	if actor.Role != tickets.RoleAgent && actor.Role != tickets.RoleAdmin {
+		return e.private(ctx, ev, "Only agents can post FAQ answers here.")
+	}
+	if desk == nil || words == "" {
+		return e.private(ctx, ev, "Usage: `/helpdesk faq <words>`")
+	}
+	ix, ok := rt.FAQ.Desk(desk.ID)
+	if !ok {
+		return e.private(ctx, ev, "This desk has no FAQ.")
+	}
+	hits, err := ix.Search(ctx, words, t.Language, 1)
+	if err != nil {
+		return err
+	}
+	if len(hits) == 0 {
+		return e.private(ctx, ev, fmt.Sprintf("No FAQ entry matches %q.", Sanitize(words, 80)))
+	}
+	text := fmt.Sprintf("**%s**\n\n%s", hits[0].Question, strings.TrimSpace(hits[0].Answer))
+	if _, err := e.sendTo(ctx, t.Platform, t.GroupChat, Message{Text: text}); err != nil {
+		return err
+	}
+	_, err = e.svc.RecordMessage(ctx, t.ID, text, "", actor, tickets.SourceCommand)
+	return err
+}

@@ -1,0 +1,436 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// This file holds one engine method per ticket transition. Each calls
+// tickets.Service, which alone decides who may do what and what a valid
+// change is, and then does what the change means on the chat platforms: the
+// cards, the group chat, DMs, the queue and the rating prompt. Buttons,
+// commands, timers, the Ticket Center and the API all come through here, so
+// each transition's effects are written once.
+//
+// The exported methods take the ticket's lock, so the effects of two changes
+// to one ticket go out in the order of the changes. The engine's own
+// handlers, which hold the lock already, call the lower-case cores. Once the
+// change is stored it stands: the exported methods log a failed effect
+// rather than report the change as failed; the cores return it, so a
+// platform event that failed half-way is seen as failed.
+
+func (e *Engine) lockTicket(id int64) (unlock func()) {
+	return e.locks.lock(fmt.Sprintf("ticket:%d", id))
+}
+
+// logEffect logs the failure of an effect of a stored change.
+func (e *Engine) logEffect(what string, t *tickets.Ticket, err error) {
+	if err != nil {
+		e.log.Warn("after "+what, "ticket", t.Key, "err", err)
+	}
+}
+
+// Open opens a ticket made elsewhere (the Ticket Center, the API) and
+// dispatches its desk's queue. It returns the ticket as opened (the queue
+// may since have given it to an agent) and whether it is new: a repeated
+// request key returns the first ticket and does nothing more.
+func (e *Engine) Open(ctx context.Context, t *tickets.Ticket, prefix string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, bool, error) {
+	saved, created, err := e.svc.Open(ctx, t, prefix, actor, src)
+	if err != nil || !created {
+		return saved, created, err
+	}
+	rt := e.rt.Load()
+	if rt.Config.Desk(saved.Desk) != nil && saved.Status == tickets.StatusOpen {
+		e.dispatch(ctx, rt, saved.Desk)
+	}
+	return saved, true, nil
+}
+
+// Assign gives a queued ticket to an agent by hand and announces it: the
+// agent's card, the agent channel's card, the requester's notice. Routing
+// assigns through dispatch, with the same effects.
+func (e *Engine) Assign(ctx context.Context, id int64, agent, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	t, err := e.svc.Assign(ctx, id, agent, reason, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	rt := e.rt.Load()
+	e.announce(ctx, rt, rt.Config.Desk(t.Desk), t)
+	return t, nil
+}
+
+// Transfer hands a ticket to another agent; see transfer.
+func (e *Engine) Transfer(ctx context.Context, id int64, to, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	return e.transfer(ctx, e.rt.Load(), id, to, reason, actor, src)
+}
+
+// transfer hands a ticket to another agent. A running group chat gets the
+// new agent and a line saying so; every card is updated and the new agent
+// gets one; the requester is told who helps now.
+func (e *Engine) transfer(ctx context.Context, rt *Runtime, id int64, to, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Transfer(ctx, id, to, reason, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	desk := rt.Config.Desk(t.Desk)
+	if t.Status == tickets.StatusInService && t.GroupChat != "" && desk != nil {
+		if p, err := e.platform(t.Platform); err == nil {
+			if ag := desk.AgentByName(t.Assignee); ag != nil && ag.ID(t.Platform) != "" {
+				if err := p.InviteToGroupChat(ctx, t.GroupChat, ag.ID(t.Platform)); err != nil {
+					e.log.Warn("invite new agent to group chat", "ticket", t.Key, "err", err)
+				}
+			}
+			if _, err := p.Send(ctx, t.GroupChat, Message{Text: fmt.Sprintf("%s has taken over **%s**.", t.Assignee, t.Key)}); err != nil {
+				e.log.Warn("announce transfer", "ticket", t.Key, "err", err)
+			}
+		}
+	}
+	e.announce(ctx, rt, desk, t)
+	return t, nil
+}
+
+// StartChat opens the group chat of an assigned ticket; see startChat.
+func (e *Engine) StartChat(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	t, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.startChat(ctx, e.rt.Load(), t, actor, src)
+}
+
+// startChat creates the group chat of an assigned ticket with the
+// requester, the agent and whoever started it (an admin may, for the
+// agent), records Start Chat, posts the summary, updates the cards and
+// tells the requester. The service's rule is asked first, so nothing is
+// created on the platform for a chat that would be refused.
+func (e *Engine) startChat(ctx context.Context, rt *Runtime, t *tickets.Ticket, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	if err := tickets.MayStart(t, actor); err != nil {
+		return nil, err
+	}
+	p, err := e.platform(t.Platform)
+	if err != nil {
+		return nil, err
+	}
+	desk := rt.Config.Desk(t.Desk)
+	members := []string{t.Requester.ID}
+	if desk != nil {
+		if ag := desk.AgentByName(t.Assignee); ag != nil && ag.ID(t.Platform) != "" {
+			members = append(members, ag.ID(t.Platform))
+		}
+	}
+	if actor.Platform == t.Platform && actor.ID != "" && !slices.Contains(members, actor.ID) {
+		members = append(members, actor.ID)
+	}
+	chat, err := p.CreateGroupChat(ctx, GroupChat{
+		Name:    chatName(t.Key, t.Subject),
+		Title:   t.Key + " · " + t.Subject,
+		Topic:   fmt.Sprintf("%s for %s", t.Key, t.Requester.Name),
+		Members: members,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start chat for %s: %w", t.Key, err)
+	}
+	started, err := e.svc.Start(ctx, t.ID, chat, actor, src)
+	if err != nil {
+		if aerr := p.ArchiveGroupChat(ctx, chat); aerr != nil {
+			e.log.Warn("archive unused group chat", "ticket", t.Key, "err", aerr)
+		}
+		return nil, err
+	}
+	summary := Message{
+		Title: started.Key + " · " + started.Subject,
+		Text: fmt.Sprintf("%s is here to help %s. Everything written here is recorded in the ticket. Press **End Service** when the problem is solved.",
+			started.Assignee, started.Requester.Name),
+		Fields:  formFields(started),
+		Buttons: []Button{{ID: actEnd, Label: "End Service", Value: idValue(started.ID), Style: StyleDanger}},
+	}
+	if _, err := p.Send(ctx, chat, summary); err != nil {
+		return started, fmt.Errorf("post summary of %s: %w", t.Key, err)
+	}
+	e.updateCards(ctx, rt, started)
+	if _, err := p.Send(ctx, started.RequesterChat, Message{
+		Text: tFor(started, desk, mChatOpened, started.Assignee, started.Key),
+	}); err != nil {
+		e.log.Warn("tell requester about chat", "ticket", t.Key, "err", err)
+	}
+	return started, nil
+}
+
+// EndService resolves a ticket; see endService.
+func (e *Engine) EndService(ctx context.Context, id int64, note string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	t, err := e.endService(ctx, e.rt.Load(), id, note, actor, src)
+	if t != nil {
+		e.logEffect("End Service", t, err)
+		return t, nil
+	}
+	return nil, err
+}
+
+// endService records End Service and then closes and archives the group
+// chat, updates the cards, asks the requester for a rating and gives the
+// freed agent the next ticket. A nil ticket means the change was refused or
+// failed; a ticket with an error, that an effect failed after it.
+func (e *Engine) endService(ctx context.Context, rt *Runtime, id int64, note string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.End(ctx, id, note, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	return t, e.afterEnd(ctx, rt, t, actor)
+}
+
+func (e *Engine) afterEnd(ctx context.Context, rt *Runtime, t *tickets.Ticket, actor tickets.Actor) error {
+	desk := rt.Config.Desk(t.Desk)
+	by := actor.Name
+	if actor.Role == tickets.RoleSystem {
+		by = "the help desk after a period of inactivity"
+	}
+	e.closeGroupChat(ctx, t, fmt.Sprintf("**%s** was resolved by %s. This chat is now closed.", t.Key, by))
+	e.updateCards(ctx, rt, t)
+	if desk != nil {
+		if err := e.askEvaluation(ctx, rt, desk, t); err != nil {
+			return err
+		}
+		e.dispatch(ctx, rt, desk.ID)
+	}
+	return nil
+}
+
+// Reopen brings a resolved ticket back; see afterReopen.
+func (e *Engine) Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	t, err := e.svc.Reopen(ctx, id, reason, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	e.afterReopen(ctx, e.rt.Load(), t)
+	return t, nil
+}
+
+// afterReopen gives a reopened ticket back to its agent (a new card, the
+// requester told who helps) or, without one, to the queue. The requester's
+// own reopen in chat calls it after its reply.
+func (e *Engine) afterReopen(ctx context.Context, rt *Runtime, t *tickets.Ticket) {
+	desk := rt.Config.Desk(t.Desk)
+	switch t.Status {
+	case tickets.StatusAssigned:
+		e.announce(ctx, rt, desk, t)
+	case tickets.StatusOpen:
+		e.updateCards(ctx, rt, t)
+		if desk != nil {
+			e.dispatch(ctx, rt, desk.ID)
+		}
+	}
+}
+
+// Snooze parks a ticket until a time and shows it on its cards.
+func (e *Engine) Snooze(ctx context.Context, id int64, until time.Time, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	t, err := e.svc.Snooze(ctx, id, until, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	e.updateCards(ctx, e.rt.Load(), t)
+	return t, nil
+}
+
+// Wake brings a snoozed ticket back early; see wake.
+func (e *Engine) Wake(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	t, err := e.wake(ctx, e.rt.Load(), id, actor, src)
+	if t != nil {
+		e.logEffect("wake", t, err)
+		return t, nil
+	}
+	return nil, err
+}
+
+// wake returns a snoozed ticket to its status, updates its cards and tells
+// its agent in a DM that it is back, unless they woke it themselves. A
+// ticket with an error means the DM failed after the change.
+func (e *Engine) wake(ctx context.Context, rt *Runtime, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Wake(ctx, id, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	e.updateCards(ctx, rt, t)
+	desk := rt.Config.Desk(t.Desk)
+	if desk == nil || t.Status == tickets.StatusOpen || actor.Name == t.Assignee {
+		return t, nil
+	}
+	if ag := desk.AgentByName(t.Assignee); ag != nil && ag.ID(t.Platform) != "" {
+		if _, err := e.sendDM(ctx, t.Platform, ag.ID(t.Platform), Message{Text: fmt.Sprintf("**%s** is back from snooze.", t.Key)}); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// requeue takes an assigned ticket back from an agent who did not Start
+// Chat in time, updates its cards and tells the agent why. The timers call
+// it; dispatch then offers the ticket to the next agent.
+func (e *Engine) requeue(ctx context.Context, rt *Runtime, d *config.Desk, t *tickets.Ticket) error {
+	prev := t.Assignee
+	r, err := e.svc.Requeue(ctx, t.ID, "did not start the chat within "+d.AssignTimeout.D().String(), tickets.System, tickets.SourceTimer)
+	if err != nil {
+		return err
+	}
+	e.updateCards(ctx, rt, r)
+	if ag := d.AgentByName(prev); ag != nil && ag.ID(t.Platform) != "" {
+		if _, err := e.sendDM(ctx, t.Platform, ag.ID(t.Platform), Message{
+			Text: fmt.Sprintf("**%s** was passed on to the next agent: the chat was not started within %s.", t.Key, d.AssignTimeout.D()),
+		}); err != nil {
+			e.log.Warn("tell agent about timeout", "ticket", t.Key, "err", err)
+		}
+	}
+	return nil
+}
+
+// Merge closes the duplicate dup as merged into the ticket into. The
+// duplicate's group chat gets a closing line and is archived, its requester
+// is told where it continues, both tickets' cards are updated, and the
+// desk's queue moves on (the duplicate's agent is freed).
+func (e *Engine) Merge(ctx context.Context, dupID, intoID int64, actor tickets.Actor, src tickets.Source) (dup, into *tickets.Ticket, err error) {
+	// Both tickets change: lock them in one order, so two merges never wait
+	// on each other.
+	first, second := min(dupID, intoID), max(dupID, intoID)
+	defer e.lockTicket(first)()
+	if second != first {
+		defer e.lockTicket(second)()
+	}
+	rt := e.rt.Load()
+	dup, into, err = e.svc.Merge(ctx, dupID, intoID, actor, src)
+	if dup == nil {
+		return nil, nil, err
+	}
+	e.closeGroupChat(ctx, dup, fmt.Sprintf("**%s** was merged into **%s**. This chat is now closed.", dup.Key, dup.MergedInto))
+	if dup.RequesterChat != "" {
+		if _, serr := e.sendTo(ctx, dup.Platform, dup.RequesterChat, Message{
+			Text: fmt.Sprintf("Your request **%s** is the same as **%s**; we'll continue there.", dup.Key, dup.MergedInto),
+		}); serr != nil {
+			e.log.Warn("tell requester about merge", "ticket", dup.Key, "err", serr)
+		}
+	}
+	e.updateCards(ctx, rt, dup)
+	if into != nil {
+		e.updateCards(ctx, rt, into)
+	}
+	if rt.Config.Desk(dup.Desk) != nil {
+		e.dispatch(ctx, rt, dup.Desk)
+	}
+	return dup, into, err
+}
+
+// Evaluate records the requester's rating (or amends its reasons and
+// comment) and shows it on the cards. It takes no ticket lock: it runs in
+// the requester's conversation, whose lock is taken after a ticket's
+// elsewhere (End Service asks for the rating under the ticket's lock).
+func (e *Engine) Evaluate(ctx context.Context, id int64, ev tickets.Evaluation, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Evaluate(ctx, id, ev, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	e.updateCards(ctx, e.rt.Load(), t)
+	return t, nil
+}
+
+// AddNote records an internal note; each agent of the desk named as @Name
+// in it is told in a DM (see notifyMentions). The caller sanitises text
+// typed in chat; platformID de-duplicates a note redelivered by a platform.
+func (e *Engine) AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.AddNote(ctx, id, text, platformID, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	e.notifyMentions(ctx, e.rt.Load(), t, actor, text, src)
+	return t, nil
+}
+
+// Follow adds or removes a follower. It has no effect on the platforms:
+// the Ticket Center tells followers about later changes.
+func (e *Engine) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return e.svc.Follow(ctx, id, p, follow, actor, src)
+}
+
+// closeGroupChat posts a last line in the ticket's group chat, if it has
+// one, and archives it.
+func (e *Engine) closeGroupChat(ctx context.Context, t *tickets.Ticket, text string) {
+	if t.GroupChat == "" {
+		return
+	}
+	p, err := e.platform(t.Platform)
+	if err != nil {
+		e.log.Warn("close group chat", "ticket", t.Key, "err", err)
+		return
+	}
+	if _, err := p.Send(ctx, t.GroupChat, Message{Text: text}); err != nil {
+		e.log.Warn("post closing note", "ticket", t.Key, "err", err)
+	}
+	if err := p.ArchiveGroupChat(ctx, t.GroupChat); err != nil {
+		e.log.Warn("archive group chat", "ticket", t.Key, "err", err)
+	}
+}
+
+// mentionPlatforms is where an agent without an account on the ticket's
+// platform is told about a note written in the Ticket Center, in this order.
+var mentionPlatforms = []string{"slack", "discord", "mattermost", "web"}
+
+// notifyMentions tells each agent of the desk named as @Name in a note
+// (any case, not inside a longer word), except its author, in a DM. A note
+// typed in chat reaches agents on the ticket's platform; one written in the
+// Ticket Center or through the API names the ticket's subject, links to its
+// page and reaches an agent on another platform when they have no account
+// on the ticket's. Failures are logged: the note is stored.
+func (e *Engine) notifyMentions(ctx context.Context, rt *Runtime, t *tickets.Ticket, actor tickets.Actor, text string, src tickets.Source) {
+	desk := rt.Config.Desk(t.Desk)
+	if desk == nil {
+		return
+	}
+	web := src == tickets.SourceWeb || src == tickets.SourceAPI
+	for _, a := range mentioned(desk, text) {
+		if a.Name == actor.Name {
+			continue
+		}
+		platform, id := t.Platform, a.ID(t.Platform)
+		if id == "" && web {
+			if i := slices.IndexFunc(mentionPlatforms, func(p string) bool { return a.ID(p) != "" }); i >= 0 {
+				platform, id = mentionPlatforms[i], a.ID(mentionPlatforms[i])
+			}
+		}
+		if id == "" {
+			continue
+		}
+		msg := fmt.Sprintf("%s mentioned you in a note on **%s**: %s", actor.Name, t.Key, text)
+		if web {
+			msg = fmt.Sprintf("%s mentioned you in a note on %s (%s): %s", actor.Name, t.Key, t.Subject, text)
+			if rt.Config.BaseURL != "" {
+				msg += "\n" + strings.TrimRight(rt.Config.BaseURL, "/") + "/center/tickets/" + t.Key
+			}
+		}
+		if _, err := e.sendDM(ctx, platform, id, Message{Text: msg}); err != nil {
+			e.log.Warn("notify mentioned agent", "ticket", t.Key, "agent", a.Name, "err", err)
+		}
+	}
+}
+
+// mentioned returns the desk's agents named as @Name in text, in config order.
+func mentioned(desk *config.Desk, text string) []*config.Agent {
+	var out []*config.Agent
+	for _, a := range desk.Agents {
+		re := regexp.MustCompile(`(?i)(^|[^\w@])@` + regexp.QuoteMeta(a.Name) + `\b`)
+		if re.MatchString(text) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
