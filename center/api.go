@@ -200,10 +200,7 @@ func (c *Center) apiTransition(w http.ResponseWriter, r *http.Request, cl client
 		c.apiFail(w, err)
 		return
 	}
-	c.after(r.Context(), res.ticket, res.kind, actor, res.what)
-	if res.extra != nil {
-		c.after(r.Context(), res.extra, "merged", actor, res.ticket.Key+" merged in")
-	}
+	c.tell(r.Context(), res, actor)
 	writeJSON(w, http.StatusOK, res.ticket)
 }
 

@@ -19,14 +19,6 @@ import (
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
-// Engine is what the Ticket Center needs of the bot engine: to carry out a
-// transition's effects on the chat platforms (cards, group chats, the
-// queue) and to notify people in their DMs. *bot.Engine implements it.
-type Engine interface {
-	AfterChange(ctx context.Context, t *tickets.Ticket, kind string, actor tickets.Actor)
-	Notify(ctx context.Context, platform, user, text string) error
-}
-
 // Auth guards the pages: Require lets through only signed-in requests with
 // a valid CSRF token on changes, and puts the session in the context
 // (auth.FromContext). *auth.Manager implements it.
@@ -51,7 +43,7 @@ type StatusCounter interface {
 type Options struct {
 	Store   tickets.Store
 	Service *tickets.Service // the engine's: Engine.Tickets()
-	Engine  Engine           // nil: no platform effects, no notifications
+	Engine  Engine           // nil: changes through Service alone, no platform effects, no notifications
 	Config  func() *config.Config
 	Auth    Auth
 	Metrics *Metrics // nil: /metrics is not served
@@ -98,6 +90,9 @@ func New(o Options) (*Center, error) {
 	}
 	c := &Center{store: o.Store, svc: o.Service, engine: o.Engine, config: o.Config, auth: o.Auth,
 		metrics: o.Metrics, log: o.Logger, now: o.Now, dmLink: o.DMLink}
+	if c.engine == nil {
+		c.engine = serviceOnly{o.Service}
+	}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -320,14 +315,9 @@ func httpStatus(err error) int {
 	return http.StatusInternalServerError
 }
 
-// after runs the platform effects of a change and tells the followers.
-func (c *Center) after(ctx context.Context, t *tickets.Ticket, kind string, actor tickets.Actor, what string) {
-	if c.engine == nil {
-		return
-	}
-	// The request may end before the platforms answer.
-	ctx = context.WithoutCancel(ctx)
-	c.engine.AfterChange(ctx, t, kind, actor)
+// tellFollowers tells the ticket's followers, except who made the change,
+// what was done (the platform effects are the engine's, done already).
+func (c *Center) tellFollowers(ctx context.Context, t *tickets.Ticket, actor tickets.Actor, what string) {
 	for _, f := range t.Followers {
 		if f.Platform == actor.Platform && f.ID == actor.ID {
 			continue

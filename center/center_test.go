@@ -74,17 +74,89 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// engine records what the center asks of the bot engine.
+// engine stands in for the bot engine: it makes each change through the
+// service, as the bot does, and records the changes it carried out
+// ("IT-1 transfer") and the notifications it sent.
 type engine struct {
+	svc      *tickets.Service
 	mu       sync.Mutex
 	changes  []string // "IT-1 transfer"
 	notified []string // "web:ada@example.com: text"
 }
 
-func (e *engine) AfterChange(_ context.Context, t *tickets.Ticket, kind string, _ tickets.Actor) {
+var _ center.Engine = (*engine)(nil)
+
+// did records a change the service made.
+func (e *engine) did(t *tickets.Ticket, kind string, err error) (*tickets.Ticket, error) {
+	if err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.changes = append(e.changes, t.Key+" "+kind)
+	return t, nil
+}
+
+func (e *engine) Open(ctx context.Context, t *tickets.Ticket, prefix string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, bool, error) {
+	saved, created, err := e.svc.Open(ctx, t, prefix, actor, src)
+	if err == nil && created {
+		e.did(saved, "open", nil)
+	}
+	return saved, created, err
+}
+
+func (e *engine) Assign(ctx context.Context, id int64, agent, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Assign(ctx, id, agent, reason, actor, src)
+	return e.did(t, "assign", err)
+}
+
+func (e *engine) Transfer(ctx context.Context, id int64, to, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Transfer(ctx, id, to, reason, actor, src)
+	return e.did(t, "transfer", err)
+}
+
+func (e *engine) Snooze(ctx context.Context, id int64, until time.Time, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Snooze(ctx, id, until, actor, src)
+	return e.did(t, "snooze", err)
+}
+
+func (e *engine) Wake(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Wake(ctx, id, actor, src)
+	return e.did(t, "wake", err)
+}
+
+func (e *engine) EndService(ctx context.Context, id int64, note string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.End(ctx, id, note, actor, src)
+	return e.did(t, "end", err)
+}
+
+func (e *engine) Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Reopen(ctx, id, reason, actor, src)
+	return e.did(t, "reopen", err)
+}
+
+func (e *engine) Merge(ctx context.Context, dupID, intoID int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, *tickets.Ticket, error) {
+	dup, into, err := e.svc.Merge(ctx, dupID, intoID, actor, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.did(dup, "merge", nil)
+	e.did(into, "merged", nil)
+	return dup, into, nil
+}
+
+func (e *engine) AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.AddNote(ctx, id, text, platformID, actor, src)
+	return e.did(t, "note", err)
+}
+
+func (e *engine) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Follow(ctx, id, p, follow, actor, src)
+	kind := "follow"
+	if !follow {
+		kind = "unfollow"
+	}
+	return e.did(t, kind, err)
 }
 
 func (e *engine) Notify(_ context.Context, platform, user, text string) error {
@@ -158,12 +230,15 @@ func (m *memAuth) DeleteSession(_ context.Context, id string) error {
 type env struct {
 	t      *testing.T
 	srv    *httptest.Server
-	store  *sqlite.Store
+	store  tickets.Store
 	svc    *tickets.Service
 	cfg    *config.Config
 	auth   *auth.Manager
-	engine *engine
-	clock  *clock
+	engine *engine // nil on the real bot engine (live)
+	clock  interface {
+		Now() time.Time
+		Advance(time.Duration)
+	}
 }
 
 func newEnv(t *testing.T) *env {
@@ -184,8 +259,8 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	e := &env{t: t, store: st, cfg: cfg, engine: &engine{}, clock: clk,
-		svc: &tickets.Service{Store: st, Now: clk.Now}}
+	e := &env{t: t, store: st, cfg: cfg, clock: clk, svc: &tickets.Service{Store: st, Now: clk.Now}}
+	e.engine = &engine{svc: e.svc}
 	e.auth = auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now})
 	c, err := center.New(center.Options{Store: st, Service: e.svc, Engine: e.engine, Config: func() *config.Config { return cfg },
 		Auth: e.auth, Metrics: center.NewMetrics(), Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})

@@ -197,13 +197,9 @@ func TestAgentActions(t *testing.T) {
 	if n := e.engine.Notified(); len(n) != 1 || !strings.HasPrefix(n[0], "web:alice@example.com: "+tk.Key) || !strings.Contains(n[0], "assigned to Ada by Ada") {
 		t.Errorf("follower notifications = %q", n)
 	}
-	// A note mentioning Linus notifies him on his platform.
+	// A note mentioning Linus notifies him on his platform: the engine's
+	// part, seen on the platform in TestNoteMentionFromTheCenter.
 	step(ada, "note", url.Values{"text": {"@linus can you check the VPN gateway?"}}, tickets.StatusAssigned)
-	if n := e.engine.Notified(); !slices.ContainsFunc(n, func(s string) bool {
-		return strings.HasPrefix(s, "web:linus@example.com: Ada mentioned you in a note on "+tk.Key) && strings.Contains(s, "https://help.example.com/center/tickets/"+tk.Key)
-	}) {
-		t.Errorf("Linus was not told about the mention: %q", n)
-	}
 	// The note shows to agents, never to the requester.
 	if _, page := linus.do("GET", "/center/tickets/"+tk.Key, nil); !strings.Contains(page, "can you check the VPN gateway") {
 		t.Error("the note is not on the agent's page")

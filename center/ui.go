@@ -2,6 +2,7 @@ package center
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -401,10 +402,7 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		c.showTicket(w, r, v, t, status, errs.Message(err), "")
 		return
 	}
-	c.after(ctx, res.ticket, res.kind, actor, res.what)
-	if res.extra != nil {
-		c.after(ctx, res.extra, "merged", actor, res.ticket.Key+" merged in")
-	}
+	c.tell(ctx, res, actor)
 	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(res.ticket.Key)+"?done="+url.QueryEscape(res.what), http.StatusSeeOther)
 }
 
@@ -511,35 +509,36 @@ func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor ti
 	default:
 		return nil, errs.Errorf(errs.EINVALID, "status %q: a new ticket is open, assigned or resolved.", clip(n.Status, 20))
 	}
+	// The subject is shortened to tickets.MaxSubjectLen by the service.
 	t := &tickets.Ticket{Desk: desk.ID, Platform: n.Requester.Platform, Requester: n.Requester, Category: n.Category,
-		Subject: clip(n.Subject, 200), Priority: prio, Form: n.Form, Language: desk.DefaultLanguage(), RequestKey: n.RequestKey}
-	saved, created, err := c.svc.Open(ctx, t, desk.Prefix, actor, src)
-	if err != nil || !created {
-		return saved, err
-	}
-	kind := "open"
+		Subject: n.Subject, Priority: prio, Form: n.Form, Language: desk.DefaultLanguage(), RequestKey: n.RequestKey}
+	// The platforms hear of the last step only: a ticket assigned by hand
+	// goes to its agent without passing through the queue, and one resolved
+	// by hand has nothing to do there (no chat, no rating), so its steps go
+	// to the service alone.
+	ctx = context.WithoutCancel(ctx)
 	switch n.Status {
 	case "assigned":
-		if saved, err = c.svc.Transfer(ctx, saved.ID, desk.AgentByName(n.Agent).Name, "assigned by "+actor.Name+" when opened by hand", actor, src); err != nil {
-			return nil, err
+		saved, created, err := c.svc.Open(ctx, t, desk.Prefix, actor, src)
+		if err != nil || !created {
+			return saved, err
 		}
-		kind = "transfer"
+		return c.engine.Transfer(ctx, saved.ID, desk.AgentByName(n.Agent).Name, "assigned by "+actor.Name+" when opened by hand", actor, src)
 	case "resolved":
+		saved, created, err := c.svc.Open(ctx, t, desk.Prefix, actor, src)
+		if err != nil || !created {
+			return saved, err
+		}
 		// An agent resolves what they hold: they take the ticket first.
 		if actor.Role == tickets.RoleAgent {
 			if saved, err = c.svc.Transfer(ctx, saved.ID, actor.Name, "handled by "+actor.Name+" when opened by hand", actor, src); err != nil {
 				return nil, err
 			}
 		}
-		if saved, err = c.svc.End(ctx, saved.ID, "resolved when opened by hand", actor, src); err != nil {
-			return nil, err
-		}
-		kind = "resolved-by-hand" // nothing to do on the platforms: no chat, no rating
+		return c.svc.End(ctx, saved.ID, "resolved when opened by hand", actor, src)
 	}
-	if kind != "resolved-by-hand" {
-		c.after(ctx, saved, kind, actor, "opened")
-	}
-	return saved, nil
+	saved, _, err := c.engine.Open(ctx, t, desk.Prefix, actor, src)
+	return saved, err
 }
 
 func (c *Center) handleNew(w http.ResponseWriter, r *http.Request) {

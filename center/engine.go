@@ -1,0 +1,77 @@
+package center
+
+import (
+	"context"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// Engine is what the Ticket Center needs of the bot engine: the ticket
+// transitions, each of which changes the ticket through tickets.Service
+// (which decides who may) and then does what the change means on the chat
+// platforms (cards, group chats, DMs, the queue), and a DM for followers.
+// The Center calls these for every change, exactly as the bot's buttons,
+// commands and timers do. *bot.Engine implements it.
+type Engine interface {
+	Open(ctx context.Context, t *tickets.Ticket, prefix string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, bool, error)
+	Assign(ctx context.Context, id int64, agent, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Transfer(ctx context.Context, id int64, to, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Snooze(ctx context.Context, id int64, until time.Time, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Wake(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	EndService(ctx context.Context, id int64, note string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Merge(ctx context.Context, dupID, intoID int64, actor tickets.Actor, src tickets.Source) (dup, into *tickets.Ticket, err error)
+	AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Notify(ctx context.Context, platform, user, text string) error
+}
+
+// serviceOnly is the Engine of a Center without a bot (Options.Engine nil):
+// the changes are made and audited, nothing happens on a chat platform and
+// nobody is notified.
+type serviceOnly struct{ svc *tickets.Service }
+
+var _ Engine = serviceOnly{}
+
+func (s serviceOnly) Open(ctx context.Context, t *tickets.Ticket, prefix string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, bool, error) {
+	return s.svc.Open(ctx, t, prefix, actor, src)
+}
+
+func (s serviceOnly) Assign(ctx context.Context, id int64, agent, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.Assign(ctx, id, agent, reason, actor, src)
+}
+
+func (s serviceOnly) Transfer(ctx context.Context, id int64, to, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.Transfer(ctx, id, to, reason, actor, src)
+}
+
+func (s serviceOnly) Snooze(ctx context.Context, id int64, until time.Time, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.Snooze(ctx, id, until, actor, src)
+}
+
+func (s serviceOnly) Wake(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.Wake(ctx, id, actor, src)
+}
+
+func (s serviceOnly) EndService(ctx context.Context, id int64, note string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.End(ctx, id, note, actor, src)
+}
+
+func (s serviceOnly) Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.Reopen(ctx, id, reason, actor, src)
+}
+
+func (s serviceOnly) Merge(ctx context.Context, dupID, intoID int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, *tickets.Ticket, error) {
+	return s.svc.Merge(ctx, dupID, intoID, actor, src)
+}
+
+func (s serviceOnly) AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.AddNote(ctx, id, text, platformID, actor, src)
+}
+
+func (s serviceOnly) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.Follow(ctx, id, p, follow, actor, src)
+}
+
+func (serviceOnly) Notify(context.Context, string, string, string) error { return nil }
