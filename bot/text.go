@@ -4,12 +4,14 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
 // Limits on what people type, so one message cannot flood a card or a log.
 const (
 	maxQuestionLen = 500
-	maxSubjectLen  = 120
+	maxSubjectLen  = tickets.MaxSubjectLen // the service's one limit
 	maxMessageLen  = 4000
 )
 

@@ -369,9 +369,9 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		}
 	}
 	actor := v.actorOn(t)
-	mayAct := actor.Role == tickets.RoleAdmin || (actor.Role == tickets.RoleAgent && actor.Name == t.Assignee)
-	d.CanEnd = t.Status != tickets.StatusResolved && (mayAct || v.requested(t))
-	d.CanReopen = t.Status == tickets.StatusResolved && t.MergedInto == "" && (mayAct || v.requested(t))
+	// The buttons shown are the ones the service would accept.
+	d.CanEnd = tickets.MayEnd(t, actor) == nil
+	d.CanReopen = tickets.MayReopen(t, actor) == nil
 	c.render(w, status, "ticket", v, page{Title: t.Key + " · " + t.Subject, Nav: "list", Error: errMsg, Data: d})
 }
 

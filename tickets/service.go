@@ -207,15 +207,28 @@ func (s *Service) Start(ctx context.Context, id int64, groupChat string, actor A
 	})
 }
 
+func isRequester(t *Ticket, actor Actor) bool {
+	return actor.Role == RoleUser && actor.Platform == t.Requester.Platform && actor.ID == t.Requester.ID
+}
+
+// MayEnd reports why actor may not End Service on t as it is now (nil: they
+// may): its assignee, an admin, its requester or a timer, while it is not
+// resolved. The Ticket Center asks it to show the button.
+func MayEnd(t *Ticket, actor Actor) error {
+	if !mayAct(t, actor) && !isRequester(t, actor) {
+		return forbidden(t, "end the service for")
+	}
+	if t.Status == StatusResolved {
+		return errs.Errorf(errs.ECONFLICT, "%s is already resolved", t.Key)
+	}
+	return nil
+}
+
 // End records End Service, by the assignee, an admin, the requester or a timer.
 func (s *Service) End(ctx context.Context, id int64, note string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
-		isRequester := actor.Role == RoleUser && actor.Platform == t.Requester.Platform && actor.ID == t.Requester.ID
-		if !mayAct(t, actor) && !isRequester {
-			return nil, forbidden(t, "end the service for")
-		}
-		if t.Status == StatusResolved {
-			return nil, errs.Errorf(errs.ECONFLICT, "%s is already resolved", t.Key)
+		if err := MayEnd(t, actor); err != nil {
+			return nil, err
 		}
 		t.Status = StatusResolved
 		t.EndedAt = s.now()
@@ -224,15 +237,28 @@ func (s *Service) End(ctx context.Context, id int64, note string, actor Actor, s
 	})
 }
 
+// MayReopen reports why actor may not reopen t as it is now (nil: they
+// may): its requester, its agent or an admin, once it is resolved, unless it
+// was merged into another ticket (the work continues there). The Ticket
+// Center asks it to show the button.
+func MayReopen(t *Ticket, actor Actor) error {
+	if t.Status != StatusResolved {
+		return errs.Errorf(errs.ECONFLICT, "%s is %s, not resolved", t.Key, t.Status)
+	}
+	if !mayAct(t, actor) && !isRequester(t, actor) {
+		return errs.Errorf(errs.EFORBIDDEN, "Only the requester, the agent or an admin can reopen %s.", t.Key)
+	}
+	if t.MergedInto != "" {
+		return errs.Errorf(errs.ECONFLICT, "%s was merged into %s; it continues there.", t.Key, t.MergedInto)
+	}
+	return nil
+}
+
 // Reopen brings a resolved ticket back to its agent (or the queue if it had none).
 func (s *Service) Reopen(ctx context.Context, id int64, reason string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
-		if t.Status != StatusResolved {
-			return nil, errs.Errorf(errs.ECONFLICT, "%s is %s, not resolved", t.Key, t.Status)
-		}
-		isRequester := actor.Role == RoleUser && actor.Platform == t.Requester.Platform && actor.ID == t.Requester.ID
-		if !mayAct(t, actor) && !isRequester {
-			return nil, errs.Errorf(errs.EFORBIDDEN, "Only the requester, the agent or an admin can reopen %s.", t.Key)
+		if err := MayReopen(t, actor); err != nil {
+			return nil, err
 		}
 		now := s.now()
 		t.EndedAt = time.Time{}

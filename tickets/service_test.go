@@ -742,3 +742,35 @@ func TestOpen(t *testing.T) {
 		t.Errorf("Open without a desk: %v, want invalid", err)
 	}
 }
+
+// TestMergedDuplicateStaysClosed: the work goes on in the ticket merged
+// into, so the duplicate cannot be reopened, by anyone.
+func TestMergedDuplicateStaysClosed(t *testing.T) {
+	f := newFixture(t)
+	orig := f.given(t, "assigned")
+	dup := f.given(t, "in_service")
+	if _, _, err := f.svc.Merge(ctx, dup.ID, orig.ID, asAda, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	merged, err := f.store.Get(ctx, dup.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []tickets.Actor{asRequester, asAda, asAdmin} {
+		if err := tickets.MayReopen(merged, a); errs.Code(err) != errs.ECONFLICT || !strings.Contains(errs.Message(err), "was merged into "+orig.Key) {
+			t.Errorf("MayReopen by %s: %v, want a conflict naming %s", a.Name, err, orig.Key)
+		}
+		if _, err := f.svc.Reopen(ctx, dup.ID, "again", a, tickets.SourceWeb); errs.Code(err) != errs.ECONFLICT {
+			t.Errorf("Reopen by %s: %v, want a conflict", a.Name, err)
+		}
+	}
+	if err := tickets.MayEnd(merged, asAdmin); errs.Code(err) != errs.ECONFLICT {
+		t.Errorf("MayEnd of a merged (resolved) ticket: %v, want a conflict", err)
+	}
+	if err := tickets.MayEnd(orig, asRequester); err != nil {
+		t.Errorf("the requester may end their own ticket: %v", err)
+	}
+	if err := tickets.MayEnd(orig, asOtherUser); errs.Code(err) != errs.EFORBIDDEN {
+		t.Errorf("MayEnd by another user: %v, want forbidden", err)
+	}
+}
