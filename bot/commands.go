@@ -102,6 +102,9 @@ func (e *Engine) showQueue(ctx context.Context, rt *Runtime, ev Event) error {
 }
 
 // ticketFor resolves a ticket key typed in a command and who acts on it.
+// The ticket commands are for the desk's agents: anyone else learns nothing
+// about the ticket (not even who has it, as the service's refusals would
+// say). What an agent may then do to it, the service decides.
 func (e *Engine) ticketFor(ctx context.Context, rt *Runtime, ev Event, key string) (*tickets.Ticket, *config.Desk, tickets.Actor, error) {
 	t, err := e.store.GetByKey(ctx, strings.ToUpper(strings.TrimSpace(key)))
 	if err != nil {
