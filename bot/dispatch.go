@@ -50,7 +50,10 @@ func (e *Engine) dispatch(ctx context.Context, rt *Runtime, deskID string) {
 		if choice.Agent == nil {
 			continue
 		}
-		assigned, err := e.svc.Assign(ctx, t.ID, choice.Agent.Name, choice.Reason, tickets.System, tickets.SourceRouting)
+		// No ticket lock: dispatch runs inside changes that hold one (a
+		// reopen holds this very ticket's); a race with another change is
+		// settled by the service as a conflict.
+		assigned, err := e.assign(ctx, rt, t.ID, choice.Agent.Name, choice.Reason, tickets.System, tickets.SourceRouting)
 		if err != nil {
 			if errs.Code(err) != errs.ECONFLICT {
 				e.log.Warn("assign ticket", "ticket", t.Key, "err", err)
@@ -65,7 +68,6 @@ func (e *Engine) dispatch(ctx context.Context, rt *Runtime, deskID string) {
 		}
 		loads[choice.Agent.Name] = l
 		e.log.Info("ticket assigned", "ticket", assigned.Key, "agent", choice.Agent.Name, "reason", choice.Reason)
-		e.announce(ctx, rt, desk, assigned)
 	}
 }
 

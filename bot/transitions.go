@@ -53,16 +53,20 @@ func (e *Engine) Open(ctx context.Context, t *tickets.Ticket, prefix string, act
 	return saved, true, nil
 }
 
-// Assign gives a queued ticket to an agent by hand and announces it: the
-// agent's card, the agent channel's card, the requester's notice. Routing
-// assigns through dispatch, with the same effects.
+// Assign gives a queued ticket to an agent by hand; see assign.
 func (e *Engine) Assign(ctx context.Context, id int64, agent, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	defer e.lockTicket(id)()
+	return e.assign(ctx, e.rt.Load(), id, agent, reason, actor, src)
+}
+
+// assign gives a queued ticket to an agent and announces it: the agent's
+// card, the agent channel's card, the requester's notice. Routing
+// (dispatch) and the Ticket Center both come here.
+func (e *Engine) assign(ctx context.Context, rt *Runtime, id int64, agent, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	t, err := e.svc.Assign(ctx, id, agent, reason, actor, src)
 	if err != nil {
 		return nil, err
 	}
-	rt := e.rt.Load()
 	e.announce(ctx, rt, rt.Config.Desk(t.Desk), t)
 	return t, nil
 }

@@ -243,6 +243,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, true)
+}
+
+// newEnvWith builds the test Center, with the recording engine or (false)
+// without one.
+func newEnvWith(t *testing.T, withEngine bool) *env {
+	t.Helper()
 	dir := t.TempDir()
 	for name, body := range map[string]string{"helpdesk.yaml": testConfig, "faq.yaml": testFAQ} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -262,7 +269,11 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, store: st, cfg: cfg, clock: clk, svc: &tickets.Service{Store: st, Now: clk.Now}}
 	e.engine = &engine{svc: e.svc}
 	e.auth = auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now})
-	c, err := center.New(center.Options{Store: st, Service: e.svc, Engine: e.engine, Config: func() *config.Config { return cfg },
+	var eng center.Engine
+	if withEngine {
+		eng = e.engine
+	}
+	c, err := center.New(center.Options{Store: st, Service: e.svc, Engine: eng, Config: func() *config.Config { return cfg },
 		Auth: e.auth, Metrics: center.NewMetrics(), Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -303,3 +303,32 @@ func TestCreateTicketByHand(t *testing.T) {
 		})
 	}
 }
+
+// TestWithoutEngine: a Center without a bot changes tickets through the
+// service alone, with the same rules.
+func TestWithoutEngine(t *testing.T) {
+	e := newEnvWith(t, false)
+	tk := e.open("it", "alice@example.com", "VPN drops")
+	ada := e.signIn("ada@example.com")
+	for _, c := range []struct {
+		action string
+		form   url.Values
+		want   tickets.Status
+	}{
+		{"assign", url.Values{"agent": {"Ada"}}, tickets.StatusAssigned},
+		{"note", url.Values{"text": {"@linus have a look"}}, tickets.StatusAssigned},
+		{"snooze", url.Values{"for": {"1h"}}, tickets.StatusSnoozed},
+		{"wake", nil, tickets.StatusAssigned},
+		{"end", nil, tickets.StatusResolved},
+	} {
+		if status, page := ada.post("/center/tickets/"+tk.Key+"/"+c.action, c.form); status != http.StatusSeeOther {
+			t.Fatalf("%s: status %d\n%s", c.action, status, page)
+		}
+		if got := e.get(tk.Key); got.Status != c.want {
+			t.Fatalf("after %s: %s, want %s", c.action, got.Status, c.want)
+		}
+	}
+	if status, _ := e.signIn("alice@example.com").post("/center/tickets/"+tk.Key+"/note", url.Values{"text": {"hi"}}); status != http.StatusForbidden {
+		t.Errorf("the requester's note: status %d, want 403", status)
+	}
+}
