@@ -349,7 +349,7 @@ func (s *Service) Evaluate(ctx context.Context, id int64, ev Evaluation, actor A
 func (s *Service) AddNote(ctx context.Context, id int64, text, platformID string, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if actor.Role == RoleUser {
-			return nil, errs.Errorf(errs.EFORBIDDEN, "Only agents can add internal notes.")
+			return nil, errs.Errorf(errs.EFORBIDDEN, "Only agents of the desk can add notes to %s.", t.Key)
 		}
 		c := s.change("note", actor, src, "")
 		c.Message = &Message{Kind: KindNote, PlatformID: platformID, Author: actor, Text: text, At: s.now()}
