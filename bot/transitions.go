@@ -19,9 +19,11 @@ import (
 // commands, timers, the Ticket Center and the API all come through here, so
 // each transition's effects are written once.
 //
-// The exported methods take the ticket's lock, so the effects of two changes
-// to one ticket go out in the order of the changes. The engine's own
-// handlers, which hold the lock already, call the lower-case cores. Once the
+// The exported methods whose effects touch the ticket's cards or chat take
+// the ticket's lock, so the effects of two changes to one ticket go out in
+// the order of the changes (Open, Evaluate, AddNote and Follow need none).
+// The engine's own handlers, which hold the lock already, call the
+// lower-case cores. Once the
 // change is stored it stands: the exported methods log a failed effect
 // rather than report the change as failed; the cores return it, so a
 // platform event that failed half-way is seen as failed.
