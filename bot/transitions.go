@@ -22,12 +22,11 @@ import (
 // The exported methods whose effects touch the ticket's cards or chat take
 // the ticket's lock, so the effects of two changes to one ticket go out in
 // the order of the changes (Open, AddNote and Follow need none; Evaluate
-// cannot take it, see there).
-// The engine's own handlers, which hold the lock already, call the
-// lower-case cores. Once the
-// change is stored it stands: the exported methods log a failed effect
-// rather than report the change as failed; the cores return it, so a
-// platform event that failed half-way is seen as failed.
+// cannot take it, see there). The engine's own handlers, which hold the
+// lock already, call the lower-case cores. Once the change is stored it
+// stands: the exported methods log a failed effect rather than report the
+// change as failed; the cores return it, so a platform event that failed
+// half-way is seen as failed.
 
 func (e *Engine) lockTicket(id int64) (unlock func()) {
 	return e.locks.lock(fmt.Sprintf("ticket:%d", id))
