@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/rules"
 )
 
 // writeFiles writes files (name -> content) into a temp dir and returns the
@@ -114,7 +115,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		if n := len(d.Items()); n < 12 {
 			t.Errorf("desk %s has %d FAQ items, want a dozen", d.ID, n)
 		}
-		if !d.Hours.OpenAt(time.Date(2026, 12, 25, 3, 0, 0, 0, time.UTC)) {
+		if !rules.IsOpen(d.Hours, time.Date(2026, 12, 25, 3, 0, 0, 0, time.UTC)) {
 			t.Errorf("demo desk %s must always be open", d.ID)
 		}
 	}

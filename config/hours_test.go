@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/rules"
 )
 
 // loadHours loads a desk whose hours block is the given YAML (indented under hours:).
@@ -115,17 +116,17 @@ func TestHoursOpenAcrossDST(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := h.OpenAt(c.at); got != c.want {
-				t.Errorf("OpenAt(%v) = %v", c.at.In(h.Location), got)
+			if got := rules.IsOpen(h, c.at); got != c.want {
+				t.Errorf("IsOpen(%v) = %v", c.at.In(h.Location), got)
 			}
 		})
 	}
 
-	next, ok := h.NextOpen(utc(3, 29, 9, 0)) // Sunday morning
+	next, ok := rules.NextOpen(h, utc(3, 29, 9, 0)) // Sunday morning
 	if want := utc(3, 30, 6, 0); !ok || !next.Equal(want) {
 		t.Errorf("NextOpen = %v %v, want %v (Monday 08:00 CEST)", next, ok, want)
 	}
-	next, ok = h.NextOpen(utc(4, 2, 17, 0)) // Thursday 19:00, Friday is a holiday
+	next, ok = rules.NextOpen(h, utc(4, 2, 17, 0)) // Thursday 19:00, Friday is a holiday
 	if want := utc(4, 4, 20, 0); !ok || !next.Equal(want) {
 		t.Errorf("NextOpen before holiday = %v %v, want %v (Saturday 22:00)", next, ok, want)
 	}
@@ -136,7 +137,7 @@ func TestHoursOpenAcrossDST(t *testing.T) {
 
 func mustNext(t *testing.T, h *config.Hours, at time.Time) time.Time {
 	t.Helper()
-	next, ok := h.NextOpen(at)
+	next, ok := rules.NextOpen(h, at)
 	if !ok {
 		t.Fatalf("NextOpen(%v): never", at)
 	}
@@ -145,7 +146,7 @@ func mustNext(t *testing.T, h *config.Hours, at time.Time) time.Time {
 
 func TestHoursNilIsAlwaysOpen(t *testing.T) {
 	var h *config.Hours
-	if !h.OpenAt(time.Now()) {
+	if !rules.IsOpen(h, time.Now()) {
 		t.Error("nil hours must be open")
 	}
 }
