@@ -16,7 +16,6 @@ func TestAnalyzersFoldAccents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 	tests := []struct {
 		lang string
 		a, b string

@@ -41,7 +41,6 @@ func TestEvalCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 
 	cf, err := os.Open(casesFile)
 	if err != nil {

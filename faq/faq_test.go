@@ -35,7 +35,6 @@ func mustBuildIT(tb testing.TB) *faq.Index {
 	if err != nil {
 		tb.Fatalf("Build: %v", err)
 	}
-	tb.Cleanup(func() { _ = ix.Close() })
 	return ix
 }
 
@@ -194,7 +193,6 @@ func TestDecideUsesDeskThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer strict.Close()
 	hits := mustSearch(t, strict, "How do I reset my password?", "en")
 	if got := strict.Decide(hits); got != faq.DecideSuggest {
 		t.Errorf("with answer threshold 0.999: Decide = %v, want suggest (conf %.4f)", got, hits[0].Confidence)
@@ -274,7 +272,6 @@ func TestBuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer ix.Close()
 		if ix.Len() != 0 || len(ix.Categories("")) != 0 {
 			t.Errorf("empty index has %d items, %d categories", ix.Len(), len(ix.Categories("")))
 		}
@@ -301,7 +298,6 @@ func TestBuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer ix.Close()
 		for _, tc := range []struct{ q, lang, want string }{
 			{"プリンターを追加したい", "ja", "printer"},
 			{"VPN に接続できない", "", "vpn"},
@@ -345,7 +341,6 @@ func TestSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	hits, err := s.Search(context.Background(), "it", "Passwort vergessen", "")
 	if err != nil {
 		t.Fatal(err)

@@ -30,9 +30,6 @@ import (
 // SLA) and queue dispatch run.
 const tickInterval = 15 * time.Second
 
-// faqGrace is how long a replaced FAQ index stays open for events in flight.
-const faqGrace = time.Minute
-
 // MainOptions configure a Main.
 type MainOptions struct {
 	ConfigPath string // "" = ./helpdesk.yaml, else ./helpdesk-data/helpdesk.yaml, written from the demo if missing
@@ -244,16 +241,10 @@ func (m *Main) reload(cfg *config.Config) {
 	if old.Store != cfg.Store || old.Listen != cfg.Listen {
 		m.log.Warn("store and listen changes take effect after a restart")
 	}
-	prev := m.engine.Runtime()
+	// Events that started on the old snapshot keep searching it; it holds
+	// only memory, freed when they are done.
 	m.engine.Reload(&bot.Runtime{Config: cfg, FAQ: set})
 	m.log.Info("config reloaded", "summary", cfg.Summary())
-	// Events that started on the old snapshot may still be searching it:
-	// its indexes are closed once they are surely done.
-	time.AfterFunc(faqGrace, func() {
-		if err := prev.FAQ.Close(); err != nil {
-			m.log.Warn("close old FAQ index", "err", err)
-		}
-	})
 }
 
 // demoDir holds the demo config, its FAQ files and its database on a first run.

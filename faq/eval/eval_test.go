@@ -61,7 +61,6 @@ func TestRunOnTheMultilingualFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 	rep, err := eval.Run(context.Background(), ix, cases)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +92,6 @@ func TestWriteTextEndsWithTheContractLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 	rep, err := eval.Run(context.Background(), ix, cases)
 	if err != nil {
 		t.Fatal(err)
