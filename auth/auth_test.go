@@ -13,32 +13,16 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/auth"
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 var ada = auth.Identity{Platform: "web", UserID: "ada@example.com", Name: "Ada"}
 
 type env struct {
 	m     *auth.Manager
 	store *sqlite.Store
-	clock *clock
+	clock *clocktest.Clock
 	mux   *http.ServeMux
 	// calls counts requests that reached the protected handler.
 	mu    sync.Mutex
@@ -52,8 +36,10 @@ func newEnv(t *testing.T, baseURL string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{store: st, clock: &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, mux: http.NewServeMux()}
-	e.m = auth.New(auth.Options{Store: st, Now: e.clock.Now, BaseURL: baseURL})
+	e := &env{store: st, clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), mux: http.NewServeMux()}
+	if e.m, err = auth.New(auth.Options{Store: st, Now: e.clock.Now, BaseURL: baseURL}); err != nil {
+		t.Fatal(err)
+	}
 	e.m.Routes(e.mux)
 	e.mux.Handle("/app/", e.m.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, ok := auth.FromContext(r.Context())
@@ -351,5 +337,12 @@ func TestOnlyHashesStored(t *testing.T) {
 	}
 	if _, err := e.store.GetSession(context.Background(), c.Value, e.clock.Now()); err == nil {
 		t.Fatal("the raw cookie value is stored as the session id")
+	}
+}
+
+func TestNewWithoutStoreFails(t *testing.T) {
+	t.Parallel()
+	if m, err := auth.New(auth.Options{}); err == nil || m != nil {
+		t.Fatalf("New without a Store = %v, %v; want an error", m, err)
 	}
 }

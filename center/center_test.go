@@ -20,6 +20,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/center"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
@@ -55,24 +56,6 @@ const testFAQ = `menu:
     items:
       - {id: vpn, question: "How do I connect to the VPN?", answer: Open GlobalProtect.}
 `
-
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // engine records what the center asks of the bot engine.
 type engine struct {
@@ -163,7 +146,7 @@ type env struct {
 	cfg    *config.Config
 	auth   *auth.Manager
 	engine *engine
-	clock  *clock
+	clock  *clocktest.Clock
 }
 
 func newEnv(t *testing.T) *env {
@@ -183,10 +166,12 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	e := &env{t: t, store: st, cfg: cfg, engine: &engine{}, clock: clk,
 		svc: &tickets.Service{Store: st, Now: clk.Now}}
-	e.auth = auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now})
+	if e.auth, err = auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now}); err != nil {
+		t.Fatal(err)
+	}
 	c, err := center.New(center.Options{Store: st, Service: e.svc, Engine: e.engine, Config: func() *config.Config { return cfg },
 		Auth: e.auth, Metrics: center.NewMetrics(), Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

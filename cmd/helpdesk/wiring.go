@@ -95,7 +95,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	m.auth = m.newAuth(cfg)
+	if m.auth, err = m.newAuth(cfg); err != nil {
+		m.ln.Close()
+		return err
+	}
 	m.metrics = center.NewMetrics()
 	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log, Observe: m.metrics.Observe}
 	if m.auth != nil {
@@ -197,10 +200,10 @@ func (m *Main) baseURL(cfg *config.Config) string {
 
 // newAuth returns the web sign-in manager, or nil if the store cannot keep
 // sign-in links and sessions.
-func (m *Main) newAuth(cfg *config.Config) *auth.Manager {
+func (m *Main) newAuth(cfg *config.Config) (*auth.Manager, error) {
 	st, ok := m.store.(auth.Store)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	return auth.New(auth.Options{Store: st, BaseURL: m.baseURL(cfg), Logger: m.log.With("component", "auth"),
 		Demo: func() bool {
