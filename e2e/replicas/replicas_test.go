@@ -18,15 +18,8 @@ import (
 func openReplicas(tb testing.TB, dsn string, n int) []tickets.Store {
 	tb.Helper()
 	stores := make([]tickets.Store, n)
-	// 16 conversations at a time per replica, plus lease renewals and cluster
-	// locks: a pool bigger than the default keeps renewals from starving.
-	if !strings.Contains(dsn, "pool_max_conns") {
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		dsn += sep + "pool_max_conns=32"
-	}
+	// Each replica has pgtest's small pool (pgtest.PoolConns): events wait
+	// for a connection, and the whole cluster fits beside other clients.
 	for i := range stores {
 		st, err := postgres.Open(context.Background(), dsn)
 		if err != nil {

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres/pgtest"
@@ -84,7 +82,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 			t.Errorf("replica %d: %v", i, err)
 		}
 	}
-	conn := mustConnect(t, dsn)
+	conn := pgtest.Conn(t, dsn)
 	var n, v int
 	if err := conn.QueryRow(ctx, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &v); err != nil {
 		t.Fatal(err)
@@ -103,7 +101,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 	s.Close()
 	newer := postgres.LatestVersion + 1
-	conn := mustConnect(t, dsn)
+	conn := pgtest.Conn(t, dsn)
 	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)`, newer); err != nil {
 		t.Fatal(err)
 	}
@@ -208,14 +206,4 @@ func TestClusterLockExcludes(t *testing.T) {
 		t.Fatalf("lock of a closed replica: %v", err)
 	}
 	u()
-}
-
-func mustConnect(t *testing.T, dsn string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
 }

@@ -107,7 +107,7 @@ func TestWebWatchChangesAcrossReplicas(t *testing.T) {
 
 	// The listening connection is cut (a database restart, a proxy): the
 	// watcher comes back, says "look again", and hears later changes.
-	admin := mustConnect(t, dsn)
+	admin := pgtest.Conn(t, dsn)
 	var killed int
 	if err := admin.QueryRow(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE application_name = 'helpdesk web listener ' || current_schema()`).Scan(&killed); err != nil || killed != 1 {
