@@ -105,6 +105,7 @@ func (e *env) signIn(t *testing.T) *http.Cookie {
 }
 
 func TestLinkSignsInOnceAndSetsCookie(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test/")
 	path := e.link(t, "/app/tickets?x=1")
 
@@ -141,6 +142,7 @@ func TestLinkSignsInOnceAndSetsCookie(t *testing.T) {
 }
 
 func TestRefusedLinks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	expired := e.link(t, "/")
 	e.clock.Advance(auth.DefaultLinkTTL + time.Second)
@@ -167,6 +169,7 @@ func TestRefusedLinks(t *testing.T) {
 }
 
 func TestNextStaysLocal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"} {
 		w := e.do(t, httptest.NewRequest("GET", e.link(t, next), nil))
@@ -177,6 +180,7 @@ func TestNextStaysLocal(t *testing.T) {
 }
 
 func TestRequire(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	c := e.signIn(t)
 	// Read the CSRF token the way a page would: from the session.
@@ -239,6 +243,7 @@ func TestRequire(t *testing.T) {
 }
 
 func TestSessionExpires(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	c := e.signIn(t)
 	e.clock.Advance(auth.DefaultSessionTTL - time.Minute)
@@ -256,6 +261,7 @@ func TestSessionExpires(t *testing.T) {
 }
 
 func TestSignOut(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	c := e.signIn(t)
 	r := httptest.NewRequest("GET", "/", nil)
@@ -288,6 +294,7 @@ func TestSignOut(t *testing.T) {
 }
 
 func TestSecureCookie(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, base string
 		tls        bool
@@ -323,6 +330,7 @@ func TestSecureCookie(t *testing.T) {
 }
 
 func TestOnlyHashesStored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	path := e.link(t, "/")
 	q, _ := url.ParseQuery(strings.SplitN(path, "?", 2)[1])

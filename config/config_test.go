@@ -79,6 +79,7 @@ const validFAQ = `menu:
 `
 
 func TestExampleConfigLoads(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.Load("../examples/helpdesk.yaml")
 	if err != nil {
 		t.Fatalf("the shipped example must load:\n%v", err)
@@ -122,6 +123,7 @@ func TestExampleConfigLoads(t *testing.T) {
 }
 
 func TestProblems(t *testing.T) {
+	t.Parallel()
 	type tc struct {
 		name  string
 		main  string
@@ -223,6 +225,7 @@ func TestProblems(t *testing.T) {
 }
 
 func TestFiveMistakesGiveFiveProblems(t *testing.T) {
+	t.Parallel()
 	main := `store: mysql://db
 desks:
   - id: it
@@ -253,6 +256,7 @@ desks:
 }
 
 func TestProblemsSortedAcrossFiles(t *testing.T) {
+	t.Parallel()
 	got := problems(t, "main.yaml", map[string]string{
 		"main.yaml": "desks:\n  - id: it\n    faq: b.yaml\n    strategy: x\n  - id: hr\n    faq: a.yaml\n",
 		"a.yaml":    "menu:\n  - id: n\n  - title: T\n",
@@ -321,6 +325,7 @@ desks:
 }
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	main := `desks:
   - id: it-ops
     faq: faq.yaml
@@ -390,6 +395,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestDurations(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want time.Duration
@@ -417,6 +423,7 @@ func TestDurations(t *testing.T) {
 }
 
 func TestAvailabilityAndAdmins(t *testing.T) {
+	t.Parallel()
 	main := `admins:
   slack: [U_GLOBAL]
 desks:
@@ -472,6 +479,7 @@ desks:
 }
 
 func TestItemsAndForms(t *testing.T) {
+	t.Parallel()
 	main := `desks:
   - id: it
     faq: faq.yaml
@@ -544,6 +552,7 @@ func TestItemsAndForms(t *testing.T) {
 }
 
 func TestLoadFAQ(t *testing.T) {
+	t.Parallel()
 	path := writeFiles(t, "faq.yaml", map[string]string{"faq.yaml": validFAQ})
 	f, err := config.LoadFAQ(path)
 	if err != nil {

@@ -38,6 +38,7 @@ func fmtWindows(ws []config.Window) string {
 }
 
 func TestHoursWeekly(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		hours string
@@ -85,6 +86,7 @@ func TestHoursWeekly(t *testing.T) {
 }
 
 func TestHoursDayGivenTwice(t *testing.T) {
+	t.Parallel()
 	got := problems(t, "helpdesk.yaml", map[string]string{"helpdesk.yaml": "desks:\n  - id: it\n    hours:\n      weekly:\n        mon-wed: 08:00-12:00\n        wed-fri: 13:00-17:00\n"})
 	if len(got) != 1 || !strings.Contains(got[0], `Wednesday is given twice in weekly hours`) {
 		t.Errorf("problems: %q", got)
@@ -92,6 +94,7 @@ func TestHoursDayGivenTwice(t *testing.T) {
 }
 
 func TestHoursOpenAcrossDST(t *testing.T) {
+	t.Parallel()
 	h := loadHours(t, "timezone: Europe/Berlin\nweekly:\n  mon-fri: 08:00-18:00\n  sat: 22:00-02:00\nholidays: [2026-04-03]\n")
 	if h.Location.String() != "Europe/Berlin" {
 		t.Fatalf("location = %v", h.Location)
@@ -145,6 +148,7 @@ func mustNext(t *testing.T, h *config.Hours, at time.Time) time.Time {
 }
 
 func TestHoursNilIsAlwaysOpen(t *testing.T) {
+	t.Parallel()
 	var h *config.Hours
 	if !rules.IsOpen(h, time.Now()) {
 		t.Error("nil hours must be open")

@@ -59,6 +59,7 @@ func describe(hits []faq.Hit) string {
 }
 
 func TestSearchFindsTheRightItem(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	tests := []struct {
 		name, q, lang string
@@ -111,6 +112,7 @@ func TestSearchFindsTheRightItem(t *testing.T) {
 }
 
 func TestSearchDoesNotAnswerWhatIsNotInTheFAQ(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	tests := []struct{ name, q, lang string }{
 		{"unrelated", "what is the weather on mars tomorrow", "en"},
@@ -147,6 +149,7 @@ func TestSearchDoesNotAnswerWhatIsNotInTheFAQ(t *testing.T) {
 }
 
 func TestSearchLocalizesHits(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	tests := []struct {
 		name, q, lang            string
@@ -188,6 +191,7 @@ func TestSearchLocalizesHits(t *testing.T) {
 }
 
 func TestDecideUsesDeskThresholds(t *testing.T) {
+	t.Parallel()
 	f := mustLoadFAQ(t, "it.yaml")
 	strict, err := faq.Build(f, []string{"en"}, config.Thresholds{Answer: 0.999, Suggest: 0.5})
 	if err != nil {
@@ -212,6 +216,7 @@ func TestDecideUsesDeskThresholds(t *testing.T) {
 }
 
 func TestSearchHonoursContext(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -221,6 +226,7 @@ func TestSearchHonoursContext(t *testing.T) {
 }
 
 func TestSearchLimitsHits(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	hits, err := ix.Search(context.Background(), "how do I password vpn printer outlook room wifi", "en", 2)
 	if err != nil {
@@ -232,6 +238,7 @@ func TestSearchLimitsHits(t *testing.T) {
 }
 
 func TestSearchConcurrent(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	queries := []struct{ q, lang, want string }{
 		{"How do I reset my password?", "en", "password-reset"},
@@ -267,6 +274,7 @@ func TestSearchConcurrent(t *testing.T) {
 }
 
 func TestBuild(t *testing.T) {
+	t.Parallel()
 	t.Run("nil FAQ is an empty desk", func(t *testing.T) {
 		ix, err := faq.Build(nil, nil, config.Thresholds{})
 		if err != nil {
@@ -333,6 +341,7 @@ func TestBuild(t *testing.T) {
 }
 
 func TestSet(t *testing.T) {
+	t.Parallel()
 	cfg := &config.Config{Desks: []*config.Desk{
 		{ID: "it", Languages: []string{"en", "de", "fr"}, FAQ: mustLoadFAQ(t, "it.yaml")},
 		{ID: "hr", Languages: []string{"de"}}, // no FAQ yet

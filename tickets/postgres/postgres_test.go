@@ -38,11 +38,13 @@ func (s *schemas) open(t *testing.T, dir string) tickets.Store {
 }
 
 func TestStoreContract(t *testing.T) {
+	t.Parallel()
 	s := &schemas{dsns: map[string]string{}}
 	storetest.Run(t, s.open)
 }
 
 func TestLatestVersionIsLastMigration(t *testing.T) {
+	t.Parallel()
 	entries, err := filepath.Glob("migrations/*.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +65,7 @@ func TestLatestVersionIsLastMigration(t *testing.T) {
 
 // Replicas starting together apply each migration once and all come up.
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	var wg sync.WaitGroup
@@ -93,6 +96,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	s, err := postgres.Open(ctx, dsn)
@@ -116,6 +120,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 }
 
 func TestOpenUnreachableHidesPassword(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, err := postgres.Open(ctx, "postgres://helpdesk:s3cret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
 	if err == nil {
@@ -129,6 +134,7 @@ func TestOpenUnreachableHidesPassword(t *testing.T) {
 // Text with NUL bytes (which PostgreSQL text refuses) is stored without them
 // instead of failing the user's message.
 func TestNulBytes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, err := postgres.Open(ctx, pgtest.DSN(t))
 	if err != nil {
@@ -156,6 +162,7 @@ func TestNulBytes(t *testing.T) {
 }
 
 func TestClusterLockExcludes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	var stores [2]*postgres.Store

@@ -59,8 +59,12 @@ func Run(t *testing.T, open OpenFunc) {
 		{"DataSurvivesReopen", testReopen},
 		{"MergeAndFollow", testMergeAndFollow},
 	}
+	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, open)
+		})
 	}
 }
 
