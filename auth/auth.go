@@ -97,10 +97,10 @@ type Manager struct {
 	demo       func() bool
 }
 
-// New returns a Manager. It panics if o.Store is nil: that is a wiring bug.
-func New(o Options) *Manager {
+// New returns a Manager. It fails only if o.Store is nil.
+func New(o Options) (*Manager, error) {
 	if o.Store == nil {
-		panic("auth.New: nil Store")
+		return nil, errors.New("auth: a Manager needs a Store")
 	}
 	m := &Manager{
 		store:      o.Store,
@@ -126,7 +126,7 @@ func New(o Options) *Manager {
 	if m.demo == nil {
 		m.demo = func() bool { return false }
 	}
-	return m
+	return m, nil
 }
 
 // BaseURL returns the public address links are built on (no trailing slash).

@@ -13,32 +13,16 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/auth"
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 var ada = auth.Identity{Platform: "web", UserID: "ada@example.com", Name: "Ada"}
 
 type env struct {
 	m     *auth.Manager
 	store *sqlite.Store
-	clock *clock
+	clock *clocktest.Clock
 	mux   *http.ServeMux
 	// calls counts requests that reached the protected handler.
 	mu    sync.Mutex
@@ -52,8 +36,10 @@ func newEnv(t *testing.T, baseURL string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{store: st, clock: &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, mux: http.NewServeMux()}
-	e.m = auth.New(auth.Options{Store: st, Now: e.clock.Now, BaseURL: baseURL})
+	e := &env{store: st, clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), mux: http.NewServeMux()}
+	if e.m, err = auth.New(auth.Options{Store: st, Now: e.clock.Now, BaseURL: baseURL}); err != nil {
+		t.Fatal(err)
+	}
 	e.m.Routes(e.mux)
 	e.mux.Handle("/app/", e.m.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, ok := auth.FromContext(r.Context())
@@ -119,6 +105,7 @@ func (e *env) signIn(t *testing.T) *http.Cookie {
 }
 
 func TestLinkSignsInOnceAndSetsCookie(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test/")
 	path := e.link(t, "/app/tickets?x=1")
 
@@ -155,6 +142,7 @@ func TestLinkSignsInOnceAndSetsCookie(t *testing.T) {
 }
 
 func TestRefusedLinks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	expired := e.link(t, "/")
 	e.clock.Advance(auth.DefaultLinkTTL + time.Second)
@@ -181,6 +169,7 @@ func TestRefusedLinks(t *testing.T) {
 }
 
 func TestNextStaysLocal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"} {
 		w := e.do(t, httptest.NewRequest("GET", e.link(t, next), nil))
@@ -191,6 +180,7 @@ func TestNextStaysLocal(t *testing.T) {
 }
 
 func TestRequire(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	c := e.signIn(t)
 	// Read the CSRF token the way a page would: from the session.
@@ -253,6 +243,7 @@ func TestRequire(t *testing.T) {
 }
 
 func TestSessionExpires(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	c := e.signIn(t)
 	e.clock.Advance(auth.DefaultSessionTTL - time.Minute)
@@ -270,6 +261,7 @@ func TestSessionExpires(t *testing.T) {
 }
 
 func TestSignOut(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	c := e.signIn(t)
 	r := httptest.NewRequest("GET", "/", nil)
@@ -302,6 +294,7 @@ func TestSignOut(t *testing.T) {
 }
 
 func TestSecureCookie(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, base string
 		tls        bool
@@ -337,6 +330,7 @@ func TestSecureCookie(t *testing.T) {
 }
 
 func TestOnlyHashesStored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	path := e.link(t, "/")
 	q, _ := url.ParseQuery(strings.SplitN(path, "?", 2)[1])
@@ -351,5 +345,12 @@ func TestOnlyHashesStored(t *testing.T) {
 	}
 	if _, err := e.store.GetSession(context.Background(), c.Value, e.clock.Now()); err == nil {
 		t.Fatal("the raw cookie value is stored as the session id")
+	}
+}
+
+func TestNewWithoutStoreFails(t *testing.T) {
+	t.Parallel()
+	if m, err := auth.New(auth.Options{}); err == nil || m != nil {
+		t.Fatalf("New without a Store = %v, %v; want an error", m, err)
 	}
 }

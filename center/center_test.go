@@ -268,7 +268,11 @@ func newEnvWith(t *testing.T, withEngine bool) *env {
 	clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	e := &env{t: t, store: st, cfg: cfg, clock: clk, svc: &tickets.Service{Store: st, Now: clk.Now}}
 	e.engine = &engine{svc: e.svc}
-	e.auth = auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now})
+	am, err := auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.auth = am
 	var eng center.Engine
 	if withEngine {
 		eng = e.engine

@@ -46,7 +46,11 @@ func newLive(t *testing.T, viaAPI bool) *live {
 	}
 	h := bottest.New(t, filepath.Join(dir, "helpdesk.yaml"), bottest.WithStart(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
 	e := &env{t: t, store: h.Store, cfg: h.Config, clock: h.Clock, svc: h.Engine.Tickets()}
-	e.auth = auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: h.Clock.Now})
+	am, err := auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: h.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.auth = am
 	c, err := center.New(center.Options{Store: h.Store, Service: h.Engine.Tickets(), Engine: h.Engine,
 		Config: func() *config.Config { return h.Config }, Auth: e.auth, Now: h.Clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/rules"
 )
 
 // writeFiles writes files (name -> content) into a temp dir and returns the
@@ -78,6 +79,7 @@ const validFAQ = `menu:
 `
 
 func TestExampleConfigLoads(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.Load("../examples/helpdesk.yaml")
 	if err != nil {
 		t.Fatalf("the shipped example must load:\n%v", err)
@@ -114,13 +116,14 @@ func TestExampleConfigLoads(t *testing.T) {
 		if n := len(d.Items()); n < 12 {
 			t.Errorf("desk %s has %d FAQ items, want a dozen", d.ID, n)
 		}
-		if !d.Hours.OpenAt(time.Date(2026, 12, 25, 3, 0, 0, 0, time.UTC)) {
+		if !rules.IsOpen(d.Hours, time.Date(2026, 12, 25, 3, 0, 0, 0, time.UTC)) {
 			t.Errorf("demo desk %s must always be open", d.ID)
 		}
 	}
 }
 
 func TestProblems(t *testing.T) {
+	t.Parallel()
 	type tc struct {
 		name  string
 		main  string
@@ -222,6 +225,7 @@ func TestProblems(t *testing.T) {
 }
 
 func TestFiveMistakesGiveFiveProblems(t *testing.T) {
+	t.Parallel()
 	main := `store: mysql://db
 desks:
   - id: it
@@ -252,6 +256,7 @@ desks:
 }
 
 func TestProblemsSortedAcrossFiles(t *testing.T) {
+	t.Parallel()
 	got := problems(t, "main.yaml", map[string]string{
 		"main.yaml": "desks:\n  - id: it\n    faq: b.yaml\n    strategy: x\n  - id: hr\n    faq: a.yaml\n",
 		"a.yaml":    "menu:\n  - id: n\n  - title: T\n",
@@ -320,6 +325,7 @@ desks:
 }
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	main := `desks:
   - id: it-ops
     faq: faq.yaml
@@ -389,6 +395,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestDurations(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want time.Duration
@@ -416,6 +423,7 @@ func TestDurations(t *testing.T) {
 }
 
 func TestAvailabilityAndAdmins(t *testing.T) {
+	t.Parallel()
 	main := `admins:
   slack: [U_GLOBAL]
 desks:
@@ -471,6 +479,7 @@ desks:
 }
 
 func TestItemsAndForms(t *testing.T) {
+	t.Parallel()
 	main := `desks:
   - id: it
     faq: faq.yaml
@@ -543,6 +552,7 @@ func TestItemsAndForms(t *testing.T) {
 }
 
 func TestLoadFAQ(t *testing.T) {
+	t.Parallel()
 	path := writeFiles(t, "faq.yaml", map[string]string{"faq.yaml": validFAQ})
 	f, err := config.LoadFAQ(path)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/rules"
 )
 
 // loadHours loads a desk whose hours block is the given YAML (indented under hours:).
@@ -37,6 +38,7 @@ func fmtWindows(ws []config.Window) string {
 }
 
 func TestHoursWeekly(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		hours string
@@ -84,6 +86,7 @@ func TestHoursWeekly(t *testing.T) {
 }
 
 func TestHoursDayGivenTwice(t *testing.T) {
+	t.Parallel()
 	got := problems(t, "helpdesk.yaml", map[string]string{"helpdesk.yaml": "desks:\n  - id: it\n    hours:\n      weekly:\n        mon-wed: 08:00-12:00\n        wed-fri: 13:00-17:00\n"})
 	if len(got) != 1 || !strings.Contains(got[0], `Wednesday is given twice in weekly hours`) {
 		t.Errorf("problems: %q", got)
@@ -91,6 +94,7 @@ func TestHoursDayGivenTwice(t *testing.T) {
 }
 
 func TestHoursOpenAcrossDST(t *testing.T) {
+	t.Parallel()
 	h := loadHours(t, "timezone: Europe/Berlin\nweekly:\n  mon-fri: 08:00-18:00\n  sat: 22:00-02:00\nholidays: [2026-04-03]\n")
 	if h.Location.String() != "Europe/Berlin" {
 		t.Fatalf("location = %v", h.Location)
@@ -115,17 +119,17 @@ func TestHoursOpenAcrossDST(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := h.OpenAt(c.at); got != c.want {
-				t.Errorf("OpenAt(%v) = %v", c.at.In(h.Location), got)
+			if got := rules.IsOpen(h, c.at); got != c.want {
+				t.Errorf("IsOpen(%v) = %v", c.at.In(h.Location), got)
 			}
 		})
 	}
 
-	next, ok := h.NextOpen(utc(3, 29, 9, 0)) // Sunday morning
+	next, ok := rules.NextOpen(h, utc(3, 29, 9, 0)) // Sunday morning
 	if want := utc(3, 30, 6, 0); !ok || !next.Equal(want) {
 		t.Errorf("NextOpen = %v %v, want %v (Monday 08:00 CEST)", next, ok, want)
 	}
-	next, ok = h.NextOpen(utc(4, 2, 17, 0)) // Thursday 19:00, Friday is a holiday
+	next, ok = rules.NextOpen(h, utc(4, 2, 17, 0)) // Thursday 19:00, Friday is a holiday
 	if want := utc(4, 4, 20, 0); !ok || !next.Equal(want) {
 		t.Errorf("NextOpen before holiday = %v %v, want %v (Saturday 22:00)", next, ok, want)
 	}
@@ -136,7 +140,7 @@ func TestHoursOpenAcrossDST(t *testing.T) {
 
 func mustNext(t *testing.T, h *config.Hours, at time.Time) time.Time {
 	t.Helper()
-	next, ok := h.NextOpen(at)
+	next, ok := rules.NextOpen(h, at)
 	if !ok {
 		t.Fatalf("NextOpen(%v): never", at)
 	}
@@ -144,8 +148,9 @@ func mustNext(t *testing.T, h *config.Hours, at time.Time) time.Time {
 }
 
 func TestHoursNilIsAlwaysOpen(t *testing.T) {
+	t.Parallel()
 	var h *config.Hours
-	if !h.OpenAt(time.Now()) {
+	if !rules.IsOpen(h, time.Now()) {
 		t.Error("nil hours must be open")
 	}
 }

@@ -121,6 +121,7 @@ func deskName(name string) func(*config.Config) bool {
 }
 
 func TestWatchDeliversChangesAndErrors(t *testing.T) {
+	t.Parallel()
 	path := writeFiles(t, "helpdesk.yaml", map[string]string{
 		"helpdesk.yaml": deskConfig("First", "faq/a.yaml"),
 		"faq/a.yaml":    faqWith("Old question"),

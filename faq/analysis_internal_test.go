@@ -12,11 +12,11 @@ import (
 // The analyzers must reduce accented and folded spellings to the same
 // terms, and drop stop words whatever their spelling.
 func TestAnalyzersFoldAccents(t *testing.T) {
+	t.Parallel()
 	ix, err := Build(nil, []string{"en", "de", "fr", "es", "it", "nl", "pt", "sv"}, config.Thresholds{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 	tests := []struct {
 		lang string
 		a, b string
@@ -47,6 +47,7 @@ func TestAnalyzersFoldAccents(t *testing.T) {
 // Analysing a text once (raw chain, then the search chain's remaining
 // filters) must give the features of analysing it with both analyzers.
 func TestFeaturesSinglePassMatchesTwoAnalyzers(t *testing.T) {
+	t.Parallel()
 	langs := []string{"en", "de", "fr", "es", "it", "nl", "pt", "sv", "zh", "ja"}
 	ix, err := Build(nil, langs, config.Thresholds{})
 	if err != nil {

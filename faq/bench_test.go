@@ -121,7 +121,6 @@ func benchmarkSearch(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ix.Close()
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
@@ -155,11 +154,10 @@ func benchmarkBuild(b *testing.B, n int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		ix, err := faq.Build(f, []string{"en", "de", "fr"}, config.Thresholds{})
+		_, err := faq.Build(f, []string{"en", "de", "fr"}, config.Thresholds{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		_ = ix.Close()
 	}
 }
 

@@ -23,7 +23,6 @@ func TestBuildLargeSameOnAnyCores(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer ix.Close()
 		var out [][]faq.Hit
 		for _, q := range queries {
 			hits, err := ix.Search(context.Background(), q.text, q.lang, 3)

@@ -25,6 +25,7 @@ import (
 //
 // It reports figures and asserts nothing: quality is tuned elsewhere.
 func TestEvalCases(t *testing.T) {
+	t.Parallel()
 	faqFile, casesFile := os.Getenv("FAQ_EVAL_FAQ"), os.Getenv("FAQ_EVAL_CASES")
 	if faqFile == "" || casesFile == "" {
 		t.Skip("set FAQ_EVAL_FAQ and FAQ_EVAL_CASES to run")
@@ -41,7 +42,6 @@ func TestEvalCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 
 	cf, err := os.Open(casesFile)
 	if err != nil {

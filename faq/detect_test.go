@@ -7,6 +7,7 @@ import (
 )
 
 func TestDetectLanguage(t *testing.T) {
+	t.Parallel()
 	desk := []string{"en", "de", "fr", "es"}
 	tests := []struct {
 		text  string

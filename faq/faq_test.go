@@ -35,7 +35,6 @@ func mustBuildIT(tb testing.TB) *faq.Index {
 	if err != nil {
 		tb.Fatalf("Build: %v", err)
 	}
-	tb.Cleanup(func() { _ = ix.Close() })
 	return ix
 }
 
@@ -60,6 +59,7 @@ func describe(hits []faq.Hit) string {
 }
 
 func TestSearchFindsTheRightItem(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	tests := []struct {
 		name, q, lang string
@@ -112,6 +112,7 @@ func TestSearchFindsTheRightItem(t *testing.T) {
 }
 
 func TestSearchDoesNotAnswerWhatIsNotInTheFAQ(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	tests := []struct{ name, q, lang string }{
 		{"unrelated", "what is the weather on mars tomorrow", "en"},
@@ -148,6 +149,7 @@ func TestSearchDoesNotAnswerWhatIsNotInTheFAQ(t *testing.T) {
 }
 
 func TestSearchLocalizesHits(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	tests := []struct {
 		name, q, lang            string
@@ -189,12 +191,12 @@ func TestSearchLocalizesHits(t *testing.T) {
 }
 
 func TestDecideUsesDeskThresholds(t *testing.T) {
+	t.Parallel()
 	f := mustLoadFAQ(t, "it.yaml")
 	strict, err := faq.Build(f, []string{"en"}, config.Thresholds{Answer: 0.999, Suggest: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer strict.Close()
 	hits := mustSearch(t, strict, "How do I reset my password?", "en")
 	if got := strict.Decide(hits); got != faq.DecideSuggest {
 		t.Errorf("with answer threshold 0.999: Decide = %v, want suggest (conf %.4f)", got, hits[0].Confidence)
@@ -214,6 +216,7 @@ func TestDecideUsesDeskThresholds(t *testing.T) {
 }
 
 func TestSearchHonoursContext(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -223,6 +226,7 @@ func TestSearchHonoursContext(t *testing.T) {
 }
 
 func TestSearchLimitsHits(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	hits, err := ix.Search(context.Background(), "how do I password vpn printer outlook room wifi", "en", 2)
 	if err != nil {
@@ -234,6 +238,7 @@ func TestSearchLimitsHits(t *testing.T) {
 }
 
 func TestSearchConcurrent(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 	queries := []struct{ q, lang, want string }{
 		{"How do I reset my password?", "en", "password-reset"},
@@ -269,12 +274,12 @@ func TestSearchConcurrent(t *testing.T) {
 }
 
 func TestBuild(t *testing.T) {
+	t.Parallel()
 	t.Run("nil FAQ is an empty desk", func(t *testing.T) {
 		ix, err := faq.Build(nil, nil, config.Thresholds{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer ix.Close()
 		if ix.Len() != 0 || len(ix.Categories("")) != 0 {
 			t.Errorf("empty index has %d items, %d categories", ix.Len(), len(ix.Categories("")))
 		}
@@ -301,7 +306,6 @@ func TestBuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer ix.Close()
 		for _, tc := range []struct{ q, lang, want string }{
 			{"プリンターを追加したい", "ja", "printer"},
 			{"VPN に接続できない", "", "vpn"},
@@ -337,6 +341,7 @@ func TestBuild(t *testing.T) {
 }
 
 func TestSet(t *testing.T) {
+	t.Parallel()
 	cfg := &config.Config{Desks: []*config.Desk{
 		{ID: "it", Languages: []string{"en", "de", "fr"}, FAQ: mustLoadFAQ(t, "it.yaml")},
 		{ID: "hr", Languages: []string{"de"}}, // no FAQ yet
@@ -345,7 +350,6 @@ func TestSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	hits, err := s.Search(context.Background(), "it", "Passwort vergessen", "")
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ type itemEntry struct {
 }
 
 // Index is one desk's FAQ. It is immutable after Build and safe for
-// concurrent use. Close it when it is no longer used.
+// concurrent use. It holds only memory: nothing needs closing.
 type Index struct {
 	langs     []string // desk languages, first = default
 	th        config.Thresholds
@@ -426,11 +426,6 @@ func parallel(n int, f func(i int)) {
 	}
 	wg.Wait()
 }
-
-// Close releases the index. It is kept for callers that managed the Bleve
-// index this package used to hold; an Index now holds only memory, and
-// Close is a no-op that is safe to call more than once.
-func (ix *Index) Close() error { return nil }
 
 // Len is the number of items.
 func (ix *Index) Len() int { return len(ix.items) }

@@ -5,6 +5,7 @@ import (
 )
 
 func TestMenuNavigation(t *testing.T) {
+	t.Parallel()
 	ix := mustBuildIT(t)
 
 	ids := func(n int, id func(int) string) []string {

@@ -30,12 +30,9 @@ func BuildSet(cfg *config.Config) (*Set, error) {
 		}
 		ix, err := Build(d.FAQ, d.Languages, d.Thresholds)
 		if err != nil {
-			_ = s.Close()
 			return nil, fmt.Errorf("desk %s: %w", d.ID, err)
 		}
 		if _, dup := s.desks[d.ID]; dup {
-			_ = ix.Close()
-			_ = s.Close()
 			return nil, fmt.Errorf("%w: duplicate desk id %q", ErrInvalidFAQ, d.ID)
 		}
 		s.desks[d.ID] = ix
@@ -58,12 +55,7 @@ func (s *Set) Search(ctx context.Context, desk, text, lang string) ([]Hit, error
 	return ix.Search(ctx, text, lang, DefaultHits)
 }
 
-// Close releases every desk's index. Close the old Set after a reload has
-// swapped in a new one.
-func (s *Set) Close() error {
-	var errs []error
-	for _, ix := range s.desks {
-		errs = append(errs, ix.Close())
-	}
-	return errors.Join(errs...)
-}
+// Close does nothing: a Set holds only memory, which the garbage collector
+// frees once no event searches it any more. (It stays until its callers are
+// gone.)
+func (s *Set) Close() error { return nil }

@@ -20,6 +20,7 @@ func loads(kv ...any) map[string]tickets.AgentLoad {
 }
 
 func TestChoose(t *testing.T) {
+	t.Parallel()
 	office := hours(t, berlin, weekly("mon-fri", "09:00-17:00"))
 	newYork := hours(t, "America/New_York", weekly("mon-fri", "09:00-17:00"))
 	tokyo := hours(t, "Asia/Tokyo", weekly("mon-fri", "09:00-17:00"))
@@ -235,6 +236,7 @@ func TestChoose(t *testing.T) {
 }
 
 func TestChooseCarriesRoute(t *testing.T) {
+	t.Parallel()
 	d := desk(withRules(rule(whenCategory("network"), assignSkills("network"), priority("urgent"))),
 		withAgents(agent("Ada", withSkills("network"))))
 	c := rules.Choose(d, ticket(withCategory("network")), rules.Availability{}, at(t, "UTC", "2026-03-30 10:00"))
@@ -244,6 +246,7 @@ func TestChooseCarriesRoute(t *testing.T) {
 }
 
 func TestNextAvailable(t *testing.T) {
+	t.Parallel()
 	office := hours(t, berlin, weekly("mon-fri", "09:00-17:00"))
 	tokyo := hours(t, "Asia/Tokyo", weekly("mon-fri", "09:00-17:00"))
 	saturday := at(t, berlin, "2026-03-28 10:00")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestMatch(t *testing.T) {
+	t.Parallel()
 	it := desk(withRules(
 		rule(whenCategory("network"), assignSkills("network"), priority("high")),
 		rule(whenForm("system", "SAP"), whenForm("urgency", "blocked"), assignSkills("sap"), priority("urgent")),
@@ -59,6 +60,7 @@ func TestMatch(t *testing.T) {
 }
 
 func TestSortQueue(t *testing.T) {
+	t.Parallel()
 	base := at(t, "UTC", "2026-03-30 09:00")
 	q := []*tickets.Ticket{
 		ticket(withID(1), withPriority(tickets.PriorityNormal), createdAt(base)),

@@ -20,6 +20,7 @@ func kinds(ts []rules.Timer) []rules.TimerKind {
 }
 
 func TestDueTimers(t *testing.T) {
+	t.Parallel()
 	office := hours(t, berlin, weekly("mon-fri", "09:00-17:00"))
 	b := func(s string) time.Time { return at(t, berlin, s) }
 	mon := b("2026-03-30 10:00")
@@ -123,6 +124,7 @@ func TestDueTimers(t *testing.T) {
 // due timer's flag (and the transitions it implies), and checks that each
 // timer fires exactly once and at the expected time.
 func TestTimersFireOnce(t *testing.T) {
+	t.Parallel()
 	office := hours(t, berlin, weekly("mon-fri", "09:00-17:00"))
 	d := desk(withDeskHours(office), withSLA(2*time.Hour, 4*time.Hour, 30*time.Minute))
 	created := at(t, berlin, "2026-03-27 16:00") // Friday, an hour before closing
@@ -166,6 +168,7 @@ func TestTimersFireOnce(t *testing.T) {
 }
 
 func TestNextDue(t *testing.T) {
+	t.Parallel()
 	office := hours(t, berlin, weekly("mon-fri", "09:00-17:00"))
 	b := func(s string) time.Time { return at(t, berlin, s) }
 	mon := b("2026-03-30 10:00")

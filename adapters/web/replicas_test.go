@@ -48,7 +48,10 @@ func startReplica(t testing.TB, dsn string) *webtest.Server {
 	}
 	log := slog.New(slog.DiscardHandler)
 	s := &webtest.Server{URL: "http://" + ln.Addr().String(), Mux: http.NewServeMux()}
-	s.Auth = auth.New(auth.Options{Store: st, BaseURL: s.URL, Logger: log})
+	s.Auth, err = auth.New(auth.Options{Store: st, BaseURL: s.URL, Logger: log})
+	if err != nil {
+		t.Fatalf("new auth: %v", err)
+	}
 	s.Web, err = web.New(web.Options{Store: st, Auth: s.Auth, Logger: log, PollInterval: replicaPoll,
 		Config: func() *config.Config { return cfg }})
 	if err != nil {

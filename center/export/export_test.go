@@ -25,6 +25,7 @@ func records() []export.Record {
 }
 
 func TestCSV(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	if err := export.WriteCSV(&b, records()); err != nil {
 		t.Fatal(err)
@@ -52,6 +53,7 @@ func TestCSV(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	if err := export.WriteJSON(&b, records()); err != nil {
 		t.Fatal(err)
@@ -77,6 +79,7 @@ func TestJSON(t *testing.T) {
 }
 
 func TestParseRange(t *testing.T) {
+	t.Parallel()
 	berlin := time.FixedZone("CET", 3600)
 	for _, c := range []struct {
 		since, until string

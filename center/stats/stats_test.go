@@ -72,6 +72,7 @@ func fixture() ([]*tickets.Ticket, []tickets.Question) {
 }
 
 func TestCompute(t *testing.T) {
+	t.Parallel()
 	ts, qs := fixture()
 	r := stats.Compute(stats.Period{Since: at(2, 0, 0), Until: at(5, 0, 0)}, ts, qs)
 
@@ -128,6 +129,7 @@ func TestCompute(t *testing.T) {
 }
 
 func TestDailyUsesTheLocalCalendar(t *testing.T) {
+	t.Parallel()
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Skip("no time zone data:", err)
@@ -142,6 +144,7 @@ func TestDailyUsesTheLocalCalendar(t *testing.T) {
 }
 
 func TestSummaries(t *testing.T) {
+	t.Parallel()
 	m := time.Minute
 	for _, c := range []struct {
 		name      string
@@ -170,6 +173,7 @@ func TestSummaries(t *testing.T) {
 }
 
 func TestSatisfactionAcrossScales(t *testing.T) {
+	t.Parallel()
 	// A desk moved from a 3-point to a 5-point scale: 3/3 is 5/5, 2/3 is 3/5.
 	ts := []*tickets.Ticket{
 		ticket("IT-1", at(2, 9, 0), func(t *tickets.Ticket) { t.Evaluation = &tickets.Evaluation{Rating: 3, Scale: 3, At: at(2, 10, 0)} }),
@@ -184,6 +188,7 @@ func TestSatisfactionAcrossScales(t *testing.T) {
 }
 
 func TestTopUnansweredLimitAndOrder(t *testing.T) {
+	t.Parallel()
 	var qs []tickets.Question
 	for i := range 15 {
 		for range i + 1 {
@@ -198,6 +203,7 @@ func TestTopUnansweredLimitAndOrder(t *testing.T) {
 }
 
 func TestCharts(t *testing.T) {
+	t.Parallel()
 	ts, qs := fixture()
 	r := stats.Compute(stats.Period{Since: at(2, 0, 0), Until: at(5, 0, 0)}, ts, qs)
 	vol := stats.VolumeChart(r.Daily)

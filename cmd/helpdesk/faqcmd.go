@@ -137,7 +137,6 @@ func faqEvalCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "helpdesk faq eval:", err)
 		return 1
 	}
-	defer ix.Close()
 	rep, err := eval.Run(context.Background(), ix, cases)
 	if err != nil {
 		fmt.Fprintln(stderr, "helpdesk faq eval:", err)

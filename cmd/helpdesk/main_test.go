@@ -109,33 +109,45 @@ func TestMainRunsTheRealWiring(t *testing.T) {
 	// A broken edit keeps the running config; a good one is swapped in.
 	orig, _ := os.ReadFile(path)
 	// The watcher starts in the background: write until it notices.
-	writeUntil(t, path, "desks: [\n", func() bool { return strings.Contains(logs.String(), "config change rejected") })
+	writeUntil(t, path, "desks: [\n", &logs, func() bool { return strings.Contains(logs.String(), "config change rejected") })
 	if n := len(m.Engine().Runtime().Config.Desks); n != 2 {
 		t.Fatalf("a broken config must not replace the live one: %d desks", n)
 	}
 	edited := strings.Replace(string(orig), "name: HR Help Desk", "name: People Team", 1)
-	writeUntil(t, path, edited, func() bool { return m.Engine().Runtime().Config.Desk("hr").Name == "People Team" })
+	writeUntil(t, path, edited, &logs, func() bool { return m.Engine().Runtime().Config.Desk("hr").Name == "People Team" })
 
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// writeUntil writes data to path, again every half second, until cond holds.
-func writeUntil(t *testing.T, path, data string, cond func() bool) {
+// writeUntil writes data to path and waits until cond holds, looking again
+// at every log line (the bot logs every reload, good or rejected). Run
+// returns before the config watcher has begun to watch, so a write may come
+// too early to be seen: it is written again every half second until one is.
+func writeUntil(t *testing.T, path, data string, logs *syncBuffer, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	var last time.Time
-	for !cond() {
-		if time.Now().After(deadline) {
+	deadline := time.NewTimer(15 * time.Second)
+	defer deadline.Stop()
+	again := time.NewTicker(500 * time.Millisecond)
+	defer again.Stop()
+	write := func() {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write()
+	for {
+		written := logs.Written()
+		if cond() {
+			return
+		}
+		select {
+		case <-written:
+		case <-again.C:
+			write()
+		case <-deadline.C:
 			t.Fatalf("the running bot did not pick up the change within 15s")
 		}
-		if time.Since(last) > 500*time.Millisecond {
-			if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			last = time.Now()
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/helpdesk-chat/helpdesk/examples"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres"
@@ -165,7 +163,7 @@ func TestMigrateAppliesSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	conn := pgtestConn(t, dsn)
+	conn := pgtest.Conn(t, dsn)
 	if _, err := conn.Exec(context.Background(), `INSERT INTO schema_migrations VALUES (999, 0)`); err != nil {
 		t.Fatal(err)
 	}
@@ -237,14 +235,4 @@ func TestBackupPostgresPointsToPgDump(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr.String(), "pg_dump") || strings.Contains(stderr.String(), "secret") {
 		t.Errorf("exit %d, stderr %q; want 1, a pg_dump command and no password", code, stderr.String())
 	}
-}
-
-func pgtestConn(t *testing.T, dsn string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
 }

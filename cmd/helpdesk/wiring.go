@@ -30,9 +30,6 @@ import (
 // SLA) and queue dispatch run.
 const tickInterval = 15 * time.Second
 
-// faqGrace is how long a replaced FAQ index stays open for events in flight.
-const faqGrace = time.Minute
-
 // MainOptions configure a Main.
 type MainOptions struct {
 	ConfigPath string // "" = ./helpdesk.yaml, else ./helpdesk-data/helpdesk.yaml, written from the demo if missing
@@ -98,7 +95,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	m.auth = m.newAuth(cfg)
+	if m.auth, err = m.newAuth(cfg); err != nil {
+		m.ln.Close()
+		return err
+	}
 	m.metrics = center.NewMetrics()
 	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log, Observe: m.metrics.Observe}
 	if m.auth != nil {
@@ -200,10 +200,10 @@ func (m *Main) baseURL(cfg *config.Config) string {
 
 // newAuth returns the web sign-in manager, or nil if the store cannot keep
 // sign-in links and sessions.
-func (m *Main) newAuth(cfg *config.Config) *auth.Manager {
+func (m *Main) newAuth(cfg *config.Config) (*auth.Manager, error) {
 	st, ok := m.store.(auth.Store)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	return auth.New(auth.Options{Store: st, BaseURL: m.baseURL(cfg), Logger: m.log.With("component", "auth"),
 		Demo: func() bool {
@@ -244,16 +244,10 @@ func (m *Main) reload(cfg *config.Config) {
 	if old.Store != cfg.Store || old.Listen != cfg.Listen {
 		m.log.Warn("store and listen changes take effect after a restart")
 	}
-	prev := m.engine.Runtime()
+	// Events that started on the old snapshot keep searching it; it holds
+	// only memory, freed when they are done.
 	m.engine.Reload(&bot.Runtime{Config: cfg, FAQ: set})
 	m.log.Info("config reloaded", "summary", cfg.Summary())
-	// Events that started on the old snapshot may still be searching it:
-	// its indexes are closed once they are surely done.
-	time.AfterFunc(faqGrace, func() {
-		if err := prev.FAQ.Close(); err != nil {
-			m.log.Warn("close old FAQ index", "err", err)
-		}
-	})
 }
 
 // demoDir holds the demo config, its FAQ files and its database on a first run.

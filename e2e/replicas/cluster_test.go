@@ -27,17 +27,21 @@ import (
 var start = time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
 
 // lease is how long a replica's claim of an event keeps the others away: a
-// replica that dies mid-event delays that event by about this much. It must
-// stay well above the slowest event (under -race on a busy 2-core machine,
-// seconds), or live replicas' events are taken over and handled twice.
-const lease = 6 * time.Second
+// replica that dies mid-event delays that event by about this much. The
+// owner renews it every third of the lease while it works (events queue for
+// the dispatch lock and take tens of seconds under -race on a busy 2-core
+// machine), and a renewal waits its turn for one of the replica's few pooled
+// connections (pgtest.PoolConns) behind hundreds of queries: a lease of a
+// few seconds could run out during that wait and a live replica's event be
+// taken over. So it is long, and the test costs about one lease more.
+const lease = 15 * time.Second
 
 // cluster is one chat platform and several replicas of the bot behind it.
 // Every event goes to every live replica, concurrently.
 type cluster struct {
 	tb       testing.TB
 	cfg      *config.Config
-	platform *bottest.Platform
+	platform *platform
 	replicas []*replica
 	seq      atomic.Int64
 
@@ -54,12 +58,73 @@ type replica struct {
 	faq    *faq.Set
 }
 
+// platform is the in-memory chat platform every replica posts to. It tells
+// a waiting test when anything is posted or updated, so the test waits for
+// what it expects to see instead of polling.
+type platform struct {
+	*bottest.Platform
+	mu      sync.Mutex
+	changed chan struct{} // closed (and replaced) at every post or update
+}
+
+func newPlatform() *platform {
+	return &platform{Platform: bottest.NewPlatform("web", false), changed: make(chan struct{})}
+}
+
+// Changed returns a channel closed at the next post or update. Take it
+// before looking, then wait on it if what you look for is not there yet.
+func (p *platform) Changed() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.changed
+}
+
+func (p *platform) poke() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+func (p *platform) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
+	defer p.poke()
+	return p.Platform.Send(ctx, chat, msg)
+}
+
+func (p *platform) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	defer p.poke()
+	return p.Platform.Update(ctx, ref, msg)
+}
+
+func (p *platform) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
+	defer p.poke()
+	return p.Platform.SendPrivate(ctx, chat, user, msg)
+}
+
+// until waits until ok holds, looking again at every change on the
+// platform, or fails when ctx ends. what names the wait in the error.
+func (p *platform) until(ctx context.Context, what func() string, ok func() (bool, error)) error {
+	for {
+		changed := p.Changed()
+		done, err := ok()
+		if err != nil || done {
+			return err
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what(), ctx.Err())
+		}
+	}
+}
+
 // countingStore counts the events a replica claimed (and so handled), and
 // makes the replica die in the middle of events once dying is set.
 type countingStore struct {
 	tickets.Store
 	handled   atomic.Int64 // events claimed
 	taken     sync.Map     // keys claimed (a renewal claims again)
+	claimed   sync.Map     // key -> wall time of its first claim
 	waited    sync.Map     // keys found busy
 	takeovers atomic.Int64 // events claimed after finding them busy: another replica's lease ran out
 	// dying: the replica's process dies right after it claims an event. The
@@ -67,6 +132,22 @@ type countingStore struct {
 	// of the event happens.
 	dying   atomic.Bool
 	orphans atomic.Int64 // claims left behind by dying
+	// orphaned is closed once orphans reaches wantOrphans.
+	wantOrphans atomic.Int64
+	orphaned    chan struct{}
+	// slowest is the longest an event took from its claim to its finish
+	// (wall time, nanoseconds): it must stay well below the lease.
+	slowest atomic.Int64
+}
+
+func (s *countingStore) FinishEvent(ctx context.Context, key, owner string, at time.Time) error {
+	err := s.Store.FinishEvent(ctx, key, owner, at)
+	if v, ok := s.claimed.Load(key); ok {
+		d := int64(time.Since(v.(time.Time)))
+		for cur := s.slowest.Load(); d > cur && !s.slowest.CompareAndSwap(cur, d); cur = s.slowest.Load() {
+		}
+	}
+	return err
 }
 
 var errDied = errors.New("the replica died in the middle of the event")
@@ -83,8 +164,11 @@ func (s *countingStore) ClaimEvent(ctx context.Context, key, owner string, now, 
 		if _, again := s.taken.LoadOrStore(key, true); again {
 			return c, nil // renewal of a lease
 		}
+		s.claimed.Store(key, time.Now())
 		if s.dying.Load() {
-			s.orphans.Add(1)
+			if s.orphans.Add(1) == s.wantOrphans.Load() {
+				close(s.orphaned)
+			}
 			return 0, errDied
 		}
 		s.handled.Add(1)
@@ -109,7 +193,7 @@ func newCluster(tb testing.TB, stores []tickets.Store) *cluster {
 	if err != nil {
 		tb.Fatalf("load config: %v", err)
 	}
-	c := &cluster{tb: tb, cfg: cfg, platform: bottest.NewPlatform("web", false)}
+	c := &cluster{tb: tb, cfg: cfg, platform: newPlatform()}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	t0 := time.Now()
 	now := func() time.Time { return start.Add(time.Since(t0)) }
@@ -118,7 +202,7 @@ func newCluster(tb testing.TB, stores []tickets.Store) *cluster {
 		if err != nil {
 			tb.Fatalf("build FAQ: %v", err)
 		}
-		cs := &countingStore{Store: st}
+		cs := &countingStore{Store: st, orphaned: make(chan struct{})}
 		e, err := bot.New(bot.Options{
 			Store: cs, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Platforms: []bot.Platform{c.platform},
 			Now: now, Logger: logger, ReplicaID: fmt.Sprintf("replica%d", i), EventLease: lease,
@@ -151,11 +235,16 @@ func (r *replica) kill() {
 
 // die makes a replica die in the middle of events: from now on it dies
 // right after claiming an event, leaving the claim held. Once it has left
-// at least orphans claims behind (or after a few seconds), it is killed.
+// orphans claims behind (or after a few seconds, if fewer events come its
+// way), it is killed. (The test asserts it left at least one.)
 func (r *replica) die(orphans int64) {
+	r.store.wantOrphans.Store(orphans)
 	r.store.dying.Store(true)
-	for deadline := time.Now().Add(5 * time.Second); r.store.orphans.Load() < orphans && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case <-r.store.orphaned:
+	case <-t.C:
 	}
 	r.kill()
 }
@@ -254,23 +343,23 @@ func (c *cluster) shows(user string, chat bot.Chat, match func(bot.Button) bool)
 
 func label(l string) func(bot.Button) bool { return func(b bot.Button) bool { return b.Label == l } }
 
-// waitFor polls the store until the ticket satisfies ok: another replica may
-// be the one assigning it.
+// waitFor waits until the ticket in the store satisfies ok: another replica
+// may be the one changing it. It looks again at every change on the
+// platform: each change the journey waits for (an assignment) is followed by
+// a post (the agent's card) once it has committed.
 func (c *cluster) waitFor(ctx context.Context, id int64, ok func(*tickets.Ticket) bool) (*tickets.Ticket, error) {
-	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
-		t, err := c.store().Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if ok(t) {
-			return t, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("ticket %s stays %s (assignee %q): %w", t.Key, t.Status, t.Assignee, ctx.Err())
-		case <-time.After(delay):
-		}
+	var t *tickets.Ticket
+	err := c.platform.until(ctx,
+		func() string { return fmt.Sprintf("ticket %s stays %s (assignee %q)", t.Key, t.Status, t.Assignee) },
+		func() (bool, error) {
+			var err error
+			t, err = c.store().Get(ctx, id)
+			return err == nil && ok(t), err
+		})
+	if err != nil {
+		return nil, err
 	}
+	return t, nil
 }
 
 // journey is one whole conversation: a question the FAQ answers, "No", the
@@ -306,8 +395,9 @@ func (c *cluster) journey(ctx context.Context, user string) error {
 	// The replica that assigned the ticket posts its card right after the
 	// assignment commits: wait for the card as the agent would.
 	isStart := func(b bot.Button) bool { return b.Label == "Start Chat" && b.Value == id }
-	for delay := time.Millisecond; !c.shows(agent, dm(agent), isStart) && ctx.Err() == nil; delay = min(2*delay, 50*time.Millisecond) {
-		time.Sleep(delay)
+	if err := c.platform.until(ctx, func() string { return agent + " never sees the card of " + t.Key },
+		func() (bool, error) { return c.shows(agent, dm(agent), isStart), nil }); err != nil {
+		return err
 	}
 	if err := c.press(agent, dm(agent), isStart); err != nil {
 		return fmt.Errorf("%s: %w", t.Key, err)
@@ -344,7 +434,7 @@ func (c *cluster) run(ctx context.Context, n, kill int) error {
 			select {
 			case <-stopTicks:
 				return
-			case <-time.After(20 * time.Millisecond):
+			case <-time.After(20 * time.Millisecond): // the replicas' tick cadence, as cmd's ticker
 				if err := c.tick(); err != nil && tickErr == nil {
 					tickErr = err
 				}

@@ -30,6 +30,7 @@ func mustLoad(t *testing.T) (*config.FAQ, []eval.Case) {
 }
 
 func TestReadCasesNamesTheBadLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"not json", `{"q":"a","expect":null}` + "\n\n" + `{nope`, "line 3"},
 		{"no expect", `{"q":"a"}`, `line 1: bad case: no "expect"`},
@@ -52,6 +53,7 @@ func TestReadCasesNamesTheBadLine(t *testing.T) {
 // The multilingual fixture: German and French questions, with and without
 // accents and umlauts, find their items; weather questions are not answered.
 func TestRunOnTheMultilingualFixture(t *testing.T) {
+	t.Parallel()
 	f, cases := mustLoad(t)
 	langs := eval.FAQLanguages(f)
 	if strings.Join(langs, ",") != "en,de,fr" {
@@ -61,7 +63,6 @@ func TestRunOnTheMultilingualFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 	rep, err := eval.Run(context.Background(), ix, cases)
 	if err != nil {
 		t.Fatal(err)
@@ -88,12 +89,12 @@ func TestRunOnTheMultilingualFixture(t *testing.T) {
 }
 
 func TestWriteTextEndsWithTheContractLine(t *testing.T) {
+	t.Parallel()
 	f, cases := mustLoad(t)
 	ix, err := faq.Build(f, eval.FAQLanguages(f), config.Thresholds{Answer: 0.99, Suggest: 0.2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 	rep, err := eval.Run(context.Background(), ix, cases)
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +120,7 @@ func TestWriteTextEndsWithTheContractLine(t *testing.T) {
 }
 
 func TestFAQLanguagesDetectsAGermanBase(t *testing.T) {
+	t.Parallel()
 	f := &config.FAQ{Menu: []*config.Category{{ID: "c", Items: []*config.Item{
 		{ID: "a", Question: "Wie kann ich mein Passwort zurücksetzen?", Alternates: []string{"Ich habe das Passwort vergessen"},
 			Translations: map[string]config.Translation{"en": {Question: "How do I reset my password?"}}},

@@ -14,6 +14,7 @@ import (
 // The template, imported as is, is a valid FAQ file with the item and its
 // German translation.
 func TestTemplateImportsToAValidFAQ(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	if err := importcsv.WriteTemplate(&b); err != nil {
 		t.Fatal(err)
@@ -38,6 +39,7 @@ func TestTemplateImportsToAValidFAQ(t *testing.T) {
 }
 
 func TestImportNestsCategoryPaths(t *testing.T) {
+	t.Parallel()
 	in := "category,id,question,alternates,keywords,answer,language\n" +
 		"Accounts,pw,Reset password?,forgot password|password expired,,Go to id.example.com,en\n" +
 		"Accounts > Two-factor,mfa,New phone?,,mfa,Scan the QR code,en\n"
@@ -59,6 +61,7 @@ func TestImportNestsCategoryPaths(t *testing.T) {
 }
 
 func TestImportNamesEveryBadRow(t *testing.T) {
+	t.Parallel()
 	in := "category,id,question,alternates,keywords,answer,language\n" +
 		"Net,vpn,How do I connect?,,,Open the client,en\n" + // row 2: fine
 		"Net,,No id,,,x,en\n" + // row 3

@@ -71,6 +71,7 @@ func loadYAML(t *testing.T, y []byte) *config.FAQ {
 // The template opens in a spreadsheet as the FAQ sheet with the columns
 // in a frozen header, readable widths and an example row.
 func TestXLSXTemplateLooksRightInASpreadsheet(t *testing.T) {
+	t.Parallel()
 	f, err := excelize.OpenReader(bytes.NewReader(template(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +109,7 @@ func TestXLSXTemplateLooksRightInASpreadsheet(t *testing.T) {
 // in a CSV file: items, sub-categories, translations, multi-line answers;
 // a blank row in between is skipped.
 func TestXLSXRoundTripMatchesCSV(t *testing.T) {
+	t.Parallel()
 	rows := [][]string{
 		{"Accounts", "pw-reset", "How do I reset my password?", "forgot password|password expired", "password",
 			"Go to id.example.com\nand click \"Forgot\".", "en"},
@@ -160,6 +162,7 @@ func TestXLSXRoundTripMatchesCSV(t *testing.T) {
 // Bad rows are reported by the row number the spreadsheet shows, blank
 // rows and multi-line cells included.
 func TestXLSXNamesBadRowsAsTheSpreadsheetNumbersThem(t *testing.T) {
+	t.Parallel()
 	rows := [][]string{
 		{"Net", "wifi", "Wifi?", "", "", "Line one\nline two\nline three", "en"}, // row 3: fine
 		nil,                                     // row 4: blank
@@ -187,6 +190,7 @@ func TestXLSXNamesBadRowsAsTheSpreadsheetNumbersThem(t *testing.T) {
 }
 
 func TestXLSXSheetChoice(t *testing.T) {
+	t.Parallel()
 	f := excelize.NewFile()
 	if err := f.SetSheetName("Sheet1", "Notes"); err != nil {
 		t.Fatal(err)
@@ -222,6 +226,7 @@ func TestXLSXSheetChoice(t *testing.T) {
 }
 
 func TestXLSXRejectsFilesThatAreNotWorkbooks(t *testing.T) {
+	t.Parallel()
 	var zipped bytes.Buffer
 	zw := zip.NewWriter(&zipped)
 	w, _ := zw.Create("notes.txt")

@@ -16,6 +16,7 @@ func q(text string, o tickets.Outcome, item string) tickets.Question {
 }
 
 func TestSuggestedAlternatesComeFromHelpfulPicks(t *testing.T) {
+	t.Parallel()
 	f := &config.FAQ{Menu: []*config.Category{{ID: "net", Items: []*config.Item{
 		{ID: "vpn", Question: "How do I connect to the VPN?", Alternates: []string{"VPN is down"}},
 	}}}}
@@ -40,6 +41,7 @@ func TestSuggestedAlternatesComeFromHelpfulPicks(t *testing.T) {
 }
 
 func TestGapsGroupSimilarUnansweredQuestions(t *testing.T) {
+	t.Parallel()
 	qs := []tickets.Question{
 		q("How do I order a new monitor?", tickets.OutcomeUnanswered, ""),
 		q("how do i order a new monitor", tickets.OutcomeEscalated, ""),
@@ -70,6 +72,7 @@ func TestGapsGroupSimilarUnansweredQuestions(t *testing.T) {
 }
 
 func TestYAMLIsReadyToPaste(t *testing.T) {
+	t.Parallel()
 	alts := []suggest.Alternate{{ItemID: "vpn", Text: "vpn: keeps dropping #2", Count: 2}}
 	gaps := suggest.Gaps([]tickets.Question{
 		q("order a monitor?", tickets.OutcomeUnanswered, ""),

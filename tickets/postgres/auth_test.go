@@ -11,6 +11,7 @@ import (
 )
 
 func TestAuthStoreContract(t *testing.T) {
+	t.Parallel()
 	authtest.Run(t, func(t *testing.T) auth.Store {
 		s, err := postgres.Open(context.Background(), pgtest.DSN(t))
 		if err != nil {

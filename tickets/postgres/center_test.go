@@ -15,5 +15,6 @@ var (
 )
 
 func TestSearchTickets(t *testing.T) {
+	t.Parallel()
 	storetest.RunSearch(t, openFresh(t))
 }

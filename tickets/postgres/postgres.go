@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +43,9 @@ func IsDSN(dsn string) bool {
 }
 
 // Open connects to the database at dsn (a postgres:// URL or a key=value
-// connection string; pool_max_conns and search_path are honoured) and brings
+// connection string; pool_max_conns and search_path are honoured; without
+// pool_max_conns the pool takes a share of the connections the server has
+// free, see poolSize) and brings
 // its schema up to LatestVersion. It refuses a database whose schema is newer
 // than this build knows. Replicas starting together apply each migration once.
 func Open(ctx context.Context, dsn string) (*Store, error) {
@@ -66,8 +67,7 @@ func connect(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store %s: invalid connection string", redact(dsn))
 	}
 	if !strings.Contains(dsn, "pool_max_conns") {
-		// Dispatch holds one connection for its lock while it works on others.
-		cfg.MaxConns = int32(max(10, 4*runtime.NumCPU()))
+		cfg.MaxConns = poolSize(ctx, cfg.ConnConfig) // a share of what the server has free (pool.go)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres/pgtest"
@@ -40,11 +38,13 @@ func (s *schemas) open(t *testing.T, dir string) tickets.Store {
 }
 
 func TestStoreContract(t *testing.T) {
+	t.Parallel()
 	s := &schemas{dsns: map[string]string{}}
 	storetest.Run(t, s.open)
 }
 
 func TestLatestVersionIsLastMigration(t *testing.T) {
+	t.Parallel()
 	entries, err := filepath.Glob("migrations/*.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +65,7 @@ func TestLatestVersionIsLastMigration(t *testing.T) {
 
 // Replicas starting together apply each migration once and all come up.
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	var wg sync.WaitGroup
@@ -84,7 +85,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 			t.Errorf("replica %d: %v", i, err)
 		}
 	}
-	conn := mustConnect(t, dsn)
+	conn := pgtest.Conn(t, dsn)
 	var n, v int
 	if err := conn.QueryRow(ctx, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &v); err != nil {
 		t.Fatal(err)
@@ -95,6 +96,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	s, err := postgres.Open(ctx, dsn)
@@ -103,7 +105,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 	s.Close()
 	newer := postgres.LatestVersion + 1
-	conn := mustConnect(t, dsn)
+	conn := pgtest.Conn(t, dsn)
 	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)`, newer); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +120,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 }
 
 func TestOpenUnreachableHidesPassword(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, err := postgres.Open(ctx, "postgres://helpdesk:s3cret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
 	if err == nil {
@@ -131,6 +134,7 @@ func TestOpenUnreachableHidesPassword(t *testing.T) {
 // Text with NUL bytes (which PostgreSQL text refuses) is stored without them
 // instead of failing the user's message.
 func TestNulBytes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, err := postgres.Open(ctx, pgtest.DSN(t))
 	if err != nil {
@@ -158,6 +162,7 @@ func TestNulBytes(t *testing.T) {
 }
 
 func TestClusterLockExcludes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	var stores [2]*postgres.Store
@@ -208,14 +213,4 @@ func TestClusterLockExcludes(t *testing.T) {
 		t.Fatalf("lock of a closed replica: %v", err)
 	}
 	u()
-}
-
-func mustConnect(t *testing.T, dsn string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
 }

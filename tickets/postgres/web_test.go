@@ -14,6 +14,7 @@ import (
 func openFresh(t *testing.T) *postgres.Store { return openDSN(t, pgtest.DSN(t)) }
 
 func TestWebChatStoreContract(t *testing.T) {
+	t.Parallel()
 	webchattest.Run(t, func(t *testing.T) webchat.Store { return openFresh(t) })
 }
 
@@ -23,6 +24,7 @@ func TestWebChatStoreContract(t *testing.T) {
 // numbers have no gaps, so every batch the reader sees must continue exactly
 // where the last one stopped.
 func TestWebSeqVisibleInCommitOrder(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openFresh(t)
 	const writers, each = 8, 40
@@ -79,6 +81,7 @@ func TestWebSeqVisibleInCommitOrder(t *testing.T) {
 // announced to the other; a change in another schema (another help desk on
 // the same database) is not.
 func TestWebWatchChangesAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dsn := pgtest.DSN(t)
@@ -107,7 +110,7 @@ func TestWebWatchChangesAcrossReplicas(t *testing.T) {
 
 	// The listening connection is cut (a database restart, a proxy): the
 	// watcher comes back, says "look again", and hears later changes.
-	admin := mustConnect(t, dsn)
+	admin := pgtest.Conn(t, dsn)
 	var killed int
 	if err := admin.QueryRow(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE application_name = 'helpdesk web listener ' || current_schema()`).Scan(&killed); err != nil || killed != 1 {

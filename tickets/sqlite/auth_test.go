@@ -21,5 +21,6 @@ func openSQLite(t *testing.T) *sqlite.Store {
 }
 
 func TestAuthStoreContract(t *testing.T) {
+	t.Parallel()
 	authtest.Run(t, func(t *testing.T) auth.Store { return openSQLite(t) })
 }

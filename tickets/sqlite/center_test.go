@@ -17,6 +17,7 @@ var (
 )
 
 func TestSearchTickets(t *testing.T) {
+	t.Parallel()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "helpdesk.db"))
 	if err != nil {
 		t.Fatal(err)

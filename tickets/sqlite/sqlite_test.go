@@ -26,10 +26,12 @@ func openStore(t *testing.T, dir string) tickets.Store {
 }
 
 func TestStoreContract(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, openStore)
 }
 
 func TestLatestVersionIsLastMigration(t *testing.T) {
+	t.Parallel()
 	entries, err := os.ReadDir("migrations")
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +51,7 @@ func TestLatestVersionIsLastMigration(t *testing.T) {
 }
 
 func TestSchemaVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "helpdesk.db")
 	for i := range 2 { // a fresh file, then an up-to-date one
@@ -84,6 +87,7 @@ func TestSchemaVersion(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "helpdesk.db")
 	s, err := sqlite.Open(ctx, path)
@@ -112,6 +116,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 }
 
 func TestOpenFileURI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "helpdesk.db")
 	s, err := sqlite.Open(ctx, "file:"+path)
@@ -125,6 +130,7 @@ func TestOpenFileURI(t *testing.T) {
 }
 
 func TestOpenFailsOnBadPath(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "missing-dir", "helpdesk.db")
 	if s, err := sqlite.Open(ctx, path); err == nil {
@@ -134,6 +140,7 @@ func TestOpenFailsOnBadPath(t *testing.T) {
 }
 
 func TestOpenRefusesMemory(t *testing.T) {
+	t.Parallel()
 	for _, dsn := range []string{":memory:", "file::memory:?cache=shared", "file:x?mode=memory"} {
 		if s, err := sqlite.Open(context.Background(), dsn); err == nil {
 			s.Close()
@@ -146,6 +153,7 @@ func TestOpenRefusesMemory(t *testing.T) {
 // "helpdesk tickets" command): their writes queue instead of failing, and
 // numbers stay unique.
 func TestTwoStoresOnOneFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "helpdesk.db")
 	var svcs [2]*tickets.Service

@@ -8,5 +8,6 @@ import (
 )
 
 func TestWebChatStoreContract(t *testing.T) {
+	t.Parallel()
 	webchattest.Run(t, func(t *testing.T) webchat.Store { return openSQLite(t) })
 }

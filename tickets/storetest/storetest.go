@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -58,34 +59,20 @@ func Run(t *testing.T, open OpenFunc) {
 		{"DataSurvivesReopen", testReopen},
 		{"MergeAndFollow", testMergeAndFollow},
 	}
+	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, open)
+		})
 	}
-}
-
-// clock is a settable time source for tickets.Service.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // env is one sub-test's store, service and clock.
 type env struct {
 	store tickets.Store
 	svc   *tickets.Service
-	clock *clock
+	clock *clocktest.Clock
 	dir   string
 }
 
@@ -94,7 +81,7 @@ func newEnv(t *testing.T, open OpenFunc) *env {
 	dir := t.TempDir()
 	s := open(t, dir)
 	t.Cleanup(func() { s.Close() })
-	c := &clock{now: base}
+	c := clocktest.New(base)
 	return &env{store: s, svc: &tickets.Service{Store: s, Now: c.Now}, clock: c, dir: dir}
 }
 
@@ -754,7 +741,7 @@ func testConcurrentSetFlag(t *testing.T, open OpenFunc) {
 func testReopen(t *testing.T, open OpenFunc) {
 	dir := t.TempDir()
 	s := open(t, dir)
-	c := &clock{now: base}
+	c := clocktest.New(base)
 	svc := &tickets.Service{Store: s, Now: c.Now}
 	tk, _, err := svc.Open(ctx, &tickets.Ticket{Desk: "it", Platform: "slack", Requester: alice, Subject: "VPN down", RequestKey: "slack:Ev1"}, "IT", userActor(alice), tickets.SourceForm)
 	if err != nil {

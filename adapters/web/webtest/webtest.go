@@ -80,8 +80,11 @@ func Start(tb testing.TB, o Options) *Server {
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), Store: st, listener: ln, Mux: http.NewServeMux()}
 	s.cfg.Store(cfg)
-	s.Auth = auth.New(auth.Options{Store: st, Now: o.Now, BaseURL: s.URL, Logger: o.Logger,
+	s.Auth, err = auth.New(auth.Options{Store: st, Now: o.Now, BaseURL: s.URL, Logger: o.Logger,
 		Demo: func() bool { c := s.Config(); return c.Platforms.Web != nil && c.Platforms.Web.Demo }})
+	if err != nil {
+		tb.Fatalf("new auth: %v", err)
+	}
 	s.Web, err = web.New(web.Options{Store: st, Auth: s.Auth, Config: s.Config, Now: o.Now, Logger: o.Logger, CenterURL: o.CenterURL})
 	if err != nil {
 		tb.Fatalf("new web chat: %v", err)
