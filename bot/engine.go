@@ -28,7 +28,9 @@ type Runtime struct {
 
 // Options configure an Engine.
 type Options struct {
-	Store     tickets.Store
+	Store tickets.Store
+	// States keeps the conversations' states (default: Store).
+	States    StateStore
 	Runtime   *Runtime
 	Platforms []Platform
 	Now       func() time.Time // default time.Now
@@ -60,6 +62,7 @@ const DefaultEventLease = 30 * time.Second
 // Engine turns platform events into replies and ticket transitions.
 type Engine struct {
 	store      tickets.Store
+	states     StateStore
 	svc        *tickets.Service
 	platforms  map[string]Platform
 	rt         atomic.Pointer[Runtime]
@@ -87,6 +90,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		store:     opts.Store,
+		states:    opts.States,
 		platforms: map[string]Platform{},
 		nowFn:     opts.Now,
 		log:       opts.Logger,
@@ -101,6 +105,9 @@ func New(opts Options) (*Engine, error) {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b) // never fails (crypto/rand)
 		e.owner = hex.EncodeToString(b)
+	}
+	if e.states == nil {
+		e.states = opts.Store
 	}
 	if e.lease <= 0 {
 		e.lease = DefaultEventLease
