@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -46,44 +45,14 @@ type conv struct {
 	key     string
 	version int64
 	desk    *config.Desk
+	out     outbox
+	// unchanged: the run changed nothing, so the state is not saved.
+	unchanged bool
 }
 
 // conversation runs the user's state machine for a DM (or mention) event.
 func (e *Engine) conversation(ctx context.Context, rt *Runtime, ev Event) error {
-	key := stateKey(ev.Platform, ev.User.ID)
-	unlock := e.locks.lock("conv:" + key)
-	defer unlock()
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		st, version, lerr := e.loadState(ctx, key)
-		if lerr != nil {
-			return lerr
-		}
-		c := &conv{e: e, rt: rt, ev: ev, st: st, key: key, version: version}
-		if err = c.run(ctx); err != nil {
-			return err
-		}
-		if err = c.save(ctx); errs.Code(err) != errs.ECONFLICT {
-			return err
-		}
-		// Another replica changed this conversation meanwhile: run again on its state.
-	}
-	return err
-}
-
-func (c *conv) save(ctx context.Context) error {
-	v, err := c.e.saveState(ctx, c.key, c.st, c.version)
-	if err != nil {
-		return err
-	}
-	c.version = v
-	return nil
-}
-
-func (c *conv) reply(ctx context.Context, msg Message) error { return c.e.reply(ctx, c.ev, msg) }
-
-func (c *conv) say(ctx context.Context, text string) error {
-	return c.reply(ctx, Message{Text: text})
+	return e.converse(ctx, rt, ev, (*conv).run)
 }
 
 func (c *conv) run(ctx context.Context) error {
@@ -94,8 +63,12 @@ func (c *conv) run(ctx context.Context) error {
 	// Finish a ticket whose opening was cut short (crash after the write-ahead save).
 	if c.st.Step == StepOpening {
 		if d := c.rt.Config.Desk(c.st.Desk); d != nil {
+			// The opening was decided and saved before: finish it now.
 			c.desk = d
-			if err := c.openTicket(ctx); err != nil {
+			if err := c.completeOpening(ctx); err != nil {
+				return err
+			}
+			if err := c.out.flush(ctx); err != nil {
 				return err
 			}
 		} else {
@@ -109,7 +82,7 @@ func (c *conv) run(ctx context.Context) error {
 		return c.askDesk(ctx)
 	}
 	if c.e.deskOffline(ctx, c.desk) {
-		return c.say(ctx, c.offlineMessage(c.desk, ev.Text))
+		return c.say(c.offlineMessage(c.desk, ev.Text))
 	}
 	if c.st.Lang == "" {
 		c.st.Lang = c.e.language(c.desk, ev.User.Locale, ev.Text)
@@ -166,14 +139,14 @@ func (c *conv) resolveDesk() *config.Desk {
 func (c *conv) askDesk(ctx context.Context) error {
 	ds := c.availableDesks()
 	if len(ds) == 0 {
-		return c.say(ctx, translate([]string{c.pickerLanguage(nil)}, mNoDesk))
+		return c.say(translate([]string{c.pickerLanguage(nil)}, mNoDesk))
 	}
 	if c.ev.Kind == EventMessage || c.ev.Kind == EventCommand {
 		if q := Sanitize(c.ev.Text, maxQuestionLen); !isGreeting(q) {
 			c.st.Question = q
 		}
 	}
-	c.st.Step = StepChooseDesk
+	c.st.Step = StepIdle
 	msg := Message{Text: translate([]string{c.pickerLanguage(ds)}, mWhichDesk)}
 	for _, d := range ds {
 		label := d.Name
@@ -182,19 +155,19 @@ func (c *conv) askDesk(ctx context.Context) error {
 			msg.Text += fmt.Sprintf("\n• **%s**: %s", d.Name, d.Description)
 		}
 	}
-	return c.reply(ctx, msg)
+	return c.reply(msg)
 }
 
 func (c *conv) chooseDesk(ctx context.Context, id string) error {
 	d := c.rt.Config.Desk(id)
 	if d == nil || !d.Available(c.ev.Platform, c.ev.User.ID) {
-		return c.say(ctx, translate([]string{c.pickerLanguage(c.availableDesks())}, mDeskUnavailable))
+		return c.say(translate([]string{c.pickerLanguage(c.availableDesks())}, mDeskUnavailable))
 	}
 	pending := c.st.Question
 	c.reset()
 	c.st.Desk, c.st.Lang, c.desk = d.ID, "", d
 	if c.e.deskOffline(ctx, d) {
-		return c.say(ctx, c.offlineMessage(d, pending))
+		return c.say(c.offlineMessage(d, pending))
 	}
 	c.st.Lang = c.e.language(d, c.ev.User.Locale, pending)
 	if err := c.greet(ctx); err != nil {
@@ -263,7 +236,7 @@ func (c *conv) greet(ctx context.Context) error {
 	}
 	msg := c.menuMessage("")
 	msg.Text = text
-	return c.reply(ctx, msg)
+	return c.reply(msg)
 }
 
 func firstName(n string) string {
@@ -315,11 +288,11 @@ func (c *conv) addToTicket(ctx context.Context, t *tickets.Ticket, text string) 
 	}
 	switch t.Status {
 	case tickets.StatusInService:
-		return c.say(ctx, c.t(mAddedInService, t.Key, t.Assignee))
+		return c.say(c.t(mAddedInService, t.Key, t.Assignee))
 	case tickets.StatusAssigned:
-		return c.say(ctx, c.t(mAddedAssigned, t.Key, t.Assignee))
+		return c.say(c.t(mAddedAssigned, t.Key, t.Assignee))
 	default:
-		return c.say(ctx, c.t(mAddedQueued, t.Key))
+		return c.say(c.t(mAddedQueued, t.Key))
 	}
 }
 
@@ -359,10 +332,9 @@ func (c *conv) ask(ctx context.Context, q string) error {
 			c.st.Category = hits[0].CategoryID
 		}
 		msg.Buttons = append(msg.Buttons, Button{ID: actNone, Label: c.t(mNoneOfThese)})
-		c.st.Step = StepSuggested
-		return c.reply(ctx, msg)
+		return c.reply(msg)
 	default:
-		return c.reply(ctx, Message{
+		return c.reply(Message{
 			Text: c.t(mDontKnow),
 			Buttons: []Button{
 				{ID: actMenu, Label: c.t(mBrowseTopics)},
@@ -378,7 +350,7 @@ func (c *conv) answer(ctx context.Context, itemID, category, question, answer st
 	}
 	c.st.Category = category
 	c.st.Step = StepAnswered
-	return c.reply(ctx, Message{
+	return c.reply(Message{
 		Text: fmt.Sprintf("**%s**\n\n%s\n\n%s", question, strings.TrimSpace(answer), c.t(mDidThisHelp)),
 		Buttons: []Button{
 			{ID: actHelpful, Label: c.t(mYes), Value: "yes:" + itemID, Style: StylePrimary},
@@ -390,11 +362,11 @@ func (c *conv) answer(ctx context.Context, itemID, category, question, answer st
 func (c *conv) answerItem(ctx context.Context, id string) error {
 	ix := c.index()
 	if ix == nil {
-		return c.say(ctx, c.t(mAnswerGone))
+		return c.say(c.t(mAnswerGone))
 	}
 	it, ok := ix.Item(id)
 	if !ok {
-		return c.say(ctx, c.t(mAnswerGoneAsk))
+		return c.say(c.t(mAnswerGoneAsk))
 	}
 	q, a := ix.Localize(it, c.st.Lang)
 	return c.answer(ctx, id, ix.CategoryOf(id), q, a)
@@ -463,10 +435,10 @@ func (c *conv) action(ctx context.Context) error {
 		case strings.HasPrefix(a.Value, "cat:"):
 			id := strings.TrimPrefix(a.Value, "cat:")
 			c.st.Step, c.st.Category = StepMenu, id
-			return c.reply(ctx, c.menuMessage(id))
+			return c.reply(c.menuMessage(id))
 		default:
 			c.st.Step, c.st.Category = StepMenu, ""
-			return c.reply(ctx, c.menuMessage(""))
+			return c.reply(c.menuMessage(""))
 		}
 	case actHelpful:
 		verdict, item, _ := strings.Cut(a.Value, ":")
@@ -481,10 +453,10 @@ func (c *conv) action(ctx context.Context) error {
 		if verdict == "yes" {
 			c.st.Step = StepIdle
 			c.st.Question, c.st.Suggested = "", nil
-			return c.say(ctx, c.t(mGlad))
+			return c.say(c.t(mGlad))
 		}
 		c.st.Step = StepIdle
-		return c.reply(ctx, Message{
+		return c.reply(Message{
 			Text: c.t(mNotHelpful),
 			Buttons: []Button{
 				{ID: actAgent, Label: c.t(mTalkToAgent), Style: StylePrimary},
@@ -497,7 +469,7 @@ func (c *conv) action(ctx context.Context) error {
 		return c.answerItem(ctx, a.Value)
 	case actNone:
 		c.st.Step = StepIdle
-		return c.reply(ctx, Message{
+		return c.reply(Message{
 			Text: c.t(mNotFound),
 			Buttons: []Button{
 				{ID: actAgent, Label: c.t(mTalkToAgent), Style: StylePrimary},
@@ -521,7 +493,7 @@ func (c *conv) action(ctx context.Context) error {
 	case actFormCancel:
 		if c.st.Step == StepForm {
 			c.reset()
-			return c.say(ctx, c.t(mCancelled))
+			return c.say(c.t(mCancelled))
 		}
 	case actRate:
 		return c.rate(ctx, a)
@@ -531,7 +503,7 @@ func (c *conv) action(ctx context.Context) error {
 		return c.commentButton(ctx, a.Value)
 	case actSkipComment:
 		c.reset()
-		return c.say(ctx, c.t(mThanksFeedback))
+		return c.say(c.t(mThanksFeedback))
 	case actReopen:
 		id, _ := strconv.ParseInt(a.Value, 10, 64)
 		t, err := c.e.store.Get(ctx, id)
@@ -539,18 +511,18 @@ func (c *conv) action(ctx context.Context) error {
 			return c.refuse(ctx, err)
 		}
 		if !c.e.inReopenWindow(c.desk, t) {
-			return c.e.private(ctx, c.ev, c.t(mNoReopen, t.Key))
+			return c.private(c.t(mNoReopen, t.Key))
 		}
 		return c.reopen(ctx, t, "")
 	}
-	return c.e.private(ctx, c.ev, c.t(mButtonInactive))
+	return c.private(c.t(mButtonInactive))
 }
 
 // escalate hands the question to a person: the topic's form first, then a ticket.
 func (c *conv) escalate(ctx context.Context) error {
 	if t, err := c.e.openTicketOf(ctx, c.ev.Platform, c.ev.User.ID, c.desk.ID); err == nil {
 		c.st.Step, c.st.Ticket = StepWaiting, t.ID
-		return c.say(ctx, c.t(mAlreadyOpen, t.Key))
+		return c.say(c.t(mAlreadyOpen, t.Key))
 	}
 	key, form := c.formFor()
 	c.st.Form, c.st.FormField, c.st.FormAnswers = key, 0, nil
@@ -587,26 +559,18 @@ func (c *conv) escalateForm(ctx context.Context) error {
 	if form == nil {
 		return c.openTicket(ctx)
 	}
-	if c.ev.Trigger != "" && c.st.FormField == 0 {
-		p, err := c.e.platform(c.ev.Platform)
-		if err != nil {
-			return err
-		}
-		err = p.OpenForm(ctx, c.ev.Trigger, toForm(formTicket, form, c.t(mSend)))
-		if err == nil {
-			return c.reply(ctx, Message{
-				Text: c.t(mFillForm, form.Title),
-				Buttons: []Button{
-					{ID: actFormOpen, Label: c.t(mOpenFormAgain)},
-					{ID: actFormCancel, Label: c.t(mCancel)},
-				},
-			})
-		}
-		if !errors.Is(err, ErrFormsUnsupported) {
-			c.e.log.Warn("open form failed; asking in chat", "platform", c.ev.Platform, "err", err)
-		}
+	inChat := c.fieldMessage(c.t(mFormIntro, form.Title) + "\n\n")
+	if c.ev.Trigger == "" || c.st.FormField != 0 {
+		return c.reply(inChat)
 	}
-	return c.askField(ctx, c.t(mFormIntro, form.Title)+"\n\n")
+	c.openForm(toForm(formTicket, form, c.t(mSend)), Message{
+		Text: c.t(mFillForm, form.Title),
+		Buttons: []Button{
+			{ID: actFormOpen, Label: c.t(mOpenFormAgain)},
+			{ID: actFormCancel, Label: c.t(mCancel)},
+		},
+	}, inChat)
+	return nil
 }
 
 func toForm(id string, f *config.Form, submit string) Form {
@@ -619,7 +583,10 @@ func toForm(id string, f *config.Form, submit string) Form {
 	return out
 }
 
-func (c *conv) askField(ctx context.Context, prefix string) error {
+// askField asks the form's current field in chat.
+func (c *conv) askField(prefix string) error { return c.reply(c.fieldMessage(prefix)) }
+
+func (c *conv) fieldMessage(prefix string) Message {
 	form := c.form()
 	fl := form.Fields[c.st.FormField]
 	text := fmt.Sprintf("%s**%d/%d** %s", prefix, c.st.FormField+1, len(form.Fields), fl.Label)
@@ -642,7 +609,7 @@ func (c *conv) askField(ctx context.Context, prefix string) error {
 	}
 	msg.Buttons = append(msg.Buttons, Button{ID: actFormCancel, Label: c.t(mCancel)})
 	msg.Text = text
-	return c.reply(ctx, msg)
+	return msg
 }
 
 // checkField validates one answer; it returns the cleaned value or a problem.
@@ -675,17 +642,17 @@ func (c *conv) formAnswer(ctx context.Context, text string) error {
 	form := c.form()
 	if form == nil || c.st.FormField >= len(form.Fields) {
 		c.reset()
-		return c.say(ctx, c.t(mFormGone))
+		return c.say(c.t(mFormGone))
 	}
 	fl := form.Fields[c.st.FormField]
 	v, problem := c.checkField(fl, text)
 	if problem != "" {
-		return c.askField(ctx, problem+"\n\n")
+		return c.askField(problem + "\n\n")
 	}
 	c.st.FormAnswers = append(c.st.FormAnswers, tickets.FormAnswer{ID: fl.ID, Label: fl.Label, Value: v})
 	c.st.FormField++
 	if c.st.FormField < len(form.Fields) {
-		return c.askField(ctx, "")
+		return c.askField("")
 	}
 	return c.openTicket(ctx)
 }
@@ -693,12 +660,12 @@ func (c *conv) formAnswer(ctx context.Context, text string) error {
 // formSubmitted takes a form submitted as a dialog.
 func (c *conv) formSubmitted(ctx context.Context) error {
 	if c.ev.FormID != formTicket || c.st.Step != StepForm {
-		return c.e.private(ctx, c.ev, c.t(mFormExpired))
+		return c.private(c.t(mFormExpired))
 	}
 	form := c.form()
 	if form == nil {
 		c.reset()
-		return c.say(ctx, c.t(mFormGone))
+		return c.say(c.t(mFormGone))
 	}
 	c.st.FormAnswers = nil
 	for i, fl := range form.Fields {
@@ -706,7 +673,7 @@ func (c *conv) formSubmitted(ctx context.Context) error {
 		if problem != "" {
 			// Continue in chat from the first field that needs fixing.
 			c.st.FormField = i
-			return c.askField(ctx, fmt.Sprintf("%s: %s\n\n", fl.Label, problem))
+			return c.askField(fmt.Sprintf("%s: %s\n\n", fl.Label, problem))
 		}
 		c.st.FormAnswers = append(c.st.FormAnswers, tickets.FormAnswer{ID: fl.ID, Label: fl.Label, Value: Sanitize(v, maxMessageLen)})
 	}
@@ -714,16 +681,20 @@ func (c *conv) formSubmitted(ctx context.Context) error {
 	return c.openTicket(ctx)
 }
 
-// openTicket opens the ticket for the conversation. The state is saved first
-// (write-ahead) and the ticket's request key comes from it, so a crash at any
-// point leads to exactly one ticket once the user writes again.
-func (c *conv) openTicket(ctx context.Context) error {
-	if c.st.Step != StepOpening {
-		c.st.Step = StepOpening
-		if err := c.save(ctx); err != nil {
-			return err
-		}
-	}
+// openTicket decides to open the ticket for the conversation. The state is
+// saved first (write-ahead, as StepOpening) and the ticket's request key
+// comes from it; the ticket is opened when the outbox is flushed. So a crash
+// at any point leads to exactly one ticket once the user writes again.
+func (c *conv) openTicket(context.Context) error {
+	c.st.Step = StepOpening
+	c.out.add(c.completeOpening)
+	return nil
+}
+
+// completeOpening opens the ticket of a saved StepOpening state (again, after
+// a crash: the request key makes that idempotent), saves the conversation as
+// waiting for it and queues telling the user and dispatching the queue.
+func (c *conv) completeOpening(ctx context.Context) error {
 	d := c.desk
 	subject := c.st.Question
 	if subject == "" {
@@ -770,27 +741,46 @@ func (c *conv) openTicket(ctx context.Context) error {
 		return err
 	}
 	c.setOutcome(ctx, tickets.OutcomeEscalated, "", saved.ID)
-	seq := c.st.Seq + 1
+	opening := c.st.Seq
 	c.reset()
-	c.st.Seq = seq
+	c.st.Seq = opening + 1
 	c.st.Step, c.st.Ticket = StepWaiting, saved.ID
-	if err := c.save(ctx); err != nil {
-		return err
+	for run := 1; ; run++ {
+		err := c.save(ctx)
+		if err == nil {
+			break
+		}
+		if errs.Code(err) != errs.ECONFLICT || run == maxRuns {
+			return err
+		}
+		// Another writer saved meanwhile. If it finished this opening, it
+		// told the user too; else the ticket is ours to report.
+		st, version, err := c.e.loadState(ctx, c.key)
+		if err != nil {
+			return err
+		}
+		if st.Step != StepOpening || st.Seq != opening {
+			*c.st, c.version = *st, version
+			return nil
+		}
+		c.version = version
 	}
 	if !created {
 		c.e.log.Info("ticket open resumed after restart", "ticket", saved.Key)
 	}
-	if err := c.say(ctx, c.t(mTicketOpened, saved.Key, saved.Subject)); err != nil {
-		return err
-	}
-	c.e.dispatch(ctx, c.rt, d.ID)
-	cur, err := c.e.store.Get(ctx, saved.ID)
-	if err != nil {
-		return err
-	}
-	if cur.Status == tickets.StatusOpen {
-		return c.say(ctx, c.e.queueNotice(ctx, d, cur, deskLangs(c.st.Lang, d)))
-	}
+	c.say(c.t(mTicketOpened, saved.Key, saved.Subject))
+	lang := c.st.Lang
+	c.out.add(func(ctx context.Context) error {
+		c.e.dispatch(ctx, c.rt, d.ID)
+		cur, err := c.e.store.Get(ctx, saved.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status == tickets.StatusOpen {
+			c.say(c.e.queueNotice(ctx, d, cur, deskLangs(lang, d)))
+		}
+		return nil
+	})
 	return nil
 }
 

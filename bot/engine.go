@@ -366,18 +366,6 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 	return e.conversation(ctx, rt, ev)
 }
 
-// reply sends a message to the chat of an event.
-func (e *Engine) reply(ctx context.Context, ev Event, msg Message) error {
-	p, err := e.platform(ev.Platform)
-	if err != nil {
-		return err
-	}
-	if _, err := p.Send(ctx, ev.Chat.ID, msg); err != nil {
-		return fmt.Errorf("reply on %s: %w", ev.Platform, err)
-	}
-	return nil
-}
-
 // private shows a message only to the user of the event.
 func (e *Engine) private(ctx context.Context, ev Event, text string) error {
 	p, err := e.platform(ev.Platform)
@@ -392,11 +380,20 @@ func (e *Engine) private(ctx context.Context, ev Event, text string) error {
 
 // refuse answers a refused action privately; the refusal itself is not an error.
 func (e *Engine) refuse(ctx context.Context, ev Event, err error) error {
-	switch errs.Code(err) {
-	case errs.EFORBIDDEN, errs.ECONFLICT, errs.EINVALID, errs.ENOTFOUND:
+	if refusal(err) {
 		return e.private(ctx, ev, errs.Message(err))
 	}
 	return err
+}
+
+// refusal reports whether err refuses what a person asked for (rather than
+// failing): they are told, and nothing changed.
+func refusal(err error) bool {
+	switch errs.Code(err) {
+	case errs.EFORBIDDEN, errs.ECONFLICT, errs.EINVALID, errs.ENOTFOUND:
+		return true
+	}
+	return false
 }
 
 // sendDM posts to a user's DM on a platform.

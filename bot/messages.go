@@ -726,12 +726,15 @@ var errNoRating = errs.Errorf(errs.ECONFLICT, "Please pick a rating first.")
 // refuse answers a refused action privately in the user's language. In
 // English the ticket service's own message is shown (it has the details);
 // other languages get a translated message for the kind of refusal.
-func (c *conv) refuse(ctx context.Context, err error) error {
+func (c *conv) refuse(_ context.Context, err error) error {
 	if errors.Is(err, errNoRating) {
-		return c.e.private(ctx, c.ev, c.t(mRateFirst))
+		return c.private(c.t(mRateFirst))
 	}
 	if speaks(deskLangs(c.st.Lang, c.desk)) == "en" {
-		return c.e.refuse(ctx, c.ev, err)
+		if !refusal(err) {
+			return err
+		}
+		return c.private(errs.Message(err))
 	}
 	var id msgID
 	switch errs.Code(err) {
@@ -746,5 +749,5 @@ func (c *conv) refuse(ctx context.Context, err error) error {
 	default:
 		return err
 	}
-	return c.e.private(ctx, c.ev, c.t(id))
+	return c.private(c.t(id))
 }

@@ -14,16 +14,14 @@ import (
 type Step string
 
 const (
-	StepIdle       Step = ""          // nothing pending
-	StepChooseDesk Step = "desk"      // asked which desk
-	StepMenu       Step = "menu"      // browsing the question menu
-	StepAnswered   Step = "answered"  // answered, awaiting "Did this help?"
-	StepSuggested  Step = "suggested" // "Did you mean" shown
-	StepForm       Step = "form"      // filling the pre-inquiry form
-	StepOpening    Step = "opening"   // form complete, ticket being opened (write-ahead)
-	StepWaiting    Step = "waiting"   // ticket open, waiting for / talking to an agent
-	StepRating     Step = "rating"    // ticket resolved, evaluation prompt shown
-	StepComment    Step = "comment"   // rated, awaiting an optional comment
+	StepIdle     Step = ""         // nothing pending
+	StepMenu     Step = "menu"     // browsing the question menu
+	StepAnswered Step = "answered" // answered, awaiting "Did this help?"
+	StepForm     Step = "form"     // filling the pre-inquiry form
+	StepOpening  Step = "opening"  // form complete, ticket being opened (write-ahead)
+	StepWaiting  Step = "waiting"  // ticket open, waiting for / talking to an agent
+	StepRating   Step = "rating"   // ticket resolved, evaluation prompt shown
+	StepComment  Step = "comment"  // rated, awaiting an optional comment
 )
 
 // State is one user's conversation, persisted after every event.
