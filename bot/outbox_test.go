@@ -5,20 +5,15 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/bot/bottest"
-	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/faq"
-	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets"
-	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
 
 // racingStates is a state store with another writer on it (a second
@@ -93,25 +88,16 @@ func count(p *bottest.Platform, chat, viewer, text string) int {
 // each answer, form question and ticket notice once, and one ticket opens.
 func TestConflictSendsNothingTwice(t *testing.T) {
 	ctx := context.Background()
-	cfg, err := config.Load(testConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "helpdesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	set, err := faq.BuildSet(cfg)
+	r := newReplicas(t)
+	set, err := faq.BuildSet(r.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { set.Close() })
+	st, platform := r.store, r.platform
 	states := &racingStates{Store: st, seen: map[string]bool{}}
-	platform := bottest.NewPlatform("web", false)
-	clock := clocktest.New(time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC))
-	e, err := bot.New(bot.Options{Store: st, States: states, Runtime: &bot.Runtime{Config: cfg, FAQ: set},
-		Platforms: []bot.Platform{platform}, Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, err := bot.New(bot.Options{Store: st, States: states, Runtime: &bot.Runtime{Config: r.cfg, FAQ: set},
+		Platforms: []bot.Platform{platform}, Now: r.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
