@@ -222,7 +222,7 @@ func (c *conv) action(ctx context.Context) error {
 	case actReason:
 		return c.reason(ctx, a.Value)
 	case actComment:
-		return c.commentButton(ctx, a.Value)
+		return c.commentButton(a.Value)
 	case actSkipComment:
 		c.reset()
 		return c.say(c.t(mThanksFeedback))
@@ -230,7 +230,7 @@ func (c *conv) action(ctx context.Context) error {
 		id, _ := strconv.ParseInt(a.Value, 10, 64)
 		t, err := c.e.store.Get(ctx, id)
 		if err != nil {
-			return c.refuse(ctx, err)
+			return c.refuse(err)
 		}
 		if !c.e.inReopenWindow(c.desk, t) {
 			return c.private(c.t(mNoReopen, t.Key))

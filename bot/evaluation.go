@@ -74,7 +74,7 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	n, _ := strconv.Atoi(nStr)
 	t, err := c.e.store.Get(ctx, id)
 	if err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	desk := c.rt.Config.Desk(t.Desk)
 	if desk == nil {
@@ -83,7 +83,7 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
 	rated, err := c.e.Evaluate(ctx, id, tickets.Evaluation{Rating: n, Scale: desk.Evaluation.Scale}, actor, tickets.SourceButton)
 	if err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	if a.Message.ID != "" {
 		c.update(a.Message, Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))},
@@ -133,19 +133,19 @@ func (c *conv) reason(ctx context.Context, value string) error {
 	i, _ := strconv.Atoi(iStr)
 	t, err := c.e.store.Get(ctx, id)
 	if err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	desk := c.rt.Config.Desk(t.Desk)
 	if desk == nil || i < 0 || i >= len(desk.Evaluation.Reasons) {
 		return c.private(c.t(mButtonInactive))
 	}
 	if _, err := c.amend(ctx, id, desk.Evaluation.Reasons[i], ""); err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	return c.private(c.t(mNoted, desk.Evaluation.Reasons[i]))
 }
 
-func (c *conv) commentButton(_ context.Context, value string) error {
+func (c *conv) commentButton(value string) error {
 	id, _ := strconv.ParseInt(value, 10, 64)
 	c.st.Step, c.st.Ticket = StepComment, id
 	typeIt := Message{Text: c.t(mTypeComment)}
@@ -161,7 +161,7 @@ func (c *conv) commentButton(_ context.Context, value string) error {
 
 func (c *conv) comment(ctx context.Context, id int64, text string) error {
 	if _, err := c.amend(ctx, id, "", Sanitize(text, 2000)); err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	c.reset()
 	return c.say(c.t(mThanksFeedback))
@@ -180,7 +180,7 @@ func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
 	r, err := c.e.svc.Reopen(ctx, t.ID, "reopened by the requester", actor, tickets.SourceChat)
 	if err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	if text != "" {
 		if _, err := c.e.svc.RecordMessage(ctx, r.ID, text, c.ev.ID, actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {

@@ -25,7 +25,7 @@ func (c *conv) escalate(ctx context.Context) error {
 	key, form := c.formFor()
 	c.st.Form, c.st.FormField, c.st.FormAnswers = key, 0, nil
 	if form == nil || len(form.Fields) == 0 {
-		return c.openTicket(ctx)
+		return c.openTicket()
 	}
 	c.st.Step = StepForm
 	return c.escalateForm(ctx)
@@ -55,7 +55,7 @@ func (c *conv) form() *config.Form {
 func (c *conv) escalateForm(ctx context.Context) error {
 	form := c.form()
 	if form == nil {
-		return c.openTicket(ctx)
+		return c.openTicket()
 	}
 	inChat := c.fieldMessage(c.t(mFormIntro, form.Title) + "\n\n")
 	if c.ev.Trigger == "" || c.st.FormField != 0 {
@@ -152,7 +152,7 @@ func (c *conv) formAnswer(ctx context.Context, text string) error {
 	if c.st.FormField < len(form.Fields) {
 		return c.askField("")
 	}
-	return c.openTicket(ctx)
+	return c.openTicket()
 }
 
 // formSubmitted takes a form submitted as a dialog.
@@ -176,14 +176,14 @@ func (c *conv) formSubmitted(ctx context.Context) error {
 		c.st.FormAnswers = append(c.st.FormAnswers, tickets.FormAnswer{ID: fl.ID, Label: fl.Label, Value: Sanitize(v, maxMessageLen)})
 	}
 	c.st.FormField = len(form.Fields)
-	return c.openTicket(ctx)
+	return c.openTicket()
 }
 
 // openTicket decides to open the ticket for the conversation. The state is
 // saved first (write-ahead, as StepOpening) and the ticket's request key
 // comes from it; the ticket is opened when the outbox is flushed. So a crash
 // at any point leads to exactly one ticket once the user writes again.
-func (c *conv) openTicket(context.Context) error {
+func (c *conv) openTicket() error {
 	c.st.Step = StepOpening
 	c.out.add(c.completeOpening)
 	return nil

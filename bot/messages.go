@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -251,7 +250,7 @@ var errNoRating = errs.Errorf(errs.ECONFLICT, "Please pick a rating first.")
 // refuse answers a refused action privately in the user's language. In
 // English the ticket service's own message is shown (it has the details);
 // other languages get a translated message for the kind of refusal.
-func (c *conv) refuse(_ context.Context, err error) error {
+func (c *conv) refuse(err error) error {
 	if errors.Is(err, errNoRating) {
 		return c.private(c.t(mRateFirst))
 	}
