@@ -12,6 +12,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot/bottest"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
@@ -38,7 +39,7 @@ func TestObserveNotifyEndService(t *testing.T) {
 	var mu sync.Mutex
 	var seen []string
 	p := bottest.NewPlatform("web", true)
-	clock := bottest.NewClock(time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC))
+	clock := clocktest.New(time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC))
 	e, err := bot.New(bot.Options{Store: st, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Platforms: []bot.Platform{p}, Now: clock.Now,
 		Observe: func(kind string, d time.Duration, err error) {
 			mu.Lock()

@@ -15,6 +15,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot/bottest"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
@@ -25,7 +26,7 @@ type replicas struct {
 	t        *testing.T
 	store    tickets.Store
 	platform *bottest.Platform
-	clock    *bottest.Clock
+	clock    *clocktest.Clock
 	cfg      *config.Config
 }
 
@@ -41,7 +42,7 @@ func newReplicas(t *testing.T) *replicas {
 	}
 	t.Cleanup(func() { st.Close() })
 	return &replicas{t: t, store: st, platform: bottest.NewPlatform("web", false),
-		clock: bottest.NewClock(time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)), cfg: cfg}
+		clock: clocktest.New(time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)), cfg: cfg}
 }
 
 // engine starts a replica named id on the shared store (wrapped by wrap, if

@@ -28,7 +28,9 @@ type Runtime struct {
 
 // Options configure an Engine.
 type Options struct {
-	Store     tickets.Store
+	Store tickets.Store
+	// States keeps the conversations' states (default: Store).
+	States    StateStore
 	Runtime   *Runtime
 	Platforms []Platform
 	Now       func() time.Time // default time.Now
@@ -60,6 +62,7 @@ const DefaultEventLease = 30 * time.Second
 // Engine turns platform events into replies and ticket transitions.
 type Engine struct {
 	store      tickets.Store
+	states     StateStore
 	svc        *tickets.Service
 	platforms  map[string]Platform
 	rt         atomic.Pointer[Runtime]
@@ -87,6 +90,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		store:     opts.Store,
+		states:    opts.States,
 		platforms: map[string]Platform{},
 		nowFn:     opts.Now,
 		log:       opts.Logger,
@@ -101,6 +105,9 @@ func New(opts Options) (*Engine, error) {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b) // never fails (crypto/rand)
 		e.owner = hex.EncodeToString(b)
+	}
+	if e.states == nil {
+		e.states = opts.Store
 	}
 	if e.lease <= 0 {
 		e.lease = DefaultEventLease
@@ -207,116 +214,6 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (err error) {
 	return nil
 }
 
-// enterFlight waits until no other goroutine of this engine handles key,
-// then marks it as handled here; leave ends that. (Claims are per engine:
-// the store cannot tell two goroutines of one owner apart.)
-func (e *Engine) enterFlight(ctx context.Context, key string) (leave func(), err error) {
-	for {
-		e.flightMu.Lock()
-		ch, busy := e.inFlight[key]
-		if !busy {
-			ch = make(chan struct{})
-			e.inFlight[key] = ch
-			e.flightMu.Unlock()
-			return func() {
-				e.flightMu.Lock()
-				delete(e.inFlight, key)
-				e.flightMu.Unlock()
-				close(ch)
-			}, nil
-		}
-		e.flightMu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("wait for event %s: %w", key, ctx.Err())
-		}
-	}
-}
-
-// Polling for an event another replica handles starts at claimPollMin and
-// grows by half each time up to claimPollMax (or a quarter of the lease, if
-// shorter): most events are handled in milliseconds.
-const (
-	claimPollMin = 2 * time.Millisecond
-	claimPollMax = 250 * time.Millisecond
-)
-
-// claimEvent claims key for this engine; it reports false if the event was
-// handled already. While another owner holds a live lease it waits (on the
-// engine's clock) until that one finishes or its lease runs out.
-func (e *Engine) claimEvent(ctx context.Context, key string) (bool, error) {
-	delay, most := claimPollMin, min(claimPollMax, e.lease/4)
-	for {
-		now := e.now()
-		c, err := e.store.ClaimEvent(ctx, key, e.owner, now, now.Add(e.lease))
-		if err != nil {
-			return false, fmt.Errorf("claim event %s: %w", key, err)
-		}
-		switch c {
-		case tickets.ClaimTaken:
-			return true, nil
-		case tickets.ClaimDone:
-			return false, nil
-		}
-		if err := e.sleep(ctx, delay); err != nil {
-			return false, fmt.Errorf("wait for event %s handled elsewhere: %w", key, err)
-		}
-		delay = max(min(delay*3/2, most), time.Millisecond)
-	}
-}
-
-// keepClaim renews this engine's lease on key every third of the lease
-// while the event is handled, so slow work is not taken over by another
-// replica. It runs on wall time: it measures how long the work really
-// takes. stop ends it (and waits for a renewal in progress).
-func (e *Engine) keepClaim(ctx context.Context, key string) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(max(e.lease/3, time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			now := e.now()
-			c, err := e.store.ClaimEvent(ctx, key, e.owner, now, now.Add(e.lease))
-			if err != nil {
-				e.log.Warn("renew event lease", "event", key, "err", err)
-				continue
-			}
-			if c != tickets.ClaimTaken {
-				e.log.Warn("event lease lost while handling it: another replica took it over", "event", key, "claim", c)
-				return
-			}
-		}
-	})
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			close(done)
-			wg.Wait()
-		})
-	}
-}
-
-// sleepTimer waits d of wall time, or until ctx ends.
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // handle processes one event this engine owns.
 func (e *Engine) handle(ctx context.Context, ev Event) error {
 	ev.Text = strings.TrimSpace(ev.Text)
@@ -359,18 +256,6 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 	return e.conversation(ctx, rt, ev)
 }
 
-// reply sends a message to the chat of an event.
-func (e *Engine) reply(ctx context.Context, ev Event, msg Message) error {
-	p, err := e.platform(ev.Platform)
-	if err != nil {
-		return err
-	}
-	if _, err := p.Send(ctx, ev.Chat.ID, msg); err != nil {
-		return fmt.Errorf("reply on %s: %w", ev.Platform, err)
-	}
-	return nil
-}
-
 // private shows a message only to the user of the event.
 func (e *Engine) private(ctx context.Context, ev Event, text string) error {
 	p, err := e.platform(ev.Platform)
@@ -385,11 +270,20 @@ func (e *Engine) private(ctx context.Context, ev Event, text string) error {
 
 // refuse answers a refused action privately; the refusal itself is not an error.
 func (e *Engine) refuse(ctx context.Context, ev Event, err error) error {
-	switch errs.Code(err) {
-	case errs.EFORBIDDEN, errs.ECONFLICT, errs.EINVALID, errs.ENOTFOUND:
+	if refusal(err) {
 		return e.private(ctx, ev, errs.Message(err))
 	}
 	return err
+}
+
+// refusal reports whether err refuses what a person asked for (rather than
+// failing): they are told, and nothing changed.
+func refusal(err error) bool {
+	switch errs.Code(err) {
+	case errs.EFORBIDDEN, errs.ECONFLICT, errs.EINVALID, errs.ENOTFOUND:
+		return true
+	}
+	return false
 }
 
 // sendDM posts to a user's DM on a platform.

@@ -34,27 +34,31 @@ func (e *Engine) askEvaluation(ctx context.Context, rt *Runtime, desk *config.De
 		msg.Text += " " + tFor(t, desk, mReopenHint, reopen)
 		msg.Buttons = append(msg.Buttons, Button{ID: actReopen, Label: reopen, Value: idValue(t.ID)})
 	}
-	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, msg); err != nil {
-		return fmt.Errorf("ask evaluation of %s: %w", t.Key, err)
-	}
-	if _, err := e.svc.SetFlag(ctx, t.ID, tickets.FlagEvaluationAsked, "evaluation asked", tickets.System, tickets.SourceRouting); err != nil && errs.Code(err) != errs.ECONFLICT {
-		e.log.Warn("mark evaluation asked", "ticket", t.Key, "err", err)
-	}
-	// The requester's conversation now waits for the rating (unless they are
-	// in the middle of something else, e.g. another question).
-	key := stateKey(t.Requester.Platform, t.Requester.ID)
-	unlock := e.locks.lock("conv:" + key)
-	defer unlock()
-	st, version, err := e.loadState(ctx, key)
+	// The prompt goes through the requester's conversation: it now waits
+	// for the rating (unless they are in the middle of something else, e.g.
+	// another question), and the prompt is sent once that is saved.
+	requester := Event{Platform: t.Requester.Platform, User: User{ID: t.Requester.ID, Name: t.Requester.Name}}
+	err := e.converse(ctx, rt, requester, func(c *conv, _ context.Context) error {
+		c.out.add(func(ctx context.Context) error {
+			if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, msg); err != nil {
+				return fmt.Errorf("ask evaluation of %s: %w", t.Key, err)
+			}
+			return nil
+		})
+		st := c.st
+		if st.Step == StepIdle || st.Step == StepWaiting && (st.Ticket == t.ID || st.Ticket == 0) || st.Step == StepAnswered || st.Step == StepMenu {
+			seq, chat, greeted, lang := st.Seq, st.Chat, st.Greeted, st.Lang
+			*st = State{Seq: seq, Chat: chat, Greeted: greeted, Lang: lang, Desk: t.Desk, Step: StepRating, Ticket: t.ID}
+		} else {
+			c.unchanged = true
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if st.Step == StepIdle || st.Step == StepWaiting && (st.Ticket == t.ID || st.Ticket == 0) || st.Step == StepAnswered || st.Step == StepMenu {
-		seq, chat, greeted, lang := st.Seq, st.Chat, st.Greeted, st.Lang
-		*st = State{Seq: seq, Chat: chat, Greeted: greeted, Lang: lang, Desk: t.Desk, Step: StepRating, Ticket: t.ID}
-		if _, err := e.saveState(ctx, key, st, version); err != nil && errs.Code(err) != errs.ECONFLICT {
-			return err
-		}
+	if _, err := e.svc.SetFlag(ctx, t.ID, tickets.FlagEvaluationAsked, "evaluation asked", tickets.System, tickets.SourceRouting); err != nil && errs.Code(err) != errs.ECONFLICT {
+		e.log.Warn("mark evaluation asked", "ticket", t.Key, "err", err)
 	}
 	return nil
 }
@@ -70,7 +74,7 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	n, _ := strconv.Atoi(nStr)
 	t, err := c.e.store.Get(ctx, id)
 	if err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	desk := c.rt.Config.Desk(t.Desk)
 	if desk == nil {
@@ -79,18 +83,15 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
 	rated, err := c.e.Evaluate(ctx, id, tickets.Evaluation{Rating: n, Scale: desk.Evaluation.Scale}, actor, tickets.SourceButton)
 	if err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	if a.Message.ID != "" {
-		if p, err := c.e.platform(c.ev.Platform); err == nil {
-			if err := p.Update(ctx, a.Message, Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))}); err != nil {
-				c.e.log.Warn("update evaluation prompt", "ticket", rated.Key, "err", err)
-			}
-		}
+		c.update(a.Message, Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))},
+			"update evaluation prompt", "ticket", rated.Key)
 	}
 	if !desk.Evaluation.Comment && len(desk.Evaluation.Reasons) == 0 {
 		c.reset()
-		return c.say(ctx, c.t(mThanksFeedback))
+		return c.say(c.t(mThanksFeedback))
 	}
 	c.reset()
 	c.st.Step, c.st.Ticket, c.st.Rating = StepComment, id, n
@@ -103,7 +104,7 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 		msg.Buttons = append(msg.Buttons, Button{ID: actComment, Label: c.t(mAddComment), Value: idValue(id)})
 	}
 	msg.Buttons = append(msg.Buttons, Button{ID: actSkipComment, Label: c.t(mSkip)})
-	return c.reply(ctx, msg)
+	return c.reply(msg)
 }
 
 func (c *conv) amend(ctx context.Context, id int64, reason, comment string) (*tickets.Ticket, error) {
@@ -132,61 +133,46 @@ func (c *conv) reason(ctx context.Context, value string) error {
 	i, _ := strconv.Atoi(iStr)
 	t, err := c.e.store.Get(ctx, id)
 	if err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	desk := c.rt.Config.Desk(t.Desk)
 	if desk == nil || i < 0 || i >= len(desk.Evaluation.Reasons) {
-		return c.e.private(ctx, c.ev, c.t(mButtonInactive))
+		return c.private(c.t(mButtonInactive))
 	}
 	if _, err := c.amend(ctx, id, desk.Evaluation.Reasons[i], ""); err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
-	return c.e.private(ctx, c.ev, c.t(mNoted, desk.Evaluation.Reasons[i]))
+	return c.private(c.t(mNoted, desk.Evaluation.Reasons[i]))
 }
 
-func (c *conv) commentButton(ctx context.Context, value string) error {
+func (c *conv) commentButton(value string) error {
 	id, _ := strconv.ParseInt(value, 10, 64)
-	if c.ev.Trigger != "" {
-		p, err := c.e.platform(c.ev.Platform)
-		if err != nil {
-			return err
-		}
-		err = p.OpenForm(ctx, c.ev.Trigger, Form{
-			ID: formComment + value, Title: c.t(mYourFeedback), Submit: c.t(mSend),
-			Fields: []FormField{{ID: "comment", Label: c.t(mCommentLabel), Type: FieldParagraph, Required: true, MaxLen: 2000}},
-		})
-		if err == nil {
-			c.st.Step, c.st.Ticket = StepComment, id
-			return nil
-		}
-	}
 	c.st.Step, c.st.Ticket = StepComment, id
-	return c.say(ctx, c.t(mTypeComment))
+	typeIt := Message{Text: c.t(mTypeComment)}
+	if c.ev.Trigger == "" {
+		return c.reply(typeIt)
+	}
+	c.openForm(Form{
+		ID: formComment + value, Title: c.t(mYourFeedback), Submit: c.t(mSend),
+		Fields: []FormField{{ID: "comment", Label: c.t(mCommentLabel), Type: FieldParagraph, Required: true, MaxLen: 2000}},
+	}, Message{}, typeIt)
+	return nil
 }
 
 func (c *conv) comment(ctx context.Context, id int64, text string) error {
 	if _, err := c.amend(ctx, id, "", Sanitize(text, 2000)); err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	c.reset()
-	return c.say(ctx, c.t(mThanksFeedback))
+	return c.say(c.t(mThanksFeedback))
 }
 
 // commentForm takes the evaluation comment submitted as a dialog.
 func (e *Engine) commentForm(ctx context.Context, rt *Runtime, ev Event) error {
-	key := stateKey(ev.Platform, ev.User.ID)
-	unlock := e.locks.lock("conv:" + key)
-	defer unlock()
-	st, version, err := e.loadState(ctx, key)
-	if err != nil {
-		return err
-	}
 	id, _ := strconv.ParseInt(strings.TrimPrefix(ev.FormID, formComment), 10, 64)
-	c := &conv{e: e, rt: rt, ev: ev, st: st, key: key, version: version}
-	if err := c.comment(ctx, id, ev.Values["comment"]); err != nil {
-		return err
-	}
-	return c.save(ctx)
+	return e.converse(ctx, rt, ev, func(c *conv, ctx context.Context) error {
+		return c.comment(ctx, id, ev.Values["comment"])
+	})
 }
 
 // reopen brings a resolved ticket back, with the user's message if any.
@@ -194,7 +180,7 @@ func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
 	r, err := c.e.svc.Reopen(ctx, t.ID, "reopened by the requester", actor, tickets.SourceChat)
 	if err != nil {
-		return c.refuse(ctx, err)
+		return c.refuse(err)
 	}
 	if text != "" {
 		if _, err := c.e.svc.RecordMessage(ctx, r.ID, text, c.ev.ID, actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
@@ -203,9 +189,10 @@ func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error
 	}
 	c.reset()
 	c.st.Step, c.st.Ticket = StepWaiting, r.ID
-	if err := c.say(ctx, c.t(mReopened, r.Key)); err != nil {
-		return err
-	}
-	c.e.afterReopen(ctx, c.rt, r)
+	c.say(c.t(mReopened, r.Key))
+	c.out.add(func(ctx context.Context) error {
+		c.e.afterReopen(ctx, c.rt, r)
+		return nil
+	})
 	return nil
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -30,9 +31,31 @@ func verbs(format string) []string {
 	return out
 }
 
+// msgConst matches a text's id declared in messages.go.
+var msgConst = regexp.MustCompile(`(?m)^\s+m\w+\s+msgID = "(\w+)"`)
+
 func TestCatalogIsComplete(t *testing.T) {
 	en := catalog["en"]
-	for _, lang := range []string{"en", "de", "fr", "es", "it", "nl", "pt"} {
+	langs := []string{"en", "de", "fr", "es", "it", "nl", "pt"}
+	for lang := range catalog {
+		if !slices.Contains(langs, lang) {
+			t.Errorf("catalog/%s.yaml is not a language of the test", lang)
+		}
+	}
+	src, err := os.ReadFile("messages.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := msgConst.FindAllStringSubmatch(string(src), -1)
+	if len(ids) == 0 {
+		t.Fatal("no msgID constants found in messages.go")
+	}
+	for _, m := range ids {
+		if _, ok := en[msgID(m[1])]; !ok {
+			t.Errorf("en: %q is declared in messages.go but has no text", m[1])
+		}
+	}
+	for _, lang := range langs {
 		t.Run(lang, func(t *testing.T) {
 			texts, ok := catalog[lang]
 			if !ok {

@@ -14,16 +14,14 @@ import (
 type Step string
 
 const (
-	StepIdle       Step = ""          // nothing pending
-	StepChooseDesk Step = "desk"      // asked which desk
-	StepMenu       Step = "menu"      // browsing the question menu
-	StepAnswered   Step = "answered"  // answered, awaiting "Did this help?"
-	StepSuggested  Step = "suggested" // "Did you mean" shown
-	StepForm       Step = "form"      // filling the pre-inquiry form
-	StepOpening    Step = "opening"   // form complete, ticket being opened (write-ahead)
-	StepWaiting    Step = "waiting"   // ticket open, waiting for / talking to an agent
-	StepRating     Step = "rating"    // ticket resolved, evaluation prompt shown
-	StepComment    Step = "comment"   // rated, awaiting an optional comment
+	StepIdle     Step = ""         // nothing pending
+	StepMenu     Step = "menu"     // browsing the question menu
+	StepAnswered Step = "answered" // answered, awaiting "Did this help?"
+	StepForm     Step = "form"     // filling the pre-inquiry form
+	StepOpening  Step = "opening"  // form complete, ticket being opened (write-ahead)
+	StepWaiting  Step = "waiting"  // ticket open, waiting for / talking to an agent
+	StepRating   Step = "rating"   // ticket resolved, evaluation prompt shown
+	StepComment  Step = "comment"  // rated, awaiting an optional comment
 )
 
 // State is one user's conversation, persisted after every event.
@@ -54,11 +52,27 @@ type State struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// StateStore keeps the conversations' states. The bot owns what a state
+// means; the store keeps opaque bytes with a version, so two writers (two
+// replicas, a web tab and a chat at once) cannot overwrite each other.
+// tickets.Store implements it.
+type StateStore interface {
+	// GetState returns a conversation's saved state and its version
+	// (errs.ENOTFOUND if none was saved).
+	GetState(ctx context.Context, key string) (data []byte, version int64, err error)
+	// PutState saves a state if its stored version is still version (0: not
+	// saved yet) and returns the new version; errs.ECONFLICT if someone else
+	// saved it in between.
+	PutState(ctx context.Context, key string, data []byte, version int64) (int64, error)
+}
+
+var _ StateStore = tickets.Store(nil)
+
 func stateKey(platform, user string) string { return platform + ":" + user }
 
 // loadState returns the saved state (or a fresh one) and its version.
 func (e *Engine) loadState(ctx context.Context, key string) (*State, int64, error) {
-	data, version, err := e.store.GetState(ctx, key)
+	data, version, err := e.states.GetState(ctx, key)
 	if errs.Code(err) == errs.ENOTFOUND {
 		return &State{}, 0, nil
 	}
@@ -80,7 +94,7 @@ func (e *Engine) saveState(ctx context.Context, key string, st *State, version i
 	if err != nil {
 		return 0, fmt.Errorf("encode conversation %s: %w", key, err)
 	}
-	v, err := e.store.PutState(ctx, key, data, version)
+	v, err := e.states.PutState(ctx, key, data, version)
 	if err != nil {
 		return 0, fmt.Errorf("save conversation %s: %w", key, err)
 	}

@@ -14,39 +14,10 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
-
-// Clock is a settable clock for the engine; tests advance it instead of sleeping.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // Harness runs the real engine on a SQLite store in a temp dir with an
 // in-memory platform, and plays people on it.
@@ -55,7 +26,7 @@ type Harness struct {
 	Engine   *bot.Engine
 	Store    tickets.Store
 	Platform *Platform
-	Clock    *Clock
+	Clock    *clocktest.Clock
 	Config   *config.Config
 	// Wrap, when set, wraps the store the next time the engine starts (to
 	// inject failures such as a crash in the middle of a step).
@@ -97,7 +68,7 @@ func New(tb testing.TB, configPath string, opts ...Option) *Harness {
 	h := &Harness{
 		T:        tb,
 		Platform: NewPlatform(o.platform, o.forms),
-		Clock:    NewClock(o.start),
+		Clock:    clocktest.New(o.start),
 		Config:   cfg,
 		dbPath:   filepath.Join(tb.TempDir(), "helpdesk.db"),
 	}
