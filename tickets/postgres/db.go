@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -72,15 +71,7 @@ func clean(args []any) []any {
 }
 
 func translate(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pgx.ErrNoRows):
-		return sqlcore.ErrNoRows
-	case isUnique(err):
-		return fmt.Errorf("%w: %w", sqlcore.ErrUnique, err)
-	}
-	return err
+	return sqlcore.Translate(err, errors.Is(err, pgx.ErrNoRows), isUnique(err))
 }
 
 // writeTx runs fn in a transaction, retried as inTx says.

@@ -33,6 +33,9 @@ type Store struct {
 
 	*core // the SQL shared with tickets/sqlite
 	now   func() time.Time
+	// heard, when set (tests), learns of every notification the web chat
+	// watcher reads, before it signals one that is ours.
+	heard func(payload string, ours bool)
 
 	closeOnce sync.Once
 }

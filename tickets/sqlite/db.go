@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 )
@@ -55,15 +54,7 @@ type coreRows struct{ *sql.Rows }
 func (r coreRows) Close() { r.Rows.Close() }
 
 func translate(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, sql.ErrNoRows):
-		return sqlcore.ErrNoRows
-	case isUnique(err):
-		return fmt.Errorf("%w: %w", sqlcore.ErrUnique, err)
-	}
-	return err
+	return sqlcore.Translate(err, errors.Is(err, sql.ErrNoRows), isUnique(err))
 }
 
 // writeTx runs fn in a transaction on the one writer connection.

@@ -3,6 +3,7 @@ package sqlcore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,20 @@ var ErrNoRows = errors.New("no rows")
 // ErrUnique wraps (errors.Is) a unique or primary key violation; the
 // driver's own error stays reachable with errors.As.
 var ErrUnique = errors.New("unique violation")
+
+// Translate is how a store's DB reports a driver error: ErrNoRows when
+// noRows, wrapped in ErrUnique when unique, else as it is.
+func Translate(err error, noRows, unique bool) error {
+	switch {
+	case err == nil:
+		return nil
+	case noRows:
+		return ErrNoRows
+	case unique:
+		return fmt.Errorf("%w: %w", ErrUnique, err)
+	}
+	return err
+}
 
 // Row is one result row.
 type Row interface {
