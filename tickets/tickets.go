@@ -1,5 +1,8 @@
 // Package tickets is the ticket domain: types, statuses, transitions, and the
-// Store interface that persists them. It imports no SQL driver and no platform SDK.
+// interfaces that persist them, each sized to its users (TicketReader,
+// TicketStore, StateStore, EventLedger, PresenceStore, QuestionLog,
+// Checkpoints; Store embeds them all for wiring). It imports no SQL driver
+// and no platform SDK.
 package tickets
 
 import (
