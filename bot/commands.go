@@ -213,7 +213,7 @@ func (e *Engine) deskCommand(ctx context.Context, rt *Runtime, ev Event, args st
 	if !d.IsAdmin(ev.Platform, ev.User.ID, rt.Config.Admins) {
 		return e.private(ctx, ev, fmt.Sprintf("Only admins of the %s can switch it %s.", d.Name, state))
 	}
-	if err := e.store.SetPresence(ctx, deskPresenceKey(d.ID), state, e.now()); err != nil {
+	if err := e.store.SetDeskPresence(ctx, d.ID, state, e.now()); err != nil {
 		return err
 	}
 	return e.private(ctx, ev, fmt.Sprintf("The %s is now %s.", d.Name, state))
@@ -225,7 +225,7 @@ func (e *Engine) SetDeskOnline(ctx context.Context, desk string, online bool) er
 	if online {
 		state = "online"
 	}
-	return e.store.SetPresence(ctx, deskPresenceKey(desk), state, e.now())
+	return e.store.SetDeskPresence(ctx, desk, state, e.now())
 }
 
 // webLink sends the user a one-time sign-in link for the web, in a DM: the

@@ -113,12 +113,10 @@ func (e *Engine) deskOffline(ctx context.Context, d *config.Desk) bool {
 	if d.Offline {
 		return true
 	}
-	pr, err := e.store.Presence(ctx)
+	pr, err := e.store.DeskPresence(ctx)
 	if err != nil {
-		e.log.Warn("read presence", "err", err)
+		e.log.Warn("read desk presence", "err", err)
 		return false
 	}
-	return pr[deskPresenceKey(d.ID)] == "offline"
+	return pr[d.ID] == "offline"
 }
-
-func deskPresenceKey(desk string) string { return "desk:" + desk }

@@ -41,7 +41,7 @@ type StatusCounter interface {
 
 // Options configure a Center. Store, Service, Config and Auth are required.
 type Options struct {
-	Store   tickets.Store
+	Store   Store            // read-only; writes go through Engine or Service
 	Service *tickets.Service // the engine's: Engine.Tickets()
 	Engine  Engine           // nil: changes through Service alone, no platform effects, no notifications
 	Config  func() *config.Config
@@ -57,7 +57,7 @@ type Options struct {
 
 // Center serves the Ticket Center, the API, /metrics and the desk pages.
 type Center struct {
-	store   tickets.Store
+	store   Store
 	svc     *tickets.Service
 	engine  Engine
 	config  func() *config.Config

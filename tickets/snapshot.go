@@ -16,6 +16,10 @@ type Snapshot struct {
 	Seen      []SeenEvent
 	Presence  []AgentPresence
 	Questions []Question
+	// DeskPresence: desks an admin switched on or off (Agent is the desk id).
+	DeskPresence []AgentPresence
+	// Checkpoints: where adapters' readers got to (Key is the checkpoint name).
+	Checkpoints []SavedState
 }
 
 // SavedState is one conversation's persisted state.
@@ -54,5 +58,7 @@ func (s *Snapshot) Counts() map[string]int {
 		"seen":          len(s.Seen),
 		"presence":      len(s.Presence),
 		"questions":     len(s.Questions),
+		"desk_presence": len(s.DeskPresence),
+		"checkpoints":   len(s.Checkpoints),
 	}
 }

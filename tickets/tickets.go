@@ -1,5 +1,8 @@
 // Package tickets is the ticket domain: types, statuses, transitions, and the
-// Store interface that persists them. It imports no SQL driver and no platform SDK.
+// interfaces that persist them, each sized to its users (TicketReader,
+// TicketStore, StateStore, EventLedger, PresenceStore, QuestionLog,
+// Checkpoints; Store embeds them all for wiring). It imports no SQL driver
+// and no platform SDK.
 package tickets
 
 import (
@@ -264,14 +267,14 @@ type AgentLoad struct {
 	LastAssigned time.Time // for round robin
 }
 
-// Store persists tickets, their audit events, transcripts, conversation state
-// and de-duplication keys. Every method that changes a ticket writes the
-// change and its audit event in one transaction.
-type Store interface {
-	// Create inserts t with the next number of its desk (t.Key becomes
-	// "<prefix>-<number>") and writes ev. If t.RequestKey is set and a ticket
-	// with that key exists, it returns that ticket and created=false.
-	Create(ctx context.Context, t *Ticket, prefix string, ev Event) (saved *Ticket, created bool, err error)
+// The store is split into interfaces sized to their users: the engine and
+// the service need TicketStore, the Ticket Center only a TicketReader, the
+// de-duplication of platform events an EventLedger, and so on. Every method
+// that changes a ticket writes the change and its audit event in one
+// transaction.
+
+// TicketReader reads tickets, their audit events, transcripts and agent loads.
+type TicketReader interface {
 	// Get returns errs.ENOTFOUND if there is no ticket with the id.
 	Get(ctx context.Context, id int64) (*Ticket, error)
 	// GetByKey returns errs.ENOTFOUND if there is no ticket with the human key.
@@ -281,11 +284,6 @@ type Store interface {
 	// FindByCard returns the ticket whose card was posted as message in chat
 	// (errs.ENOTFOUND if none); replies in a card's thread are internal notes.
 	FindByCard(ctx context.Context, platform, chat, message string) (*Ticket, error)
-	// Update loads the ticket in a transaction, calls fn to change it, and
-	// writes the ticket with the returned change. An error from fn aborts and
-	// is returned unchanged. errs.ENOTFOUND if the ticket does not exist; errs.ECONFLICT
-	// if change.Message repeats a recorded (ticket, platform id).
-	Update(ctx context.Context, id int64, fn func(t *Ticket) (*Change, error)) (*Ticket, error)
 	// List returns tickets matching f, oldest first.
 	List(ctx context.Context, f Filter) ([]*Ticket, error)
 	// Queue returns the desk's open tickets by priority (highest first), then age.
@@ -296,7 +294,25 @@ type Store interface {
 	Messages(ctx context.Context, ticketID int64) ([]Message, error)
 	// Loads returns, per agent name, the open load of the desk's agents.
 	Loads(ctx context.Context, desk string) (map[string]AgentLoad, error)
+}
 
+// TicketStore persists tickets: it reads them and writes each change with
+// its audit event in one transaction.
+type TicketStore interface {
+	TicketReader
+	// Create inserts t with the next number of its desk (t.Key becomes
+	// "<prefix>-<number>") and writes ev. If t.RequestKey is set and a ticket
+	// with that key exists, it returns that ticket and created=false.
+	Create(ctx context.Context, t *Ticket, prefix string, ev Event) (saved *Ticket, created bool, err error)
+	// Update loads the ticket in a transaction, calls fn to change it, and
+	// writes the ticket with the returned change. An error from fn aborts and
+	// is returned unchanged. errs.ENOTFOUND if the ticket does not exist; errs.ECONFLICT
+	// if change.Message repeats a recorded (ticket, platform id).
+	Update(ctx context.Context, id int64, fn func(t *Ticket) (*Change, error)) (*Ticket, error)
+}
+
+// StateStore keeps each conversation's state under optimistic versioning.
+type StateStore interface {
 	// GetState returns a conversation's saved state and its version
 	// (errs.ENOTFOUND if none was saved).
 	GetState(ctx context.Context, key string) (data []byte, version int64, err error)
@@ -304,7 +320,10 @@ type Store interface {
 	// version (0: not saved yet), and returns the new version. errs.ECONFLICT if
 	// someone else saved it in between.
 	PutState(ctx context.Context, key string, data []byte, version int64) (int64, error)
+}
 
+// EventLedger de-duplicates platform events across redeliveries and replicas.
+type EventLedger interface {
 	// ClaimEvent claims a platform event (key) for owner until leaseUntil,
 	// so that of several replicas receiving the same event, or one receiving
 	// it twice, one handles it. It returns ClaimTaken if the key is new, if
@@ -326,14 +345,42 @@ type Store interface {
 	// redeliver within minutes, so old keys only take space) and returns how
 	// many it forgot. Unfinished claims are kept.
 	PruneEvents(ctx context.Context, before time.Time) (int64, error)
+}
 
+// PresenceStore records who is online: agents, and desks an admin switched
+// on or off.
+type PresenceStore interface {
 	// SetPresence records an agent's status (online, away, offline).
 	SetPresence(ctx context.Context, agent, status string, at time.Time) error
 	// Presence returns every agent's recorded status.
 	Presence(ctx context.Context) (map[string]string, error)
+	// SetDeskPresence records a desk's status (online, offline).
+	SetDeskPresence(ctx context.Context, desk, status string, at time.Time) error
+	// DeskPresence returns every desk's recorded status.
+	DeskPresence(ctx context.Context) (map[string]string, error)
+}
 
+// Checkpoints keep where a long-running reader got to (an adapter's
+// catch-up cursor), apart from conversation state.
+type Checkpoints interface {
+	// GetCheckpoint returns the saved value of name and its version
+	// (errs.ENOTFOUND if none was saved).
+	GetCheckpoint(ctx context.Context, name string) (value []byte, version int64, err error)
+	// PutCheckpoint saves value if the stored version is still version (0:
+	// not saved yet) and returns the new version; errs.ECONFLICT if another
+	// writer saved it in between.
+	PutCheckpoint(ctx context.Context, name string, value []byte, version int64) (int64, error)
+}
+
+// Store is everything a store implements, for wiring in cmd. Code that uses
+// a store asks for the smallest of the interfaces above that it needs.
+type Store interface {
+	TicketStore
+	StateStore
+	EventLedger
+	PresenceStore
 	QuestionLog
-
+	Checkpoints
 	Close() error
 }
 

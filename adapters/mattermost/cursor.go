@@ -9,17 +9,16 @@ import (
 	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
-// CursorKey is the state key under which the catch-up cursor is saved.
-// Mattermost user ids are 26 characters, so it never meets a
-// conversation's key ("mattermost:<user id>").
+// CursorKey is the checkpoint under which the catch-up cursor is saved
+// (apart from conversation states).
 const CursorKey = "mattermost:cursor"
 
-// Cursor keeps the catch-up cursor across restarts; tickets.Store
-// satisfies it. PutState must report errs.ECONFLICT when the stored
-// version is no longer version.
+// Cursor keeps the catch-up cursor across restarts; tickets.Checkpoints
+// (every store) satisfies it. PutCheckpoint must report errs.ECONFLICT
+// when the stored version is no longer version.
 type Cursor interface {
-	GetState(ctx context.Context, key string) (data []byte, version int64, err error)
-	PutState(ctx context.Context, key string, data []byte, version int64) (int64, error)
+	GetCheckpoint(ctx context.Context, name string) (value []byte, version int64, err error)
+	PutCheckpoint(ctx context.Context, name string, value []byte, version int64) (int64, error)
 }
 
 // cursorState is what is saved under CursorKey.
@@ -32,7 +31,7 @@ type cursorState struct {
 
 // loadCursor reads the saved cursor; 0 if none was saved.
 func (a *Adapter) loadCursor(ctx context.Context) (at, version int64, err error) {
-	data, version, err := a.opts.Cursor.GetState(ctx, CursorKey)
+	data, version, err := a.opts.Cursor.GetCheckpoint(ctx, CursorKey)
 	if errs.Code(err) == errs.ENOTFOUND {
 		return 0, 0, nil
 	}
@@ -96,7 +95,7 @@ func (a *Adapter) saveCursor(ctx context.Context, at int64) {
 			a.log.Warn("save the catch-up cursor", "err", err)
 			return
 		}
-		v, err := a.opts.Cursor.PutState(ctx, CursorKey, data, a.cursorVersion)
+		v, err := a.opts.Cursor.PutCheckpoint(ctx, CursorKey, data, a.cursorVersion)
 		if err == nil {
 			a.cursorAt, a.cursorVersion = at, v
 			return

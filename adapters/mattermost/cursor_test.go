@@ -215,7 +215,7 @@ func TestCursorKeepsTheLaterOfTwoReplicas(t *testing.T) {
 		if got := s.to.answers(""); len(got) != 1 {
 			t.Fatalf("%s: answered %q", s.id, got)
 		}
-		data, _, err := st.GetState(context.Background(), mattermost.CursorKey)
+		data, _, err := st.GetCheckpoint(context.Background(), mattermost.CursorKey)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -754,7 +754,7 @@ func TestRestartOnRealServer(t *testing.T) {
 	w.carl.say(carlDM, "How do I reset my password?")
 	w.carl.waitPost(carlDM, w.botID, "id.example.com/reset")
 	eventually(t, "the catch-up cursor is saved", func() bool {
-		_, _, err := w.store.GetState(ctx, mattermost.CursorKey)
+		_, _, err := w.store.GetCheckpoint(ctx, mattermost.CursorKey)
 		return err == nil
 	})
 	w.stopBot()

@@ -14,10 +14,11 @@ import (
 
 var _ auth.Store = (*Store)(nil)
 
-// PutLink records a one-time sign-in link, and drops expired links.
+// PutLink records a one-time sign-in link, and drops the links that expired
+// by the store's clock.
 func (s *Store) PutLink(ctx context.Context, tokenHash string, id auth.Identity, expires time.Time) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM auth_links WHERE expires <= $1`, time.Now().UnixNano()); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM auth_links WHERE expires <= $1`, nanos(s.now())); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO auth_links (token_hash, platform, user_id, name, expires)
@@ -55,7 +56,7 @@ func (s *Store) TakeLink(ctx context.Context, tokenHash string, now time.Time) (
 // PutSession records a session, and drops expired sessions.
 func (s *Store) PutSession(ctx context.Context, se auth.Session) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM auth_sessions WHERE expires <= $1`, time.Now().UnixNano()); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM auth_sessions WHERE expires <= $1`, nanos(s.now())); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO auth_sessions (id, platform, user_id, name, csrf, expires)

@@ -19,7 +19,10 @@
 // The schema is created and upgraded by embedded, numbered migrations recorded
 // in schema_migrations; Open refuses a database written by a newer helpdesk.
 // All tables live in the connection's search_path, so one database can hold
-// several help desks (or test runs) in separate schemas.
+// several help desks (or test runs) in separate schemas. The SQL it shares
+// with tickets/sqlite lives in tickets/internal/sqlcore, written with '?'
+// placeholders that coreDB numbers; time comes only from the clock given
+// with WithClock.
 //
 // This package must not import the bot, the adapters, the Ticket Center or any
 // platform SDK, and it holds no business rules (those live in tickets.Service).

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,93 +9,23 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 )
 
 // Dump reads everything the store holds in one repeatable-read transaction (a
 // consistent snapshot while replicas keep running), for copying the help desk
 // to another store or verifying a copy. It holds the whole data set in memory.
 func (s *Store) Dump(ctx context.Context) (*tickets.Snapshot, error) {
-	snap := &tickets.Snapshot{Counters: map[string]int64{}}
+	var snap *tickets.Snapshot
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
-		if snap.Tickets, err = listTickets(ctx, tx, "TRUE ORDER BY id"); err != nil {
-			return fmt.Errorf("tickets: %w", err)
-		}
-		if err := eachRow(ctx, tx, `SELECT desk, next FROM desk_counters`, func(r pgx.Rows) error {
-			var desk string
-			var next int64
-			err := r.Scan(&desk, &next)
-			snap.Counters[desk] = next
-			return err
-		}); err != nil {
-			return fmt.Errorf("desk_counters: %w", err)
-		}
-		if snap.Events, err = queryEvents(ctx, tx, "TRUE"); err != nil {
-			return fmt.Errorf("events: %w", err)
-		}
-		if snap.Messages, err = queryMessages(ctx, tx, "TRUE"); err != nil {
-			return fmt.Errorf("messages: %w", err)
-		}
-		if err := eachRow(ctx, tx, `SELECT key, data, version FROM states ORDER BY key`, func(r pgx.Rows) error {
-			var st tickets.SavedState
-			err := r.Scan(&st.Key, &st.Data, &st.Version)
-			snap.States = append(snap.States, st)
-			return err
-		}); err != nil {
-			return fmt.Errorf("states: %w", err)
-		}
-		if err := eachRow(ctx, tx, `SELECT key, at, owner, lease_until, done FROM seen ORDER BY key`, func(r pgx.Rows) error {
-			var se tickets.SeenEvent
-			var at, lease int64
-			err := r.Scan(&se.Key, &at, &se.Owner, &lease, &se.Done)
-			se.At, se.LeaseUntil = fromNanos(at), fromNanos(lease)
-			snap.Seen = append(snap.Seen, se)
-			return err
-		}); err != nil {
-			return fmt.Errorf("seen: %w", err)
-		}
-		if err := eachRow(ctx, tx, `SELECT agent, status, at FROM presence ORDER BY agent`, func(r pgx.Rows) error {
-			var p tickets.AgentPresence
-			var at int64
-			err := r.Scan(&p.Agent, &p.Status, &at)
-			p.At = fromNanos(at)
-			snap.Presence = append(snap.Presence, p)
-			return err
-		}); err != nil {
-			return fmt.Errorf("presence: %w", err)
-		}
-		return eachRow(ctx, tx, `SELECT id, desk, platform, user_id, text, language, item_id, confidence, outcome,
-			ticket_id, at FROM questions ORDER BY id`, func(r pgx.Rows) error {
-			var q tickets.Question
-			var outcome string
-			var at int64
-			if err := r.Scan(&q.ID, &q.Desk, &q.Platform, &q.UserID, &q.Text, &q.Language, &q.ItemID,
-				&q.Confidence, &outcome, &q.TicketID, &at); err != nil {
-				return err
-			}
-			q.Outcome, q.At = tickets.Outcome(outcome), fromNanos(at)
-			snap.Questions = append(snap.Questions, q)
-			return nil
-		})
+		snap, err = sqlcore.Dump(ctx, coreDB{tx})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dump: %w", err)
 	}
 	return snap, nil
-}
-
-func eachRow(ctx context.Context, tx pgx.Tx, query string, fn func(pgx.Rows) error) error {
-	rows, err := tx.Query(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // Restore writes snap into the store in one transaction, keeping every row's
@@ -121,25 +50,11 @@ func (s *Store) Restore(ctx context.Context, snap *tickets.Snapshot) (added map[
 			return nil
 		}
 		for _, t := range snap.Tickets {
-			data, err := json.Marshal(t)
+			n, err := sqlcore.RestoreTicket(ctx, coreDB{tx}, t)
 			if err != nil {
 				return fmt.Errorf("restore ticket %s: %w", t.Key, err)
 			}
-			if err := exec("tickets", `INSERT INTO tickets (id, desk, number, key, request_key, platform, status,
-				prev_status, priority, assignee, requester_platform, requester_id, group_chat, created_at, updated_at,
-				assigned_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-				ON CONFLICT DO NOTHING`,
-				t.ID, txt(t.Desk), t.Number, txt(t.Key), nullable(t.RequestKey), txt(t.Platform), string(t.Status),
-				string(t.PrevStatus), int(t.Priority), txt(t.Assignee), txt(t.Requester.Platform), txt(t.Requester.ID),
-				txt(t.GroupChat), nanos(t.CreatedAt), nanos(t.UpdatedAt), nanos(t.AssignedAt), string(data)); err != nil {
-				return err
-			}
-			for _, c := range t.Cards {
-				if _, err := tx.Exec(ctx, `INSERT INTO cards (ticket_id, platform, chat, message) VALUES ($1, $2, $3, $4)
-					ON CONFLICT DO NOTHING`, t.ID, txt(c.Platform), txt(c.Chat), txt(c.Message)); err != nil {
-					return fmt.Errorf("restore cards of %s: %w", t.Key, err)
-				}
-			}
+			count("tickets", n)
 		}
 		for _, desk := range slices.Sorted(maps.Keys(snap.Counters)) {
 			if err := exec("desk_counters", `INSERT INTO desk_counters (desk, next) VALUES ($1, $2)
@@ -184,6 +99,22 @@ func (s *Store) Restore(ctx context.Context, snap *tickets.Snapshot) (added map[
 		for _, p := range snap.Presence {
 			if err := exec("presence", `INSERT INTO presence (agent, status, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 				txt(p.Agent), txt(p.Status), nanos(p.At)); err != nil {
+				return err
+			}
+		}
+		for _, c := range snap.Checkpoints {
+			value := c.Data
+			if value == nil {
+				value = []byte{}
+			}
+			if err := exec("checkpoints", `INSERT INTO checkpoints (name, value, version) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING`, txt(c.Key), value, c.Version); err != nil {
+				return err
+			}
+		}
+		for _, p := range snap.DeskPresence {
+			if err := exec("desk_presence", `INSERT INTO desk_presence (desk, status, at) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING`, txt(p.Agent), txt(p.Status), nanos(p.At)); err != nil {
 				return err
 			}
 		}

@@ -14,12 +14,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/helpdesk-chat/helpdesk/tickets"
-	"github.com/helpdesk-chat/helpdesk/tickets/internal/migrations"
+	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 )
 
-// LatestVersion is the schema version this build creates and understands:
-// the number of the last file in migrations/.
-const LatestVersion = 4
+// LatestVersion is the schema version this build creates and understands;
+// it is the same for both stores (see internal/sqlcore).
+const LatestVersion = sqlcore.LatestVersion
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -31,10 +31,27 @@ type Store struct {
 	mu   sync.Mutex
 	held map[*heldLock]struct{} // ClusterLock connections not yet given back
 
+	*core // the SQL shared with tickets/sqlite
+	now   func() time.Time
+	// heard, when set (tests), learns of every notification the web chat
+	// watcher reads, before it signals one that is ours.
+	heard func(payload string, ours bool)
+
 	closeOnce sync.Once
 }
 
+// core is sqlcore.Core under a name that keeps the embedded field unexported.
+type core = sqlcore.Core
+
 var _ tickets.Store = (*Store)(nil)
+
+// Option changes how Open sets up a store.
+type Option func(*Store)
+
+// WithClock makes the store take the time it needs (a ticket created without
+// a time, sweeps of expired sign-in links and sessions) from now instead of
+// the wall clock.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // IsDSN reports whether a store setting names a PostgreSQL database
 // ("postgres://..." or "postgresql://...").
@@ -48,10 +65,13 @@ func IsDSN(dsn string) bool {
 // free, see poolSize) and brings
 // its schema up to LatestVersion. It refuses a database whose schema is newer
 // than this build knows. Replicas starting together apply each migration once.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s, err := connect(ctx, dsn)
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
@@ -77,7 +97,10 @@ func connect(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store %s: %w", redact(dsn), err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool, now: time.Now}
+	pdb := coreDB{pool}
+	s.core = &sqlcore.Core{Read: pdb, Writer: pdb, Write: s.writeTx, Now: func() time.Time { return s.now() }}
+	return s, nil
 }
 
 // Redact returns dsn without its password, for error messages and logs.
@@ -145,26 +168,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if current > LatestVersion {
-		return fmt.Errorf("database schema version %d is newer than this helpdesk knows (%d): upgrade helpdesk", current, LatestVersion)
-	}
-	ms, err := migrations.Load(migrationFiles, "migrations/*.sql")
+	ms, err := sqlcore.Pending(migrationFiles, "migrations/*.sql", current)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		if m.Version <= current {
-			continue
-		}
-		if m.Version > LatestVersion {
-			return fmt.Errorf("migration %s is beyond LatestVersion %d", m.Name, LatestVersion)
-		}
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-				m.Version, time.Now().UTC().UnixNano())
+				m.Version, s.now().UTC().UnixNano())
 			return err
 		})
 		if err != nil {
@@ -225,21 +239,7 @@ func retryable(err error) bool {
 	return c == codeSerializationFailure || c == codeDeadlockDetected
 }
 
-// nanos stores a time as Unix nanoseconds; the zero time is 0.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromNanos is the inverse of nanos; times come back in UTC.
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+var nanos, fromNanos = sqlcore.Nanos, sqlcore.FromNanos
 
 // txt removes NUL bytes, which PostgreSQL text cannot hold; everything else
 // a user typed is kept as it is.

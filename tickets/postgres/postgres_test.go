@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres"
@@ -41,6 +42,17 @@ func TestStoreContract(t *testing.T) {
 	t.Parallel()
 	s := &schemas{dsns: map[string]string{}}
 	storetest.Run(t, s.open)
+}
+
+func TestStoreClock(t *testing.T) {
+	t.Parallel()
+	storetest.RunClock(t, func(t *testing.T, now func() time.Time) storetest.ClockStore {
+		s, err := postgres.Open(context.Background(), pgtest.DSN(t), postgres.WithClock(now))
+		if err != nil {
+			t.Fatalf("open store: %v", err)
+		}
+		return s
+	})
 }
 
 func TestLatestVersionIsLastMigration(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
@@ -70,55 +71,6 @@ func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body [
 		return webchat.Message{}, fmt.Errorf("update web message %d: %w", id, err)
 	}
 	return m, nil
-}
-
-// Message returns one message of a chat.
-func (s *Store) Message(ctx context.Context, chat string, id int64) (webchat.Message, error) {
-	ms, err := s.messages(ctx, `SELECT id, chat, viewer, body, created, updated, seq
-		FROM web_messages WHERE chat = $1 AND id = $2`, txt(chat), id)
-	if err != nil {
-		return webchat.Message{}, fmt.Errorf("get web message %d: %w", id, err)
-	}
-	if len(ms) == 0 {
-		return webchat.Message{}, errs.Errorf(errs.ENOTFOUND, "No message %d in chat %s.", id, chat)
-	}
-	return ms[0], nil
-}
-
-// History returns the newest messages of a chat that viewer may see, oldest first.
-func (s *Store) History(ctx context.Context, chat, viewer string, before int64, limit int) ([]webchat.Message, error) {
-	if before <= 0 {
-		before = 1<<63 - 1
-	}
-	if limit <= 0 {
-		limit = 100
-	}
-	ms, err := s.messages(ctx, `SELECT id, chat, viewer, body, created, updated, seq FROM (
-		SELECT * FROM web_messages WHERE chat = $1 AND (viewer = '' OR viewer = $2) AND id < $3
-		ORDER BY id DESC LIMIT $4) AS newest ORDER BY id`, txt(chat), txt(viewer), before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("web history of %s: %w", chat, err)
-	}
-	return ms, nil
-}
-
-func (s *Store) messages(ctx context.Context, query string, args ...any) ([]webchat.Message, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []webchat.Message
-	for rows.Next() {
-		var m webchat.Message
-		var created, updated int64
-		if err := rows.Scan(&m.ID, &m.Chat, &m.Viewer, &m.Body, &created, &updated, &m.Seq); err != nil {
-			return nil, err
-		}
-		m.Created, m.Updated = fromNanos(created), fromNanos(updated)
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // CreateChat stores a group chat and its members.
@@ -219,7 +171,7 @@ func (s *Store) Changes(ctx context.Context, viewer string, chats []string, afte
 		in[i] = txt(c)
 	}
 	viewer = txt(viewer)
-	ms, err := s.messages(ctx, `SELECT id, chat, viewer, body, created, updated, seq FROM web_messages
+	ms, err := sqlcore.WebMessages(ctx, coreDB{s.pool}, `SELECT id, chat, viewer, body, created, updated, seq FROM web_messages
 		WHERE (chat = ANY($1::text[]) OR chat IN (SELECT chat FROM web_members WHERE user_id = $2))
 		AND (viewer = '' OR viewer = $2) AND seq > $3 ORDER BY seq LIMIT $4`, in, viewer, after, limit)
 	if err != nil {
@@ -230,15 +182,6 @@ func (s *Store) Changes(ctx context.Context, viewer string, chats []string, afte
 		return nil, nil, fmt.Errorf("web changes for %s: %w", viewer, err)
 	}
 	return ms, cs, nil
-}
-
-// LastSeq returns the web chat's change counter.
-func (s *Store) LastSeq(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.pool.QueryRow(ctx, `SELECT n FROM web_seq`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("web change counter: %w", err)
-	}
-	return n, nil
 }
 
 // chats lists group chats matching a WHERE clause, with their members.
@@ -331,7 +274,11 @@ func (s *Store) watch(ctx context.Context, conn *pgx.Conn, schema string, ch cha
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err == nil {
-			if payloadSchema(n.Payload) == schema {
+			ours := payloadSchema(n.Payload) == schema
+			if s.heard != nil {
+				s.heard(n.Payload, ours)
+			}
+			if ours {
 				signal()
 			}
 			continue

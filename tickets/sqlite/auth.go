@@ -13,19 +13,15 @@ import (
 
 var _ auth.Store = (*Store)(nil)
 
-// sweepAfter: links and sessions that expired this long before the expiry of
-// a new one are deleted when it is stored.
-const sweepAfter = 7 * 24 * time.Hour
-
-// PutLink records a one-time sign-in link, and drops expired links.
+// PutLink records a one-time sign-in link, and drops the links that expired
+// by the store's clock.
 func (s *Store) PutLink(ctx context.Context, tokenHash string, id auth.Identity, expires time.Time) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("put sign-in link: %w", err)
 	}
 	defer tx.Rollback()
-	// Sweep links that died well before this one was made (by the caller's clock).
-	if _, err := tx.ExecContext(ctx, `DELETE FROM auth_links WHERE expires <= ?`, nanos(expires.Add(-sweepAfter))); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM auth_links WHERE expires <= ?`, nanos(s.now())); err != nil {
 		return fmt.Errorf("put sign-in link: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO auth_links (token_hash, platform, user_id, name, expires)
@@ -67,7 +63,7 @@ func (s *Store) PutSession(ctx context.Context, se auth.Session) error {
 		return fmt.Errorf("put session: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM auth_sessions WHERE expires <= ?`, nanos(se.Expires.Add(-sweepAfter))); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM auth_sessions WHERE expires <= ?`, nanos(s.now())); err != nil {
 		return fmt.Errorf("put session: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO auth_sessions (id, platform, user_id, name, csrf, expires)

@@ -6,6 +6,11 @@
 // timeout instead of failing) and a separate pool of read connections. The
 // schema is created and upgraded by embedded, numbered migrations recorded in
 // schema_migrations; Open refuses a database written by a newer helpdesk.
+// The SQL it shares with tickets/postgres (tickets, states, presence,
+// checkpoints, questions, search, dump, and the part of each migration from
+// version 5 on) lives in tickets/internal/sqlcore; this package keeps the
+// connections, the write transaction, the event ledger, sign-in and the web
+// chat's writes. Time comes only from the clock given with WithClock.
 //
 // This package implements tickets.Store and nothing more: it must not import
 // the bot, the adapters, the Ticket Center or any platform SDK, and it holds

@@ -17,11 +17,12 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/internal/migrations"
+	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 )
 
-// LatestVersion is the schema version this build creates and understands:
-// the number of the last file in migrations/.
-const LatestVersion = 4
+// LatestVersion is the schema version this build creates and understands;
+// it is the same for both stores (see internal/sqlcore).
+const LatestVersion = sqlcore.LatestVersion
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -34,16 +35,29 @@ type Store struct {
 	write *sql.DB // one connection: SQLite has one writer at a time
 	read  *sql.DB // pool for queries outside write transactions
 
+	*core // the SQL shared with tickets/postgres
+	now   func() time.Time
+
 	closeOnce sync.Once
 	closeErr  error
 }
 
+// core is sqlcore.Core under a name that keeps the embedded field unexported.
+type core = sqlcore.Core
+
 var _ tickets.Store = (*Store)(nil)
+
+// Option changes how Open sets up a store.
+type Option func(*Store)
+
+// WithClock makes the store take the time it needs (a ticket created without
+// a time, sweeps of expired sign-in links) from now instead of the wall clock.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // Open opens (creating if needed) the database at dsn, a file path or a
 // "file:" URI, and brings its schema up to LatestVersion. It refuses a
 // database whose schema is newer than this build knows.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if dsn == "" {
 		return nil, errors.New("open sqlite store: empty database path")
 	}
@@ -88,7 +102,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 
-	s := &Store{write: write, read: read}
+	s := &Store{write: write, read: read, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	s.core = &sqlcore.Core{Read: coreDB{read}, Writer: coreDB{write}, Write: s.writeTx, Now: s.now}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", dsn, err)
@@ -144,20 +162,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if current > LatestVersion {
-		return fmt.Errorf("database schema version %d is newer than this helpdesk knows (%d): upgrade helpdesk", current, LatestVersion)
-	}
-	ms, err := migrations.Load(migrationFiles, "migrations/*.sql")
+	ms, err := sqlcore.Pending(migrationFiles, "migrations/*.sql", current)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		if m.Version <= current {
-			continue
-		}
-		if m.Version > LatestVersion {
-			return fmt.Errorf("migration %s is beyond LatestVersion %d", m.Name, LatestVersion)
-		}
 		if err := s.apply(ctx, m); err != nil {
 			return err
 		}
@@ -183,7 +192,7 @@ func (s *Store) apply(ctx context.Context, m migrations.Migration) error {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.Version, time.Now().UTC().UnixNano()); err != nil {
+		m.Version, s.now().UTC().UnixNano()); err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -201,18 +210,4 @@ func isUnique(err error) bool {
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
-// nanos stores a time as Unix nanoseconds; the zero time is 0.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromNanos is the inverse of nanos; times come back in UTC.
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+var nanos, fromNanos = sqlcore.Nanos, sqlcore.FromNanos

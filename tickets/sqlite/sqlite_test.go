@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
@@ -28,6 +29,17 @@ func openStore(t *testing.T, dir string) tickets.Store {
 func TestStoreContract(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, openStore)
+}
+
+func TestStoreClock(t *testing.T) {
+	t.Parallel()
+	storetest.RunClock(t, func(t *testing.T, now func() time.Time) storetest.ClockStore {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "helpdesk.db"), sqlite.WithClock(now))
+		if err != nil {
+			t.Fatalf("open store: %v", err)
+		}
+		return s
+	})
 }
 
 func TestLatestVersionIsLastMigration(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
@@ -60,60 +61,6 @@ func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body [
 		return webchat.Message{}, fmt.Errorf("update web message %d: %w", id, err)
 	}
 	return m, nil
-}
-
-// Message returns one message of a chat.
-func (s *Store) Message(ctx context.Context, chat string, id int64) (webchat.Message, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, chat, viewer, body, created, updated, seq
-		FROM web_messages WHERE chat = ? AND id = ?`, chat, id)
-	if err != nil {
-		return webchat.Message{}, fmt.Errorf("get web message %d: %w", id, err)
-	}
-	ms, err := scanMessages(rows)
-	if err != nil {
-		return webchat.Message{}, fmt.Errorf("get web message %d: %w", id, err)
-	}
-	if len(ms) == 0 {
-		return webchat.Message{}, errs.Errorf(errs.ENOTFOUND, "No message %d in chat %s.", id, chat)
-	}
-	return ms[0], nil
-}
-
-// History returns the newest messages of a chat that viewer may see, oldest first.
-func (s *Store) History(ctx context.Context, chat, viewer string, before int64, limit int) ([]webchat.Message, error) {
-	if before <= 0 {
-		before = 1<<63 - 1
-	}
-	if limit <= 0 {
-		limit = 100
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, chat, viewer, body, created, updated, seq FROM (
-		SELECT * FROM web_messages WHERE chat = ? AND (viewer = '' OR viewer = ?) AND id < ?
-		ORDER BY id DESC LIMIT ?) ORDER BY id`, chat, viewer, before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("web history of %s: %w", chat, err)
-	}
-	ms, err := scanMessages(rows)
-	if err != nil {
-		return nil, fmt.Errorf("web history of %s: %w", chat, err)
-	}
-	return ms, nil
-}
-
-func scanMessages(rows *sql.Rows) ([]webchat.Message, error) {
-	defer rows.Close()
-	var out []webchat.Message
-	for rows.Next() {
-		var m webchat.Message
-		var body string
-		var created, updated int64
-		if err := rows.Scan(&m.ID, &m.Chat, &m.Viewer, &body, &created, &updated, &m.Seq); err != nil {
-			return nil, err
-		}
-		m.Body, m.Created, m.Updated = []byte(body), fromNanos(created), fromNanos(updated)
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // CreateChat stores a group chat and its members.
@@ -225,13 +172,9 @@ func (s *Store) Changes(ctx context.Context, viewer string, chats []string, afte
 		}
 	}
 	args = append(args, viewer, viewer, after, limit)
-	rows, err := s.read.QueryContext(ctx, `SELECT id, chat, viewer, body, created, updated, seq FROM web_messages
+	ms, err := sqlcore.WebMessages(ctx, coreDB{s.read}, `SELECT id, chat, viewer, body, created, updated, seq FROM web_messages
 		WHERE (chat IN (`+in+`) OR chat IN (SELECT chat FROM web_members WHERE user_id = ?))
 		AND (viewer = '' OR viewer = ?) AND seq > ? ORDER BY seq LIMIT ?`, args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("web changes for %s: %w", viewer, err)
-	}
-	ms, err := scanMessages(rows)
 	if err != nil {
 		return nil, nil, fmt.Errorf("web changes for %s: %w", viewer, err)
 	}
@@ -240,15 +183,6 @@ func (s *Store) Changes(ctx context.Context, viewer string, chats []string, afte
 		return nil, nil, fmt.Errorf("web changes for %s: %w", viewer, err)
 	}
 	return ms, cs, nil
-}
-
-// LastSeq returns the web chat's change counter.
-func (s *Store) LastSeq(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.read.QueryRowContext(ctx, `SELECT n FROM web_seq`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("web change counter: %w", err)
-	}
-	return n, nil
 }
 
 // chats lists group chats matching a WHERE clause, with their members.

@@ -51,6 +51,8 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ConcurrentClaimsOneWinner", testConcurrentClaims},
 		{"PruneEvents", testPruneEvents},
 		{"Presence", testPresence},
+		{"DeskPresence", testDeskPresence},
+		{"Checkpoints", testCheckpoints},
 		{"QuestionLog", testQuestionLog},
 		{"FindByCard", testFindByCard},
 		{"ConcurrentCreate", testConcurrentCreate},

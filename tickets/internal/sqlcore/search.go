@@ -1,4 +1,4 @@
-package sqlite
+package sqlcore
 
 import (
 	"context"
@@ -9,32 +9,33 @@ import (
 )
 
 // SearchTickets returns the tickets matching f whose key, subject, requester
-// name, form answers or transcript contain text (case-insensitive for ASCII),
+// name, category, form answers or transcript contain text (case-insensitive),
 // oldest first. Internal notes are searched only when notes is true: a
-// requester must not find a ticket by what agents wrote about it.
-func (s *Store) SearchTickets(ctx context.Context, f tickets.Filter, text string, notes bool) ([]*tickets.Ticket, error) {
+// requester must not find a ticket by what agents wrote about it. It reads
+// the search columns and ticket_form, never the JSON model.
+func (c *Core) SearchTickets(ctx context.Context, f tickets.Filter, text string, notes bool) ([]*tickets.Ticket, error) {
 	text = strings.TrimSpace(text)
 	limit := f.Limit
 	f.Limit = 0
-	all, err := s.List(ctx, f)
+	all, err := c.List(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("search tickets: %w", err)
 	}
 	if text == "" {
 		return capped(all, limit), nil
 	}
-	pattern := "%" + escapeLike(text) + "%"
-	kinds := "'transcript'"
+	like := c.Read.Dialect().ILike + ` ? ESCAPE '\'`
+	kinds := []any{string(tickets.KindTranscript)}
 	if notes {
-		kinds += ", 'note'"
+		kinds = append(kinds, string(tickets.KindNote))
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id FROM tickets WHERE key LIKE ?1 ESCAPE '\'
-			OR json_extract(data, '$.subject') LIKE ?1 ESCAPE '\'
-			OR json_extract(data, '$.requester.name') LIKE ?1 ESCAPE '\'
-			OR json_extract(data, '$.category') LIKE ?1 ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM json_each(tickets.data, '$.form') AS f
-				WHERE json_extract(f.value, '$.value') LIKE ?1 ESCAPE '\')
-		UNION SELECT ticket_id FROM messages WHERE kind IN (`+kinds+`) AND text LIKE ?1 ESCAPE '\'`, pattern)
+	pattern := "%" + escapeLike(text) + "%"
+	args := []any{pattern, pattern, pattern, pattern, pattern}
+	args = append(append(args, kinds...), pattern)
+	rows, err := c.Read.Query(ctx, `SELECT id FROM tickets WHERE key `+like+`
+			OR subject `+like+` OR requester_name `+like+` OR category `+like+`
+		UNION SELECT ticket_id FROM ticket_form WHERE value `+like+`
+		UNION SELECT ticket_id FROM messages WHERE kind IN (`+placeholders(len(kinds))+`) AND text `+like, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search tickets for %q: %w", text, err)
 	}
@@ -59,9 +60,10 @@ func (s *Store) SearchTickets(ctx context.Context, f tickets.Filter, text string
 	return capped(out, limit), nil
 }
 
-// CountByStatus returns, per desk, how many tickets are in each status.
-func (s *Store) CountByStatus(ctx context.Context) (map[string]map[tickets.Status]int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT desk, status, COUNT(*) FROM tickets GROUP BY desk, status`)
+// CountByStatus returns, per desk, how many tickets are in each status (the
+// Ticket Center's optional StatusCounter query, behind /metrics).
+func (c *Core) CountByStatus(ctx context.Context) (map[string]map[tickets.Status]int, error) {
+	rows, err := c.Read.Query(ctx, `SELECT desk, status, COUNT(*) FROM tickets GROUP BY desk, status`)
 	if err != nil {
 		return nil, fmt.Errorf("count tickets by status: %w", err)
 	}
@@ -69,14 +71,14 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]map[tickets.Statu
 	out := map[string]map[tickets.Status]int{}
 	for rows.Next() {
 		var desk, status string
-		var n int
+		var n int64
 		if err := rows.Scan(&desk, &status, &n); err != nil {
 			return nil, fmt.Errorf("count tickets by status: %w", err)
 		}
 		if out[desk] == nil {
 			out[desk] = map[tickets.Status]int{}
 		}
-		out[desk][tickets.Status(status)] = n
+		out[desk][tickets.Status(status)] = int(n)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("count tickets by status: %w", err)
@@ -84,9 +86,9 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]map[tickets.Statu
 	return out, nil
 }
 
+// escapeLike makes s match itself in a LIKE pattern escaped by backslash.
 func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 func capped(ts []*tickets.Ticket, limit int) []*tickets.Ticket {

@@ -1,9 +1,8 @@
-package postgres
+package sqlcore
 
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/helpdesk-chat/helpdesk/errs"
@@ -11,13 +10,13 @@ import (
 )
 
 // RecordQuestion saves a question asked to the bot.
-func (s *Store) RecordQuestion(ctx context.Context, q *tickets.Question) (int64, error) {
+func (c *Core) RecordQuestion(ctx context.Context, q *tickets.Question) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO questions
+	err := c.Writer.QueryRow(ctx, `INSERT INTO questions
 		(desk, platform, user_id, text, language, item_id, confidence, outcome, ticket_id, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		txt(q.Desk), txt(q.Platform), txt(q.UserID), txt(q.Text), txt(q.Language), txt(q.ItemID), q.Confidence,
-		string(q.Outcome), q.TicketID, nanos(q.At)).Scan(&id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		q.Desk, q.Platform, q.UserID, q.Text, q.Language, q.ItemID, q.Confidence,
+		string(q.Outcome), q.TicketID, Nanos(q.At)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record question: %w", err)
 	}
@@ -26,36 +25,35 @@ func (s *Store) RecordQuestion(ctx context.Context, q *tickets.Question) (int64,
 }
 
 // SetQuestionOutcome updates what became of a question.
-func (s *Store) SetQuestionOutcome(ctx context.Context, id int64, outcome tickets.Outcome, itemID string, ticketID int64) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE questions SET outcome = $1,
-		item_id = CASE WHEN $2 <> '' THEN $2 ELSE item_id END,
-		ticket_id = CASE WHEN $3 <> 0 THEN $3 ELSE ticket_id END
-		WHERE id = $4`, string(outcome), txt(itemID), ticketID, id)
+func (c *Core) SetQuestionOutcome(ctx context.Context, id int64, outcome tickets.Outcome, itemID string, ticketID int64) error {
+	n, err := c.Writer.Exec(ctx, `UPDATE questions SET outcome = ?,
+		item_id = CASE WHEN ? <> '' THEN ? ELSE item_id END,
+		ticket_id = CASE WHEN ? <> 0 THEN ? ELSE ticket_id END
+		WHERE id = ?`, string(outcome), itemID, itemID, ticketID, ticketID, id)
 	if err != nil {
 		return fmt.Errorf("set outcome of question %d: %w", id, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return errs.Errorf(errs.ENOTFOUND, "No question %d.", id)
 	}
 	return nil
 }
 
 // Questions lists questions, oldest first.
-func (s *Store) Questions(ctx context.Context, f tickets.QuestionFilter) ([]tickets.Question, error) {
+func (c *Core) Questions(ctx context.Context, f tickets.QuestionFilter) ([]tickets.Question, error) {
 	var where []string
 	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
 	if f.Desk != "" {
-		where = append(where, "desk = "+arg(f.Desk))
+		where = append(where, "desk = ?")
+		args = append(args, f.Desk)
 	}
 	if !f.Since.IsZero() {
-		where = append(where, "at >= "+arg(nanos(f.Since)))
+		where = append(where, "at >= ?")
+		args = append(args, Nanos(f.Since))
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "at < "+arg(nanos(f.Until)))
+		where = append(where, "at < ?")
+		args = append(args, Nanos(f.Until))
 	}
 	q := `SELECT id, desk, platform, user_id, text, language, item_id, confidence, outcome, ticket_id, at FROM questions`
 	if len(where) > 0 {
@@ -63,9 +61,10 @@ func (s *Store) Questions(ctx context.Context, f tickets.QuestionFilter) ([]tick
 	}
 	q += " ORDER BY at, id"
 	if f.Limit > 0 {
-		q += " LIMIT " + arg(f.Limit)
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
 	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	rows, err := c.Read.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list questions: %w", err)
 	}
@@ -80,7 +79,7 @@ func (s *Store) Questions(ctx context.Context, f tickets.QuestionFilter) ([]tick
 			return nil, fmt.Errorf("list questions: %w", err)
 		}
 		qu.Outcome = tickets.Outcome(outcome)
-		qu.At = fromNanos(at)
+		qu.At = FromNanos(at)
 		out = append(out, qu)
 	}
 	if err := rows.Err(); err != nil {

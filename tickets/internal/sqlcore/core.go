@@ -1,0 +1,19 @@
+package sqlcore
+
+import (
+	"context"
+	"time"
+)
+
+// Core is the part of a store written once: it reads through Read and
+// writes in transactions that Write runs (and retries, where the engine
+// aborts transactions on conflicts: fn must be safe to run again). Now is
+// the store's clock; no method reads the wall clock.
+type Core struct {
+	Read   DB // queries outside write transactions
+	Writer DB // single statements that write
+	Write  func(ctx context.Context, fn func(tx DB) error) error
+	Now    func() time.Time
+}
+
+func (c *Core) now() time.Time { return c.Now().UTC() }

@@ -1,0 +1,521 @@
+package sqlcore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// ticketColumns are the tickets table's columns besides id, in the order
+// ticketRow.args gives them. The JSON model (data) is what the API returns;
+// every column a query filters, sorts or searches on is a column of its own.
+const ticketColumns = `desk, number, key, request_key, platform, status, prev_status, priority, assignee,
+	requester_platform, requester_id, requester_name, group_chat, subject, category,
+	created_at, updated_at, assigned_at, data`
+
+// ticketRow is a ticket as the tickets table holds it.
+type ticketRow struct {
+	t    *tickets.Ticket
+	data string
+}
+
+func newTicketRow(t *tickets.Ticket) (ticketRow, error) {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return ticketRow{}, err
+	}
+	return ticketRow{t: t, data: string(data)}, nil
+}
+
+func (r ticketRow) args() []any {
+	t := r.t
+	return []any{t.Desk, t.Number, t.Key, Nullable(t.RequestKey), t.Platform, string(t.Status), string(t.PrevStatus),
+		int(t.Priority), t.Assignee, t.Requester.Platform, t.Requester.ID, t.Requester.Name, t.GroupChat,
+		t.Subject, t.Category, Nanos(t.CreatedAt), Nanos(t.UpdatedAt), Nanos(t.AssignedAt), r.data}
+}
+
+var (
+	insertTicketSQL = `INSERT INTO tickets (` + ticketColumns + `) VALUES (` +
+		placeholders(strings.Count(ticketColumns, ",")+1) + `) RETURNING id`
+	updateTicketSQL = `UPDATE tickets SET (` + ticketColumns + `) = (` +
+		placeholders(strings.Count(ticketColumns, ",")+1) + `) WHERE id = ?`
+)
+
+// Create inserts t with the next number of its desk. An empty prefix stands
+// for the desk id in upper case. A zero ev.At or t.CreatedAt is taken as now.
+func (c *Core) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev tickets.Event) (*tickets.Ticket, bool, error) {
+	if t == nil || t.Desk == "" {
+		return nil, false, errs.Errorf(errs.EINVALID, "ticket has no desk")
+	}
+	if prefix == "" {
+		prefix = strings.ToUpper(t.Desk)
+	}
+	var saved *tickets.Ticket
+	var created bool
+	err := c.Write(ctx, func(tx DB) error {
+		var err error
+		saved, created, err = c.create(ctx, tx, t, prefix, ev)
+		return err
+	})
+	if errors.Is(err, ErrUnique) && t.RequestKey != "" {
+		// A concurrent Create with the same request key won; it has
+		// committed, so its ticket is there to return.
+		if existing, gerr := getTicket(ctx, c.Read, "request_key = ?", t.RequestKey); gerr == nil {
+			return existing, false, nil
+		}
+	}
+	if errors.Is(err, ErrUnique) {
+		return nil, false, errs.Errorf(errs.ECONFLICT, "A ticket of desk %s with that number already exists.", t.Desk)
+	}
+	if err != nil {
+		if errs.Code(err) != errs.EINTERNAL {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("create ticket on desk %s: %w", t.Desk, err)
+	}
+	if created {
+		t.ID, t.Key, t.Number = saved.ID, saved.Key, saved.Number
+	}
+	return saved, created, nil
+}
+
+func (c *Core) create(ctx context.Context, tx DB, t *tickets.Ticket, prefix string, ev tickets.Event) (*tickets.Ticket, bool, error) {
+	saved := t.Clone()
+	saved.NormalizeTimes()
+	if saved.CreatedAt.IsZero() {
+		saved.CreatedAt = c.now()
+	}
+	if saved.UpdatedAt.IsZero() {
+		saved.UpdatedAt = saved.CreatedAt
+	}
+	if ev.At.IsZero() {
+		ev.At = saved.CreatedAt
+	}
+	if saved.RequestKey != "" {
+		existing, err := getTicket(ctx, tx, "request_key = ?", saved.RequestKey)
+		if err == nil {
+			return existing, false, nil
+		}
+		if errs.Code(err) != errs.ENOTFOUND {
+			return nil, false, err
+		}
+	}
+	// next is the number the desk's next ticket gets; the first ticket is
+	// 1. The upsert locks the desk's counter row until commit.
+	if err := tx.QueryRow(ctx, `INSERT INTO desk_counters (desk, next) VALUES (?, 2)
+		ON CONFLICT (desk) DO UPDATE SET next = desk_counters.next + 1
+		RETURNING next - 1`, saved.Desk).Scan(&saved.Number); err != nil {
+		return nil, false, fmt.Errorf("next number: %w", err)
+	}
+	saved.Key = fmt.Sprintf("%s-%d", prefix, saved.Number)
+	saved.ID = 0
+	row, err := newTicketRow(saved)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := tx.QueryRow(ctx, insertTicketSQL, row.args()...).Scan(&saved.ID); err != nil {
+		return nil, false, err
+	}
+	ev.TicketID = saved.ID
+	if err := insertEvent(ctx, tx, &ev); err != nil {
+		return nil, false, err
+	}
+	if err := writeCards(ctx, tx, saved.ID, saved.Cards); err != nil {
+		return nil, false, err
+	}
+	if err := writeForm(ctx, tx, saved.ID, saved.Form); err != nil {
+		return nil, false, err
+	}
+	return saved, true, nil
+}
+
+// Get returns the ticket with the row id.
+func (c *Core) Get(ctx context.Context, id int64) (*tickets.Ticket, error) {
+	return getTicket(ctx, c.Read, "id = ?", id)
+}
+
+// GetByKey returns the ticket with the human key ("IT-1042").
+func (c *Core) GetByKey(ctx context.Context, key string) (*tickets.Ticket, error) {
+	return getTicket(ctx, c.Read, "key = ?", key)
+}
+
+// FindByGroupChat returns the ticket whose group chat is chat on platform; if
+// several ever had it, the newest.
+func (c *Core) FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error) {
+	if chat == "" {
+		return nil, errs.Errorf(errs.ENOTFOUND, "No ticket has an empty group chat.")
+	}
+	return getTicket(ctx, c.Read, "platform = ? AND group_chat = ? ORDER BY id DESC LIMIT 1", platform, chat)
+}
+
+// FindByCard returns the ticket whose card was posted as message in chat on
+// platform (ENOTFOUND if none).
+func (c *Core) FindByCard(ctx context.Context, platform, chat, message string) (*tickets.Ticket, error) {
+	var id int64
+	err := c.Read.QueryRow(ctx, `SELECT ticket_id FROM cards WHERE platform = ? AND chat = ? AND message = ?
+		ORDER BY ticket_id DESC LIMIT 1`, platform, chat, message).Scan(&id)
+	if errors.Is(err, ErrNoRows) {
+		return nil, errs.Errorf(errs.ENOTFOUND, "No ticket card is message %s in %s.", message, chat)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find ticket by card %s/%s: %w", chat, message, err)
+	}
+	return c.Get(ctx, id)
+}
+
+// writeCards replaces the card index rows of a ticket.
+func writeCards(ctx context.Context, db DB, id int64, cards []tickets.CardRef) error {
+	if _, err := db.Exec(ctx, `DELETE FROM cards WHERE ticket_id = ?`, id); err != nil {
+		return fmt.Errorf("write cards: %w", err)
+	}
+	for _, c := range cards {
+		if _, err := db.Exec(ctx, `INSERT INTO cards (ticket_id, platform, chat, message) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, id, c.Platform, c.Chat, c.Message); err != nil {
+			return fmt.Errorf("write cards: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeForm replaces the form answer rows of a ticket (what search reads).
+func writeForm(ctx context.Context, db DB, id int64, form []tickets.FormAnswer) error {
+	if _, err := db.Exec(ctx, `DELETE FROM ticket_form WHERE ticket_id = ?`, id); err != nil {
+		return fmt.Errorf("write form answers: %w", err)
+	}
+	for i, f := range form {
+		if _, err := db.Exec(ctx, `INSERT INTO ticket_form (ticket_id, position, field, label, value)
+			VALUES (?, ?, ?, ?, ?)`, id, i, f.ID, f.Label, f.Value); err != nil {
+			return fmt.Errorf("write form answers: %w", err)
+		}
+	}
+	return nil
+}
+
+// Update runs fn on the ticket inside one write transaction that holds the
+// ticket's row (a lock where the engine has several writers), and writes
+// the ticket, the change's event and its message together. A nil change
+// from fn writes nothing and returns the ticket as it was. UpdatedAt
+// becomes the event's time (now if the event has none). fn may run more
+// than once if the engine aborts the transaction on a deadlock.
+func (c *Core) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket) (*tickets.Change, error)) (*tickets.Ticket, error) {
+	var out *tickets.Ticket
+	var fnErr error
+	err := c.Write(ctx, func(tx DB) error {
+		t, err := getTicket(ctx, tx, "id = ?"+tx.Dialect().ForUpdate, id)
+		if err != nil {
+			return err
+		}
+		before := t.Clone()
+		ch, err := fn(t)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if ch == nil {
+			out = before
+			return nil
+		}
+		out, err = c.update(ctx, tx, id, before, t, ch)
+		return err
+	})
+	switch {
+	case err == nil:
+		return out, nil
+	case fnErr != nil && errors.Is(err, fnErr):
+		return nil, fnErr // unchanged, as the contract says
+	case errs.Code(err) != errs.EINTERNAL:
+		return nil, err
+	}
+	return nil, fmt.Errorf("update ticket %d: %w", id, err)
+}
+
+func (c *Core) update(ctx context.Context, tx DB, id int64, before, t *tickets.Ticket, ch *tickets.Change) (*tickets.Ticket, error) {
+	t.ID = id
+	t.NormalizeTimes()
+	ev := ch.Event
+	ev.TicketID = id
+	if ev.At.IsZero() {
+		ev.At = c.now()
+	}
+	ev.At = ev.At.UTC()
+	t.UpdatedAt = ev.At
+	row, err := newTicketRow(t)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(ctx, updateTicketSQL, append(row.args(), id)...)
+	if errors.Is(err, ErrUnique) {
+		return nil, errs.Errorf(errs.ECONFLICT, "another ticket already has the key %s", t.Key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := insertEvent(ctx, tx, &ev); err != nil {
+		return nil, err
+	}
+	if !slices.Equal(before.Cards, t.Cards) {
+		if err := writeCards(ctx, tx, id, t.Cards); err != nil {
+			return nil, err
+		}
+	}
+	if !slices.Equal(before.Form, t.Form) {
+		if err := writeForm(ctx, tx, id, t.Form); err != nil {
+			return nil, err
+		}
+	}
+	if ch.Message != nil {
+		m := *ch.Message
+		m.TicketID = id
+		if m.At.IsZero() {
+			m.At = ev.At
+		}
+		if err := insertMessage(ctx, tx, &m); err != nil {
+			if errors.Is(err, ErrUnique) {
+				return nil, errs.Errorf(errs.ECONFLICT, "Message %s is already recorded on %s.", m.PlatformID, t.Key)
+			}
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// ListCond is the WHERE condition (with ORDER BY and LIMIT) and its
+// arguments that select the tickets matching f, oldest first. Since is
+// inclusive and Until exclusive, both on CreatedAt.
+func ListCond(f tickets.Filter) (string, []any) {
+	var where []string
+	var args []any
+	if f.Desk != "" {
+		where = append(where, "desk = ?")
+		args = append(args, f.Desk)
+	}
+	if len(f.Desks) > 0 {
+		where = append(where, "desk IN ("+placeholders(len(f.Desks))+")")
+		for _, d := range f.Desks {
+			args = append(args, d)
+		}
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, "status IN ("+placeholders(len(f.Statuses))+")")
+		for _, st := range f.Statuses {
+			args = append(args, string(st))
+		}
+	}
+	if f.Assignee != "" {
+		where = append(where, "assignee = ?")
+		args = append(args, f.Assignee)
+	}
+	if f.Requester != nil {
+		where = append(where, "requester_platform = ? AND requester_id = ?")
+		args = append(args, f.Requester.Platform, f.Requester.ID)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "created_at >= ?")
+		args = append(args, f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "created_at < ?")
+		args = append(args, f.Until.UnixNano())
+	}
+	cond := "1 = 1"
+	if len(where) > 0 {
+		cond = strings.Join(where, " AND ")
+	}
+	cond += " ORDER BY created_at, id"
+	if f.Limit > 0 {
+		cond += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	return cond, args
+}
+
+// List returns the tickets matching f, oldest first.
+func (c *Core) List(ctx context.Context, f tickets.Filter) ([]*tickets.Ticket, error) {
+	cond, args := ListCond(f)
+	ts, err := listTickets(ctx, c.Read, cond, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	return ts, nil
+}
+
+// Queue returns the desk's open tickets, highest priority first, then oldest.
+func (c *Core) Queue(ctx context.Context, desk string) ([]*tickets.Ticket, error) {
+	ts, err := listTickets(ctx, c.Read, "desk = ? AND status = ? ORDER BY priority DESC, created_at, id",
+		desk, string(tickets.StatusOpen))
+	if err != nil {
+		return nil, fmt.Errorf("queue of desk %s: %w", desk, err)
+	}
+	return ts, nil
+}
+
+// Loads returns, for every agent who has or had a ticket of the desk, the
+// number of tickets they are working on (assigned, in service, or snoozed
+// from one of those) and when they were last assigned one.
+func (c *Core) Loads(ctx context.Context, desk string) (map[string]tickets.AgentLoad, error) {
+	rows, err := c.Read.Query(ctx, `SELECT assignee,
+		SUM(CASE WHEN status IN ('assigned', 'in_service')
+			OR (status = 'snoozed' AND prev_status IN ('assigned', 'in_service')) THEN 1 ELSE 0 END),
+		MAX(assigned_at)
+		FROM tickets WHERE desk = ? AND assignee <> '' GROUP BY assignee`, desk)
+	if err != nil {
+		return nil, fmt.Errorf("loads of desk %s: %w", desk, err)
+	}
+	defer rows.Close()
+	loads := make(map[string]tickets.AgentLoad)
+	for rows.Next() {
+		var agent string
+		var open, last int64
+		if err := rows.Scan(&agent, &open, &last); err != nil {
+			return nil, fmt.Errorf("loads of desk %s: %w", desk, err)
+		}
+		loads[agent] = tickets.AgentLoad{Open: int(open), LastAssigned: FromNanos(last)}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("loads of desk %s: %w", desk, err)
+	}
+	return loads, nil
+}
+
+// Events returns the ticket's audit events, oldest first.
+func (c *Core) Events(ctx context.Context, ticketID int64) ([]tickets.Event, error) {
+	evs, err := QueryEvents(ctx, c.Read, "ticket_id = ?", ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("events of ticket %d: %w", ticketID, err)
+	}
+	return evs, nil
+}
+
+// QueryEvents returns the events matching cond, in id order.
+func QueryEvents(ctx context.Context, db DB, cond string, args ...any) ([]tickets.Event, error) {
+	rows, err := db.Query(ctx, `SELECT id, ticket_id, at, kind, actor_role, actor_platform, actor_id,
+		actor_name, source, detail FROM events WHERE `+cond+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var evs []tickets.Event
+	for rows.Next() {
+		var e tickets.Event
+		var at int64
+		var role, src string
+		if err := rows.Scan(&e.ID, &e.TicketID, &at, &e.Kind, &role, &e.Actor.Platform, &e.Actor.ID,
+			&e.Actor.Name, &src, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At, e.Actor.Role, e.Source = FromNanos(at), tickets.ActorRole(role), tickets.Source(src)
+		evs = append(evs, e)
+	}
+	return evs, rows.Err()
+}
+
+// Messages returns the ticket's transcript and notes, oldest first.
+func (c *Core) Messages(ctx context.Context, ticketID int64) ([]tickets.Message, error) {
+	ms, err := QueryMessages(ctx, c.Read, "ticket_id = ?", ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("messages of ticket %d: %w", ticketID, err)
+	}
+	return ms, nil
+}
+
+// QueryMessages returns the messages matching cond, in id order.
+func QueryMessages(ctx context.Context, db DB, cond string, args ...any) ([]tickets.Message, error) {
+	rows, err := db.Query(ctx, `SELECT id, ticket_id, kind, platform_id, author_role, author_platform,
+		author_id, author_name, text, at FROM messages WHERE `+cond+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ms []tickets.Message
+	for rows.Next() {
+		var m tickets.Message
+		var at int64
+		var kind, role string
+		if err := rows.Scan(&m.ID, &m.TicketID, &kind, &m.PlatformID, &role, &m.Author.Platform, &m.Author.ID,
+			&m.Author.Name, &m.Text, &at); err != nil {
+			return nil, err
+		}
+		m.Kind, m.Author.Role, m.At = tickets.MessageKind(kind), tickets.ActorRole(role), FromNanos(at)
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
+func insertEvent(ctx context.Context, db DB, e *tickets.Event) error {
+	err := db.QueryRow(ctx, `INSERT INTO events (ticket_id, at, kind, actor_role, actor_platform, actor_id,
+		actor_name, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.TicketID, Nanos(e.At), e.Kind, string(e.Actor.Role), e.Actor.Platform, e.Actor.ID, e.Actor.Name,
+		string(e.Source), e.Detail).Scan(&e.ID)
+	if err != nil {
+		return fmt.Errorf("insert %s event: %w", e.Kind, err)
+	}
+	return nil
+}
+
+// insertMessage returns the driver's error unwrapped so the caller can spot a repeat.
+func insertMessage(ctx context.Context, db DB, m *tickets.Message) error {
+	return db.QueryRow(ctx, `INSERT INTO messages (ticket_id, kind, platform_id, author_role,
+		author_platform, author_id, author_name, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.TicketID, string(m.Kind), m.PlatformID, string(m.Author.Role), m.Author.Platform, m.Author.ID,
+		m.Author.Name, m.Text, Nanos(m.At.UTC())).Scan(&m.ID)
+}
+
+// getTicket returns the one ticket matching cond, or ENOTFOUND.
+func getTicket(ctx context.Context, db DB, cond string, args ...any) (*tickets.Ticket, error) {
+	var id int64
+	var data []byte
+	err := db.QueryRow(ctx, `SELECT id, data FROM tickets WHERE `+cond, args...).Scan(&id, &data)
+	if errors.Is(err, ErrNoRows) {
+		return nil, errs.Errorf(errs.ENOTFOUND, "No such ticket (%v).", describe(args))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get ticket (%v): %w", describe(args), err)
+	}
+	return decodeTicket(id, data)
+}
+
+// ListTickets returns the tickets matching cond (which may order and limit).
+func listTickets(ctx context.Context, db DB, cond string, args ...any) ([]*tickets.Ticket, error) {
+	rows, err := db.Query(ctx, `SELECT id, data FROM tickets WHERE `+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ts []*tickets.Ticket
+	for rows.Next() {
+		var id int64
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, err
+		}
+		t, err := decodeTicket(id, data)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
+}
+
+func decodeTicket(id int64, data []byte) (*tickets.Ticket, error) {
+	t := new(tickets.Ticket)
+	if err := json.Unmarshal(data, t); err != nil {
+		return nil, fmt.Errorf("decode ticket %d: %w", id, err)
+	}
+	t.ID = id
+	return t, nil
+}
+
+func describe(args []any) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = fmt.Sprint(a)
+	}
+	return strings.Join(parts, " ")
+}
