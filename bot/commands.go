@@ -219,15 +219,6 @@ func (e *Engine) deskCommand(ctx context.Context, rt *Runtime, ev Event, args st
 	return e.private(ctx, ev, fmt.Sprintf("The %s is now %s.", d.Name, state))
 }
 
-// SetDeskOnline switches a desk on or off at run time (the Ticket Center uses it).
-func (e *Engine) SetDeskOnline(ctx context.Context, desk string, online bool) error {
-	state := "offline"
-	if online {
-		state = "online"
-	}
-	return e.store.SetDeskPresence(ctx, desk, state, e.now())
-}
-
 // webLink sends the user a one-time sign-in link for the web, in a DM: the
 // link signs in whoever holds it, so it never goes to a shared channel.
 func (e *Engine) webLink(ctx context.Context, ev Event) error {
