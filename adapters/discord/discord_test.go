@@ -1,7 +1,6 @@
 package discord_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/discord"
 	"github.com/helpdesk-chat/helpdesk/adapters/discord/discordfake"
@@ -32,30 +33,12 @@ const (
 	support      = "900000000000000101"
 )
 
-// syncBuffer collects logs from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	t     *testing.T
 	fake  *discordfake.Server
 	ad    *discord.Adapter
 	store tickets.Store
-	logs  *syncBuffer
+	logs  *platformtest.Logs
 	done  chan error
 	stop  context.CancelFunc
 
@@ -84,7 +67,7 @@ func start(t *testing.T, opts ...option) *env {
 	f.AddChannelID(agentChannel, "it-agents", discordfake.TypeText, cat)
 	f.AddChannelID(support, "support", discordfake.TypeText, cat)
 
-	logs := &syncBuffer{}
+	logs := &platformtest.Logs{}
 	prev := log.Writer()
 	log.SetOutput(logs) // discordgo's own log, if it ever printed
 	t.Cleanup(func() { log.SetOutput(prev) })

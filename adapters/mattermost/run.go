@@ -45,15 +45,8 @@ func (a *Adapter) Run(ctx context.Context, handle Handler) error {
 	}
 	a.log.Info("connected to Mattermost", "team", team.Name, "bot_user", me.Username)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer func() {
-		cancel()
-		a.work.Wait()
-	}()
-	a.handleMu.Lock()
-	a.handle = handle
-	a.ctx = ctx
-	a.handleMu.Unlock()
+	ctx, stop := a.disp.Bind(ctx, handle)
+	defer stop()
 	a.readyOnce.Do(func() { close(a.ready) })
 	return a.listen(ctx, a.startCursor(ctx))
 }

@@ -54,9 +54,7 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 
 // running answers 503 (Slack retries) while Run has not started.
 func (a *Adapter) running(w http.ResponseWriter) bool {
-	a.handleMu.RLock()
-	ok := a.handle != nil
-	a.handleMu.RUnlock()
+	ok := a.disp.Running()
 	if !ok {
 		http.Error(w, errNotRunning.Error(), http.StatusServiceUnavailable)
 	}

@@ -31,15 +31,8 @@ func (a *Adapter) Run(ctx context.Context, handle Handler) error {
 	a.mu.Unlock()
 	a.log.Info("connected to Slack", "team", auth.Team, "bot_user", auth.UserID, "mode", a.opts.Mode)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer func() {
-		cancel()
-		a.work.Wait()
-	}()
-	a.handleMu.Lock()
-	a.handle = handle
-	a.ctx = ctx
-	a.handleMu.Unlock()
+	ctx, stop := a.disp.Bind(ctx, handle)
+	defer stop()
 	a.readyOnce.Do(func() { close(a.ready) })
 
 	if a.opts.Mode == ModeHTTP {
@@ -116,7 +109,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		if resp != nil {
 			return
 		}
-		if !a.firstTime("envelope:" + req.EnvelopeID) {
+		if !a.seen.First("envelope:" + req.EnvelopeID) {
 			return
 		}
 		var (

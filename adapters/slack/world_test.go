@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
@@ -49,24 +51,6 @@ func (c *clock) Sleeps() []time.Duration {
 	return append([]time.Duration(nil), c.sleeps...)
 }
 
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // world is the real engine on a SQLite store with the Slack adapter as its
 // platform, talking to a fake Slack over HTTP and Socket Mode.
 type world struct {
@@ -77,7 +61,7 @@ type world struct {
 	engine  *bot.Engine
 	store   tickets.Store
 	clock   *clock
-	logs    *syncBuffer
+	logs    *platformtest.Logs
 	handled chan bot.Event
 	runErr  chan error
 	seq     int
@@ -95,7 +79,7 @@ func newWorld(t *testing.T, mods ...worldOpt) *world {
 	}
 	sc := cfg.Platforms.Slack
 	w := &world{t: t, cfg: cfg, clock: &clock{t: time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)},
-		logs: &syncBuffer{}, handled: make(chan bot.Event, 100), runErr: make(chan error, 1)}
+		logs: &platformtest.Logs{}, handled: make(chan bot.Event, 100), runErr: make(chan error, 1)}
 	w.slack = newFakeSlack(t, sc.BotToken, sc.AppToken)
 	for _, u := range []fakeUser{
 		{ID: "UCARL", Name: "carl", RealName: "Carl Example", Display: "Carl", TZ: "Europe/Berlin", Locale: "en-US"},
