@@ -16,6 +16,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
 )
 
 // Name is the platform name in config and events.
@@ -54,9 +55,15 @@ type Options struct {
 	// AgentChannels lists the desks' agent channels on Mattermost (live
 	// config); replies in a card's thread there are internal notes.
 	AgentChannels func() []string
-	Logger        *slog.Logger
-	Now           func() time.Time                                 // default time.Now
-	Sleep         func(ctx context.Context, d time.Duration) error // default: a timer
+	// Logger should redact Secrets (redact.NewHandler, as cmd/helpdesk
+	// builds it): the adapter logs errors as they come.
+	Logger *slog.Logger
+	// Secrets is where the adapter adds its token, action secret and slash
+	// command token, so the logger and its errors redact them (nil: a set
+	// of its own, for its errors only).
+	Secrets *redact.Secrets
+	Now     func() time.Time                                 // default time.Now
+	Sleep   func(ctx context.Context, d time.Duration) error // default: a timer
 	// MinBackoff and MaxBackoff bound the wait between WebSocket
 	// reconnections (defaults 1s and 1m; doubled after each failure).
 	MinBackoff, MaxBackoff time.Duration
@@ -89,9 +96,10 @@ func OptionsFrom(c *config.Mattermost, callbackURL string) Options {
 
 // Adapter is the Mattermost platform.
 type Adapter struct {
-	opts Options
-	api  *model.Client4
-	log  *slog.Logger
+	opts    Options
+	api     *model.Client4
+	secrets *redact.Secrets
+	log     *slog.Logger
 
 	disp  kit.Dispatcher // the engine while Run runs; events in order per chat
 	seen  kit.Seen       // delivery ids already handled
@@ -172,11 +180,16 @@ func New(opts Options) (*Adapter, error) {
 	if opts.UserTTL <= 0 {
 		opts.UserTTL = time.Hour
 	}
+	if opts.Secrets == nil {
+		opts.Secrets = redact.New()
+	}
+	opts.Secrets.Add(opts.Token, opts.ActionSecret)
 	if opts.AgentChannels == nil {
 		opts.AgentChannels = func() []string { return nil }
 	}
 	a := &Adapter{
 		opts:      opts,
+		secrets:   opts.Secrets,
 		log:       opts.Logger.With("platform", Name),
 		ready:     make(chan struct{}),
 		dms:       map[string]string{},
@@ -189,7 +202,7 @@ func New(opts Options) (*Adapter, error) {
 		find = opts.GroupChats
 	}
 	a.groups = kit.NewGroupChats(Name, find, a.log)
-	a.disp = kit.Dispatcher{Log: a.log, Redact: a.redact}
+	a.disp = kit.Dispatcher{Log: a.log}
 	a.seen = kit.Seen{TTL: seenTTL, Max: 20000, Now: opts.Now}
 	a.users = kit.Users{TTL: opts.UserTTL, Now: opts.Now, Log: a.log, Lookup: a.lookupUser}
 	a.api = model.NewAPIv4Client(opts.URL)
@@ -215,34 +228,11 @@ func (a *Adapter) BotUserID() string {
 	return a.botID
 }
 
-// redact removes the token, the action secret and the slash command token
-// from text that is about to be logged or returned.
-func (a *Adapter) redact(s string) string {
-	a.mu.Lock()
-	cmd := a.cmdToken
-	a.mu.Unlock()
-	for _, t := range []string{a.opts.Token, a.opts.ActionSecret, cmd} {
-		if t != "" {
-			s = strings.ReplaceAll(s, t, "[redacted]")
-		}
-	}
-	return s
-}
-
-// redactedError keeps the error chain but prints without secrets.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
 func (a *Adapter) wrap(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &redactedError{msg: a.redact(fmt.Sprintf("mattermost %s: %v", what, err)), err: err}
+	return a.secrets.Errorf("mattermost %s: %w", what, err)
 }
 
 // status returns the HTTP status of a REST answer (0 if none).
@@ -480,7 +470,7 @@ func (a *Adapter) User(ctx context.Context, id string) bot.User { return a.users
 func (a *Adapter) lookupUser(ctx context.Context, id string) (bot.User, error) {
 	u, _, err := a.api.GetUser(ctx, id, "")
 	if err != nil {
-		return bot.User{}, errors.New(a.redact(err.Error()))
+		return bot.User{}, err
 	}
 	bu := bot.User{ID: id, Name: u.Nickname, Locale: u.Locale, Timezone: u.GetPreferredTimezone()}
 	if bu.Name == "" {

@@ -28,7 +28,7 @@ func (a *Adapter) channelType(ctx context.Context, channel string) string {
 	}
 	c, _, err := a.api.GetChannel(ctx, channel)
 	if err != nil {
-		a.log.Warn("look up channel", "channel", channel, "err", a.redact(err.Error()))
+		a.log.Warn("look up channel", "channel", channel, "err", err)
 		return ""
 	}
 	a.mu.Lock()

@@ -220,7 +220,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		// may not be a member of the channel the command was typed in.
 		dm, err := a.DirectChat(r.Context(), user)
 		if err != nil {
-			a.log.Warn("slash command", "err", a.redact(err.Error()))
+			a.log.Warn("slash command", "err", err)
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
 		}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -439,9 +440,10 @@ func newWorld(t *testing.T) *world {
 func (w *world) startBot() {
 	t := w.t
 	ctx := context.Background()
-	logger := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	secrets := redact.New() // the adapter adds its tokens, as under cmd/helpdesk
+	logger := slog.New(redact.NewHandler(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), secrets))
 	opts := mattermost.OptionsFrom(w.cfg.Platforms.Mattermost, w.callback)
-	opts.Logger = logger
+	opts.Logger, opts.Secrets = logger, secrets
 	opts.GroupChats, opts.Cursor = w.store, w.store
 	opts.AgentChannels = func() []string { return []string{w.agents} }
 	opts.MinBackoff, opts.MaxBackoff = 100*time.Millisecond, 500*time.Millisecond

@@ -16,6 +16,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
 )
 
 // Name is the platform name in config and events.
@@ -53,9 +54,14 @@ type Options struct {
 	// AgentChannels lists the desks' agent channels on Slack (live config);
 	// replies in a card's thread there are internal notes.
 	AgentChannels func() []string
-	Logger        *slog.Logger
-	Now           func() time.Time                                 // default time.Now
-	Sleep         func(ctx context.Context, d time.Duration) error // default: a timer
+	// Logger should redact Secrets (redact.NewHandler, as cmd/helpdesk
+	// builds it): the adapter logs errors as they come.
+	Logger *slog.Logger
+	// Secrets is where the adapter adds its tokens, so the logger and its
+	// errors redact them (nil: a set of its own, for its errors only).
+	Secrets *redact.Secrets
+	Now     func() time.Time                                 // default time.Now
+	Sleep   func(ctx context.Context, d time.Duration) error // default: a timer
 	// ChannelInterval is the least time between two posts in one channel
 	// (Slack allows about one message per second per channel). Default 1s;
 	// negative disables pacing.
@@ -81,6 +87,7 @@ type Adapter struct {
 	api     *slack.Client
 	log     *slog.Logger
 	metaKey []byte // signs modals' private_metadata
+	secrets *redact.Secrets
 
 	disp  kit.Dispatcher // the engine while Run runs; events in order per chat
 	seen  kit.Seen       // delivery ids already handled
@@ -148,11 +155,16 @@ func New(opts Options) (*Adapter, error) {
 	if opts.PingInterval == 0 {
 		opts.PingInterval = 30 * time.Second
 	}
+	if opts.Secrets == nil {
+		opts.Secrets = redact.New()
+	}
+	opts.Secrets.Add(opts.BotToken, opts.AppToken, opts.SigningSecret)
 	if opts.AgentChannels == nil {
 		opts.AgentChannels = func() []string { return nil }
 	}
 	a := &Adapter{
 		opts:     opts,
+		secrets:  opts.Secrets,
 		metaKey:  metadataKey(opts.BotToken),
 		log:      opts.Logger.With("platform", Name),
 		fatal:    make(chan error, 1),
@@ -166,7 +178,7 @@ func New(opts Options) (*Adapter, error) {
 		find = opts.GroupChats
 	}
 	a.groups = kit.NewGroupChats(Name, find, a.log)
-	a.disp = kit.Dispatcher{Log: a.log, Redact: a.redact}
+	a.disp = kit.Dispatcher{Log: a.log}
 	a.seen = kit.Seen{TTL: seenTTL, Max: 10000, Now: opts.Now}
 	a.users = kit.Users{TTL: opts.UserTTL, Now: opts.Now, Log: a.log, Lookup: a.lookupUser}
 	sopts := []slack.Option{slack.OptionLog(discardLog{})}
@@ -244,39 +256,11 @@ func (a *Adapter) fail(err error) {
 	a.fatalOnce.Do(func() { a.fatal <- err })
 }
 
-// redact removes the tokens and any URL query (Socket Mode URLs carry a
-// connection ticket) from text that is about to be logged or returned.
-func (a *Adapter) redact(s string) string {
-	for _, t := range []string{a.opts.BotToken, a.opts.AppToken, a.opts.SigningSecret} {
-		if t != "" {
-			s = strings.ReplaceAll(s, t, "[redacted]")
-		}
-	}
-	if i := strings.Index(s, "?ticket="); i >= 0 {
-		end := strings.IndexAny(s[i:], " \"'")
-		if end < 0 {
-			s = s[:i] + "?[redacted]"
-		} else {
-			s = s[:i] + "?[redacted]" + s[i+end:]
-		}
-	}
-	return s
-}
-
-// redactedError keeps the error chain but prints without secrets.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
 func (a *Adapter) wrap(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &redactedError{msg: a.redact(fmt.Sprintf("slack %s: %v", what, err)), err: err}
+	return a.secrets.Errorf("slack %s: %w", what, err)
 }
 
 // call runs one Web API call, waiting out 429 answers (Retry-After) up to

@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
@@ -411,13 +412,14 @@ func newEmuWorld(t *testing.T) *emuWorld {
 		t.Fatal(err)
 	}
 	w.store = st
-	logger := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	secrets := redact.New() // the adapter adds its tokens, as under cmd/helpdesk
+	logger := slog.New(redact.NewHandler(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), secrets))
 	w.rec = &recorder{next: http.DefaultTransport}
 	opts := slack.OptionsFrom(w.cfg.Platforms.Slack)
 	opts.Mode = slack.ModeHTTP
 	opts.APIURL = w.emu.url + "/api/"
 	opts.HTTPClient = &http.Client{Transport: w.rec, Timeout: 30 * time.Second}
-	opts.Logger = logger
+	opts.Logger, opts.Secrets = logger, secrets
 	opts.Now = w.clock.Now
 	opts.Sleep = w.clock.Sleep
 	opts.GroupChats = st

@@ -79,7 +79,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		a.log.Info("Socket Mode connected")
 	case socketmode.EventTypeConnectionError:
 		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
-			a.log.Warn("Socket Mode connection failed; retrying", "attempt", ce.Attempt, "backoff", ce.Backoff, "err", a.redact(fmt.Sprint(ce.ErrorObj)))
+			a.log.Warn("Socket Mode connection failed; retrying", "attempt", ce.Attempt, "backoff", ce.Backoff, "err", ce.ErrorObj)
 		}
 	case socketmode.EventTypeInvalidAuth:
 		a.fail(fmt.Errorf("slack: the app token was refused: %w", ErrAuth))
@@ -128,7 +128,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			}
 		}
 		if err != nil {
-			a.log.Warn("bad Socket Mode envelope", "type", evt.Type, "err", a.redact(err.Error()))
+			a.log.Warn("bad Socket Mode envelope", "type", evt.Type, "err", err)
 			return
 		}
 		a.dispatch(events)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
@@ -98,10 +99,11 @@ func newWorld(t *testing.T, mods ...worldOpt) *world {
 		t.Fatal(err)
 	}
 	w.store = st
-	logger := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	secrets := redact.New() // the adapter adds its tokens, as under cmd/helpdesk
+	logger := slog.New(redact.NewHandler(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), secrets))
 	opts := slack.OptionsFrom(sc)
 	opts.APIURL = w.slack.apiURL()
-	opts.Logger = logger
+	opts.Logger, opts.Secrets = logger, secrets
 	opts.Now = w.clock.Now
 	opts.Sleep = w.clock.Sleep
 	opts.GroupChats = st

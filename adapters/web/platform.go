@@ -82,6 +82,7 @@ func New(o Options) (*Platform, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.log = p.log.With("platform", Name) // like the chat adapters: the caller does not add it
 	if p.poll <= 0 {
 		p.poll = 2 * time.Second
 	}

@@ -51,7 +51,7 @@ func (m *Main) startWeb(ctx context.Context, mux *http.ServeMux) error {
 	}
 	wc, err := web.New(web.Options{Store: st, Auth: m.auth, Handle: m.engine.Handle,
 		Config: func() *config.Config { return m.engine.Runtime().Config },
-		Logger: m.log.With("platform", "web"), CenterURL: "/center/"})
+		Logger: m.log, CenterURL: "/center/"})
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (m *Main) startWeb(ctx context.Context, mux *http.ServeMux) error {
 // /helpdesk reach the bot on the HTTP server.
 func (m *Main) startMattermost(ctx context.Context, cfg *config.Config, mc *config.Mattermost, mux *http.ServeMux) error {
 	o := mattermost.OptionsFrom(mc, m.baseURL(cfg))
-	o.Logger, o.GroupChats = m.log.With("platform", "mattermost"), m.store
+	o.Logger, o.Secrets, o.GroupChats = m.log, m.secrets, m.store
 	o.Cursor = m.store // questions posted while the bot was down are answered after a restart
 	o.AgentChannels = func() []string { return m.agentChannels(mattermost.Name) }
 	ad, err := mattermost.New(o)
@@ -90,7 +90,8 @@ func (m *Main) startMattermost(ctx context.Context, cfg *config.Config, mc *conf
 
 func (m *Main) startDiscord(ctx context.Context, dc *config.Discord) error {
 	o := discord.OptionsFrom(dc)
-	o.Logger, o.Runtime = m.log.With("platform", "discord"), m.engine.Runtime
+	m.secrets.Add(o.Token)
+	o.Logger, o.Runtime = m.log, m.engine.Runtime
 	o.FormState = m.store // a stepped form's progress survives a restart
 	ad, err := discord.New(o)
 	if err != nil {
@@ -103,7 +104,7 @@ func (m *Main) startDiscord(ctx context.Context, dc *config.Discord) error {
 
 func (m *Main) startSlack(ctx context.Context, sc *config.Slack, mux *http.ServeMux) error {
 	o := slackad.OptionsFrom(sc)
-	o.Logger, o.GroupChats = m.log.With("platform", "slack"), m.store
+	o.Logger, o.Secrets, o.GroupChats = m.log, m.secrets, m.store
 	o.AgentChannels = func() []string { return m.agentChannels(slackad.Name) }
 	sl, err := slackad.New(o)
 	if err != nil {
