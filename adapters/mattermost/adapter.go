@@ -17,6 +17,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/internal/redact"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Name is the platform name in config and events.
@@ -396,7 +397,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		return "", errors.New("mattermost: not connected yet")
 	}
 	base := channelName(gc.Name)
-	title := limit(oneLine(gc.Title), 64)
+	title := textutil.Shorten(textutil.OneLine(gc.Title), 64)
 	if title == "" {
 		title = base
 	}
@@ -408,7 +409,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		}
 		c, resp, err := a.api.CreateChannel(ctx, &model.Channel{
 			TeamId: team, Type: model.ChannelTypePrivate, Name: name, DisplayName: title,
-			Purpose: limit(oneLine(gc.Topic), 250), Header: limit(oneLine(gc.Topic), 1024),
+			Purpose: textutil.Shorten(textutil.OneLine(gc.Topic), 250), Header: textutil.Shorten(textutil.OneLine(gc.Topic), 1024),
 		})
 		if err != nil {
 			if status(resp) == http.StatusBadRequest && strings.Contains(appErrorID(err), "exists") && n < 20 {

@@ -17,6 +17,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/internal/redact"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Name is the platform name in config and events.
@@ -413,7 +414,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		name := base
 		if n > 1 {
 			suffix := fmt.Sprintf("-%d", n)
-			name = strings.TrimRight(truncateBytes(base, 80-len(suffix)), "-") + suffix
+			name = strings.TrimRight(textutil.ClipBytes(base, 80-len(suffix)), "-") + suffix
 		}
 		err := a.call(ctx, "conversations.create", func() error {
 			var err error
@@ -447,7 +448,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 			return ch.ID, err
 		}
 	}
-	if topic := plainLimit(gc.Topic, 250); topic != "" {
+	if topic := textutil.Shorten(textutil.OneLine(gc.Topic), 250); topic != "" {
 		if err := a.call(ctx, "conversations.setTopic", func() error {
 			_, err := a.api.SetTopicOfConversationContext(ctx, ch.ID, topic)
 			return err
