@@ -104,7 +104,18 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.metrics = center.NewMetrics()
+	// The platforms are built first and handed to the engine; each Run gets
+	// the engine as its handler below.
+	mux := m.routes()
+	platforms, err := m.newPlatforms(cfg, mux)
+	if err != nil {
+		m.ln.Close()
+		return err
+	}
 	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log, Observe: m.metrics.Observe}
+	for _, p := range platforms {
+		opts.Platforms = append(opts.Platforms, p)
+	}
 	if m.auth != nil {
 		// A link sent from a chat platform opens the Ticket Center.
 		opts.SignInLink = func(ctx context.Context, platform, user, name string) (string, error) {
@@ -118,8 +129,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	ctx, m.cancel = context.WithCancel(ctx)
-	mux := m.routes()
-	if err := m.startPlatforms(ctx, cfg, mux); err != nil {
+	if err := m.runPlatforms(ctx, platforms); err != nil {
 		m.ln.Close()
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // Handler receives the events an adapter turns neutral (bot.Engine.Handle).
-type Handler func(context.Context, bot.Event) error
+type Handler = func(context.Context, bot.Event) error
 
 // Sleep waits d or until ctx ends, whichever comes first; it returns ctx's
 // error if ctx ended.
