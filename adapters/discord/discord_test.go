@@ -7,9 +7,10 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
 
@@ -499,29 +500,11 @@ func TestLongFormSurvivesRestart(t *testing.T) {
 	longFormRest(t, e, cont, n)
 }
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // Continue no longer works once the form was cancelled, after an hour, or
 // after a restart when nothing keeps the progress.
 func TestLongFormGone(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
 	for _, tc := range []struct {
 		name string
 		opts []option
@@ -538,7 +521,7 @@ func TestLongFormGone(t *testing.T) {
 			}
 		}},
 		{"after an hour", []option{func(o *discord.Options) { o.Now = clock.Now }}, func(*env) {
-			clock.Add(61 * time.Minute)
+			clock.Advance(61 * time.Minute)
 		}},
 		{"restart without a store", []option{memoryForms}, func(e *env) { e.restart() }},
 	} {

@@ -363,7 +363,7 @@ func newEmuWorld(t *testing.T) *emuWorld {
 		t.Fatal(err)
 	}
 	botToken := base.Platforms.Slack.BotToken
-	w := &emuWorld{t: t, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logs: &platformtest.Logs{},
+	w := &emuWorld{t: t, clock: newClock(time.Now().UTC().Truncate(time.Second)), logs: &platformtest.Logs{},
 		handled: make(chan bot.Event, 100), botToken: botToken, ids: map[string]string{}, tokens: map[string]string{}}
 	w.emu = startEmulator(t, emulateSeed(botToken), botToken)
 

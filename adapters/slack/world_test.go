@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
+
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
 	"github.com/helpdesk-chat/helpdesk/internal/redact"
 
@@ -23,25 +25,22 @@ import (
 
 const testConfig = "testdata/helpdesk.yaml"
 
-// clock is the test's time: Sleep advances it instead of waiting.
+// clock is the test's time (the shared clocktest.Clock): Sleep advances it
+// instead of waiting, and remembers how long each sleep was.
 type clock struct {
+	*clocktest.Clock
 	mu     sync.Mutex
-	t      time.Time
 	sleeps []time.Duration
 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
+func newClock(t time.Time) *clock { return &clock{Clock: clocktest.New(t)} }
 
 func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if d > 0 {
+		c.mu.Lock()
 		c.sleeps = append(c.sleeps, d)
-		c.t = c.t.Add(d)
+		c.mu.Unlock()
+		c.Advance(d)
 	}
 	return ctx.Err()
 }
@@ -79,7 +78,7 @@ func newWorld(t *testing.T, mods ...worldOpt) *world {
 		t.Fatal(err)
 	}
 	sc := cfg.Platforms.Slack
-	w := &world{t: t, cfg: cfg, clock: &clock{t: time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)},
+	w := &world{t: t, cfg: cfg, clock: newClock(time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)),
 		logs: &platformtest.Logs{}, handled: make(chan bot.Event, 100), runErr: make(chan error, 1)}
 	w.slack = newFakeSlack(t, sc.BotToken, sc.AppToken)
 	for _, u := range []fakeUser{
