@@ -141,19 +141,6 @@ func (e *Engine) Reload(rt *Runtime) { e.rt.Store(rt) }
 // Tickets gives access to the transition functions (for the Ticket Center).
 func (e *Engine) Tickets() *tickets.Service { return e.svc }
 
-// AddPlatform registers a platform after construction (adapters that need the
-// engine to exist first).
-func (e *Engine) AddPlatform(p Platform) {
-	e.dispatchMu.Lock()
-	defer e.dispatchMu.Unlock()
-	m := make(map[string]Platform, len(e.platforms)+1)
-	for k, v := range e.platforms {
-		m[k] = v
-	}
-	m[p.Name()] = p
-	e.platforms = m
-}
-
 func (e *Engine) platform(name string) (Platform, error) {
 	e.dispatchMu.Lock()
 	p, ok := e.platforms[name]

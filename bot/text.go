@@ -3,8 +3,8 @@ package bot
 import (
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -32,15 +32,7 @@ func Sanitize(s string, max int) string {
 		return r
 	}, s)
 	s = broadcast.ReplaceAllString(s, "$1\u200d$2")
-	return truncate(strings.TrimSpace(s), max)
-}
-
-func truncate(s string, max int) string {
-	if max <= 0 || utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:max-1])) + "…"
+	return textutil.ShortenTrim(strings.TrimSpace(s), max)
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
@@ -69,3 +61,6 @@ func isGreeting(text string) bool {
 	t := strings.Trim(strings.ToLower(strings.TrimSpace(text)), "!.,? ")
 	return t == "" || greetings[t]
 }
+
+// truncate is textutil.ShortenTrim under the name the engine's files use.
+func truncate(s string, max int) string { return textutil.ShortenTrim(s, max) }

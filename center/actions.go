@@ -7,6 +7,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -89,19 +90,19 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		}
 		return result{ticket: got, what: "woken up"}, nil
 	case "end":
-		got, err := c.engine.EndService(ctx, t.ID, clip(req.Text, 500), actor, src)
+		got, err := c.engine.EndService(ctx, t.ID, textutil.ClipBytes(req.Text, 500), actor, src)
 		if err != nil {
 			return result{}, err
 		}
 		return result{ticket: got, what: "resolved"}, nil
 	case "reopen":
-		got, err := c.engine.Reopen(ctx, t.ID, clip(req.Text, 500), actor, src)
+		got, err := c.engine.Reopen(ctx, t.ID, textutil.ClipBytes(req.Text, 500), actor, src)
 		if err != nil {
 			return result{}, err
 		}
 		return result{ticket: got, what: "reopened"}, nil
 	case "note":
-		text := clip(strings.TrimSpace(req.Text), maxNoteLen)
+		text := textutil.ClipBytes(strings.TrimSpace(req.Text), maxNoteLen)
 		if text == "" {
 			return result{}, errs.Errorf(errs.EINVALID, "The note is empty.")
 		}
@@ -122,7 +123,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 	case "merge":
 		into, err := c.store.GetByKey(ctx, strings.ToUpper(strings.TrimSpace(req.Into)))
 		if err != nil || !see(into) {
-			return result{}, errs.Errorf(errs.EINVALID, "There is no ticket %q you may merge into.", clip(req.Into, 20))
+			return result{}, errs.Errorf(errs.EINVALID, "There is no ticket %q you may merge into.", textutil.ClipBytes(req.Into, 20))
 		}
 		dup, target, err := c.engine.Merge(ctx, t.ID, into.ID, actor, src)
 		if err != nil {
@@ -130,7 +131,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		}
 		return result{ticket: dup, what: "merged into " + target.Key, extra: target}, nil
 	}
-	return result{}, errs.Errorf(errs.EINVALID, "Unknown action %q.", clip(req.Action, 20))
+	return result{}, errs.Errorf(errs.EINVALID, "Unknown action %q.", textutil.ClipBytes(req.Action, 20))
 }
 
 // tell tells the followers of the changed tickets what was done.
@@ -147,7 +148,7 @@ func (c *Center) snoozeUntil(req request) (time.Time, error) {
 	if req.Until != "" {
 		t, err := time.Parse(time.RFC3339, req.Until)
 		if err != nil {
-			return time.Time{}, errs.Errorf(errs.EINVALID, "until %q is not an RFC 3339 time.", clip(req.Until, 40))
+			return time.Time{}, errs.Errorf(errs.EINVALID, "until %q is not an RFC 3339 time.", textutil.ClipBytes(req.Until, 40))
 		}
 		return t, nil
 	}
@@ -156,15 +157,4 @@ func (c *Center) snoozeUntil(req request) (time.Time, error) {
 		return time.Time{}, errs.Errorf(errs.EINVALID, "Snooze for how long? Write e.g. 2h or 1d.")
 	}
 	return c.now().Add(d), nil
-}
-
-// clip shortens s to n bytes at a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && (s[n]&0xC0) == 0x80 {
-		n--
-	}
-	return s[:n]
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/center/stats"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -317,7 +318,7 @@ func (c *Center) handleTicket(w http.ResponseWriter, r *http.Request) {
 
 func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t *tickets.Ticket, status int, errMsg, done string) {
 	cfg := c.config()
-	d := detailData{T: t, DeskName: t.Desk, Category: t.Category, Staff: v.staff(t.Desk), Done: clip(done, 100)}
+	d := detailData{T: t, DeskName: t.Desk, Category: t.Category, Staff: v.staff(t.Desk), Done: textutil.ClipBytes(done, 100)}
 	if desk := cfg.Desk(t.Desk); desk != nil {
 		d.DeskName = desk.Name
 		if desk.FAQ != nil {
@@ -481,7 +482,7 @@ func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor ti
 	ctx := r.Context()
 	desk := cfg.Desk(n.Desk)
 	if desk == nil {
-		return nil, errs.Errorf(errs.EINVALID, "There is no desk %q.", clip(n.Desk, 40))
+		return nil, errs.Errorf(errs.EINVALID, "There is no desk %q.", textutil.ClipBytes(n.Desk, 40))
 	}
 	n.Subject = strings.TrimSpace(n.Subject)
 	if n.Subject == "" {
@@ -494,7 +495,7 @@ func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor ti
 		n.Requester.Name = n.Requester.ID
 	}
 	if n.Category != "" && (desk.FAQ == nil || desk.FAQ.Category(n.Category) == nil) {
-		return nil, errs.Errorf(errs.EINVALID, "The %s has no topic %q.", desk.Name, clip(n.Category, 40))
+		return nil, errs.Errorf(errs.EINVALID, "The %s has no topic %q.", desk.Name, textutil.ClipBytes(n.Category, 40))
 	}
 	prio, err := tickets.ParsePriority(n.Priority)
 	if err != nil {
@@ -504,10 +505,10 @@ func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor ti
 	case "", "open", "resolved":
 	case "assigned":
 		if desk.AgentByName(n.Agent) == nil {
-			return nil, errs.Errorf(errs.EINVALID, "%q is not an agent of the %s.", clip(n.Agent, 40), desk.Name)
+			return nil, errs.Errorf(errs.EINVALID, "%q is not an agent of the %s.", textutil.ClipBytes(n.Agent, 40), desk.Name)
 		}
 	default:
-		return nil, errs.Errorf(errs.EINVALID, "status %q: a new ticket is open, assigned or resolved.", clip(n.Status, 20))
+		return nil, errs.Errorf(errs.EINVALID, "status %q: a new ticket is open, assigned or resolved.", textutil.ClipBytes(n.Status, 20))
 	}
 	// The subject is shortened to tickets.MaxSubjectLen by the service.
 	t := &tickets.Ticket{Desk: desk.ID, Platform: n.Requester.Platform, Requester: n.Requester, Category: n.Category,
@@ -561,7 +562,7 @@ func (c *Center) handleNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if details := strings.TrimSpace(f.Get("details")); details != "" {
-		n.Form = []tickets.FormAnswer{{ID: "details", Label: "Details", Value: clip(details, 4000)}}
+		n.Form = []tickets.FormAnswer{{ID: "details", Label: "Details", Value: textutil.ClipBytes(details, 4000)}}
 	}
 	// A category of another desk is refused by open; the select offers all staff desks' topics.
 	t, err := c.open(r, c.config(), n, v.actor(desk), tickets.SourceWeb)

@@ -14,7 +14,8 @@
 // then decides between answering, suggesting and giving up
 // against the desk's thresholds, and walks the question-menu tree.
 //
-// It imports only the config types of this module: never bot, tickets,
+// It imports only the config types of this module (and internal/textutil,
+// a leaf): never bot, tickets,
 // adapters, a platform SDK or a storage driver. An Index is immutable after
 // Build; a config reload builds a new one.
 package faq

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Hit is one FAQ item matching a question.
@@ -69,7 +71,7 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("faq search: %w", err)
 	}
-	text = clip(strings.TrimSpace(text), maxQueryBytes)
+	text = textutil.ClipBytes(strings.TrimSpace(text), maxQueryBytes)
 	if text == "" || len(ix.items) == 0 {
 		return nil, nil
 	}
@@ -236,16 +238,3 @@ func (ix *Index) detect(text string) string {
 	}
 	return ix.langs[argmax(scores)]
 }
-
-// clip cuts s to at most n bytes without splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 )
@@ -76,7 +76,7 @@ type Adapter struct {
 	sniff *closeSniffer
 
 	handle func(context.Context, bot.Event) error
-	queues []chan func(context.Context)
+	disp   kit.Dispatcher // events in order per person, never blocking the gateway
 	fatal  chan error
 
 	mu           sync.Mutex
@@ -143,6 +143,7 @@ func New(opts Options) (*Adapter, error) {
 		tokens: map[string]*discordgo.Interaction{}, tokenAt: map[string]time.Time{},
 		forms: map[string]*formSession{}, long: map[string]string{},
 	}
+	a.disp.Log = a.log
 	a.sniff = newCloseSniffer(a.closedBy)
 	s.Dialer = a.sniff.dialer()
 	return a, nil
@@ -169,27 +170,12 @@ func (a *Adapter) Run(ctx context.Context, handle func(context.Context, bot.Even
 	if a.opts.ShardCount == 0 && gw.Shards > 1 {
 		a.log.Warn("Discord recommends sharding; set shard_id and shard_count", "recommended_shards", gw.Shards)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
+	bound, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup // workers and reconnect loops
+	runCtx, stop := a.disp.Bind(bound, handle)
+	defer stop()          // after the reconnect loops: the queued events end too
+	var wg sync.WaitGroup // reconnect loops
 	defer wg.Wait()
-	a.queues = make([]chan func(context.Context), 4)
-	for i := range a.queues {
-		q := make(chan func(context.Context), 256)
-		a.queues[i] = q
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-runCtx.Done():
-					return
-				case job := <-q:
-					job(runCtx)
-				}
-			}
-		}()
-	}
 	// discordgo's own reconnect loop cannot be stopped (it retries forever,
 	// even after a revoked token); the adapter reconnects itself instead.
 	a.s.ShouldReconnectOnError = false
@@ -283,12 +269,10 @@ func restStatus(err error) int {
 	return 0
 }
 
-// enqueue runs job on the worker for key, so one person's events stay in order.
+// enqueue runs job behind key's earlier jobs, so one person's events stay in
+// order; it never blocks the gateway.
 func (a *Adapter) enqueue(key string, job func(context.Context)) {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	q := a.queues[int(h.Sum32())%len(a.queues)]
-	q <- job
+	a.disp.Do(key, func(ctx context.Context, _ kit.Handler) { job(ctx) })
 }
 
 // onEvent receives every gateway dispatch. Interactions and messages are

@@ -1,16 +1,18 @@
 package discord_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/discord"
 	"github.com/helpdesk-chat/helpdesk/adapters/discord/discordfake"
@@ -32,30 +34,12 @@ const (
 	support      = "900000000000000101"
 )
 
-// syncBuffer collects logs from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	t     *testing.T
 	fake  *discordfake.Server
 	ad    *discord.Adapter
 	store tickets.Store
-	logs  *syncBuffer
+	logs  *platformtest.Logs
 	done  chan error
 	stop  context.CancelFunc
 
@@ -75,7 +59,6 @@ func memoryForms(o *discord.Options) { o.FormState = nil }
 func start(t *testing.T, opts ...option) *env {
 	t.Helper()
 	f := discordfake.New(t, token)
-	f.PointDiscordgo()
 	f.AddUserID(adaID, "ada")
 	f.AddUserID(bossID, "boss")
 	f.AddUserID(annID, "ann")
@@ -84,7 +67,7 @@ func start(t *testing.T, opts ...option) *env {
 	f.AddChannelID(agentChannel, "it-agents", discordfake.TypeText, cat)
 	f.AddChannelID(support, "support", discordfake.TypeText, cat)
 
-	logs := &syncBuffer{}
+	logs := &platformtest.Logs{}
 	prev := log.Writer()
 	log.SetOutput(logs) // discordgo's own log, if it ever printed
 	t.Cleanup(func() { log.SetOutput(prev) })
@@ -128,7 +111,7 @@ func (e *env) run() {
 	}()
 	ctx := context.Background()
 	var engine *bot.Engine
-	o := discord.Options{Token: token, Guild: f.GuildID, SupportChannel: support, Logger: e.logger,
+	o := discord.Options{Token: token, Guild: f.GuildID, SupportChannel: support, Logger: e.logger, HTTPClient: f.Client(),
 		Runtime: func() *bot.Runtime { return engine.Runtime() }, FormState: e.store}
 	for _, opt := range e.opts {
 		opt(&o)
@@ -206,6 +189,7 @@ func (e *env) count(channel, viewer string) int { return len(e.fake.Messages(cha
 // select and a modal → ticket → card → Start Chat (private thread) →
 // messages → internal note → End Service → evaluation with a comment modal.
 func TestJourney(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := e.fake
 	dm := f.DMChannel(annID)
@@ -343,6 +327,7 @@ func answers(t *tickets.Ticket) string {
 // A RECONNECT (op 7) in the middle of a conversation loses nothing: the
 // session resumes and the events sent meanwhile are replayed once.
 func TestReconnectInTheMiddle(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := e.fake
 	dm := f.DMChannel(annID)
@@ -360,9 +345,15 @@ func TestReconnectInTheMiddle(t *testing.T) {
 	if ids != 1 || resumes < 1 {
 		t.Fatalf("identifies=%d resumes=%d, want one IDENTIFY and a RESUME", ids, resumes)
 	}
-	time.Sleep(200 * time.Millisecond) // let a duplicate, if any, arrive
+	// A marker question sent last: a replayed duplicate would be answered
+	// before it, since one person's events are handled in order.
+	f.DM(annID, "What is the guest wifi password?")
+	marker := f.WaitMessage(dm, annID, n, "printed at the reception")
 	got := 0
 	for _, m := range f.Messages(dm, annID)[n:] {
+		if m.ID == marker.ID {
+			break
+		}
 		if strings.Contains(m.Text(), "Did this help?") {
 			got++
 		}
@@ -375,6 +366,7 @@ func TestReconnectInTheMiddle(t *testing.T) {
 
 // A redelivered message and a payload that does not decode change nothing.
 func TestDuplicatesAndGarbage(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := e.fake
 	dm := f.DMChannel(annID)
@@ -402,6 +394,7 @@ func TestDuplicatesAndGarbage(t *testing.T) {
 
 // A revoked token stops Run with a clear error instead of reconnecting forever.
 func TestRevokedToken(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	e.fake.Revoke()
 	select {
@@ -419,9 +412,9 @@ func TestRevokedToken(t *testing.T) {
 }
 
 func TestWrongTokenAtStart(t *testing.T) {
+	t.Parallel()
 	f := discordfake.New(t, token)
-	f.PointDiscordgo()
-	ad, err := discord.New(discord.Options{Token: "wrong", Guild: f.GuildID, SupportChannel: support})
+	ad, err := discord.New(discord.Options{Token: "wrong", Guild: f.GuildID, SupportChannel: support, HTTPClient: f.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,6 +474,7 @@ func longFormRest(t *testing.T, e *env, cont discordfake.Message, n int) {
 // five inputs, then (a modal cannot answer a modal) Continue and a second
 // modal; with the progress in the store or in memory.
 func TestLongFormInSteps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		opts []option
@@ -499,34 +493,18 @@ func TestLongFormInSteps(t *testing.T) {
 // A restart between two modals loses nothing: Continue opens the second
 // modal and the ticket gets all seven answers.
 func TestLongFormSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	cont, n := longFormFirstPart(t, e)
 	e.restart()
 	longFormRest(t, e, cont, n)
 }
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // Continue no longer works once the form was cancelled, after an hour, or
 // after a restart when nothing keeps the progress.
 func TestLongFormGone(t *testing.T) {
-	clock := &testClock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	t.Parallel()
+	clock := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
 	for _, tc := range []struct {
 		name string
 		opts []option
@@ -543,7 +521,7 @@ func TestLongFormGone(t *testing.T) {
 			}
 		}},
 		{"after an hour", []option{func(o *discord.Options) { o.Now = clock.Now }}, func(*env) {
-			clock.Add(61 * time.Minute)
+			clock.Advance(61 * time.Minute)
 		}},
 		{"restart without a store", []option{memoryForms}, func(e *env) { e.restart() }},
 	} {
@@ -581,6 +559,7 @@ func openTicket(t *testing.T, e *env) discordfake.Message {
 // private_channels: Start Chat makes a private text channel that only the
 // user, the agent and the bot can see; End Service takes the right to write.
 func TestPrivateChannels(t *testing.T) {
+	t.Parallel()
 	e := start(t, func(o *discord.Options) { o.PrivateChannels = true })
 	f := e.fake
 	before := len(f.GuildChannels())
@@ -629,6 +608,7 @@ func TestPrivateChannels(t *testing.T) {
 // /helpdesk in a server channel answers privately; a slow answer is deferred
 // (type 5) and shown by editing @original. The panel is for server managers.
 func TestCommandAndPanel(t *testing.T) {
+	t.Parallel()
 	e := start(t, func(o *discord.Options) { o.AckAfter = -1 })
 	f := e.fake
 	ask := f.Command(annID, support, "ask", map[string]string{"question": "How do I connect to the VPN?"}, 0)
@@ -666,6 +646,7 @@ func TestCommandAndPanel(t *testing.T) {
 
 // A 429 is waited out with discordgo's rate-limit buckets; nothing is lost.
 func TestRateLimited(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	f := e.fake
 	dm := f.DMChannel(annID)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -249,12 +250,12 @@ func (a *Adapter) showStep(p *pending, f *formSession, msgType discordgo.Interac
 		if !fl.Required {
 			zero = 0
 		}
-		sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: cid, Placeholder: cut(fl.Label, maxPlaceholder), MinValues: &zero, MaxValues: one}
+		sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: cid, Placeholder: textutil.Shorten(fl.Label, maxPlaceholder), MinValues: &zero, MaxValues: one}
 		for i, o := range fl.Options {
 			if i == maxOptions {
 				break
 			}
-			sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: cut(o, maxOptionText), Value: strconv.Itoa(i)})
+			sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: textutil.Shorten(o, maxOptionText), Value: strconv.Itoa(i)})
 		}
 		comps := []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}}}
 		if !fl.Required {
@@ -273,7 +274,7 @@ func (a *Adapter) showStep(p *pending, f *formSession, msgType discordgo.Interac
 		}
 		var rows []discordgo.MessageComponent
 		for _, fl := range f.steps[f.step] {
-			in := discordgo.TextInput{CustomID: cut(fl.ID, maxCustomID), Label: cut(fl.Label, maxInputLabel), Style: discordgo.TextInputShort, Required: fl.Required}
+			in := discordgo.TextInput{CustomID: textutil.Shorten(fl.ID, maxCustomID), Label: textutil.Shorten(fl.Label, maxInputLabel), Style: discordgo.TextInputShort, Required: fl.Required}
 			if fl.Type == bot.FieldParagraph {
 				in.Style = discordgo.TextInputParagraph
 			}
@@ -286,7 +287,7 @@ func (a *Adapter) showStep(p *pending, f *formSession, msgType discordgo.Interac
 			rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{in}})
 		}
 		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: &discordgo.InteractionResponseData{
-			CustomID: cid, Title: cut(title, maxModalTitle), Components: rows}}
+			CustomID: cid, Title: textutil.Shorten(title, maxModalTitle), Components: rows}}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Permissions the bot gives people in a private group channel.
@@ -140,7 +141,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 	if a.opts.SupportChannel == "" {
 		return "", errors.New("discord: no support_channel configured for group chats")
 	}
-	name := cut(gc.Name, 100)
+	name := textutil.Shorten(gc.Name, 100)
 	var id string
 	if a.opts.PrivateChannels {
 		me := a.self()
@@ -159,7 +160,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 			}
 		}
 		ch, err := a.s.GuildChannelCreateComplex(a.opts.Guild, discordgo.GuildChannelCreateData{
-			Name: name, Type: discordgo.ChannelTypeGuildText, Topic: cut(gc.Topic, 1024), ParentID: parent, PermissionOverwrites: ows,
+			Name: name, Type: discordgo.ChannelTypeGuildText, Topic: textutil.Shorten(gc.Topic, 1024), ParentID: parent, PermissionOverwrites: ows,
 		})
 		if err != nil {
 			return "", fmt.Errorf("discord: create private channel %s: %w", name, err)

@@ -3,11 +3,11 @@ package discord
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Discord's limits (https://discord.com/developers/docs/components/reference).
@@ -37,14 +37,6 @@ func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 }
 
-func cut(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max-1]) + "…"
-}
-
 // render turns a neutral message into content, embeds and components. A
 // message with a title or fields is a card: an embed. desk, when set, is
 // carried in every control (a panel names its desk).
@@ -52,7 +44,7 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 	content := ""
 	var embeds []*discordgo.MessageEmbed
 	if msg.Title != "" || len(msg.Fields) > 0 {
-		e := &discordgo.MessageEmbed{Title: cut(msg.Title, maxEmbedTitle), Description: cut(msg.Text, maxEmbedDesc), Color: 0x5865F2}
+		e := &discordgo.MessageEmbed{Title: textutil.Shorten(msg.Title, maxEmbedTitle), Description: textutil.Shorten(msg.Text, maxEmbedDesc), Color: 0x5865F2}
 		for i, f := range msg.Fields {
 			if i == maxEmbedFields {
 				break
@@ -61,11 +53,11 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 			if strings.TrimSpace(v) == "" {
 				v = "—"
 			}
-			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: cut(f.Label, maxFieldName), Value: cut(v, maxFieldValue), Inline: len(v) <= 40})
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: textutil.Shorten(f.Label, maxFieldName), Value: textutil.Shorten(v, maxFieldValue), Inline: len(v) <= 40})
 		}
 		embeds = append(embeds, e)
 	} else {
-		content = cut(msg.Text, maxContent)
+		content = textutil.Shorten(msg.Text, maxContent)
 	}
 	if content == "" && len(embeds) == 0 {
 		content = "\u200b" // Discord refuses an empty message
@@ -81,7 +73,7 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 			a.log.Warn("message has more buttons than Discord shows; the rest are dropped", "buttons", len(msg.Buttons))
 			break
 		}
-		btn := discordgo.Button{Label: cut(b.Label, maxButtonLabel), Style: buttonStyle(b.Style)}
+		btn := discordgo.Button{Label: textutil.Shorten(b.Label, maxButtonLabel), Style: buttonStyle(b.Style)}
 		if b.URL != "" {
 			btn.Style, btn.URL = discordgo.LinkButton, b.URL
 		} else {
@@ -95,7 +87,7 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 	}
 	if msg.Select != nil && len(msg.Select.Options) > 0 {
 		sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: a.encodeID("s|" + desk + "|" + msg.Select.ID),
-			Placeholder: cut(msg.Select.Placeholder, maxPlaceholder)}
+			Placeholder: textutil.Shorten(msg.Select.Placeholder, maxPlaceholder)}
 		seen := map[string]bool{}
 		for _, o := range msg.Select.Options {
 			v := a.encodeValue(o.Value)
@@ -103,7 +95,7 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 				continue
 			}
 			seen[v] = true
-			sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: cut(o.Label, maxOptionText), Value: v})
+			sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: textutil.Shorten(o.Label, maxOptionText), Value: v})
 		}
 		comps = append(comps, discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}})
 	}

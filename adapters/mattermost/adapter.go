@@ -13,11 +13,11 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/internal/groupchats"
-	"github.com/helpdesk-chat/helpdesk/adapters/internal/serial"
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Name is the platform name in config and events.
@@ -29,12 +29,10 @@ var ErrAuth = errors.New("mattermost refused the token")
 
 // GroupChats finds the ticket whose group chat a channel is. The adapter
 // uses it to recognise ticket channels it created before a restart.
-type GroupChats interface {
-	FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error)
-}
+type GroupChats = kit.Finder
 
 // Handler receives the events the adapter turns neutral (bot.Engine.Handle).
-type Handler func(context.Context, bot.Event) error
+type Handler = kit.Handler
 
 // Options configure an Adapter.
 type Options struct {
@@ -58,9 +56,15 @@ type Options struct {
 	// AgentChannels lists the desks' agent channels on Mattermost (live
 	// config); replies in a card's thread there are internal notes.
 	AgentChannels func() []string
-	Logger        *slog.Logger
-	Now           func() time.Time                                 // default time.Now
-	Sleep         func(ctx context.Context, d time.Duration) error // default: a timer
+	// Logger should redact Secrets (redact.NewHandler, as cmd/helpdesk
+	// builds it): the adapter logs errors as they come.
+	Logger *slog.Logger
+	// Secrets is where the adapter adds its token, action secret and slash
+	// command token, so the logger and its errors redact them (nil: a set
+	// of its own, for its errors only).
+	Secrets *redact.Secrets
+	Now     func() time.Time                                 // default time.Now
+	Sleep   func(ctx context.Context, d time.Duration) error // default: a timer
 	// MinBackoff and MaxBackoff bound the wait between WebSocket
 	// reconnections (defaults 1s and 1m; doubled after each failure).
 	MinBackoff, MaxBackoff time.Duration
@@ -93,13 +97,14 @@ func OptionsFrom(c *config.Mattermost, callbackURL string) Options {
 
 // Adapter is the Mattermost platform.
 type Adapter struct {
-	opts Options
-	api  *model.Client4
-	log  *slog.Logger
+	opts    Options
+	api     *model.Client4
+	secrets *redact.Secrets
+	log     *slog.Logger
 
-	handleMu sync.RWMutex
-	handle   Handler
-	ctx      context.Context // Run's context: events outlive the request that carried them
+	disp  kit.Dispatcher // the engine while Run runs; events in order per chat
+	seen  kit.Seen       // delivery ids already handled
+	users kit.Users      // user look-ups
 
 	readyOnce sync.Once
 	ready     chan struct{}
@@ -109,12 +114,10 @@ type Adapter struct {
 	botName     string
 	teamID      string
 	cmdToken    string
-	noEphemeral bool // the bot may not post ephemeral posts over REST
-	users       map[string]cachedUser
+	noEphemeral bool                 // the bot may not post ephemeral posts over REST
 	dms         map[string]string    // user -> DM channel
-	groups      *groupchats.Set      // ticket channels created or recognised
+	groups      *kit.GroupChats      // ticket channels created or recognised
 	triggers    map[string]trigger   // trigger_id -> who and where (for dialogs)
-	seen        map[string]time.Time // post ids and request ids already handled
 	replies     map[string]*replyBox // "channel user" -> the request waiting for private replies
 	lastEvent   int64                // ms: newest post seen (catch-up starts here)
 	chanTypes   map[string]string    // channel -> type (D, G, O, P)
@@ -122,13 +125,6 @@ type Adapter struct {
 	cursorMu      sync.Mutex // serialises saving the catch-up cursor
 	cursorAt      int64      // ms: the cursor as last read or saved
 	cursorVersion int64      // its state version (0: never saved)
-
-	work serial.Queue // events handled in order per chat
-}
-
-type cachedUser struct {
-	user bot.User
-	at   time.Time
 }
 
 type trigger struct {
@@ -162,7 +158,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.Now = time.Now
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = kit.Sleep
 	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = time.Second
@@ -185,25 +181,31 @@ func New(opts Options) (*Adapter, error) {
 	if opts.UserTTL <= 0 {
 		opts.UserTTL = time.Hour
 	}
+	if opts.Secrets == nil {
+		opts.Secrets = redact.New()
+	}
+	opts.Secrets.Add(opts.Token, opts.ActionSecret)
 	if opts.AgentChannels == nil {
 		opts.AgentChannels = func() []string { return nil }
 	}
 	a := &Adapter{
 		opts:      opts,
+		secrets:   opts.Secrets,
 		log:       opts.Logger.With("platform", Name),
 		ready:     make(chan struct{}),
-		users:     map[string]cachedUser{},
 		dms:       map[string]string{},
 		triggers:  map[string]trigger{},
-		seen:      map[string]time.Time{},
 		replies:   map[string]*replyBox{},
 		chanTypes: map[string]string{},
 	}
-	var find groupchats.Finder
+	var find kit.Finder
 	if opts.GroupChats != nil {
 		find = opts.GroupChats
 	}
-	a.groups = groupchats.New(Name, find, a.log)
+	a.groups = kit.NewGroupChats(Name, find, a.log)
+	a.disp = kit.Dispatcher{Log: a.log}
+	a.seen = kit.Seen{TTL: seenTTL, Max: 20000, Now: opts.Now}
+	a.users = kit.Users{TTL: opts.UserTTL, Now: opts.Now, Log: a.log, Lookup: a.lookupUser}
 	a.api = model.NewAPIv4Client(opts.URL)
 	a.api.SetToken(opts.Token)
 	if opts.HTTPClient != nil {
@@ -227,48 +229,11 @@ func (a *Adapter) BotUserID() string {
 	return a.botID
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// redact removes the token, the action secret and the slash command token
-// from text that is about to be logged or returned.
-func (a *Adapter) redact(s string) string {
-	a.mu.Lock()
-	cmd := a.cmdToken
-	a.mu.Unlock()
-	for _, t := range []string{a.opts.Token, a.opts.ActionSecret, cmd} {
-		if t != "" {
-			s = strings.ReplaceAll(s, t, "[redacted]")
-		}
-	}
-	return s
-}
-
-// redactedError keeps the error chain but prints without secrets.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
 func (a *Adapter) wrap(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &redactedError{msg: a.redact(fmt.Sprintf("mattermost %s: %v", what, err)), err: err}
+	return a.secrets.Errorf("mattermost %s: %w", what, err)
 }
 
 // status returns the HTTP status of a REST answer (0 if none).
@@ -288,24 +253,11 @@ func appErrorID(err error) string {
 	return ""
 }
 
-// splitChat decodes a chat id: "c123/p456" is the thread of post p456 in
-// channel c123; "c123" is the channel itself.
-func splitChat(chat string) (channel, root string) {
-	channel, root, _ = strings.Cut(chat, "/")
-	return channel, root
-}
-
-func joinChat(channel, root string) string {
-	if root == "" {
-		return channel
-	}
-	return channel + "/" + root
-}
-
 // Send implements bot.Platform: a post with the message as text or as a
 // message attachment with interactive actions.
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
-	channel, root := splitChat(chat)
+	to := kit.ParseChat(chat)
+	channel, root := to.Chat, to.Thread
 	if channel == "" {
 		return bot.MessageRef{}, errors.New("mattermost send: empty chat id")
 	}
@@ -315,14 +267,14 @@ func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.M
 	if err != nil {
 		return bot.MessageRef{}, a.wrap("create post", err)
 	}
-	a.markSeen("post:" + created.Id)
+	a.seen.First("post:" + created.Id)
 	return bot.MessageRef{Chat: chat, ID: created.Id}, nil
 }
 
 // Update implements bot.Platform: the post is replaced in place, its
 // actions signed for that post.
 func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
-	channel, _ := splitChat(ref.Chat)
+	channel := kit.ParseChat(ref.Chat).Chat
 	post := &model.Post{ChannelId: channel}
 	a.render(post, msg, ref.Chat, ref.ID)
 	props := model.StringInterface{model.PostPropsAttachments: []*model.MessageAttachment{}} // drop the old buttons
@@ -342,7 +294,8 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 // answer; otherwise an ephemeral post (needs create_post_ephemeral), and
 // failing that a post in the user's DM with the bot.
 func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
-	channel, root := splitChat(chat)
+	to := kit.ParseChat(chat)
+	channel, root := to.Chat, to.Thread
 	if len(msg.Buttons) == 0 && msg.Select == nil && a.replyInRequest(channel, user, msg) {
 		return nil
 	}
@@ -444,7 +397,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		return "", errors.New("mattermost: not connected yet")
 	}
 	base := channelName(gc.Name)
-	title := limit(oneLine(gc.Title), 64)
+	title := textutil.Shorten(textutil.OneLine(gc.Title), 64)
 	if title == "" {
 		title = base
 	}
@@ -456,7 +409,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		}
 		c, resp, err := a.api.CreateChannel(ctx, &model.Channel{
 			TeamId: team, Type: model.ChannelTypePrivate, Name: name, DisplayName: title,
-			Purpose: limit(oneLine(gc.Topic), 250), Header: limit(oneLine(gc.Topic), 1024),
+			Purpose: textutil.Shorten(textutil.OneLine(gc.Topic), 250), Header: textutil.Shorten(textutil.OneLine(gc.Topic), 1024),
 		})
 		if err != nil {
 			if status(resp) == http.StatusBadRequest && strings.Contains(appErrorID(err), "exists") && n < 20 {
@@ -483,7 +436,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 // InviteToGroupChat implements bot.Platform: the user becomes a channel
 // member (and a team member first if needed).
 func (a *Adapter) InviteToGroupChat(ctx context.Context, chat, user string) error {
-	channel, _ := splitChat(chat)
+	channel := kit.ParseChat(chat).Chat
 	_, resp, err := a.api.AddChannelMember(ctx, channel, user)
 	if err != nil && (status(resp) == http.StatusForbidden || strings.Contains(appErrorID(err), "team")) {
 		a.mu.Lock()
@@ -501,7 +454,7 @@ func (a *Adapter) InviteToGroupChat(ctx context.Context, chat, user string) erro
 
 // ArchiveGroupChat implements bot.Platform: the channel is archived.
 func (a *Adapter) ArchiveGroupChat(ctx context.Context, chat string) error {
-	channel, _ := splitChat(chat)
+	channel := kit.ParseChat(chat).Chat
 	if _, err := a.api.DeleteChannel(ctx, channel); err != nil {
 		if c, _, gerr := a.api.GetChannel(ctx, channel); gerr == nil && c.DeleteAt > 0 {
 			return nil // archived already
@@ -513,21 +466,12 @@ func (a *Adapter) ArchiveGroupChat(ctx context.Context, chat string) error {
 
 // User returns the display name, time zone and locale of a Mattermost user
 // (cached for UserTTL). On failure it returns the bare id.
-func (a *Adapter) User(ctx context.Context, id string) bot.User {
-	now := a.opts.Now()
-	a.mu.Lock()
-	cu, ok := a.users[id]
-	a.mu.Unlock()
-	if ok && now.Sub(cu.at) < a.opts.UserTTL {
-		return cu.user
-	}
+func (a *Adapter) User(ctx context.Context, id string) bot.User { return a.users.Get(ctx, id) }
+
+func (a *Adapter) lookupUser(ctx context.Context, id string) (bot.User, error) {
 	u, _, err := a.api.GetUser(ctx, id, "")
 	if err != nil {
-		a.log.Warn("look up user", "user", id, "err", a.redact(err.Error()))
-		if ok {
-			return cu.user
-		}
-		return bot.User{ID: id, Name: id}
+		return bot.User{}, err
 	}
 	bu := bot.User{ID: id, Name: u.Nickname, Locale: u.Locale, Timezone: u.GetPreferredTimezone()}
 	if bu.Name == "" {
@@ -536,11 +480,5 @@ func (a *Adapter) User(ctx context.Context, id string) bot.User {
 	if bu.Name == "" {
 		bu.Name = u.Username
 	}
-	if bu.Name == "" {
-		bu.Name = id
-	}
-	a.mu.Lock()
-	a.users[id] = cachedUser{user: bu, at: now}
-	a.mu.Unlock()
-	return bu
+	return bu, nil
 }

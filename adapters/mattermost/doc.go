@@ -17,6 +17,8 @@
 // its content made with the action secret; a request whose HMAC does not
 // verify is answered 403 and changes nothing.
 //
-// It imports bot, config and tickets (for the narrow GroupChats lookup) and
-// Mattermost's server/public model package; the engine never imports it.
+// It imports bot, config, tickets (for the narrow GroupChats lookup),
+// adapters/internal/kit (handler, order per chat, de-duplication, user cache,
+// chat references) and Mattermost's server/public model package; the engine
+// never imports it.
 package mattermost

@@ -10,33 +10,13 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 )
 
 // seenTTL is how long post and request ids are remembered; the engine also
 // de-duplicates by event id in the store.
 const seenTTL = 2 * time.Hour
-
-// firstTime reports whether id has not been seen (and marks it seen).
-func (a *Adapter) firstTime(id string) bool {
-	now := a.opts.Now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if at, ok := a.seen[id]; ok && now.Sub(at) < seenTTL {
-		return false
-	}
-	a.seen[id] = now
-	if len(a.seen) > 20000 {
-		for k, at := range a.seen {
-			if now.Sub(at) >= seenTTL {
-				delete(a.seen, k)
-			}
-		}
-	}
-	return true
-}
-
-func (a *Adapter) markSeen(id string) { a.firstTime(id) }
 
 // channelType returns a channel's type (D, G, O, P), cached.
 func (a *Adapter) channelType(ctx context.Context, channel string) string {
@@ -48,7 +28,7 @@ func (a *Adapter) channelType(ctx context.Context, channel string) string {
 	}
 	c, _, err := a.api.GetChannel(ctx, channel)
 	if err != nil {
-		a.log.Warn("look up channel", "channel", channel, "err", a.redact(err.Error()))
+		a.log.Warn("look up channel", "channel", channel, "err", err)
 		return ""
 	}
 	a.mu.Lock()
@@ -73,7 +53,7 @@ func (a *Adapter) post(ctx context.Context, p *model.Post, channelType string) {
 	if p.UserId == "" || p.UserId == self || p.GetProp(model.PostPropsFromBot) == "true" || p.GetProp(model.PostPropsFromWebhook) == "true" {
 		return
 	}
-	if !a.firstTime("post:" + p.Id) {
+	if !a.seen.First("post:" + p.Id) {
 		return
 	}
 	if channelType == "" {
@@ -100,7 +80,7 @@ func (a *Adapter) post(ctx context.Context, p *model.Post, channelType string) {
 		if root == "" {
 			root = p.Id
 		}
-		ev.Chat = bot.Chat{ID: joinChat(p.ChannelId, root), Kind: bot.ChatChannel}
+		ev.Chat = bot.Chat{ID: kit.ChatRef{Chat: p.ChannelId, Thread: root}.String(), Kind: bot.ChatChannel}
 	default:
 		return // channel chatter
 	}
@@ -192,27 +172,16 @@ func (a *Adapter) dispatch(key, user string, ev bot.Event, done chan struct{}) {
 // dispatchThen is dispatch that also runs then (if any) once the engine
 // has handled the event without error, in the same order per key.
 func (a *Adapter) dispatchThen(key, user string, ev bot.Event, done chan struct{}, then func(context.Context)) {
-	a.handleMu.RLock()
-	handle, ctx := a.handle, a.ctx
-	a.handleMu.RUnlock()
-	if handle == nil {
-		a.log.Warn("event dropped: the adapter is not running")
-		if done != nil {
-			close(done)
-		}
-		return
-	}
-	a.work.Do(key, func() {
+	queued := a.disp.Do(key, func(ctx context.Context, handle kit.Handler) {
 		if done != nil {
 			defer close(done)
 		}
 		ev.User = a.User(ctx, user)
-		if err := handle(ctx, ev); err != nil {
-			a.log.Error("handle event", "kind", ev.Kind, "chat", ev.Chat.ID, "user", ev.User.ID, "err", a.redact(err.Error()))
-			return
-		}
-		if then != nil {
+		if a.disp.Handle(ctx, handle, ev) && then != nil {
 			then(ctx)
 		}
 	})
+	if !queued && done != nil {
+		close(done)
+	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
 )
 
 const (
@@ -258,10 +259,11 @@ func newRig(t *testing.T) *rig {
 	mux := http.NewServeMux()
 	r.web = httptest.NewServer(mux)
 	t.Cleanup(r.web.Close)
+	secrets := redact.New() // the adapter adds its secrets, as under cmd/helpdesk
 	ad, err := mattermost.New(mattermost.Options{
 		URL: r.mm.srv.URL, Token: fakeToken, Team: "support", ActionSecret: fakeSecret, CallbackURL: r.web.URL,
 		AgentChannels: func() []string { return []string{"agents"} },
-		Logger:        slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:        slog.New(redact.NewHandler(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), secrets)), Secrets: secrets,
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			r.sleeps <- d
 			return ctx.Err()

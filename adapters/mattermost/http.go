@@ -12,6 +12,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 )
 
@@ -35,9 +36,7 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 }
 
 func (a *Adapter) running(w http.ResponseWriter) bool {
-	a.handleMu.RLock()
-	ok := a.handle != nil
-	a.handleMu.RUnlock()
+	ok := a.disp.Running()
 	if !ok {
 		http.Error(w, "mattermost adapter is not running", http.StatusServiceUnavailable)
 	}
@@ -65,7 +64,8 @@ func (a *Adapter) serveAction(w http.ResponseWriter, r *http.Request) {
 		a.forbid(w, r, "action signature does not verify")
 		return
 	}
-	channel, root := splitChat(ac.chat)
+	to := kit.ParseChat(ac.chat)
+	channel, root := to.Chat, to.Thread
 	if channel != req.ChannelId || (ac.post != "" && ac.post != req.PostId) || req.UserId == "" || req.PostId == "" {
 		a.forbid(w, r, "action names another chat or post")
 		return
@@ -78,7 +78,7 @@ func (a *Adapter) serveAction(w http.ResponseWriter, r *http.Request) {
 		a.forbid(w, r, "the user is not a member of the channel")
 		return
 	}
-	if !a.firstTime("action:" + req.TriggerId + ":" + req.PostId) {
+	if !a.seen.First("action:" + req.TriggerId + ":" + req.PostId) {
 		writeJSON(w, model.PostActionIntegrationResponse{})
 		return
 	}
@@ -110,7 +110,7 @@ func (a *Adapter) chatOf(ctx context.Context, channel, root string) bot.Chat {
 	case a.isGroupChat(ctx, channel):
 		return bot.Chat{ID: channel, Kind: bot.ChatGroup}
 	}
-	return bot.Chat{ID: joinChat(channel, root), Kind: bot.ChatChannel}
+	return bot.Chat{ID: kit.ChatRef{Chat: channel, Thread: root}.String(), Kind: bot.ChatChannel}
 }
 
 // handleAndWait hands the event to the engine and waits up to ReplyWait for
@@ -151,7 +151,7 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 	if !a.running(w) {
 		return
 	}
-	if !a.firstTime("dialog:" + st.Nonce) {
+	if !a.seen.First("dialog:" + st.Nonce) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -165,7 +165,7 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 			values[k] = fmt.Sprint(x)
 		}
 	}
-	channel, _ := splitChat(st.Chat)
+	channel := kit.ParseChat(st.Chat).Chat
 	ev := bot.Event{
 		ID: "dialog:" + st.Nonce, Platform: Name, Kind: bot.EventForm, FormID: st.Form, Values: values,
 		Chat: bot.Chat{ID: st.Chat, Kind: st.Kind, Thread: st.Thread},
@@ -208,7 +208,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	if trig == "" {
 		id = "command:" + newNonce()
 	}
-	if !a.firstTime(id) {
+	if !a.seen.First(id) {
 		writeJSON(w, model.CommandResponse{})
 		return
 	}
@@ -220,7 +220,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		// may not be a member of the channel the command was typed in.
 		dm, err := a.DirectChat(r.Context(), user)
 		if err != nil {
-			a.log.Warn("slash command", "err", a.redact(err.Error()))
+			a.log.Warn("slash command", "err", err)
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Mattermost limits.
@@ -54,7 +55,7 @@ func neutralize(s string) string {
 // Mattermost speaks the same markdown, so only broadcasts are broken and
 // the length is limited.
 func Text(md string) string {
-	return limit(neutralize(strings.ReplaceAll(md, "\r\n", "\n")), maxPostRunes)
+	return textutil.Shorten(neutralize(strings.ReplaceAll(md, "\r\n", "\n")), maxPostRunes)
 }
 
 // render fills post with the neutral message: plain text as the post's
@@ -71,15 +72,15 @@ func (a *Adapter) render(post *model.Post, m bot.Message, chat, postID string) {
 		return
 	}
 	att := &model.MessageAttachment{
-		Fallback: limit(oneLine(neutralize(fallback(m))), 300),
+		Fallback: textutil.Shorten(textutil.OneLine(neutralize(fallback(m))), 300),
 		Color:    cardColor,
-		Title:    limit(oneLine(neutralize(m.Title)), 250),
+		Title:    textutil.Shorten(textutil.OneLine(neutralize(m.Title)), 250),
 		Text:     Text(m.Text),
 	}
 	for _, f := range m.Fields {
 		att.Fields = append(att.Fields, &model.MessageAttachmentField{
-			Title: limit(oneLine(neutralize(f.Label)), 250),
-			Value: limit(neutralize(f.Value), 2000),
+			Title: textutil.Shorten(textutil.OneLine(neutralize(f.Label)), 250),
+			Value: textutil.Shorten(neutralize(f.Value), 2000),
 			Short: model.SlackCompatibleBool(len(f.Value) < 40),
 		})
 	}
@@ -91,14 +92,14 @@ func (a *Adapter) render(post *model.Post, m bot.Message, chat, postID string) {
 		}
 		if b.URL != "" {
 			if safeURL(b.URL) {
-				links = append(links, "["+strings.ReplaceAll(oneLine(b.Label), "]", ")")+"]("+b.URL+")")
+				links = append(links, "["+strings.ReplaceAll(textutil.OneLine(b.Label), "]", ")")+"]("+b.URL+")")
 			}
 			continue
 		}
 		act := &model.PostAction{
 			Id:          fmt.Sprintf("b%d", i),
 			Type:        model.PostActionTypeButton,
-			Name:        limit(oneLine(neutralize(b.Label)), maxButtonText),
+			Name:        textutil.Shorten(textutil.OneLine(neutralize(b.Label)), maxButtonText),
 			Integration: &model.PostActionIntegration{URL: url, Context: a.signContext(b.ID, b.Value, chat, postID)},
 		}
 		switch b.Style {
@@ -119,7 +120,7 @@ func (a *Adapter) render(post *model.Post, m bot.Message, chat, postID string) {
 		act := &model.PostAction{
 			Id:          "sel",
 			Type:        model.PostActionTypeSelect,
-			Name:        limit(oneLine(neutralize(ph)), maxButtonText),
+			Name:        textutil.Shorten(textutil.OneLine(neutralize(ph)), maxButtonText),
 			Integration: &model.PostActionIntegration{URL: url, Context: a.signContext(s.ID, "", chat, postID)},
 		}
 		for _, o := range s.Options {
@@ -129,7 +130,7 @@ func (a *Adapter) render(post *model.Post, m bot.Message, chat, postID string) {
 			if o.Value == "" {
 				continue
 			}
-			act.Options = append(act.Options, &model.PostActionOptions{Text: limit(oneLine(neutralize(o.Label)), 100), Value: o.Value})
+			act.Options = append(act.Options, &model.PostActionOptions{Text: textutil.Shorten(textutil.OneLine(neutralize(o.Label)), 100), Value: o.Value})
 		}
 		att.Actions = append(att.Actions, act)
 	}
@@ -236,24 +237,24 @@ func (a *Adapter) dialog(f bot.Form, user string, chat bot.Chat) model.Dialog {
 	state, _ := json.Marshal(st)
 	d := model.Dialog{
 		CallbackId:  f.ID,
-		Title:       limit(oneLine(title), maxDialogTitle),
-		SubmitLabel: limit(oneLine(submit), 24),
+		Title:       textutil.Shorten(textutil.OneLine(title), maxDialogTitle),
+		SubmitLabel: textutil.Shorten(textutil.OneLine(submit), 24),
 		State:       string(state),
 	}
 	for _, fl := range f.Fields {
 		el := model.DialogElement{
-			DisplayName: limit(oneLine(fl.Label), maxElementName),
+			DisplayName: textutil.Shorten(textutil.OneLine(fl.Label), maxElementName),
 			Name:        fl.ID,
 			Optional:    !fl.Required,
 		}
-		if utf8.RuneCountInString(oneLine(fl.Label)) > maxElementName {
-			el.HelpText = limit(oneLine(fl.Label), model.DialogElementHelpTextMaxLength)
+		if utf8.RuneCountInString(textutil.OneLine(fl.Label)) > maxElementName {
+			el.HelpText = textutil.Shorten(textutil.OneLine(fl.Label), model.DialogElementHelpTextMaxLength)
 		}
 		switch fl.Type {
 		case bot.FieldSelect:
 			el.Type = "select"
 			for _, o := range fl.Options {
-				el.Options = append(el.Options, &model.PostActionOptions{Text: limit(oneLine(o), 100), Value: o})
+				el.Options = append(el.Options, &model.PostActionOptions{Text: textutil.Shorten(textutil.OneLine(o), 100), Value: o})
 			}
 		case bot.FieldParagraph:
 			el.Type = "textarea"
@@ -275,14 +276,3 @@ var reURL = regexp.MustCompile(`^(https?://|mailto:)[^\s()<>\[\]]+$`)
 // safeURL reports whether a URL may become a link: web and mail addresses
 // that cannot break out of the markdown link.
 func safeURL(u string) bool { return reURL.MatchString(u) }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// limit cuts s to max runes, marking the cut.
-func limit(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max-1]) + "…"
-}

@@ -41,19 +41,12 @@ func (a *Adapter) Run(ctx context.Context, handle Handler) error {
 	a.mu.Unlock()
 	if err := a.registerCommand(ctx); err != nil {
 		a.log.Warn("cannot register the /helpdesk slash command; make the bot a team admin or register it by hand",
-			"url", a.opts.CallbackURL+PathCommand, "err", a.redact(err.Error()))
+			"url", a.opts.CallbackURL+PathCommand, "err", err)
 	}
 	a.log.Info("connected to Mattermost", "team", team.Name, "bot_user", me.Username)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer func() {
-		cancel()
-		a.work.Wait()
-	}()
-	a.handleMu.Lock()
-	a.handle = handle
-	a.ctx = ctx
-	a.handleMu.Unlock()
+	ctx, stop := a.disp.Bind(ctx, handle)
+	defer stop()
 	a.readyOnce.Do(func() { close(a.ready) })
 	return a.listen(ctx, a.startCursor(ctx))
 }
@@ -84,6 +77,8 @@ func (a *Adapter) registerCommand(ctx context.Context) error {
 		}
 		a.mu.Lock()
 		a.cmdToken = c.Token
+		a.secrets.Add(c.Token)
+		a.secrets.Add(c.Token)
 		a.mu.Unlock()
 		return nil
 	}
@@ -98,6 +93,7 @@ func (a *Adapter) registerCommand(ctx context.Context) error {
 	}
 	a.mu.Lock()
 	a.cmdToken = c.Token
+	a.secrets.Add(c.Token)
 	a.mu.Unlock()
 	return nil
 }
@@ -127,7 +123,7 @@ func (a *Adapter) listen(ctx context.Context, start int64) error {
 		}
 		ws, err := model.NewWebSocketClient4(wsURL, a.opts.Token)
 		if err != nil {
-			a.log.Warn("WebSocket connection failed; retrying", "backoff", backoff, "err", a.redact(err.Error()))
+			a.log.Warn("WebSocket connection failed; retrying", "backoff", backoff, "err", err)
 			if a.opts.Sleep(ctx, backoff) != nil {
 				return nil
 			}
@@ -142,11 +138,11 @@ func (a *Adapter) listen(ctx context.Context, start int64) error {
 			since := a.catchUpSince(a.lastEvent)
 			a.mu.Unlock()
 			if err := a.catchUp(ctx, since, "caught up after a gap"); err != nil {
-				a.log.Warn("catch up after a gap", "err", a.redact(err.Error()))
+				a.log.Warn("catch up after a gap", "err", err)
 			}
 		case start > 0:
 			if err := a.catchUp(ctx, start, "caught up after a restart"); err != nil {
-				a.log.Warn("catch up after a restart", "err", a.redact(err.Error()))
+				a.log.Warn("catch up after a restart", "err", err)
 			}
 		}
 		healthy := a.read(ctx, ws)
@@ -161,7 +157,7 @@ func (a *Adapter) listen(ctx context.Context, start int64) error {
 		}
 		reason := "closed"
 		if ws.ListenError != nil {
-			reason = a.redact(ws.ListenError.Error())
+			reason = ws.ListenError.Error()
 		}
 		a.log.Warn("WebSocket lost; reconnecting", "backoff", backoff, "reason", reason)
 		reconnect = true

@@ -28,6 +28,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
+
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
@@ -303,29 +306,12 @@ type world struct {
 	store           tickets.Store
 	callback        string
 	proxy           *proxy
-	logs            *syncBuffer
+	logs            *platformtest.Logs
 	secret          string
 	cfg             *config.Config
 	faq             *faq.Set
 	routes          atomic.Pointer[http.ServeMux] // the running bot's routes
 	stopBot         func()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func suffix() string {
@@ -363,7 +349,7 @@ func adminClient(t *testing.T, ctx context.Context, url string) *model.Client4 {
 func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	url := serverURL()
-	w := &world{t: t, url: url, admin: adminClient(t, ctx, url), logs: &syncBuffer{}, secret: "test-action-secret-" + suffix()}
+	w := &world{t: t, url: url, admin: adminClient(t, ctx, url), logs: &platformtest.Logs{}, secret: "test-action-secret-" + suffix()}
 	// A team per test: each bot registers its own /helpdesk there.
 	sfx := suffix()
 	team := must[*model.Team](t, "create team")(w.admin.CreateTeam(ctx, &model.Team{Name: teamName + "-" + sfx, DisplayName: "Support " + sfx, Type: model.TeamOpen}))
@@ -454,9 +440,10 @@ func newWorld(t *testing.T) *world {
 func (w *world) startBot() {
 	t := w.t
 	ctx := context.Background()
-	logger := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	secrets := redact.New() // the adapter adds its tokens, as under cmd/helpdesk
+	logger := slog.New(redact.NewHandler(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), secrets))
 	opts := mattermost.OptionsFrom(w.cfg.Platforms.Mattermost, w.callback)
-	opts.Logger = logger
+	opts.Logger, opts.Secrets = logger, secrets
 	opts.GroupChats, opts.Cursor = w.store, w.store
 	opts.AgentChannels = func() []string { return []string{w.agents} }
 	opts.MinBackoff, opts.MaxBackoff = 100*time.Millisecond, 500*time.Millisecond

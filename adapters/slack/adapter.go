@@ -13,11 +13,11 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/internal/groupchats"
-	"github.com/helpdesk-chat/helpdesk/adapters/internal/serial"
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
-	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Name is the platform name in config and events.
@@ -35,12 +35,10 @@ var ErrAuth = errors.New("slack refused the token")
 
 // GroupChats finds the ticket whose group chat a channel is. The adapter
 // uses it to recognise ticket channels it created before a restart.
-type GroupChats interface {
-	FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error)
-}
+type GroupChats = kit.Finder
 
 // Handler receives the events the adapter turns neutral (bot.Engine.Handle).
-type Handler func(context.Context, bot.Event) error
+type Handler = kit.Handler
 
 // Options configure an Adapter.
 type Options struct {
@@ -57,9 +55,14 @@ type Options struct {
 	// AgentChannels lists the desks' agent channels on Slack (live config);
 	// replies in a card's thread there are internal notes.
 	AgentChannels func() []string
-	Logger        *slog.Logger
-	Now           func() time.Time                                 // default time.Now
-	Sleep         func(ctx context.Context, d time.Duration) error // default: a timer
+	// Logger should redact Secrets (redact.NewHandler, as cmd/helpdesk
+	// builds it): the adapter logs errors as they come.
+	Logger *slog.Logger
+	// Secrets is where the adapter adds its tokens, so the logger and its
+	// errors redact them (nil: a set of its own, for its errors only).
+	Secrets *redact.Secrets
+	Now     func() time.Time                                 // default time.Now
+	Sleep   func(ctx context.Context, d time.Duration) error // default: a timer
 	// ChannelInterval is the least time between two posts in one channel
 	// (Slack allows about one message per second per channel). Default 1s;
 	// negative disables pacing.
@@ -85,10 +88,11 @@ type Adapter struct {
 	api     *slack.Client
 	log     *slog.Logger
 	metaKey []byte // signs modals' private_metadata
+	secrets *redact.Secrets
 
-	handleMu sync.RWMutex
-	handle   Handler
-	ctx      context.Context // Run's context: events outlive the request that carried them
+	disp  kit.Dispatcher // the engine while Run runs; events in order per chat
+	seen  kit.Seen       // delivery ids already handled
+	users kit.Users      // user look-ups
 
 	fatalOnce sync.Once
 	fatal     chan error
@@ -98,19 +102,10 @@ type Adapter struct {
 	mu       sync.Mutex
 	botUser  string
 	botID    string
-	users    map[string]cachedUser
 	dms      map[string]string    // user -> IM channel
-	groups   *groupchats.Set      // ticket channels created or recognised
+	groups   *kit.GroupChats      // ticket channels created or recognised
 	triggers map[string]trigger   // trigger_id -> where it came from (for modals)
-	seen     map[string]time.Time // envelope and event ids already handled
 	pace     map[string]time.Time // channel -> time of the last reserved post
-
-	work serial.Queue // events handled in order per chat
-}
-
-type cachedUser struct {
-	user bot.User
-	at   time.Time
 }
 
 type trigger struct {
@@ -147,7 +142,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.Now = time.Now
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = kit.Sleep
 	}
 	if opts.ChannelInterval == 0 {
 		opts.ChannelInterval = time.Second
@@ -161,26 +156,32 @@ func New(opts Options) (*Adapter, error) {
 	if opts.PingInterval == 0 {
 		opts.PingInterval = 30 * time.Second
 	}
+	if opts.Secrets == nil {
+		opts.Secrets = redact.New()
+	}
+	opts.Secrets.Add(opts.BotToken, opts.AppToken, opts.SigningSecret)
 	if opts.AgentChannels == nil {
 		opts.AgentChannels = func() []string { return nil }
 	}
 	a := &Adapter{
 		opts:     opts,
+		secrets:  opts.Secrets,
 		metaKey:  metadataKey(opts.BotToken),
 		log:      opts.Logger.With("platform", Name),
 		fatal:    make(chan error, 1),
 		ready:    make(chan struct{}),
-		users:    map[string]cachedUser{},
 		dms:      map[string]string{},
 		triggers: map[string]trigger{},
-		seen:     map[string]time.Time{},
 		pace:     map[string]time.Time{},
 	}
-	var find groupchats.Finder
+	var find kit.Finder
 	if opts.GroupChats != nil {
 		find = opts.GroupChats
 	}
-	a.groups = groupchats.New(Name, find, a.log)
+	a.groups = kit.NewGroupChats(Name, find, a.log)
+	a.disp = kit.Dispatcher{Log: a.log}
+	a.seen = kit.Seen{TTL: seenTTL, Max: 10000, Now: opts.Now}
+	a.users = kit.Users{TTL: opts.UserTTL, Now: opts.Now, Log: a.log, Lookup: a.lookupUser}
 	sopts := []slack.Option{slack.OptionLog(discardLog{})}
 	if opts.APIURL != "" {
 		u := opts.APIURL
@@ -212,20 +213,6 @@ func (a *Adapter) Name() string { return Name }
 
 // Mode says how the adapter receives events (socket or http).
 func (a *Adapter) Mode() string { return a.opts.Mode }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // bearer sends the bot token in the Authorization header (Slack's preferred
 // way) on calls that do not carry a token header already.
@@ -270,39 +257,11 @@ func (a *Adapter) fail(err error) {
 	a.fatalOnce.Do(func() { a.fatal <- err })
 }
 
-// redact removes the tokens and any URL query (Socket Mode URLs carry a
-// connection ticket) from text that is about to be logged or returned.
-func (a *Adapter) redact(s string) string {
-	for _, t := range []string{a.opts.BotToken, a.opts.AppToken, a.opts.SigningSecret} {
-		if t != "" {
-			s = strings.ReplaceAll(s, t, "[redacted]")
-		}
-	}
-	if i := strings.Index(s, "?ticket="); i >= 0 {
-		end := strings.IndexAny(s[i:], " \"'")
-		if end < 0 {
-			s = s[:i] + "?[redacted]"
-		} else {
-			s = s[:i] + "?[redacted]" + s[i+end:]
-		}
-	}
-	return s
-}
-
-// redactedError keeps the error chain but prints without secrets.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
 func (a *Adapter) wrap(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &redactedError{msg: a.redact(fmt.Sprintf("slack %s: %v", what, err)), err: err}
+	return a.secrets.Errorf("slack %s: %w", what, err)
 }
 
 // call runs one Web API call, waiting out 429 answers (Retry-After) up to
@@ -355,23 +314,10 @@ func (a *Adapter) waitTurn(ctx context.Context, channel string) error {
 	return a.opts.Sleep(ctx, next.Sub(now))
 }
 
-// splitChat decodes a chat id: "C123/1712345.000100" is the thread of that
-// message in channel C123; "C123" is the channel itself.
-func splitChat(chat string) (channel, thread string) {
-	channel, thread, _ = strings.Cut(chat, "/")
-	return channel, thread
-}
-
-func joinChat(channel, thread string) string {
-	if thread == "" {
-		return channel
-	}
-	return channel + "/" + thread
-}
-
 // Send implements bot.Platform: chat.postMessage with Block Kit.
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
-	channel, thread := splitChat(chat)
+	to := kit.ParseChat(chat)
+	channel, thread := to.Chat, to.Thread
 	if channel == "" {
 		return bot.MessageRef{}, errors.New("slack send: empty chat id")
 	}
@@ -396,7 +342,7 @@ func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.M
 
 // Update implements bot.Platform: chat.update.
 func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
-	channel, _ := splitChat(ref.Chat)
+	channel := kit.ParseChat(ref.Chat).Chat
 	return a.call(ctx, "chat.update", func() error {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ref.ID, messageOptions(msg)...)
 		return err
@@ -405,7 +351,8 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 
 // SendPrivate implements bot.Platform: chat.postEphemeral.
 func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
-	channel, thread := splitChat(chat)
+	to := kit.ParseChat(chat)
+	channel, thread := to.Chat, to.Thread
 	if err := a.waitTurn(ctx, channel); err != nil {
 		return err
 	}
@@ -467,7 +414,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		name := base
 		if n > 1 {
 			suffix := fmt.Sprintf("-%d", n)
-			name = strings.TrimRight(truncateBytes(base, 80-len(suffix)), "-") + suffix
+			name = strings.TrimRight(textutil.ClipBytes(base, 80-len(suffix)), "-") + suffix
 		}
 		err := a.call(ctx, "conversations.create", func() error {
 			var err error
@@ -501,7 +448,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 			return ch.ID, err
 		}
 	}
-	if topic := plainLimit(gc.Topic, 250); topic != "" {
+	if topic := textutil.Shorten(textutil.OneLine(gc.Topic), 250); topic != "" {
 		if err := a.call(ctx, "conversations.setTopic", func() error {
 			_, err := a.api.SetTopicOfConversationContext(ctx, ch.ID, topic)
 			return err
@@ -514,7 +461,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 
 // InviteToGroupChat implements bot.Platform: conversations.invite.
 func (a *Adapter) InviteToGroupChat(ctx context.Context, chat, user string) error {
-	channel, _ := splitChat(chat)
+	channel := kit.ParseChat(chat).Chat
 	err := a.call(ctx, "conversations.invite", func() error {
 		_, err := a.api.InviteUsersToConversationContext(ctx, channel, user)
 		return err
@@ -527,7 +474,7 @@ func (a *Adapter) InviteToGroupChat(ctx context.Context, chat, user string) erro
 
 // ArchiveGroupChat implements bot.Platform: conversations.archive.
 func (a *Adapter) ArchiveGroupChat(ctx context.Context, chat string) error {
-	channel, _ := splitChat(chat)
+	channel := kit.ParseChat(chat).Chat
 	err := a.call(ctx, "conversations.archive", func() error {
 		return a.api.ArchiveConversationContext(ctx, channel)
 	})
@@ -547,14 +494,9 @@ func slackError(err error) string {
 
 // User returns the display name, time zone and locale of a Slack user from
 // users.info (cached for UserTTL). On failure it returns the bare id.
-func (a *Adapter) User(ctx context.Context, id string) bot.User {
-	now := a.opts.Now()
-	a.mu.Lock()
-	cu, ok := a.users[id]
-	a.mu.Unlock()
-	if ok && now.Sub(cu.at) < a.opts.UserTTL {
-		return cu.user
-	}
+func (a *Adapter) User(ctx context.Context, id string) bot.User { return a.users.Get(ctx, id) }
+
+func (a *Adapter) lookupUser(ctx context.Context, id string) (bot.User, error) {
 	var u *slack.User
 	err := a.call(ctx, "users.info", func() error {
 		var err error
@@ -562,11 +504,7 @@ func (a *Adapter) User(ctx context.Context, id string) bot.User {
 		return err
 	})
 	if err != nil {
-		a.log.Warn("look up user", "user", id, "err", err)
-		if ok {
-			return cu.user
-		}
-		return bot.User{ID: id, Name: id}
+		return bot.User{}, err
 	}
 	bu := bot.User{ID: id, Name: u.Profile.DisplayName, Timezone: u.TZ, Locale: u.Locale}
 	if bu.Name == "" {
@@ -578,11 +516,5 @@ func (a *Adapter) User(ctx context.Context, id string) bot.User {
 	if bu.Name == "" {
 		bu.Name = u.Name
 	}
-	if bu.Name == "" {
-		bu.Name = id
-	}
-	a.mu.Lock()
-	a.users[id] = cachedUser{user: bu, at: now}
-	a.mu.Unlock()
-	return bu
+	return bu, nil
 }

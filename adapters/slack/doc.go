@@ -3,8 +3,9 @@
 // into bot.Events, and renders the engine's neutral messages as Block Kit,
 // modals, ephemeral messages and private channels through the Web API.
 //
-// It imports bot, config and tickets (for the narrow GroupChats lookup) and
-// the slack-go SDK; the engine never imports it.
+// It imports bot, config, tickets (for the narrow GroupChats lookup),
+// adapters/internal/kit (handler, order per chat, de-duplication, user cache,
+// chat references) and the slack-go SDK; the engine never imports it.
 //
 // A form opened as a modal carries its field rules (required, max length,
 // the select's options as digests) in private_metadata, signed with a key

@@ -39,6 +39,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
+
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
@@ -110,7 +113,7 @@ func startEmulator(t *testing.T, seed, probeToken string) *emulator {
 			"--port", fmt.Sprint(port), "--seed", seedFile)
 		cmd.Dir, cmd.Env = work, env
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		logs := &syncBuffer{}
+		logs := &platformtest.Logs{}
 		cmd.Stdout, cmd.Stderr = logs, logs
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start emulate: %v", err)
@@ -313,7 +316,7 @@ type emuWorld struct {
 	adapter  *slack.Adapter
 	engine   *bot.Engine
 	clock    *clock
-	logs     *syncBuffer
+	logs     *platformtest.Logs
 	rec      *recorder
 	events   *httptest.Server
 	handled  chan bot.Event
@@ -360,7 +363,7 @@ func newEmuWorld(t *testing.T) *emuWorld {
 		t.Fatal(err)
 	}
 	botToken := base.Platforms.Slack.BotToken
-	w := &emuWorld{t: t, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logs: &syncBuffer{},
+	w := &emuWorld{t: t, clock: newClock(time.Now().UTC().Truncate(time.Second)), logs: &platformtest.Logs{},
 		handled: make(chan bot.Event, 100), botToken: botToken, ids: map[string]string{}, tokens: map[string]string{}}
 	w.emu = startEmulator(t, emulateSeed(botToken), botToken)
 
@@ -409,13 +412,14 @@ func newEmuWorld(t *testing.T) *emuWorld {
 		t.Fatal(err)
 	}
 	w.store = st
-	logger := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	secrets := redact.New() // the adapter adds its tokens, as under cmd/helpdesk
+	logger := slog.New(redact.NewHandler(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), secrets))
 	w.rec = &recorder{next: http.DefaultTransport}
 	opts := slack.OptionsFrom(w.cfg.Platforms.Slack)
 	opts.Mode = slack.ModeHTTP
 	opts.APIURL = w.emu.url + "/api/"
 	opts.HTTPClient = &http.Client{Transport: w.rec, Timeout: 30 * time.Second}
-	opts.Logger = logger
+	opts.Logger, opts.Secrets = logger, secrets
 	opts.Now = w.clock.Now
 	opts.Sleep = w.clock.Sleep
 	opts.GroupChats = st

@@ -10,34 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 )
 
 // seenTTL is how long envelope and event ids are remembered; Slack retries
 // within minutes. The engine also de-duplicates by event id in the store.
 const seenTTL = time.Hour
-
-// firstTime reports whether id has not been seen (and marks it seen).
-func (a *Adapter) firstTime(id string) bool {
-	if id == "" {
-		return true
-	}
-	now := a.opts.Now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if at, ok := a.seen[id]; ok && now.Sub(at) < seenTTL {
-		return false
-	}
-	a.seen[id] = now
-	if len(a.seen) > 10000 {
-		for k, at := range a.seen {
-			if now.Sub(at) >= seenTTL {
-				delete(a.seen, k)
-			}
-		}
-	}
-	return true
-}
 
 // callback is the outer Events API payload.
 type callback struct {
@@ -130,7 +109,7 @@ func (a *Adapter) eventsAPI(ctx context.Context, raw []byte) ([]incoming, error)
 	if err := json.Unmarshal(raw, &cb); err != nil {
 		return nil, fmt.Errorf("decode events api payload: %w", err)
 	}
-	if cb.Type != "event_callback" || !a.firstTime("event:"+cb.EventID) {
+	if cb.Type != "event_callback" || !a.seen.First("event:"+cb.EventID) {
 		return nil, nil
 	}
 	var me messageEvent
@@ -174,7 +153,7 @@ func (a *Adapter) eventsAPI(ctx context.Context, raw []byte) ([]incoming, error)
 		if thread == "" {
 			thread = me.TS
 		}
-		ev.Chat = bot.Chat{ID: joinChat(me.Channel, thread), Kind: bot.ChatChannel}
+		ev.Chat = bot.Chat{ID: kit.ChatRef{Chat: me.Channel, Thread: thread}.String(), Kind: bot.ChatChannel}
 	default:
 		return nil, nil
 	}
@@ -198,7 +177,7 @@ func (a *Adapter) interactive(ctx context.Context, raw []byte) ([]incoming, erro
 		if errs != nil {
 			return nil, nil // answered with response_action errors; the modal stays open
 		}
-		if !a.firstTime("view:" + in.View.ID + ":" + in.TriggerID) {
+		if !a.seen.First("view:" + in.View.ID + ":" + in.TriggerID) {
 			return nil, nil
 		}
 		if !verified && in.View.PrivateMetadata != "" {
@@ -219,7 +198,7 @@ func (a *Adapter) interactive(ctx context.Context, raw []byte) ([]incoming, erro
 		if in.TriggerID != "" {
 			id = "view:" + in.TriggerID
 		}
-		ch, _ := splitChat(chat.ID)
+		ch := kit.ParseChat(chat.ID).Chat
 		return []incoming{{key: ch, user: in.User.ID, ev: bot.Event{
 			ID: id, Platform: Name, Kind: bot.EventForm, User: bot.User{ID: in.User.ID},
 			Chat: chat, FormID: in.View.CallbackID, Values: values, Trigger: in.TriggerID,
@@ -251,7 +230,7 @@ func (a *Adapter) blockActions(ctx context.Context, in interaction) []incoming {
 	case a.isGroupChat(ctx, channel):
 		chat.Kind = bot.ChatGroup
 	case thread != "" && thread != msgTS && !a.isAgentChannel(channel):
-		chat.ID = joinChat(channel, thread) // a conversation in a mention's thread
+		chat.ID = kit.ChatRef{Chat: channel, Thread: thread}.String() // a conversation in a mention's thread
 	}
 	var out []incoming
 	for i, act := range in.Actions {
@@ -269,7 +248,7 @@ func (a *Adapter) blockActions(ctx context.Context, in interaction) []incoming {
 		if i > 0 {
 			id += fmt.Sprintf(":%d", i)
 		}
-		if !a.firstTime(id) {
+		if !a.seen.First(id) {
 			continue
 		}
 		a.rememberTrigger(in.TriggerID, chat)
@@ -286,7 +265,7 @@ func (a *Adapter) blockActions(ctx context.Context, in interaction) []incoming {
 // channels the answer goes to the user's DM: the bot may not be a member of
 // the channel the command was typed in.
 func (a *Adapter) slash(ctx context.Context, c command) ([]incoming, error) {
-	if c.UserID == "" || !a.firstTime("command:"+c.TriggerID) {
+	if c.UserID == "" || !a.seen.First("command:"+c.TriggerID) {
 		return nil, nil
 	}
 	chat := bot.Chat{ID: c.ChannelID, Kind: bot.ChatDirect}
@@ -377,22 +356,15 @@ func (a *Adapter) plainText(ctx context.Context, s string) string {
 // dispatch hands events to the engine in order per chat, after looking up
 // each user's name and locale.
 func (a *Adapter) dispatch(events []incoming) {
-	a.handleMu.RLock()
-	handle, ctx := a.handle, a.ctx
-	a.handleMu.RUnlock()
-	if handle == nil {
-		a.log.Warn("event dropped: the adapter is not running")
-		return
-	}
 	for _, in := range events {
-		a.work.Do(in.key, func() {
+		if !a.disp.Do(in.key, func(ctx context.Context, handle kit.Handler) {
 			ev := in.ev
 			if in.user != "" {
 				ev.User = a.User(ctx, in.user)
 			}
-			if err := handle(ctx, ev); err != nil {
-				a.log.Error("handle event", "kind", ev.Kind, "chat", ev.Chat.ID, "user", ev.User.ID, "err", a.redact(err.Error()))
-			}
-		})
+			a.disp.Handle(ctx, handle, ev)
+		}) {
+			return
+		}
 	}
 }

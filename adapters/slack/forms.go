@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 )
 
@@ -71,7 +72,7 @@ func (a *Adapter) sign(formID string, meta formMeta) string {
 // Select option lists are dropped (largest first) while the metadata would
 // exceed Slack's limit; those fields are then left to the engine's checks.
 func (a *Adapter) sealMeta(f bot.Form, chat bot.Chat) string {
-	meta := formMeta{Chat: joinChat(chat.ID, chat.Thread), Kind: chat.Kind}
+	meta := formMeta{Chat: kit.ChatRef{Chat: chat.ID, Thread: chat.Thread}.String(), Kind: chat.Kind}
 	for _, fl := range f.Fields {
 		mf := metaField{ID: fl.ID, Required: fl.Required, MaxLen: fl.MaxLen}
 		if fl.Type == bot.FieldSelect {

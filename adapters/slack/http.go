@@ -54,9 +54,7 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 
 // running answers 503 (Slack retries) while Run has not started.
 func (a *Adapter) running(w http.ResponseWriter) bool {
-	a.handleMu.RLock()
-	ok := a.handle != nil
-	a.handleMu.RUnlock()
+	ok := a.disp.Running()
 	if !ok {
 		http.Error(w, errNotRunning.Error(), http.StatusServiceUnavailable)
 	}
@@ -169,7 +167,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
 		ChannelID: form.Get("channel_id"), TriggerID: form.Get("trigger_id")}
 	events, err := a.slash(r.Context(), c)
 	if err != nil {
-		a.log.Warn("slash command", "err", a.redact(err.Error()))
+		a.log.Warn("slash command", "err", err)
 	}
 	a.dispatch(events)
 	w.WriteHeader(http.StatusOK)
@@ -178,7 +176,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
 func (a *Adapter) process(ctx context.Context, raw []byte, parse func(context.Context, []byte) ([]incoming, error)) {
 	events, err := parse(ctx, raw)
 	if err != nil {
-		a.log.Warn("bad Slack payload", "err", a.redact(err.Error()))
+		a.log.Warn("bad Slack payload", "err", err)
 		return
 	}
 	a.dispatch(events)

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Block Kit limits (https://docs.slack.dev/reference/block-kit).
@@ -53,7 +54,7 @@ func fallback(m bot.Message) string {
 			parts = append(parts, escape(f.Label)+": "+escape(f.Value))
 		}
 	}
-	return limit(strings.Join(parts, "\n"), maxFallback)
+	return textutil.Shorten(strings.Join(parts, "\n"), maxFallback)
 }
 
 // Blocks renders a neutral message as Block Kit: the title as a header, the
@@ -70,8 +71,8 @@ func Blocks(m bot.Message) []slack.Block {
 	for i := 0; i < len(m.Fields); i += maxFields {
 		var fs []*slack.TextBlockObject
 		for _, f := range m.Fields[i:min(i+maxFields, len(m.Fields))] {
-			text := "*" + escape(oneLine(f.Label)) + "*\n" + Mrkdwn(f.Value)
-			fs = append(fs, slack.NewTextBlockObject(slack.MarkdownType, limit(text, maxFieldText), false, false))
+			text := "*" + escape(textutil.OneLine(f.Label)) + "*\n" + Mrkdwn(f.Value)
+			fs = append(fs, slack.NewTextBlockObject(slack.MarkdownType, textutil.Shorten(text, maxFieldText), false, false))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(nil, fs, nil))
 	}
@@ -89,7 +90,7 @@ func Blocks(m bot.Message) []slack.Block {
 			elems = append(elems, btn)
 			continue
 		}
-		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s~%d", b.ID, i), limit(b.Value, maxValue), plain(b.Label, maxButtonText))
+		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s~%d", b.ID, i), textutil.Shorten(b.Value, maxValue), plain(b.Label, maxButtonText))
 		switch b.Style {
 		case bot.StylePrimary:
 			btn.Style = slack.StylePrimary
@@ -187,31 +188,11 @@ func modal(f bot.Form, meta string) slack.ModalViewRequest {
 }
 
 func plain(s string, max int) *slack.TextBlockObject {
-	s = oneLine(s)
+	s = textutil.OneLine(s)
 	if s == "" {
 		s = " "
 	}
-	return slack.NewTextBlockObject(slack.PlainTextType, limit(s, max), true, false)
-}
-
-func plainLimit(s string, max int) string { return limit(oneLine(s), max) }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// limit cuts s to max runes, marking the cut.
-func limit(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max-1]) + "…"
-}
-
-func truncateBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
+	return slack.NewTextBlockObject(slack.PlainTextType, textutil.Shorten(s, max), true, false)
 }
 
 // splitText cuts mrkdwn into chunks of at most max runes, at paragraph or
@@ -318,7 +299,7 @@ var reSlug = regexp.MustCompile(`[^a-z0-9_-]+`)
 // periods, at most 80 characters).
 func channelName(name string) string {
 	n := reSlug.ReplaceAllString(strings.ToLower(name), "-")
-	n = strings.Trim(truncateBytes(strings.Trim(n, "-"), 80), "-")
+	n = strings.Trim(textutil.ClipBytes(strings.Trim(n, "-"), 80), "-")
 	if n == "" {
 		n = "helpdesk-ticket"
 	}

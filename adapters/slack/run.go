@@ -31,15 +31,8 @@ func (a *Adapter) Run(ctx context.Context, handle Handler) error {
 	a.mu.Unlock()
 	a.log.Info("connected to Slack", "team", auth.Team, "bot_user", auth.UserID, "mode", a.opts.Mode)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer func() {
-		cancel()
-		a.work.Wait()
-	}()
-	a.handleMu.Lock()
-	a.handle = handle
-	a.ctx = ctx
-	a.handleMu.Unlock()
+	ctx, stop := a.disp.Bind(ctx, handle)
+	defer stop()
 	a.readyOnce.Do(func() { close(a.ready) })
 
 	if a.opts.Mode == ModeHTTP {
@@ -86,7 +79,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		a.log.Info("Socket Mode connected")
 	case socketmode.EventTypeConnectionError:
 		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
-			a.log.Warn("Socket Mode connection failed; retrying", "attempt", ce.Attempt, "backoff", ce.Backoff, "err", a.redact(fmt.Sprint(ce.ErrorObj)))
+			a.log.Warn("Socket Mode connection failed; retrying", "attempt", ce.Attempt, "backoff", ce.Backoff, "err", ce.ErrorObj)
 		}
 	case socketmode.EventTypeInvalidAuth:
 		a.fail(fmt.Errorf("slack: the app token was refused: %w", ErrAuth))
@@ -116,7 +109,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		if resp != nil {
 			return
 		}
-		if !a.firstTime("envelope:" + req.EnvelopeID) {
+		if !a.seen.First("envelope:" + req.EnvelopeID) {
 			return
 		}
 		var (
@@ -135,7 +128,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			}
 		}
 		if err != nil {
-			a.log.Warn("bad Socket Mode envelope", "type", evt.Type, "err", a.redact(err.Error()))
+			a.log.Warn("bad Socket Mode envelope", "type", evt.Type, "err", err)
 			return
 		}
 		a.dispatch(events)

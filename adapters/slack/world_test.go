@@ -10,6 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
+
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
@@ -20,25 +25,22 @@ import (
 
 const testConfig = "testdata/helpdesk.yaml"
 
-// clock is the test's time: Sleep advances it instead of waiting.
+// clock is the test's time (the shared clocktest.Clock): Sleep advances it
+// instead of waiting, and remembers how long each sleep was.
 type clock struct {
+	*clocktest.Clock
 	mu     sync.Mutex
-	t      time.Time
 	sleeps []time.Duration
 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
+func newClock(t time.Time) *clock { return &clock{Clock: clocktest.New(t)} }
 
 func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if d > 0 {
+		c.mu.Lock()
 		c.sleeps = append(c.sleeps, d)
-		c.t = c.t.Add(d)
+		c.mu.Unlock()
+		c.Advance(d)
 	}
 	return ctx.Err()
 }
@@ -47,24 +49,6 @@ func (c *clock) Sleeps() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]time.Duration(nil), c.sleeps...)
-}
-
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // world is the real engine on a SQLite store with the Slack adapter as its
@@ -77,7 +61,7 @@ type world struct {
 	engine  *bot.Engine
 	store   tickets.Store
 	clock   *clock
-	logs    *syncBuffer
+	logs    *platformtest.Logs
 	handled chan bot.Event
 	runErr  chan error
 	seq     int
@@ -94,8 +78,8 @@ func newWorld(t *testing.T, mods ...worldOpt) *world {
 		t.Fatal(err)
 	}
 	sc := cfg.Platforms.Slack
-	w := &world{t: t, cfg: cfg, clock: &clock{t: time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)},
-		logs: &syncBuffer{}, handled: make(chan bot.Event, 100), runErr: make(chan error, 1)}
+	w := &world{t: t, cfg: cfg, clock: newClock(time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)),
+		logs: &platformtest.Logs{}, handled: make(chan bot.Event, 100), runErr: make(chan error, 1)}
 	w.slack = newFakeSlack(t, sc.BotToken, sc.AppToken)
 	for _, u := range []fakeUser{
 		{ID: "UCARL", Name: "carl", RealName: "Carl Example", Display: "Carl", TZ: "Europe/Berlin", Locale: "en-US"},
@@ -114,10 +98,11 @@ func newWorld(t *testing.T, mods ...worldOpt) *world {
 		t.Fatal(err)
 	}
 	w.store = st
-	logger := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	secrets := redact.New() // the adapter adds its tokens, as under cmd/helpdesk
+	logger := slog.New(redact.NewHandler(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), secrets))
 	opts := slack.OptionsFrom(sc)
 	opts.APIURL = w.slack.apiURL()
-	opts.Logger = logger
+	opts.Logger, opts.Secrets = logger, secrets
 	opts.Now = w.clock.Now
 	opts.Sleep = w.clock.Sleep
 	opts.GroupChats = st

@@ -10,6 +10,10 @@
 // session, never an id from the request, and a user reads and posts only in
 // chats they belong to.
 //
+// Like every adapter it has one lifecycle, Run(ctx, handler): it hands events
+// to the handler (and, with PostgreSQL, relays other replicas' changes) until
+// ctx ends.
+//
 // Pages, script and styles are embedded; nothing is loaded from a CDN. It
 // imports bot, config, auth and tickets (for error codes), never a store
 // driver: the store is the small webchat.Store interface.

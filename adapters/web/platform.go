@@ -82,6 +82,7 @@ func New(o Options) (*Platform, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.log = p.log.With("platform", Name) // like the chat adapters: the caller does not add it
 	if p.poll <= 0 {
 		p.poll = 2 * time.Second
 	}
@@ -100,8 +101,12 @@ const NotifiedPollInterval = 10 * time.Second
 // ends. With a store that cannot announce changes (it is not a
 // webchat.Notifier, e.g. SQLite, which one process owns) it just waits for
 // ctx. If listening fails, streams keep polling every PollInterval and Run
-// tries again with growing pauses.
-func (p *Platform) Run(ctx context.Context) error {
+// tries again with growing pauses. Events go to handle (nil: the handler of
+// Options or SetHandler), as with every adapter's Run.
+func (p *Platform) Run(ctx context.Context, handle func(ctx context.Context, ev bot.Event) error) error {
+	if handle != nil {
+		p.SetHandler(handle)
+	}
 	n, ok := p.store.(webchat.Notifier)
 	if !ok {
 		<-ctx.Done()

@@ -66,7 +66,7 @@ func startReplica(t testing.TB, dsn string) *webtest.Server {
 	s.Auth.Routes(s.Mux)
 	s.Web.Routes(s.Mux)
 	running := make(chan error, 1)
-	go func() { running <- s.Web.Run(ctx) }()
+	go func() { running <- s.Web.Run(ctx, nil) }()
 	s.HTTP = &http.Server{Handler: s.Mux, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	go s.HTTP.Serve(ln)

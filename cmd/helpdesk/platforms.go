@@ -10,112 +10,112 @@ import (
 	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
 	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/adapters/web"
+	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 )
 
-// startPlatforms connects every platform enabled in the config to the engine.
-// A platform that cannot start (bad config) fails Run; one whose token is
-// refused while running stops the program with a clear message.
-func (m *Main) startPlatforms(ctx context.Context, cfg *config.Config, mux *http.ServeMux) error {
+// platform is what every adapter is: a bot.Platform with one lifecycle,
+// Run(ctx, handler), that hands events to the handler until ctx ends.
+type platform interface {
+	bot.Platform
+	Run(ctx context.Context, handle func(context.Context, bot.Event) error) error
+}
+
+var (
+	_ platform = (*web.Platform)(nil)
+	_ platform = (*slackad.Adapter)(nil)
+	_ platform = (*mattermost.Adapter)(nil)
+	_ platform = (*discord.Adapter)(nil)
+)
+
+// newPlatforms builds every platform enabled in the config and adds its
+// routes to mux; it connects nothing (runPlatforms does, once the engine
+// exists). A platform that cannot be built (bad config) fails Run.
+func (m *Main) newPlatforms(cfg *config.Config, mux *http.ServeMux) ([]platform, error) {
 	if m.auth != nil {
 		m.auth.Routes(mux)
 	}
+	var ps []platform
 	if wc := cfg.Platforms.Web; wc != nil && wc.Enabled {
-		if err := m.startWeb(ctx, mux); err != nil {
-			return err
+		st, ok := m.store.(web.Store)
+		if !ok || m.auth == nil {
+			return nil, errors.New("the web chat needs a store that keeps web messages and sessions (sqlite or postgres)")
 		}
+		// Handle is set here too, so a request that arrives before Run starts
+		// still reaches the engine.
+		p, err := web.New(web.Options{Store: st, Auth: m.auth, Handle: m.handle,
+			Config: func() *config.Config { return m.engine.Runtime().Config },
+			Logger: m.log, CenterURL: "/center/"})
+		if err != nil {
+			return nil, err
+		}
+		p.Routes(mux)
+		ps = append(ps, p)
 	}
 	if sc := cfg.Platforms.Slack; sc != nil {
-		if err := m.startSlack(ctx, sc, mux); err != nil {
-			return err
+		o := slackad.OptionsFrom(sc)
+		o.Logger, o.Secrets, o.GroupChats = m.log, m.secrets, m.store
+		o.AgentChannels = func() []string { return m.agentChannels(slackad.Name) }
+		p, err := slackad.New(o)
+		if err != nil {
+			return nil, err
 		}
+		if p.Mode() == slackad.ModeHTTP {
+			p.Routes(mux)
+		}
+		ps = append(ps, p)
 	}
 	if mc := cfg.Platforms.Mattermost; mc != nil {
-		if err := m.startMattermost(ctx, cfg, mc, mux); err != nil {
-			return err
+		// Its buttons, dialogs and /helpdesk reach the bot on the HTTP server.
+		o := mattermost.OptionsFrom(mc, m.baseURL(cfg))
+		o.Logger, o.Secrets, o.GroupChats = m.log, m.secrets, m.store
+		o.Cursor = m.store // questions posted while the bot was down are answered after a restart
+		o.AgentChannels = func() []string { return m.agentChannels(mattermost.Name) }
+		p, err := mattermost.New(o)
+		if err != nil {
+			return nil, err
 		}
+		p.Routes(mux)
+		ps = append(ps, p)
 	}
 	if dc := cfg.Platforms.Discord; dc != nil {
-		if err := m.startDiscord(ctx, dc); err != nil {
-			return err
+		o := discord.OptionsFrom(dc)
+		m.secrets.Add(o.Token)
+		o.Logger = m.log
+		o.Runtime = func() *bot.Runtime { return m.engine.Runtime() }
+		o.FormState = m.store // a stepped form's progress survives a restart
+		p, err := discord.New(o)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// runPlatforms runs every platform with the engine as its handler. One
+// whose token is refused while running stops the program with a clear
+// message.
+func (m *Main) runPlatforms(ctx context.Context, ps []platform) error {
+	for _, p := range ps {
+		m.goRun(ctx, p.Name(), func(ctx context.Context) error { return p.Run(ctx, m.handle) })
+		if wp, ok := p.(*web.Platform); ok {
+			link, err := wp.DemoLink(ctx)
+			if err != nil {
+				return err
+			}
+			if link != "" {
+				fmt.Fprintf(m.opts.Stdout, "Demo: sign in as the demo admin: %s\n      or pick a demo person at %s/auth/demo\n",
+					link, m.baseURL(m.engine.Runtime().Config))
+			}
 		}
 	}
 	return nil
 }
 
-// startWeb serves the built-in web chat on the HTTP server.
-func (m *Main) startWeb(ctx context.Context, mux *http.ServeMux) error {
-	st, ok := m.store.(web.Store)
-	if !ok || m.auth == nil {
-		return errors.New("the web chat needs a store that keeps web messages and sessions (sqlite or postgres)")
-	}
-	wc, err := web.New(web.Options{Store: st, Auth: m.auth, Handle: m.engine.Handle,
-		Config: func() *config.Config { return m.engine.Runtime().Config },
-		Logger: m.log.With("platform", "web"), CenterURL: "/center/"})
-	if err != nil {
-		return err
-	}
-	m.engine.AddPlatform(wc)
-	wc.Routes(mux)
-	// With PostgreSQL, other replicas' changes reach this one's browsers by
-	// LISTEN/NOTIFY; with SQLite, Run just waits.
-	m.goRun(ctx, "web", wc.Run)
-	link, err := wc.DemoLink(ctx)
-	if err != nil {
-		return err
-	}
-	if link != "" {
-		fmt.Fprintf(m.opts.Stdout, "Demo: sign in as the demo admin: %s\n      or pick a demo person at %s/auth/demo\n",
-			link, m.baseURL(m.engine.Runtime().Config))
-	}
-	return nil
-}
-
-// startMattermost connects to Mattermost; its buttons, dialogs and
-// /helpdesk reach the bot on the HTTP server.
-func (m *Main) startMattermost(ctx context.Context, cfg *config.Config, mc *config.Mattermost, mux *http.ServeMux) error {
-	o := mattermost.OptionsFrom(mc, m.baseURL(cfg))
-	o.Logger, o.GroupChats = m.log.With("platform", "mattermost"), m.store
-	o.Cursor = m.store // questions posted while the bot was down are answered after a restart
-	o.AgentChannels = func() []string { return m.agentChannels(mattermost.Name) }
-	ad, err := mattermost.New(o)
-	if err != nil {
-		return err
-	}
-	m.engine.AddPlatform(ad)
-	ad.Routes(mux)
-	m.goRun(ctx, "mattermost", func(ctx context.Context) error { return ad.Run(ctx, m.engine.Handle) })
-	return nil
-}
-
-func (m *Main) startDiscord(ctx context.Context, dc *config.Discord) error {
-	o := discord.OptionsFrom(dc)
-	o.Logger, o.Runtime = m.log.With("platform", "discord"), m.engine.Runtime
-	o.FormState = m.store // a stepped form's progress survives a restart
-	ad, err := discord.New(o)
-	if err != nil {
-		return err
-	}
-	m.engine.AddPlatform(ad)
-	m.goRun(ctx, "discord", func(ctx context.Context) error { return ad.Run(ctx, m.engine.Handle) })
-	return nil
-}
-
-func (m *Main) startSlack(ctx context.Context, sc *config.Slack, mux *http.ServeMux) error {
-	o := slackad.OptionsFrom(sc)
-	o.Logger, o.GroupChats = m.log.With("platform", "slack"), m.store
-	o.AgentChannels = func() []string { return m.agentChannels(slackad.Name) }
-	sl, err := slackad.New(o)
-	if err != nil {
-		return err
-	}
-	m.engine.AddPlatform(sl)
-	if sl.Mode() == slackad.ModeHTTP {
-		sl.Routes(mux)
-	}
-	m.goRun(ctx, "slack", func(ctx context.Context) error { return sl.Run(ctx, m.engine.Handle) })
-	return nil
-}
+// handle is the engine's Handle, looked up when an event comes (the
+// platforms are built before the engine).
+func (m *Main) handle(ctx context.Context, ev bot.Event) error { return m.engine.Handle(ctx, ev) }
 
 // agentChannels lists the desks' agent channels on a platform, from the live config.
 func (m *Main) agentChannels(platform string) []string {

@@ -21,6 +21,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/examples"
 	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/internal/redact"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/postgres"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
@@ -42,7 +43,8 @@ type MainOptions struct {
 // and the config watcher. Run starts it; Close stops it.
 type Main struct {
 	opts    MainOptions
-	log     *slog.Logger
+	log     *slog.Logger    // redacts secrets: every log line of the program goes through it
+	secrets *redact.Secrets // the platforms' tokens and secrets, added as they start
 	store   tickets.Store
 	auth    *auth.Manager // nil when the store keeps no sessions
 	metrics *center.Metrics
@@ -65,7 +67,9 @@ func NewMain(opts MainOptions) *Main {
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
 	}
-	return &Main{opts: opts, log: opts.Logger, failed: make(chan struct{})}
+	secrets := redact.New()
+	log := slog.New(redact.NewHandler(opts.Logger.Handler(), secrets))
+	return &Main{opts: opts, log: log, secrets: secrets, failed: make(chan struct{})}
 }
 
 // Run loads the config, opens the store, starts the engine, the timers, the
@@ -100,7 +104,18 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.metrics = center.NewMetrics()
+	// The platforms are built first and handed to the engine; each Run gets
+	// the engine as its handler below.
+	mux := m.routes()
+	platforms, err := m.newPlatforms(cfg, mux)
+	if err != nil {
+		m.ln.Close()
+		return err
+	}
 	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log, Observe: m.metrics.Observe}
+	for _, p := range platforms {
+		opts.Platforms = append(opts.Platforms, p)
+	}
 	if m.auth != nil {
 		// A link sent from a chat platform opens the Ticket Center.
 		opts.SignInLink = func(ctx context.Context, platform, user, name string) (string, error) {
@@ -114,8 +129,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	ctx, m.cancel = context.WithCancel(ctx)
-	mux := m.routes()
-	if err := m.startPlatforms(ctx, cfg, mux); err != nil {
+	if err := m.runPlatforms(ctx, platforms); err != nil {
 		m.ln.Close()
 		return err
 	}
@@ -184,7 +198,7 @@ func (m *Main) goRun(ctx context.Context, name string, run func(context.Context)
 	go func() {
 		defer m.wg.Done()
 		if err := run(ctx); err != nil && ctx.Err() == nil {
-			m.fail(fmt.Errorf("%s: %w", name, err))
+			m.fail(m.secrets.Errorf("%s: %w", name, err))
 		}
 	}()
 }

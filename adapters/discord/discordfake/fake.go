@@ -7,8 +7,8 @@
 // buttons in a row, messages whose allowed_mentions do not suppress every
 // mention, a command that mixes sub-commands with options.
 //
-// Point discordgo at it with PointDiscordgo; that sets discordgo's package
-// endpoint variables, so tests using it must not run in parallel.
+// Point discordgo at it with Client: its transport sends every request for
+// discord.com to the fake, so tests using separate fakes run in parallel.
 package discordfake
 
 import (
@@ -23,7 +23,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 )
 
@@ -200,25 +199,22 @@ func (s *Server) Close() {
 	s.http.Close()
 }
 
-// PointDiscordgo sets discordgo's endpoint variables to the fake. They are
-// package variables: call it before starting sessions, never in parallel tests.
-func (s *Server) PointDiscordgo() {
-	discordgo.EndpointDiscord = s.URL
-	discordgo.EndpointAPI = s.URL + "api/v" + discordgo.APIVersion + "/"
-	discordgo.EndpointGuilds = discordgo.EndpointAPI + "guilds/"
-	discordgo.EndpointChannels = discordgo.EndpointAPI + "channels/"
-	discordgo.EndpointUsers = discordgo.EndpointAPI + "users/"
-	discordgo.EndpointGateway = discordgo.EndpointAPI + "gateway"
-	discordgo.EndpointGatewayBot = discordgo.EndpointGateway + "/bot"
-	discordgo.EndpointWebhooks = discordgo.EndpointAPI + "webhooks/"
-	discordgo.EndpointStickers = discordgo.EndpointAPI + "stickers/"
-	discordgo.EndpointStageInstances = discordgo.EndpointAPI + "stage-instances"
-	discordgo.EndpointSKUs = discordgo.EndpointAPI + "skus"
-	discordgo.EndpointApplications = discordgo.EndpointAPI + "applications"
-	discordgo.EndpointGuildCreate = discordgo.EndpointAPI + "guilds"
-	discordgo.EndpointOAuth2 = discordgo.EndpointAPI + "oauth2/"
-	discordgo.EndpointOAuth2Applications = discordgo.EndpointOAuth2 + "applications"
-	discordgo.EndpointOauth2Applications = discordgo.EndpointOAuth2Applications
+// Client returns an HTTP client for discordgo (discord.Options.HTTPClient)
+// whose requests for discord.com reach the fake; the gateway URL the fake
+// hands out points at it already.
+func (s *Server) Client() *http.Client {
+	return &http.Client{Timeout: 20 * time.Second, Transport: toFake{host: s.http.Listener.Addr().String()}}
+}
+
+// toFake rewrites requests for Discord's hosts to the fake's address.
+type toFake struct{ host string }
+
+func (t toFake) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h := r.URL.Hostname(); h == "discord.com" || strings.HasSuffix(h, ".discord.com") {
+		r = r.Clone(r.Context())
+		r.URL.Scheme, r.URL.Host, r.Host = "http", t.host, ""
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 func (s *Server) id() string {

@@ -1,19 +1,19 @@
-// Package serial runs work one at a time per key while different keys run in
-// parallel: chat adapters use it so the messages of one chat reach the engine
-// in the order the platform sent them. It imports nothing of ours.
-package serial
+package kit
 
 import "sync"
 
-// Queue runs functions in order per key. The zero value is ready to use.
-type Queue struct {
+// Runner runs functions one at a time per key while different keys run in
+// parallel, so the messages of one chat reach the engine in the order the
+// platform sent them. Queues are unbounded: Do never blocks the connection
+// that delivered the event. The zero value is ready to use.
+type Runner struct {
 	mu     sync.Mutex
 	queues map[string][]func()
 	wg     sync.WaitGroup
 }
 
 // Do queues fn behind the work already queued for key.
-func (s *Queue) Do(key string, fn func()) {
+func (s *Runner) Do(key string, fn func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.queues == nil {
@@ -44,4 +44,4 @@ func (s *Queue) Do(key string, fn func()) {
 }
 
 // Wait blocks until every queued function has run.
-func (s *Queue) Wait() { s.wg.Wait() }
+func (s *Runner) Wait() { s.wg.Wait() }

@@ -1,11 +1,11 @@
-package groupchats_test
+package kit_test
 
 import (
 	"context"
 	"errors"
 	"testing"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/internal/groupchats"
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -30,7 +30,7 @@ func (f *finder) FindByGroupChat(ctx context.Context, platform, chat string) (*t
 func TestSet(t *testing.T) {
 	ctx := context.Background()
 	f := &finder{chats: map[string]bool{"slack/G-old": true, "discord/G-other": true}}
-	s := groupchats.New("slack", f, nil)
+	s := kit.NewGroupChats("slack", f, nil)
 	s.Add("G-new")
 	if !s.Has(ctx, "G-new") || f.calls != 0 {
 		t.Fatalf("a created chat is known without asking the store (calls %d)", f.calls)
@@ -43,11 +43,11 @@ func TestSet(t *testing.T) {
 	if s.Has(ctx, "C-general") || s.Has(ctx, "G-other") || s.Has(ctx, "") {
 		t.Fatal("other channels, other platforms' chats and empty ids are not group chats")
 	}
-	broken := groupchats.New("slack", &finder{err: errors.New("db down")}, nil)
+	broken := kit.NewGroupChats("slack", &finder{err: errors.New("db down")}, nil)
 	if broken.Has(ctx, "G-old") {
 		t.Fatal("a store error must not make a channel a ticket chat")
 	}
-	if groupchats.New("slack", nil, nil).Has(ctx, "G-old") {
+	if kit.NewGroupChats("slack", nil, nil).Has(ctx, "G-old") {
 		t.Fatal("without a store only added chats are known")
 	}
 }

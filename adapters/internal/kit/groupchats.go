@@ -1,9 +1,4 @@
-// Package groupchats remembers which platform channels are tickets' group
-// chats, for adapters that must tell a ticket chat from any other channel. A
-// channel the adapter created is known at once; one created before a restart
-// is looked up in the ticket store the first time it is seen. It imports only
-// the tickets error codes.
-package groupchats
+package kit
 
 import (
 	"context"
@@ -19,8 +14,11 @@ type Finder interface {
 	FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error)
 }
 
-// Set is the group chats of one platform.
-type Set struct {
+// GroupChats remembers which platform channels are tickets' group chats, for
+// adapters that must tell a ticket chat from any other channel. A channel the
+// adapter created is known at once; one created before a restart is looked up
+// in the ticket store the first time it is seen.
+type GroupChats struct {
 	platform string
 	find     Finder // nil: only channels added with Add are known
 	log      *slog.Logger
@@ -29,16 +27,16 @@ type Set struct {
 	known map[string]bool
 }
 
-// New returns an empty set for platform; find may be nil.
-func New(platform string, find Finder, log *slog.Logger) *Set {
+// NewGroupChats returns an empty set for platform; find may be nil.
+func NewGroupChats(platform string, find Finder, log *slog.Logger) *GroupChats {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Set{platform: platform, find: find, log: log, known: map[string]bool{}}
+	return &GroupChats{platform: platform, find: find, log: log, known: map[string]bool{}}
 }
 
 // Add records a group chat the adapter created.
-func (s *Set) Add(channel string) {
+func (s *GroupChats) Add(channel string) {
 	s.mu.Lock()
 	s.known[channel] = true
 	s.mu.Unlock()
@@ -46,7 +44,7 @@ func (s *Set) Add(channel string) {
 
 // Has reports whether channel is a ticket's group chat. A store error is
 // logged and answered "no", so a message is not mistaken for a ticket chat.
-func (s *Set) Has(ctx context.Context, channel string) bool {
+func (s *GroupChats) Has(ctx context.Context, channel string) bool {
 	s.mu.Lock()
 	known := s.known[channel]
 	s.mu.Unlock()

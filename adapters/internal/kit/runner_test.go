@@ -1,15 +1,15 @@
-package serial_test
+package kit_test
 
 import (
 	"fmt"
 	"sync"
 	"testing"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/internal/serial"
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 )
 
 func TestOrderPerKeyAndAllRun(t *testing.T) {
-	var q serial.Queue
+	var q kit.Runner
 	var mu sync.Mutex
 	got := map[string][]int{}
 	for i := 0; i < 200; i++ {

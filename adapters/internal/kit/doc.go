@@ -1,0 +1,9 @@
+// Package kit is what the chat adapters (Slack, Mattermost, Discord) share:
+// binding the engine's handler while Run runs (Dispatcher), handing events to
+// it in order per chat without blocking the connection (Runner), forgetting
+// deliveries already handled (Seen), caching user look-ups (Users), a typed
+// chat reference instead of "channel/thread" strings (ChatRef), a
+// ctx-aware Sleep, and the set of ticket group chats (GroupChats).
+//
+// It imports bot, tickets and errs only; never a platform SDK.
+package kit
