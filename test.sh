@@ -5,7 +5,7 @@
 # runs the browser end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")"
-go test -race -count=1 ./...
+go test -race -count=1 -timeout 30m ./...
 go test -run '^$' -bench . -benchtime 1x -short ./... > /dev/null
 echo "benchmarks ran"
 if [ "${HELPDESK_E2E:-}" = 1 ]; then
