@@ -306,7 +306,13 @@ func openStore(ctx context.Context, dsn, dir string) (tickets.Store, error) {
 		}
 		return st, nil
 	case postgres.IsDSN(dsn):
-		return postgres.Open(ctx, dsn)
+		// Not "return postgres.Open(...)": a failed Open's nil *Store would
+		// become a non-nil tickets.Store that Main.Close then closes.
+		st, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	}
 	return nil, fmt.Errorf("unknown store %q (want sqlite:FILE or postgres://...)", dsn)
 }
