@@ -130,17 +130,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		m.Close()
 		return 1
 	}
-	code := 0
-	select {
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	case <-m.Failed():
-		fmt.Fprintln(stderr, "helpdesk:", m.Err())
-		code = 1
-	}
+	<-ctx.Done()
+	logger.Info("shutting down")
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(stderr, "helpdesk:", err)
 		return 1
 	}
-	return code
+	return 0
 }

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/discord"
+	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
+	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/center"
@@ -37,6 +40,15 @@ type MainOptions struct {
 	Listen     string // overrides the config's listen address (tests use 127.0.0.1:0)
 	Logger     *slog.Logger
 	Stdout     io.Writer
+	// Backoff paces the attempts to start a platform that cannot connect
+	// (zero: 1s doubling to 5m, jittered).
+	Backoff Backoff
+	Now     func() time.Time // default time.Now
+	// Slack, Discord and Mattermost, when set, adjust a platform's options
+	// before it is built (tests point them at fakes).
+	Slack      func(*slackad.Options)
+	Discord    func(*discord.Options)
+	Mattermost func(*mattermost.Options)
 }
 
 // Main is the running program: config, store, engine, HTTP server, timers
@@ -54,9 +66,7 @@ type Main struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
-	failOnce sync.Once
-	failed   chan struct{}
-	failErr  error
+	platforms []*supervisor // one per platform, in config order
 }
 
 // NewMain returns a Main that has not started yet.
@@ -67,9 +77,12 @@ func NewMain(opts MainOptions) *Main {
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	secrets := redact.New()
 	log := slog.New(redact.NewHandler(opts.Logger.Handler(), secrets))
-	return &Main{opts: opts, log: log, secrets: secrets, failed: make(chan struct{})}
+	return &Main{opts: opts, log: log, secrets: secrets}
 }
 
 // Run loads the config, opens the store, starts the engine, the timers, the
@@ -168,39 +181,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("helpdesk running", "version", versionString(), "config", path, "summary", cfg.Summary(), "listen", m.ln.Addr().String())
 	fmt.Fprintf(m.opts.Stdout, "helpdesk %s: %s; listening on http://%s\n", versionString(), cfg.Summary(), m.ln.Addr())
 	return nil
-}
-
-// fail records a fatal error from a component (e.g. a revoked platform
-// token): the program stops with it.
-func (m *Main) fail(err error) {
-	m.failOnce.Do(func() {
-		m.failErr = err
-		close(m.failed)
-	})
-}
-
-// Failed is closed when a component stopped the program; Err says why.
-func (m *Main) Failed() <-chan struct{} { return m.failed }
-
-// Err is the error that stopped the program (after Failed is closed).
-func (m *Main) Err() error {
-	select {
-	case <-m.failed:
-		return m.failErr
-	default:
-		return nil
-	}
-}
-
-// goRun runs a component until ctx is done; an error it returns stops the program.
-func (m *Main) goRun(ctx context.Context, name string, run func(context.Context) error) {
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		if err := run(ctx); err != nil && ctx.Err() == nil {
-			m.fail(m.secrets.Errorf("%s: %w", name, err))
-		}
-	}()
 }
 
 // baseURL is the address people reach the web on: the base_url of the
