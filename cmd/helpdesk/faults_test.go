@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -428,5 +430,83 @@ func TestSupervisorCountsFailuresInARow(t *testing.T) {
 	got := waits.get()
 	if len(got) != 3 || got[0] != time.Second || got[1] != 2*time.Second || got[2] != time.Second {
 		t.Fatalf("waits %v, want [1s 2s 1s]", got)
+	}
+}
+
+func getBody(t *testing.T, url string, out any) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return res.StatusCode
+}
+
+// /readyz on a healthy bot: 200, the store writable, the web chat
+// connected, the config's generation; a reload counts up.
+func TestReadyzReportsEachComponent(t *testing.T) {
+	path := writeDemo(t, func(s string) string { return s })
+	var logs syncBuffer
+	m := NewMain(MainOptions{ConfigPath: path, Listen: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	var ready readiness
+	if code := getBody(t, "http://"+m.Addr()+"/readyz", &ready); code != 200 || ready.Status != "ok" || !ready.Store.Writable ||
+		ready.Platforms["web"].State != stateConnected || ready.Config.Generation != 1 {
+		t.Fatalf("readyz %d %+v", code, ready)
+	}
+	var live map[string]any
+	if code := getBody(t, "http://"+m.Addr()+"/healthz", &live); code != 200 || live["status"] != "ok" {
+		t.Fatalf("healthz %d %v", code, live)
+	}
+	orig, _ := os.ReadFile(path)
+	edited := strings.Replace(string(orig), "name: HR Help Desk", "name: People Team", 1)
+	writeUntil(t, path, edited, &logs, func() bool { return m.configStatus().Generation == 2 })
+	getBody(t, "http://"+m.Addr()+"/readyz", &ready)
+	if ready.Config.Generation != 2 || !strings.Contains(ready.Config.Summary, "2 desks") {
+		t.Fatalf("after a reload: %+v", ready.Config)
+	}
+}
+
+// A read-only SQLite database (a sick disk remounted read-only): the bot
+// still starts and serves what it can read, /healthz says it lives, and
+// /readyz answers 503 saying the store takes no writes, so a load balancer
+// sends traffic elsewhere. With demo on, the demo link is not what fails.
+func TestReadyzReportsAReadOnlyStore(t *testing.T) {
+	path := writeDemo(t, func(s string) string { return s })
+	first := NewMain(MainOptions{ConfigPath: path, Listen: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err := first.Run(context.Background()); err != nil { // creates and migrates the database
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(filepath.Dir(path), "helpdesk.db")
+	cfg, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(cfg), "store: sqlite:helpdesk.db", `store: "sqlite:file:`+db+`?mode=ro"`, 1)), 0o644)
+
+	var logs syncBuffer
+	m := NewMain(MainOptions{ConfigPath: path, Listen: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("Run on a read-only store: %v", err)
+	}
+	defer m.Close()
+	var ready readiness
+	code := getBody(t, "http://"+m.Addr()+"/readyz", &ready)
+	if code != 503 || ready.Status != "unavailable" || ready.Store.Writable || !strings.Contains(ready.Store.Error, "store not writable") {
+		t.Fatalf("readyz on a read-only store: %d %+v", code, ready)
+	}
+	var live map[string]any
+	if code := getBody(t, "http://"+m.Addr()+"/healthz", &live); code != 200 {
+		t.Fatalf("healthz (liveness) %d %v", code, live)
+	}
+	if strings.Contains(logs.String(), "put sign-in link") || !strings.Contains(logs.String(), "store not writable") {
+		t.Errorf("the log should say the store is not writable:\n%s", logs.String())
 	}
 }

@@ -122,6 +122,12 @@ func (m *Main) runPlatforms(ctx context.Context, ps []platform) error {
 		if wp, ok := p.(*web.Platform); ok {
 			link, err := wp.DemoLink(ctx)
 			if err != nil {
+				// A store that takes no writes is the trouble, not the link:
+				// say so, and serve (/readyz reports it too).
+				if perr := m.probeStore(ctx); perr != nil {
+					m.log.Error("store not writable: no demo sign-in link; the bot serves what it can read", "err", perr)
+					continue
+				}
 				return err
 			}
 			if link != "" {

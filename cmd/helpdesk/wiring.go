@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +66,10 @@ type Main struct {
 	wg      sync.WaitGroup
 
 	platforms []*supervisor // one per platform, in config order
+
+	genMu    sync.Mutex
+	gen      int64     // config generation: 1 at start, +1 at every reload taken
+	loadedAt time.Time // when the live config was taken
 }
 
 // NewMain returns a Main that has not started yet.
@@ -100,6 +103,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("build FAQ index: %w", err)
 	}
+	m.loaded(m.opts.Now())
 	m.store, err = openStore(ctx, cfg.Store, filepath.Dir(path))
 	if err != nil {
 		return err
@@ -241,7 +245,8 @@ func (m *Main) reload(cfg *config.Config) {
 	// Events that started on the old snapshot keep searching it; it holds
 	// only memory, freed when they are done.
 	m.engine.Reload(&bot.Runtime{Config: cfg, FAQ: set})
-	m.log.Info("config reloaded", "summary", cfg.Summary())
+	gen := m.loaded(m.opts.Now())
+	m.log.Info("config reloaded", "summary", cfg.Summary(), "generation", gen)
 }
 
 // demoDir holds the demo config, its FAQ files and its database on a first run.
@@ -277,7 +282,8 @@ func openStore(ctx context.Context, dsn, dir string) (tickets.Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
-		if !filepath.IsAbs(path) {
+		// A "file:" URI (file:/srv/helpdesk.db?mode=ro) goes to SQLite as written.
+		if !filepath.IsAbs(path) && !strings.HasPrefix(path, "file:") {
 			path = filepath.Join(dir, path)
 		}
 		st, err := sqlite.Open(ctx, path)
@@ -295,28 +301,6 @@ func openStore(ctx context.Context, dsn, dir string) (tickets.Store, error) {
 		return st, nil
 	}
 	return nil, fmt.Errorf("unknown store %q (want sqlite:FILE or postgres://...)", dsn)
-}
-
-func (m *Main) routes() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", m.healthz)
-	return mux
-}
-
-// healthz reports whether the store answers; load balancers and replicas use it.
-func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	if _, err := m.store.Presence(r.Context()); err != nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "error": "store not reachable"})
-		m.log.Error("health check: store", "err", err)
-		return
-	}
-	json.NewEncoder(w).Encode(map[string]any{
-		"status":  "ok",
-		"version": versionString(),
-		"desks":   len(m.engine.Runtime().Config.Desks),
-	})
 }
 
 // Close stops the server, the timers and the watcher, and closes the store.
