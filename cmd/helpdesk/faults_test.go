@@ -510,3 +510,41 @@ func TestReadyzReportsAReadOnlyStore(t *testing.T) {
 		t.Errorf("the log should say the store is not writable:\n%s", logs.String())
 	}
 }
+
+// A taken port: exit 1, and the error names the setting that chose it and
+// how to choose another.
+func TestTakenPortNamesTheSetting(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	path := writeDemo(t, replace(t, "listen: 127.0.0.1:8080", "listen: "+addr))
+	for _, c := range []struct {
+		name string
+		args []string
+		env  string
+		want string
+	}{
+		{"config", nil, "", "(from listen in " + path + ")"},
+		{"flag", []string{"-listen", addr}, "", "(from -listen)"},
+		{"env", nil, addr, "(from HELPDESK_LISTEN)"},
+		{"flag over env", []string{"-listen", addr}, "127.0.0.1:1", "(from -listen)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("HELPDESK_LISTEN", c.env)
+			var errOut bytes.Buffer
+			args := append([]string{"run", "-config", path}, c.args...)
+			if code := run(args, io.Discard, &errOut); code != 1 {
+				t.Fatalf("exit %d, want 1: %s", code, errOut.String())
+			}
+			msg := errOut.String()
+			for _, want := range []string{"listen on " + addr, c.want, "address already in use", "-listen ADDR", "HELPDESK_LISTEN=ADDR"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, msg)
+				}
+			}
+		})
+	}
+}

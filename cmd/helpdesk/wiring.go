@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,7 @@ const tickInterval = 15 * time.Second
 type MainOptions struct {
 	ConfigPath string // "" = ./helpdesk.yaml, else ./helpdesk-data/helpdesk.yaml, written from the demo if missing
 	Listen     string // overrides the config's listen address (tests use 127.0.0.1:0)
+	ListenFrom string // where Listen came from, for errors ("-listen", "HELPDESK_LISTEN"; "" = the caller)
 	Logger     *slog.Logger
 	Stdout     io.Writer
 	// Backoff paces the attempts to start a platform that cannot connect
@@ -108,13 +110,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	listen := cfg.Listen
+	listen, from := cfg.Listen, "listen in "+path
 	if m.opts.Listen != "" {
-		listen = m.opts.Listen
+		listen, from = m.opts.Listen, cmp.Or(m.opts.ListenFrom, "the listen option")
 	}
 	m.ln, err = net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", listen, err)
+		// Name the setting: on a first run the demo config's 127.0.0.1:8080
+		// may be taken, and the user has never seen that file.
+		return fmt.Errorf("listen on %s (from %s): %w; free the port, or choose another address with -listen ADDR, %s=ADDR or listen in %s",
+			listen, from, err, listenEnv, path)
 	}
 	if m.auth, err = m.newAuth(cfg); err != nil {
 		m.ln.Close()
