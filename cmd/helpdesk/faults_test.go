@@ -548,3 +548,86 @@ func TestTakenPortNamesTheSetting(t *testing.T) {
 		})
 	}
 }
+
+func status(t *testing.T, url, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// /metrics: public without a metrics section (as before), behind a bearer
+// token with metrics.token, and only on its own address with metrics.listen.
+func TestMetricsTokenAndListen(t *testing.T) {
+	t.Setenv("HELPDESK_TEST_METRICS_TOKEN", "metrics-token-0123456789abcdef")
+	for _, c := range []struct {
+		name, section      string
+		anon, token, wrong int // status on the main listener
+		separate           bool
+	}{
+		{"public", "", 200, 200, 200, false},
+		{"token", "metrics: {token: \"${HELPDESK_TEST_METRICS_TOKEN}\"}\n", 401, 200, 401, false},
+		{"listen and token", "metrics: {token: \"${HELPDESK_TEST_METRICS_TOKEN}\", listen: 127.0.0.1:0}\n", 404, 404, 404, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeDemo(t, func(s string) string { return c.section + s })
+			m := NewMain(MainOptions{ConfigPath: path, Listen: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+			if err := m.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			url := "http://" + m.Addr() + "/metrics"
+			const token = "metrics-token-0123456789abcdef"
+			if got := []int{status(t, url, ""), status(t, url, token), status(t, url, "wrong")}; got[0] != c.anon || got[1] != c.token || got[2] != c.wrong {
+				t.Errorf("main listener: anonymous, token, wrong token = %v, want %v", got, []int{c.anon, c.token, c.wrong})
+			}
+			if !c.separate {
+				return
+			}
+			murl := "http://" + m.MetricsAddr() + "/metrics"
+			if got := []int{status(t, murl, ""), status(t, murl, token), status(t, "http://"+m.MetricsAddr()+"/healthz", token)}; got[0] != 401 || got[1] != 200 || got[2] != 404 {
+				t.Errorf("metrics listener: anonymous, token, another path = %v, want [401 200 404]", got)
+			}
+		})
+	}
+}
+
+// A token from the environment put into the wrong key is not printed by
+// `helpdesk check`, nor by the running bot when it rejects the change.
+func TestEnvSecretsStayOutOfConfigErrors(t *testing.T) {
+	const secret = "xoxb-4242-4242-NEVERPRINTME"
+	t.Setenv("SLACK_BOT_TOKEN", secret)
+	path := writeDemo(t, func(s string) string { return s })
+	orig, _ := os.ReadFile(path)
+	wrong := strings.Replace(string(orig), "listen: 127.0.0.1:8080", `listen: "${SLACK_BOT_TOKEN}"`, 1)
+	wrong = strings.Replace(wrong, "platforms:\n  web:", "platforms:\n  slack: {bot_token: \"${SLACK_BOT_TOKEN}\", app_token: xapp-1, mode: \"${SLACK_BOT_TOKEN}\"}\n  web:", 1)
+
+	bad := filepath.Join(filepath.Dir(path), "wrong.yaml")
+	os.WriteFile(bad, []byte(wrong), 0o644)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"check", bad}, &out, &errOut); code != 1 {
+		t.Fatalf("check exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	if strings.Contains(out.String()+errOut.String(), "NEVERPRINTME") || !strings.Contains(out.String(), `unknown slack mode "${SLACK_BOT_TOKEN}"`) {
+		t.Fatalf("helpdesk check:\n%s%s", out.String(), errOut.String())
+	}
+
+	var logs syncBuffer
+	m := NewMain(MainOptions{ConfigPath: path, Listen: "127.0.0.1:0", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	writeUntil(t, path, wrong, &logs, func() bool { return strings.Contains(logs.String(), "config change rejected") })
+	if strings.Contains(logs.String(), "NEVERPRINTME") || !strings.Contains(logs.String(), `${SLACK_BOT_TOKEN}`) {
+		t.Fatalf("the rejected change's log:\n%s", logs.String())
+	}
+}

@@ -64,6 +64,8 @@ type Main struct {
 	engine  *bot.Engine
 	srv     *http.Server
 	ln      net.Listener
+	metSrv  *http.Server // /metrics on metrics.listen, if set
+	metLn   net.Listener
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
@@ -165,8 +167,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	// Requests (and open event streams) end when Main is closed.
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+	m.srv = &http.Server{Handler: m.guardMetrics(mux, cfg), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
+	if err := m.serveMetrics(ctx, cfg, path); err != nil {
+		m.ln.Close()
+		return err
+	}
 
 	m.wg.Add(3)
 	go func() {
@@ -314,10 +320,14 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	var errs []error
-	if m.srv != nil {
+	for _, srv := range []*http.Server{m.srv, m.metSrv} {
+		if srv == nil {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := m.srv.Shutdown(ctx); err != nil {
+		err := srv.Shutdown(ctx)
+		cancel()
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
