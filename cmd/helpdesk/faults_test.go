@@ -258,7 +258,8 @@ func TestUnreachablePlatformsDoNotStopTheRest(t *testing.T) {
 	path := writeDemo(t, replace(t, "platforms:\n  web:", chatPlatforms(mmSrv.URL, dc.GuildID, support)))
 	release := make(chan struct{})
 	var waits syncList[time.Duration]
-	m := NewMain(MainOptions{ConfigPath: path, Listen: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler),
+	var logs syncBuffer
+	m := NewMain(MainOptions{ConfigPath: path, Listen: "127.0.0.1:0", Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Backoff: Backoff{Sleep: func(ctx context.Context, d time.Duration) error {
 			waits.add(d)
 			select {
@@ -305,6 +306,32 @@ func TestUnreachablePlatformsDoNotStopTheRest(t *testing.T) {
 	assertServes(t, m)
 	if len(waits.get()) < 3 {
 		t.Errorf("each platform should have waited out a back-off: %v", waits.get())
+	}
+	assertPlatformOnce(t, logs.String(), "slack", "mattermost", "discord")
+}
+
+// assertPlatformOnce checks that no JSON log line carries the key platform
+// twice (some pipelines reject or overwrite duplicate keys), and that each
+// named platform has lines of its own.
+func assertPlatformOnce(t *testing.T, logs string, platforms ...string) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if n := strings.Count(line, `"platform":`); n > 1 {
+			t.Errorf("the key platform %d times: %s", n, line)
+		}
+		var rec struct {
+			Platform string `json:"platform"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON log line: %q", line)
+		}
+		seen[rec.Platform]++
+	}
+	for _, p := range platforms {
+		if seen[p] == 0 {
+			t.Errorf("no log line of %s: %v", p, seen)
+		}
 	}
 }
 
