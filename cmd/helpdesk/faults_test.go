@@ -307,6 +307,13 @@ func TestUnreachablePlatformsDoNotStopTheRest(t *testing.T) {
 	if len(waits.get()) < 3 {
 		t.Errorf("each platform should have waited out a back-off: %v", waits.get())
 	}
+
+	// A token revoked while running: Discord is dead, reported; the rest serves.
+	dc.Revoke()
+	if st := waitPlatform(t, m, "discord", stateStopped); !strings.Contains(st.Error, "rejected the bot token") {
+		t.Errorf("discord after a revoked token: %+v", st)
+	}
+	assertServes(t, m)
 	assertPlatformOnce(t, logs.String(), "slack", "mattermost", "discord")
 }
 

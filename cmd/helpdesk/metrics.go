@@ -20,6 +20,9 @@ import (
 // config, so rotating it needs only a reload.
 func (m *Main) guardMetrics(next http.Handler, start *config.Config) http.Handler {
 	separate := start.Metrics != nil && start.Metrics.Listen != ""
+	if start.Metrics != nil {
+		m.secrets.Add(start.Metrics.Token) // never logged
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/metrics" {
 			if separate {

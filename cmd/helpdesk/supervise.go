@@ -75,9 +75,13 @@ func refused(err error) bool {
 // supervisor runs one platform's Run again and again, with back-off, until
 // ctx ends or the platform refuses the token.
 type supervisor struct {
-	name    string
-	run     func(ctx context.Context) error
-	ready   <-chan struct{} // closed once the platform accepted the bot; nil: connected as soon as Run runs
+	name string
+	run  func(ctx context.Context) error
+	// ready is closed once the platform accepted the bot (nil: connected as
+	// soon as Run runs). It closes once per adapter, so a Run started again
+	// after a connected one counts as connected at once; the adapters log
+	// their own reconnects.
+	ready   <-chan struct{}
 	backoff Backoff
 	now     func() time.Time
 	log     *slog.Logger
