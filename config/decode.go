@@ -17,6 +17,14 @@ type source struct {
 	file  string
 	lines map[string]int  // value path ("desks.0.agents.1.name") -> line
 	bad   map[string]bool // paths whose value failed to decode (already reported)
+	env   []expansion     // values that ${VAR} expansion changed
+}
+
+// expansion is a value as written (with ${VAR}) and as expanded: problem
+// messages show the first, never the second (it may be a secret).
+type expansion struct {
+	line       int
+	raw, value string
 }
 
 func newSource(file string) *source {
@@ -106,6 +114,7 @@ var kindNames = map[reflect.Type]string{
 	reflect.TypeOf(Discord{}):             "discord settings",
 	reflect.TypeOf(Mattermost{}):          "mattermost settings",
 	reflect.TypeOf(Web{}):                 "web settings",
+	reflect.TypeOf(Metrics{}):             "metrics settings",
 	reflect.TypeOf(People{}):              "people list",
 	reflect.TypeOf(Desk{}):                "desk",
 	reflect.TypeOf(Hours{}):               "hours",
@@ -322,6 +331,9 @@ func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
 		d.fail(n, path, "%v", err)
 		return "", false
 	}
+	if s != n.Value && strings.Contains(n.Value, "${") {
+		d.src.env = append(d.src.env, expansion{line: n.Line, raw: n.Value, value: s})
+	}
 	return s, true
 }
 
@@ -529,4 +541,52 @@ func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// maskEnv rewrites the messages of s's problems so that no value that came
+// from the environment is shown: each appears as written (${VAR}). A value
+// is masked in the problems of its own line, and, when long enough to be a
+// token, in every problem of the file.
+func (s *source) maskEnv(list []Problem) {
+	const anyLine = 8
+	for i := range list {
+		pr := &list[i]
+		if pr.File != s.file {
+			continue
+		}
+		for _, e := range s.env {
+			if e.value == "" || (pr.Line != e.line && len(e.value) < anyLine) {
+				continue
+			}
+			pr.Message = replaceWord(pr.Message, e.value, e.raw)
+			if q := strconv.Quote(e.value); q[1:len(q)-1] != e.value {
+				pr.Message = replaceWord(pr.Message, q[1:len(q)-1], e.raw)
+			}
+		}
+	}
+}
+
+// replaceWord replaces the occurrences of old in s that do not run on
+// into letters or digits at either end (so "0" is not masked inside "10").
+func replaceWord(s, old, repl string) string {
+	isWord := func(b byte) bool {
+		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(old)
+		if (i > 0 && isWord(s[i-1]) && isWord(old[0])) || (end < len(s) && isWord(s[end]) && isWord(old[len(old)-1])) {
+			b.WriteString(s[:i+1])
+			s = s[i+1:]
+			continue
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s = s[end:]
+	}
 }

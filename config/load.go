@@ -99,6 +99,7 @@ func load(path string) (*Config, []string, error) {
 
 	setDefaults(cfg, s)
 	validate(cfg, s, deskSrc, &p)
+	s.maskEnv(p.list)
 	if err := newErrors(p.list); err != nil {
 		return nil, files, err
 	}

@@ -16,6 +16,18 @@ type Config struct {
 	// API lists the integrations that may use the JSON API, each with its
 	// own bearer token and the desks it may touch.
 	API []*Integration `yaml:"api"`
+	// Metrics protects /metrics (Prometheus); nil: served on Listen to
+	// anyone, as before it existed.
+	Metrics *Metrics `yaml:"metrics"`
+}
+
+// Metrics says who may scrape /metrics and where.
+type Metrics struct {
+	// Token is a bearer token scrapers must send (write ${ENV_VAR}); "" = none.
+	Token string `yaml:"token"`
+	// Listen serves /metrics on its own address (e.g. 127.0.0.1:9090) and
+	// not on Listen; "" = on Listen. A change needs a restart.
+	Listen string `yaml:"listen"`
 }
 
 // Integration is one client of the JSON API (a CRM, an intranet portal).

@@ -168,6 +168,18 @@ func validate(c *Config, s *source, faqSrc map[*Desk]*source, p *problems) {
 			p.at(s, "base_url", "base_url %q must be an http:// or https:// URL", c.BaseURL)
 		}
 	}
+	if mc := c.Metrics; mc != nil {
+		if mc.Listen != "" && check("metrics.listen") {
+			if _, _, err := net.SplitHostPort(mc.Listen); err != nil {
+				p.at(s, "metrics.listen", "metrics listen %q must be host:port (e.g. 127.0.0.1:9090)", mc.Listen)
+			} else if mc.Listen == c.Listen {
+				p.at(s, "metrics.listen", "metrics listen %q is the same as listen: leave it out to serve /metrics there", mc.Listen)
+			}
+		}
+		if mc.Token != "" && len(mc.Token) < minTokenLen && check("metrics.token") {
+			p.at(s, "metrics.token", "metrics token must be at least %d characters (e.g. token: ${METRICS_TOKEN})", minTokenLen)
+		}
+	}
 	validatePlatforms(&c.Platforms, s, p)
 	defer validateAPI(c, s, p)
 

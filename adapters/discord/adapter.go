@@ -79,6 +79,9 @@ type Adapter struct {
 	disp   kit.Dispatcher // events in order per person, never blocking the gateway
 	fatal  chan error
 
+	readyOnce sync.Once
+	ready     chan struct{} // closed at the first READY from the gateway
+
 	mu           sync.Mutex
 	botID        string
 	appID        string
@@ -137,8 +140,8 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		opts: opts, log: opts.Logger.With("platform", Name), s: s,
-		fatal: make(chan error, 1),
-		dms:   map[string]string{}, groups: map[string]bool{}, chans: map[string]*discordgo.Channel{},
+		fatal: make(chan error, 1), ready: make(chan struct{}),
+		dms: map[string]string{}, groups: map[string]bool{}, chans: map[string]*discordgo.Channel{},
 		cardThreads: map[string]bool{}, posted: map[string]bool{}, live: map[string]*pending{},
 		tokens: map[string]*discordgo.Interaction{}, tokenAt: map[string]time.Time{},
 		forms: map[string]*formSession{}, long: map[string]string{},
@@ -151,6 +154,9 @@ func New(opts Options) (*Adapter, error) {
 
 // Name is "discord".
 func (a *Adapter) Name() string { return Name }
+
+// Ready is closed once the gateway has said READY (the bot is connected).
+func (a *Adapter) Ready() <-chan struct{} { return a.ready }
 
 // Run connects to the gateway and hands every event to handle until ctx ends
 // or Discord refuses the connection for good (revoked token, bad intents or
@@ -180,9 +186,20 @@ func (a *Adapter) Run(ctx context.Context, handle func(context.Context, bot.Even
 	// even after a revoked token); the adapter reconnects itself instead.
 	a.s.ShouldReconnectOnError = false
 	closing := false
-	a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.Event) { a.onEvent(e) })
-	a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { a.log.Info("connected to the Discord gateway") })
-	a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+	// Run may be called again after it failed (cmd/helpdesk retries an
+	// unreachable Discord): the handlers go with this run, and the sniffer,
+	// stopped by the last shutdown, lets the gateway be dialled again.
+	a.sniff.restart()
+	var handlers []func()
+	defer func() {
+		for _, remove := range handlers {
+			remove()
+		}
+	}()
+	handlers = append(handlers,
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.Event) { a.onEvent(e) }),
+		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { a.log.Info("connected to the Discord gateway") }))
+	handlers = append(handlers, a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if closing || a.sniff.fatalErr() != nil || a.reconnecting {
@@ -198,7 +215,7 @@ func (a *Adapter) Run(ctx context.Context, handle func(context.Context, bot.Even
 			a.reconnecting = false
 			a.mu.Unlock()
 		}()
-	})
+	}))
 	shutdown := func() {
 		a.sniff.stop()
 		a.mu.Lock()
@@ -304,6 +321,7 @@ func (a *Adapter) onEvent(e *discordgo.Event) {
 		first := !a.registered
 		a.registered = true
 		a.mu.Unlock()
+		a.readyOnce.Do(func() { close(a.ready) })
 		if first {
 			go a.registerCommands()
 		}

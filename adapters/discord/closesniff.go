@@ -49,6 +49,13 @@ func (c *closeSniffer) stop() {
 	c.mu.Unlock()
 }
 
+// restart lets connections through again after stop (a new Run).
+func (c *closeSniffer) restart() {
+	c.mu.Lock()
+	c.stopped = false
+	c.mu.Unlock()
+}
+
 func (c *closeSniffer) closed(code int) {
 	why, ok := fatalCloses[code]
 	if !ok {

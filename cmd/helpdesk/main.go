@@ -24,7 +24,7 @@ var version = "dev"
 const usage = `helpdesk: a help desk inside your chat.
 
 Usage:
-  helpdesk run [-config helpdesk.yaml] [-log text|json]   run the bot
+  helpdesk run [-config helpdesk.yaml] [-listen ADDR] [-log text|json]   run the bot
   helpdesk check FILE                                     check a config and its FAQ files
   helpdesk faq eval|suggest|template|import ...           FAQ quality and batch upload
   helpdesk tickets export --since DATE --until DATE --format csv|json   export ticket history
@@ -113,9 +113,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "main config file (default ./helpdesk.yaml; written from the demo if missing)")
 	logFormat := fs.String("log", "text", "log format: text or json")
+	listenFlag := fs.String("listen", "", "address to serve HTTP on, instead of the config's listen (also $"+listenEnv+")")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	listen, listenFrom := listenSetting(*listenFlag, os.Getenv(listenEnv))
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
 	if *logFormat == "json" {
 		handler = slog.NewJSONHandler(stderr, nil)
@@ -124,23 +126,32 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := NewMain(MainOptions{ConfigPath: *cfgPath, Logger: logger, Stdout: stdout})
+	m := NewMain(MainOptions{ConfigPath: *cfgPath, Listen: listen, ListenFrom: listenFrom, Logger: logger, Stdout: stdout})
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "helpdesk:", err)
 		m.Close()
 		return 1
 	}
-	code := 0
-	select {
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	case <-m.Failed():
-		fmt.Fprintln(stderr, "helpdesk:", m.Err())
-		code = 1
-	}
+	<-ctx.Done()
+	logger.Info("shutting down")
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(stderr, "helpdesk:", err)
 		return 1
 	}
-	return code
+	return 0
+}
+
+// listenEnv overrides the config's listen address, as -listen does.
+const listenEnv = "HELPDESK_LISTEN"
+
+// listenSetting picks the listen address given on the command line, else in
+// the environment ("" both: the config's), and names where it came from.
+func listenSetting(flagValue, envValue string) (addr, from string) {
+	switch {
+	case flagValue != "":
+		return flagValue, "-listen"
+	case envValue != "":
+		return envValue, listenEnv
+	}
+	return "", ""
 }

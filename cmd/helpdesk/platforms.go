@@ -56,6 +56,9 @@ func (m *Main) newPlatforms(cfg *config.Config, mux *http.ServeMux) ([]platform,
 		o := slackad.OptionsFrom(sc)
 		o.Logger, o.Secrets, o.GroupChats = m.log, m.secrets, m.store
 		o.AgentChannels = func() []string { return m.agentChannels(slackad.Name) }
+		if m.opts.Slack != nil {
+			m.opts.Slack(&o)
+		}
 		p, err := slackad.New(o)
 		if err != nil {
 			return nil, err
@@ -71,6 +74,9 @@ func (m *Main) newPlatforms(cfg *config.Config, mux *http.ServeMux) ([]platform,
 		o.Logger, o.Secrets, o.GroupChats = m.log, m.secrets, m.store
 		o.Cursor = m.store // questions posted while the bot was down are answered after a restart
 		o.AgentChannels = func() []string { return m.agentChannels(mattermost.Name) }
+		if m.opts.Mattermost != nil {
+			m.opts.Mattermost(&o)
+		}
 		p, err := mattermost.New(o)
 		if err != nil {
 			return nil, err
@@ -84,6 +90,9 @@ func (m *Main) newPlatforms(cfg *config.Config, mux *http.ServeMux) ([]platform,
 		o.Logger = m.log
 		o.Runtime = func() *bot.Runtime { return m.engine.Runtime() }
 		o.FormState = m.store // a stepped form's progress survives a restart
+		if m.opts.Discord != nil {
+			m.opts.Discord(&o)
+		}
 		p, err := discord.New(o)
 		if err != nil {
 			return nil, err
@@ -93,15 +102,32 @@ func (m *Main) newPlatforms(cfg *config.Config, mux *http.ServeMux) ([]platform,
 	return ps, nil
 }
 
-// runPlatforms runs every platform with the engine as its handler. One
-// whose token is refused while running stops the program with a clear
-// message.
+// runPlatforms runs every platform with the engine as its handler, each
+// under a supervisor: one that cannot connect is tried again with back-off
+// while the rest serves, and one whose token is refused is reported dead.
 func (m *Main) runPlatforms(ctx context.Context, ps []platform) error {
 	for _, p := range ps {
-		m.goRun(ctx, p.Name(), func(ctx context.Context) error { return p.Run(ctx, m.handle) })
+		var ready <-chan struct{}
+		if r, ok := p.(interface{ Ready() <-chan struct{} }); ok {
+			ready = r.Ready()
+		}
+		sv := newSupervisor(p.Name(), func(ctx context.Context) error { return p.Run(ctx, m.handle) }, ready,
+			m.opts.Backoff, m.opts.Now, m.log.With("platform", p.Name()), m.secrets.String)
+		m.platforms = append(m.platforms, sv)
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			sv.loop(ctx)
+		}()
 		if wp, ok := p.(*web.Platform); ok {
 			link, err := wp.DemoLink(ctx)
 			if err != nil {
+				// A store that takes no writes is the trouble, not the link:
+				// say so, and serve (/readyz reports it too).
+				if perr := m.probeStore(ctx); perr != nil {
+					m.log.Error("store not writable: no demo sign-in link; the bot serves what it can read", "err", perr)
+					continue
+				}
 				return err
 			}
 			if link != "" {
@@ -111,6 +137,18 @@ func (m *Main) runPlatforms(ctx context.Context, ps []platform) error {
 		}
 	}
 	return nil
+}
+
+// platformStatus returns the state of the named platform's supervisor and
+// a channel closed at its next change (ok false: no such platform).
+func (m *Main) platformStatus(name string) (platformStatus, <-chan struct{}, bool) {
+	for _, sv := range m.platforms {
+		if sv.name == name {
+			st, ch := sv.status()
+			return st, ch, true
+		}
+	}
+	return platformStatus{}, nil, false
 }
 
 // handle is the engine's Handle, looked up when an event comes (the

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/discord"
+	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
+	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/center"
@@ -35,8 +38,18 @@ const tickInterval = 15 * time.Second
 type MainOptions struct {
 	ConfigPath string // "" = ./helpdesk.yaml, else ./helpdesk-data/helpdesk.yaml, written from the demo if missing
 	Listen     string // overrides the config's listen address (tests use 127.0.0.1:0)
+	ListenFrom string // where Listen came from, for errors ("-listen", "HELPDESK_LISTEN"; "" = the caller)
 	Logger     *slog.Logger
 	Stdout     io.Writer
+	// Backoff paces the attempts to start a platform that cannot connect
+	// (zero: 1s doubling to 5m, jittered).
+	Backoff Backoff
+	Now     func() time.Time // default time.Now
+	// Slack, Discord and Mattermost, when set, adjust a platform's options
+	// before it is built (tests point them at fakes).
+	Slack      func(*slackad.Options)
+	Discord    func(*discord.Options)
+	Mattermost func(*mattermost.Options)
 }
 
 // Main is the running program: config, store, engine, HTTP server, timers
@@ -51,12 +64,16 @@ type Main struct {
 	engine  *bot.Engine
 	srv     *http.Server
 	ln      net.Listener
+	metSrv  *http.Server // /metrics on metrics.listen, if set
+	metLn   net.Listener
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
-	failOnce sync.Once
-	failed   chan struct{}
-	failErr  error
+	platforms []*supervisor // one per platform, in config order
+
+	genMu    sync.Mutex
+	gen      int64     // config generation: 1 at start, +1 at every reload taken
+	loadedAt time.Time // when the live config was taken
 }
 
 // NewMain returns a Main that has not started yet.
@@ -67,9 +84,12 @@ func NewMain(opts MainOptions) *Main {
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	secrets := redact.New()
 	log := slog.New(redact.NewHandler(opts.Logger.Handler(), secrets))
-	return &Main{opts: opts, log: log, secrets: secrets, failed: make(chan struct{})}
+	return &Main{opts: opts, log: log, secrets: secrets}
 }
 
 // Run loads the config, opens the store, starts the engine, the timers, the
@@ -87,17 +107,21 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("build FAQ index: %w", err)
 	}
+	m.loaded(m.opts.Now())
 	m.store, err = openStore(ctx, cfg.Store, filepath.Dir(path))
 	if err != nil {
 		return err
 	}
-	listen := cfg.Listen
+	listen, from := cfg.Listen, "listen in "+path
 	if m.opts.Listen != "" {
-		listen = m.opts.Listen
+		listen, from = m.opts.Listen, cmp.Or(m.opts.ListenFrom, "the listen option")
 	}
 	m.ln, err = net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", listen, err)
+		// Name the setting: on a first run the demo config's 127.0.0.1:8080
+		// may be taken, and the user has never seen that file.
+		return fmt.Errorf("listen on %s (from %s): %w; free the port, or choose another address with -listen ADDR, %s=ADDR or listen in %s",
+			listen, from, err, listenEnv, path)
 	}
 	if m.auth, err = m.newAuth(cfg); err != nil {
 		m.ln.Close()
@@ -143,8 +167,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	// Requests (and open event streams) end when Main is closed.
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+	m.srv = &http.Server{Handler: m.guardMetrics(mux, cfg), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
+	if err := m.serveMetrics(ctx, cfg, path); err != nil {
+		m.ln.Close()
+		return err
+	}
 
 	m.wg.Add(3)
 	go func() {
@@ -168,39 +196,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("helpdesk running", "version", versionString(), "config", path, "summary", cfg.Summary(), "listen", m.ln.Addr().String())
 	fmt.Fprintf(m.opts.Stdout, "helpdesk %s: %s; listening on http://%s\n", versionString(), cfg.Summary(), m.ln.Addr())
 	return nil
-}
-
-// fail records a fatal error from a component (e.g. a revoked platform
-// token): the program stops with it.
-func (m *Main) fail(err error) {
-	m.failOnce.Do(func() {
-		m.failErr = err
-		close(m.failed)
-	})
-}
-
-// Failed is closed when a component stopped the program; Err says why.
-func (m *Main) Failed() <-chan struct{} { return m.failed }
-
-// Err is the error that stopped the program (after Failed is closed).
-func (m *Main) Err() error {
-	select {
-	case <-m.failed:
-		return m.failErr
-	default:
-		return nil
-	}
-}
-
-// goRun runs a component until ctx is done; an error it returns stops the program.
-func (m *Main) goRun(ctx context.Context, name string, run func(context.Context) error) {
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		if err := run(ctx); err != nil && ctx.Err() == nil {
-			m.fail(m.secrets.Errorf("%s: %w", name, err))
-		}
-	}()
 }
 
 // baseURL is the address people reach the web on: the base_url of the
@@ -261,7 +256,8 @@ func (m *Main) reload(cfg *config.Config) {
 	// Events that started on the old snapshot keep searching it; it holds
 	// only memory, freed when they are done.
 	m.engine.Reload(&bot.Runtime{Config: cfg, FAQ: set})
-	m.log.Info("config reloaded", "summary", cfg.Summary())
+	gen := m.loaded(m.opts.Now())
+	m.log.Info("config reloaded", "summary", cfg.Summary(), "generation", gen)
 }
 
 // demoDir holds the demo config, its FAQ files and its database on a first run.
@@ -297,7 +293,8 @@ func openStore(ctx context.Context, dsn, dir string) (tickets.Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
-		if !filepath.IsAbs(path) {
+		// A "file:" URI (file:/srv/helpdesk.db?mode=ro) goes to SQLite as written.
+		if !filepath.IsAbs(path) && !strings.HasPrefix(path, "file:") {
 			path = filepath.Join(dir, path)
 		}
 		st, err := sqlite.Open(ctx, path)
@@ -306,31 +303,15 @@ func openStore(ctx context.Context, dsn, dir string) (tickets.Store, error) {
 		}
 		return st, nil
 	case postgres.IsDSN(dsn):
-		return postgres.Open(ctx, dsn)
+		// Not "return postgres.Open(...)": a failed Open's nil *Store would
+		// become a non-nil tickets.Store that Main.Close then closes.
+		st, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	}
 	return nil, fmt.Errorf("unknown store %q (want sqlite:FILE or postgres://...)", dsn)
-}
-
-func (m *Main) routes() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", m.healthz)
-	return mux
-}
-
-// healthz reports whether the store answers; load balancers and replicas use it.
-func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	if _, err := m.store.Presence(r.Context()); err != nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "error": "store not reachable"})
-		m.log.Error("health check: store", "err", err)
-		return
-	}
-	json.NewEncoder(w).Encode(map[string]any{
-		"status":  "ok",
-		"version": versionString(),
-		"desks":   len(m.engine.Runtime().Config.Desks),
-	})
 }
 
 // Close stops the server, the timers and the watcher, and closes the store.
@@ -339,10 +320,14 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	var errs []error
-	if m.srv != nil {
+	for _, srv := range []*http.Server{m.srv, m.metSrv} {
+		if srv == nil {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := m.srv.Shutdown(ctx); err != nil {
+		err := srv.Shutdown(ctx)
+		cancel()
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

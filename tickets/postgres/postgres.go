@@ -120,8 +120,12 @@ func redact(dsn string) string {
 }
 
 // Close releases the cluster locks this store holds and closes the
-// connection pool. It may be called more than once.
+// connection pool. It may be called more than once, and on a nil *Store
+// (an Open that failed), where it does nothing.
 func (s *Store) Close() error {
+	if s == nil || s.pool == nil {
+		return nil
+	}
 	s.closeOnce.Do(func() {
 		s.dropLocks()
 		s.pool.Close()
