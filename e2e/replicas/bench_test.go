@@ -36,8 +36,7 @@ func BenchmarkLoad(b *testing.B) {
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			c := newCluster(b, bc.open(b))
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a hang fails
-			defer cancel()
+			ctx := b.Context() // a hang is caught by go test's -timeout
 			const workers = 16
 			sem := make(chan struct{}, workers)
 			var wg sync.WaitGroup
