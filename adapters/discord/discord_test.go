@@ -131,7 +131,11 @@ func (e *env) run() {
 	e.ad, e.done, e.stop = ad, make(chan error, 1), cancel
 	done := e.done
 	identified, _, _ := f.Stats()
-	go func() { done <- ad.Run(runCtx, engine.Handle) }()
+	handle := func(ctx context.Context, ev bot.Event) error {
+		defer f.Notify() // the store changed: wake WaitFor
+		return engine.Handle(ctx, ev)
+	}
+	go func() { done <- ad.Run(runCtx, handle) }()
 	f.WaitFor("the bot to connect and register /helpdesk", func() bool {
 		ids, _, _ := f.Stats()
 		return f.Connected() && ids > identified && f.Registered() > 0
