@@ -90,7 +90,6 @@ func start(t *testing.T, opts ...option) *env {
 	t.Cleanup(func() {
 		e.halt()
 		st.Close()
-		set.Close()
 		if strings.Contains(logs.String(), token) {
 			t.Errorf("the bot token reached the log")
 		}

@@ -421,7 +421,6 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { w.faq.Close() })
 	t.Cleanup(func() {
 		if logs := w.logs.String(); strings.Contains(logs, w.botToken) || strings.Contains(logs, w.secret) {
 			t.Errorf("a secret reached the log:\n%s", logs)
