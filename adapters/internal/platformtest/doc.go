@@ -8,7 +8,7 @@
 // the order of messages in one chat. Each adapter's TestContract implements
 // Driver over its fake. Nothing sleeps: waits re-check their condition when
 // the Session signals a change (Signal), and "nothing else arrived" is shown
-// by a later marker message in the same chat. Cases are data (Cases), so the
+// by a later marker message in the same chat. Cases are data (cases), so the
 // per-platform limits of the next issues are added as more cases. Only tests
 // import it.
 package platformtest
