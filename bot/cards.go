@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -70,7 +71,7 @@ func (e *Engine) card(ctx context.Context, rt *Runtime, t *tickets.Ticket) Messa
 		var keys []string
 		for i := len(earlier) - 1; i >= 0 && len(keys) < 3; i-- {
 			if earlier[i].ID != t.ID && earlier[i].CreatedAt.Before(t.CreatedAt.Add(1)) {
-				keys = append(keys, fmt.Sprintf("%s (%s, %s)", earlier[i].Key, truncate(earlier[i].Subject, 40), statusText(earlier[i].Status)))
+				keys = append(keys, fmt.Sprintf("%s (%s, %s)", earlier[i].Key, textutil.ShortenTrim(earlier[i].Subject, 40), statusText(earlier[i].Status)))
 			}
 		}
 		if len(keys) > 0 {

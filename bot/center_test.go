@@ -30,7 +30,6 @@ func TestObserveNotifyEndService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer set.Close()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hd.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,6 @@ func (r *replicas) engine(id string, wrap func(tickets.Store) tickets.Store, sle
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.t.Cleanup(func() { set.Close() })
 	st := r.store
 	if wrap != nil {
 		st = wrap(st)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -76,7 +77,7 @@ func (c *conv) ask(ctx context.Context, q string) error {
 				break
 			}
 			c.st.Suggested = append(c.st.Suggested, h.ItemID)
-			msg.Buttons = append(msg.Buttons, Button{ID: actPick, Label: truncate(h.Question, 75), Value: h.ItemID})
+			msg.Buttons = append(msg.Buttons, Button{ID: actPick, Label: textutil.ShortenTrim(h.Question, 75), Value: h.ItemID})
 		}
 		if c.st.Category == "" && len(hits) > 0 {
 			c.st.Category = hits[0].CategoryID
@@ -132,7 +133,7 @@ func (c *conv) menuMessage(category string) Message {
 	}
 	sel := &Select{ID: actMenu, Placeholder: c.t(mChooseTopic)}
 	for _, cat := range ix.Categories(category) {
-		sel.Options = append(sel.Options, Option{Label: truncate(ix.CategoryTitle(cat, c.st.Lang), 75), Value: "cat:" + cat.ID})
+		sel.Options = append(sel.Options, Option{Label: textutil.ShortenTrim(ix.CategoryTitle(cat, c.st.Lang), 75), Value: "cat:" + cat.ID})
 	}
 	if category != "" {
 		if cat, ok := ix.Category(category); ok {
@@ -140,7 +141,7 @@ func (c *conv) menuMessage(category string) Message {
 		}
 		for _, it := range ix.Items(category) {
 			q, _ := ix.Localize(it, c.st.Lang)
-			sel.Options = append(sel.Options, Option{Label: truncate(q, 75), Value: "item:" + it.ID})
+			sel.Options = append(sel.Options, Option{Label: textutil.ShortenTrim(q, 75), Value: "item:" + it.ID})
 		}
 		msg.Buttons = append(msg.Buttons, Button{ID: actMenu, Label: c.t(mBack), Value: c.parentOf(category)})
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/rules"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -224,7 +225,7 @@ func (c *conv) completeOpening(ctx context.Context) error {
 		RequesterChat: requesterChat,
 		Language:      c.st.Lang,
 		Category:      c.st.Category,
-		Subject:       truncate(subject, maxSubjectLen),
+		Subject:       textutil.ShortenTrim(subject, maxSubjectLen),
 		Form:          c.st.FormAnswers,
 		Suggested:     c.st.Suggested,
 	}

@@ -93,7 +93,6 @@ func TestConflictSendsNothingTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { set.Close() })
 	st, platform := r.store, r.platform
 	states := &racingStates{Store: st, seen: map[string]bool{}}
 	e, err := bot.New(bot.Options{Store: st, States: states, Runtime: &bot.Runtime{Config: r.cfg, FAQ: set},

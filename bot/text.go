@@ -61,6 +61,3 @@ func isGreeting(text string) bool {
 	t := strings.Trim(strings.ToLower(strings.TrimSpace(text)), "!.,? ")
 	return t == "" || greetings[t]
 }
-
-// truncate is textutil.ShortenTrim under the name the engine's files use.
-func truncate(s string, max int) string { return textutil.ShortenTrim(s, max) }

@@ -54,8 +54,3 @@ func (s *Set) Search(ctx context.Context, desk, text, lang string) ([]Hit, error
 	}
 	return ix.Search(ctx, text, lang, DefaultHits)
 }
-
-// Close does nothing: a Set holds only memory, which the garbage collector
-// frees once no event searches it any more. (It stays until its callers are
-// gone.)
-func (s *Set) Close() error { return nil }

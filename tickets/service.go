@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Service holds one function per ticket transition. Buttons, commands, the
@@ -43,7 +43,7 @@ func (s *Service) Open(ctx context.Context, t *Ticket, prefix string, actor Acto
 	if t.Desk == "" {
 		return nil, false, errs.Errorf(errs.EINVALID, "ticket has no desk")
 	}
-	t.Subject = shorten(t.Subject, MaxSubjectLen)
+	t.Subject = textutil.ShortenTrim(t.Subject, MaxSubjectLen)
 	now := s.now()
 	t.Status = StatusOpen
 	t.CreatedAt, t.UpdatedAt, t.LastActivityAt = now, now, now
@@ -77,16 +77,6 @@ func orNobody(s string) string {
 // against the ticket's desk, so an agent of another desk is a user here.
 func staff(actor Actor) bool {
 	return actor.Role == RoleAgent || actor.Role == RoleAdmin || actor.Role == RoleSystem
-}
-
-// shorten cuts s to max characters, the last one an ellipsis. A string
-// shortened once is not shortened again.
-func shorten(s string, max int) string {
-	if max <= 0 || utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:max-1])) + "…"
 }
 
 // Describe says in words where a ticket with this status is ("waiting in

@@ -76,7 +76,7 @@ type Adapter struct {
 	sniff *closeSniffer
 
 	handle func(context.Context, bot.Event) error
-	disp   kit.Dispatcher // events in order per person, never blocking the gateway
+	disp   kit.Dispatcher // events in order per chat, never blocking the gateway
 	fatal  chan error
 
 	readyOnce sync.Once
@@ -286,8 +286,9 @@ func restStatus(err error) int {
 	return 0
 }
 
-// enqueue runs job behind key's earlier jobs, so one person's events stay in
-// order; it never blocks the gateway.
+// enqueue runs job behind key's earlier jobs (key is the channel, so the
+// events of one chat stay in order, whoever sent them); it never blocks the
+// gateway.
 func (a *Adapter) enqueue(key string, job func(context.Context)) {
 	a.disp.Do(key, func(ctx context.Context, _ kit.Handler) { job(ctx) })
 }
@@ -359,7 +360,7 @@ func (a *Adapter) onEvent(e *discordgo.Event) {
 		if m.Author.Bot || m.Author.ID == a.self() {
 			return
 		}
-		a.enqueue(m.Author.ID, func(ctx context.Context) { a.onMessage(ctx, &m) })
+		a.enqueue(m.ChannelID, func(ctx context.Context) { a.onMessage(ctx, &m) })
 	case "INTERACTION_CREATE":
 		a.onInteractionCreate(e.RawData)
 	}

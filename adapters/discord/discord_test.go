@@ -90,7 +90,6 @@ func start(t *testing.T, opts ...option) *env {
 	t.Cleanup(func() {
 		e.halt()
 		st.Close()
-		set.Close()
 		if strings.Contains(logs.String(), token) {
 			t.Errorf("the bot token reached the log")
 		}
@@ -131,7 +130,11 @@ func (e *env) run() {
 	e.ad, e.done, e.stop = ad, make(chan error, 1), cancel
 	done := e.done
 	identified, _, _ := f.Stats()
-	go func() { done <- ad.Run(runCtx, engine.Handle) }()
+	handle := func(ctx context.Context, ev bot.Event) error {
+		defer f.Notify() // the store changed: wake WaitFor
+		return engine.Handle(ctx, ev)
+	}
+	go func() { done <- ad.Run(runCtx, handle) }()
 	f.WaitFor("the bot to connect and register /helpdesk", func() bool {
 		ids, _, _ := f.Stats()
 		return f.Connected() && ids > identified && f.Registered() > 0

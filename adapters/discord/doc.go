@@ -6,7 +6,7 @@
 //
 // It imports bot, config, faq and tickets (for error codes, and the
 // Options.FormState interface the ticket store satisfies) and
-// adapters/internal/kit (events in order per person without blocking the
+// adapters/internal/kit (events in order per chat without blocking the
 // gateway), never a store implementation or another adapter. The
 // discordfake subpackage is a protocol-level fake of Discord for tests only.
 package discord

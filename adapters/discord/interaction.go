@@ -93,7 +93,7 @@ func (a *Adapter) onInteractionCreate(raw json.RawMessage) {
 	} else {
 		p.timer = time.AfterFunc(a.opts.AckAfter, p.deferNow)
 	}
-	a.enqueue(u.ID, func(ctx context.Context) {
+	a.enqueue(i.ChannelID, func(ctx context.Context) {
 		defer func() {
 			if r := recover(); r != nil {
 				a.log.Error("panic handling an interaction", "interaction", i.ID, "panic", fmt.Sprint(r))

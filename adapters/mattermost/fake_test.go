@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
 	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/internal/redact"
@@ -35,8 +36,12 @@ type fakeMM struct {
 	t   *testing.T
 	srv *httptest.Server
 
+	// changed is notified after every REST request the fake answered.
+	changed platformtest.Signal
+
 	mu        sync.Mutex
-	posts     []*model.Post // created by the bot, in order
+	posts     []*model.Post             // created by the bot, in order
+	channels  map[string]*model.Channel // created by the bot (ticket channels)
 	patches   map[string]*model.PostPatch
 	chanTypes map[string]model.ChannelType
 	members   map[string]bool // "channel user"
@@ -50,7 +55,7 @@ type fakeMM struct {
 }
 
 func newFakeMM(t *testing.T) *fakeMM {
-	f := &fakeMM{t: t, patches: map[string]*model.PostPatch{}, history: map[string][]*model.Post{},
+	f := &fakeMM{t: t, patches: map[string]*model.PostPatch{}, history: map[string][]*model.Post{}, channels: map[string]*model.Channel{},
 		chanTypes: map[string]model.ChannelType{"dm-carl": model.ChannelTypeDirect, "agents": model.ChannelTypeOpen, "town": model.ChannelTypeOpen},
 		members:   map[string]bool{"dm-carl carl": true, "agents ada": true, "agents bob": true},
 		connected: make(chan struct{}, 10)}
@@ -105,15 +110,90 @@ func newFakeMM(t *testing.T) *fakeMM {
 		if other == botID {
 			other = ids[0]
 		}
-		js(w, model.Channel{Id: "dm-" + other, Type: model.ChannelTypeDirect})
+		id := "dm-" + other
+		f.mu.Lock()
+		f.chanTypes[id] = model.ChannelTypeDirect
+		f.members[id+" "+other], f.members[id+" "+botID] = true, true
+		f.mu.Unlock()
+		js(w, model.Channel{Id: id, Type: model.ChannelTypeDirect})
+	})
+	// Create a channel: team_id, name (the unique handle), display_name,
+	// type "O" or "P" (Mattermost API reference, CreateChannelRequest, as
+	// generated in https://docs.rs/crate/mattermost-rust-client/latest/source/src/models/create_channel_request.rs).
+	// A name taken in the team is refused with 400
+	// store.sql_channel.save_channel.exists.app_error (the adapter then tries name-2).
+	mux.HandleFunc("POST /api/v4/channels", func(w http.ResponseWriter, r *http.Request) {
+		var c model.Channel
+		_ = json.NewDecoder(r.Body).Decode(&c)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if c.TeamId == "" || c.Name == "" || c.DisplayName == "" || (c.Type != model.ChannelTypeOpen && c.Type != model.ChannelTypePrivate) {
+			w.WriteHeader(http.StatusBadRequest)
+			js(w, model.AppError{Id: "model.channel.is_valid.app_error", StatusCode: 400})
+			return
+		}
+		for _, o := range f.channels {
+			if o.TeamId == c.TeamId && o.Name == c.Name {
+				w.WriteHeader(http.StatusBadRequest)
+				js(w, model.AppError{Id: "store.sql_channel.save_channel.exists.app_error", StatusCode: 400})
+				return
+			}
+		}
+		f.seq++
+		c.Id, c.CreatorId, c.CreateAt = fmt.Sprintf("ch%d", f.seq), botID, model.GetMillis()
+		f.channels[c.Id], f.chanTypes[c.Id] = &c, c.Type
+		f.members[c.Id+" "+botID] = true // the creator is a member
+		w.WriteHeader(http.StatusCreated)
+		js(w, &c)
+	})
+	// Add user to channel: POST /channels/{id}/members with {"user_id"}
+	// (AddChannelMemberRequest, https://docs.rs/crate/mattermost-client/0.2.0/source/src/openapi/models/add_channel_member_request.rs);
+	// adding a member twice changes nothing.
+	mux.HandleFunc("POST /api/v4/channels/{id}/members", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			UserID string `json:"user_id"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		id := r.PathValue("id")
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if _, ok := f.chanTypes[id]; !ok || req.UserID == "" {
+			w.WriteHeader(http.StatusNotFound)
+			js(w, model.AppError{Id: "app.channel.get.existing.app_error", StatusCode: 404})
+			return
+		}
+		f.members[id+" "+req.UserID] = true
+		w.WriteHeader(http.StatusCreated)
+		js(w, model.ChannelMember{ChannelId: id, UserId: req.UserID})
+	})
+	// Delete a channel archives it: delete_at is set; direct and group
+	// message channels cannot be deleted
+	// (https://docs.mattermost.com/api/reference/delete-channel).
+	mux.HandleFunc("DELETE /api/v4/channels/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		c, ok := f.channels[id]
+		if !ok {
+			w.WriteHeader(http.StatusBadRequest)
+			js(w, model.AppError{Id: "api.channel.delete_channel.type.invalid", StatusCode: 400})
+			return
+		}
+		c.DeleteAt = model.GetMillis()
+		js(w, map[string]string{"status": "OK"})
 	})
 	mux.HandleFunc("GET /api/v4/channels/{id}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		ct, ok := f.chanTypes[r.PathValue("id")]
+		c := f.channels[r.PathValue("id")]
 		f.mu.Unlock()
 		if !ok {
 			w.WriteHeader(http.StatusNotFound)
 			js(w, model.AppError{Id: "not_found", StatusCode: 404})
+			return
+		}
+		if c != nil {
+			js(w, c)
 			return
 		}
 		js(w, model.Channel{Id: r.PathValue("id"), Type: ct})
@@ -189,7 +269,10 @@ func newFakeMM(t *testing.T) *fakeMM {
 			}
 		}
 	})
-	f.srv = httptest.NewServer(mux)
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		f.changed.Notify()
+	}))
 	t.Cleanup(f.srv.Close)
 	return f
 }

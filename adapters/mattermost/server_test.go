@@ -67,6 +67,10 @@ type person struct {
 	posts  []*model.Post // posted and ephemeral, in order
 	edits  map[string]*model.Post
 	dialog []model.OpenDialogRequest
+	// hello is closed when the server's hello event arrived: the
+	// WebSocket is authenticated and receives the person's events.
+	hello     chan struct{}
+	helloOnce sync.Once
 }
 
 func (p *person) listen(ctx context.Context, url string) {
@@ -98,6 +102,8 @@ func (p *person) record(ev *model.WebSocketEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch ev.EventType() {
+	case model.WebsocketEventHello:
+		p.helloOnce.Do(func() { close(p.hello) })
 	case model.WebsocketEventPosted, model.WebsocketEventEphemeralMessage:
 		var post model.Post
 		if json.Unmarshal([]byte(fmt.Sprint(data["post"])), &post) == nil {
@@ -361,7 +367,7 @@ func newWorld(t *testing.T) *world {
 		must[*model.TeamMember](t, "team member "+name)(w.admin.AddTeamMember(ctx, team.Id, u.Id))
 		c := model.NewAPIv4Client(url)
 		must[*model.User](t, "login "+name)(c.Login(ctx, u.Username, userPassword))
-		return &person{t: t, name: first, id: u.Id, client: c, edits: map[string]*model.Post{}}
+		return &person{t: t, name: first, id: u.Id, client: c, edits: map[string]*model.Post{}, hello: make(chan struct{})}
 	}
 	w.carl, w.ada, w.bob = mk("carl", "Carl"), mk("ada", "Ada"), mk("bob", "Bob")
 
@@ -415,7 +421,6 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { w.faq.Close() })
 	t.Cleanup(func() {
 		if logs := w.logs.String(); strings.Contains(logs, w.botToken) || strings.Contains(logs, w.secret) {
 			t.Errorf("a secret reached the log:\n%s", logs)
@@ -431,7 +436,13 @@ func newWorld(t *testing.T) *world {
 	for _, p := range []*person{w.carl, w.ada, w.bob} {
 		p.listen(peopleCtx, url)
 	}
-	time.Sleep(300 * time.Millisecond) // let the people's WebSockets authenticate
+	for _, p := range []*person{w.carl, w.ada, w.bob} {
+		select { // the server's hello: the WebSocket is authenticated
+		case <-p.hello:
+		case <-time.After(waitFor):
+			t.Fatalf("%s: no hello on the WebSocket", p.name)
+		}
+	}
 	return w
 }
 
@@ -636,7 +647,7 @@ func TestJourneyOnRealServer(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("forged action: status %d, want 403", resp.StatusCode)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// The 403 comes before anything is dispatched: the ticket is checked at once.
 	if got := w.ticket("IT-1"); got.Status != tickets.StatusAssigned || got.GroupChat != "" {
 		t.Fatalf("a forged action changed the ticket: %+v", got)
 	}

@@ -466,7 +466,6 @@ func newEmuWorld(t *testing.T) *emuWorld {
 			t.Error("Run did not return after cancel")
 		}
 		st.Close()
-		set.Close()
 		if t.Failed() {
 			t.Logf("log:\n%s", w.logs.String())
 		}

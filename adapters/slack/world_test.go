@@ -133,7 +133,6 @@ func newWorld(t *testing.T, mods ...worldOpt) *world {
 	}
 	t.Cleanup(func() {
 		st.Close()
-		set.Close()
 		if t.Failed() {
 			t.Logf("log:\n%s", w.logs.String())
 		}

@@ -80,7 +80,6 @@ func startReplica(t testing.TB, dsn string) *webtest.Server {
 		s.HTTP.Shutdown(sctx)
 		s.HTTP.Close()
 		st.Close()
-		set.Close()
 	})
 	return s
 }

@@ -75,7 +75,6 @@ func New(tb testing.TB, configPath string, opts ...Option) *Harness {
 	h.start()
 	tb.Cleanup(func() {
 		h.Store.Close()
-		h.Engine.Runtime().FAQ.Close()
 	})
 	return h
 }
@@ -118,7 +117,6 @@ func (h *Harness) Restart() {
 	if err := h.Store.Close(); err != nil {
 		h.T.Fatalf("close store: %v", err)
 	}
-	h.Engine.Runtime().FAQ.Close()
 	h.start()
 }
 
@@ -134,9 +132,7 @@ func (h *Harness) Reload(path string) {
 		h.T.Fatalf("reload FAQ: %v", err)
 	}
 	h.Config = cfg
-	prev := h.Engine.Runtime()
 	h.Engine.Reload(&bot.Runtime{Config: cfg, FAQ: set})
-	prev.FAQ.Close()
 }
 
 // Tick advances the clock and fires due timers.

@@ -332,11 +332,6 @@ func (m *Main) Close() error {
 		}
 	}
 	m.wg.Wait()
-	if m.engine != nil {
-		if err := m.engine.Runtime().FAQ.Close(); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	if m.store != nil {
 		if err := m.store.Close(); err != nil {
 			errs = append(errs, err)

@@ -230,7 +230,6 @@ func (r *replica) kill() {
 	}
 	r.dead = true
 	r.store.Close()
-	r.faq.Close()
 }
 
 // die makes a replica die in the middle of events: from now on it dies

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -136,6 +138,10 @@ type Server struct {
 	GuildID string
 	// HeartbeatMS is the heartbeat interval sent in HELLO.
 	HeartbeatMS int
+
+	// changed is notified after every REST request and gateway state
+	// change, so waiters re-check their condition instead of polling.
+	changed platformtest.Signal
 
 	mu           sync.Mutex
 	next         int64

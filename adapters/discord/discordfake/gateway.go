@@ -40,6 +40,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			s.conn = nil
 		}
 		s.connMu.Unlock()
+		s.changed.Notify()
 	}()
 	for {
 		var f frame
@@ -61,7 +62,9 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 				Shard   []int  `json:"shard"`
 			}
 			_ = json.Unmarshal(f.D, &id)
-			if !s.identify(conn, id.Token, id.Intents, id.Shard) {
+			ok := s.identify(conn, id.Token, id.Intents, id.Shard)
+			s.changed.Notify()
+			if !ok {
 				return
 			}
 		case 6:
@@ -71,7 +74,9 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 				Seq       int64  `json:"seq"`
 			}
 			_ = json.Unmarshal(f.D, &res)
-			if !s.resume(conn, res.Token, res.SessionID, res.Seq) {
+			ok := s.resume(conn, res.Token, res.SessionID, res.Seq)
+			s.changed.Notify()
+			if !ok {
 				return
 			}
 		}
@@ -181,6 +186,7 @@ func (s *Server) Reconnect() {
 		_ = s.conn.WriteJSON(map[string]any{"op": 7, "d": nil})
 		s.conn = nil
 	}
+	s.changed.Notify()
 }
 
 // Connected reports whether a client is connected and identified or resumed.

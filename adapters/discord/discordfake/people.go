@@ -316,16 +316,31 @@ func describe(m *Message) string {
 	return b.String()
 }
 
-// WaitFor polls until cond holds (the bot works asynchronously over the
-// network) and fails the test after 10 s.
+// Changed returns a channel closed at the fake's next change (a REST
+// request answered, a gateway connection or session change).
+func (s *Server) Changed() <-chan struct{} { return s.changed.C() }
+
+// Notify wakes the waiters for a change outside the fake: the test calls it
+// when its engine has handled an event (what WaitFor may read from a store).
+func (s *Server) Notify() { s.changed.Notify() }
+
+// WaitFor waits until cond holds (the bot works asynchronously over the
+// network), re-checking it after each change of the fake, and fails the
+// test after 10 s.
 func (s *Server) WaitFor(what string, cond func() bool) {
 	s.tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		ch := s.changed.C()
+		if cond() {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
 			s.tb.Fatalf("discordfake: timed out waiting for %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -334,15 +349,27 @@ func (s *Server) WaitFor(what string, cond func() bool) {
 func (s *Server) WaitMessage(channel, viewer string, after int, want string) Message {
 	s.tb.Helper()
 	var got Message
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		msgs := s.Messages(channel, viewer)
+	var msgs []Message
+	find := func() bool {
+		msgs = s.Messages(channel, viewer)
 		for i := min(after, len(msgs)); i < len(msgs); i++ {
 			if strings.Contains(msgs[i].Text(), want) && msgs[i].Author.ID == s.BotID {
-				return msgs[i]
+				got = msgs[i]
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
+		return false
+	}
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		ch := s.changed.C()
+		if find() {
+			return got
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
 			var all []string
 			for _, m := range msgs {
 				all = append(all, m.Author.Username+": "+m.Text())
@@ -350,6 +377,5 @@ func (s *Server) WaitMessage(channel, viewer string, after int, want string) Mes
 			s.tb.Fatalf("discordfake: no message %q in %s for %s; they see:\n%s", want, channel, viewer, strings.Join(all, "\n"))
 			return got
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

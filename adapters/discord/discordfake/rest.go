@@ -126,6 +126,7 @@ func checkComponents(rows []Component) string {
 func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/")
 	seg := strings.Split(path, "/")
+	defer s.changed.Notify() // after the unlock below
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rateLimit > 0 && r.Method == http.MethodPost && seg[0] == "channels" {

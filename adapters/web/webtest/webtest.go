@@ -115,7 +115,6 @@ func Start(tb testing.TB, o Options) *Server {
 		s.HTTP.Shutdown(sctx)
 		s.HTTP.Close()
 		st.Close()
-		s.Engine.Runtime().FAQ.Close()
 	})
 	return s
 }

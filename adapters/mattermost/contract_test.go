@@ -1,0 +1,222 @@
+package mattermost_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
+	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
+)
+
+// TestContract runs the platform contract suite on the Mattermost adapter
+// over the fake Mattermost (WebSocket posts in, REST calls out, actions
+// posted to the adapter's HTTP routes as the server would).
+func TestContract(t *testing.T) {
+	t.Parallel()
+	platformtest.Run(t, mmDriver{})
+}
+
+type mmDriver struct{}
+
+// mmSession: the real engine on SQLite, the adapter between it and the fake.
+// A change is signalled after each REST request the fake answered and each
+// event the engine handled.
+type mmSession struct {
+	t     *testing.T
+	mm    *fakeMM
+	web   *httptest.Server
+	store *sqlite.Store
+	seq   atomic.Int64
+}
+
+var _ platformtest.Session = (*mmSession)(nil)
+
+func (mmDriver) Start(t *testing.T) platformtest.Session {
+	ctx := context.Background()
+	s := &mmSession{t: t, mm: newFakeMM(t)}
+	mux := http.NewServeMux()
+	s.web = httptest.NewServer(mux)
+	t.Cleanup(s.web.Close)
+
+	tmpl, err := os.ReadFile("testdata/helpdesk.yaml.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	faqPath, err := filepath.Abs("testdata/faq/it.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := strings.NewReplacer("{{URL}}", s.mm.srv.URL, "{{TOKEN}}", fakeToken, "{{TEAM}}", "support", "{{SECRET}}", fakeSecret,
+		"{{FAQ}}", faqPath, "{{ADA}}", "ada", "{{AGENTS}}", "agents")
+	path := filepath.Join(t.TempDir(), "helpdesk.yaml")
+	if err := os.WriteFile(path, []byte(r.Replace(string(tmpl))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := faq.BuildSet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "helpdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuf{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts := mattermost.OptionsFrom(cfg.Platforms.Mattermost, s.web.URL)
+	opts.Logger, opts.GroupChats, opts.Cursor = logger, s.store, s.store
+	opts.AgentChannels = func() []string { return []string{"agents"} }
+	ad, err := mattermost.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad.Routes(mux)
+	eng, err := bot.New(bot.Options{Store: s.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Platforms: []bot.Platform{ad}, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- ad.Run(runCtx, func(ctx context.Context, ev bot.Event) error {
+			defer s.mm.changed.Notify()
+			return eng.Handle(ctx, ev)
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		s.store.Close()
+		if t.Failed() {
+			t.Logf("adapter log:\n%s", logs.String())
+		}
+	})
+	select {
+	case <-ad.Ready():
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("adapter not ready")
+	}
+	select {
+	case <-s.mm.connected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no WebSocket connection")
+	}
+	return s
+}
+
+func (s *mmSession) Requester() string { return "carl" }
+func (s *mmSession) Agent() string     { return "ada" }
+func (s *mmSession) DM(t *testing.T, user string) string {
+	s.mm.mu.Lock()
+	defer s.mm.mu.Unlock()
+	id := "dm-" + user
+	s.mm.chanTypes[id] = model.ChannelTypeDirect
+	s.mm.members[id+" "+user], s.mm.members[id+" "+botID] = true, true
+	return id
+}
+func (s *mmSession) AgentChannel() string                      { return "agents" }
+func (s *mmSession) GroupChat(t *testing.T, ref string) string { return ref }
+func (s *mmSession) Changed() <-chan struct{}                  { return s.mm.changed.C() }
+func (s *mmSession) Tickets() platformtest.Tickets             { return s.store }
+
+// Say posts as user; the fake sends the posted event over the WebSocket.
+func (s *mmSession) Say(t *testing.T, user, chat, text string) platformtest.Delivery {
+	t.Helper()
+	s.mm.mu.Lock()
+	ct := s.mm.chanTypes[chat]
+	s.mm.mu.Unlock()
+	p := &model.Post{Id: fmt.Sprintf("user-post-%d", s.seq.Add(1)), ChannelId: chat, UserId: user, Message: text, CreateAt: model.GetMillis()}
+	s.mm.push(p, ct)
+	return platformtest.Delivery{Chat: chat, Event: p}
+}
+
+// Redeliver sends the posted event of the same post again (a WebSocket
+// replay, or the REST catch-up overlapping the stream).
+func (s *mmSession) Redeliver(t *testing.T, d platformtest.Delivery) {
+	t.Helper()
+	p := d.Event.(*model.Post)
+	s.mm.mu.Lock()
+	ct := s.mm.chanTypes[p.ChannelId]
+	s.mm.mu.Unlock()
+	s.mm.push(p, ct)
+}
+
+// Press posts the action request Mattermost sends when user clicks the button.
+func (s *mmSession) Press(t *testing.T, user string, m platformtest.Message, label string) {
+	t.Helper()
+	req := actionRequest(t, m.Raw.(*model.Post), label, user)
+	req.TriggerId = fmt.Sprintf("trig-%d", s.seq.Add(1))
+	body, _ := json.Marshal(req)
+	resp, err := http.Post(s.web.URL+mattermost.PathAction, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s presses %q: %d", user, label, resp.StatusCode)
+	}
+}
+
+func (s *mmSession) Messages(t *testing.T, user, chat string) []platformtest.Message {
+	s.mm.mu.Lock()
+	defer s.mm.mu.Unlock()
+	var out []platformtest.Message
+	for _, p := range s.mm.posts {
+		if p.ChannelId != chat {
+			continue
+		}
+		p = p.Clone()
+		if patch := s.mm.patches[p.Id]; patch != nil {
+			p.Patch(patch)
+		}
+		out = append(out, platformtest.Message{Chat: chat, ID: p.Id, Text: postText(p), Raw: p})
+	}
+	return out
+}
+
+// postText is what a person reads of a post: its message, then each
+// attachment's title, text, fields and [buttons].
+func postText(p *model.Post) string {
+	parts := []string{p.Message}
+	for _, a := range p.Attachments() {
+		parts = append(parts, a.Title, a.Text)
+		for _, f := range a.Fields {
+			parts = append(parts, f.Title+": "+fmt.Sprint(f.Value))
+		}
+		for _, act := range a.Actions {
+			parts = append(parts, "["+act.Name+"]")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (s *mmSession) Archived(t *testing.T, chat string) bool {
+	s.mm.mu.Lock()
+	defer s.mm.mu.Unlock()
+	c := s.mm.channels[chat]
+	return c != nil && c.DeleteAt > 0
+}

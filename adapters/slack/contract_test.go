@@ -1,0 +1,95 @@
+package slack_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+)
+
+// TestContract runs the platform contract suite on the Slack adapter over
+// the fake Slack (Socket Mode envelopes in, Web API calls out).
+func TestContract(t *testing.T) {
+	t.Parallel()
+	platformtest.Run(t, slackDriver{})
+}
+
+type slackDriver struct{}
+
+// slackSession signals a change each time the engine has handled an event
+// (the world's handled channel); the fake acknowledges envelopes before.
+type slackSession struct {
+	w       *world
+	changed platformtest.Signal
+}
+
+var _ platformtest.Session = (*slackSession)(nil)
+
+func (slackDriver) Start(t *testing.T) platformtest.Session {
+	s := &slackSession{w: newWorld(t)}
+	s.w.start()
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-s.w.handled:
+				s.changed.Notify()
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop) })
+	return s
+}
+
+func (s *slackSession) Requester() string { return "UCARL" }
+func (s *slackSession) Agent() string     { return "UADA" }
+func (s *slackSession) DM(t *testing.T, user string) string {
+	s.w.ensureIM(user)
+	return "D" + user[1:]
+}
+func (s *slackSession) AgentChannel() string                      { return "CAGENTS" }
+func (s *slackSession) GroupChat(t *testing.T, ref string) string { return ref }
+func (s *slackSession) Changed() <-chan struct{}                  { return s.changed.C() }
+func (s *slackSession) Tickets() platformtest.Tickets             { return s.w.store }
+
+func (s *slackSession) Say(t *testing.T, user, chat, text string) platformtest.Delivery {
+	t.Helper()
+	ev := inGroup(chat, user, text)
+	if strings.HasPrefix(chat, "D") {
+		ev = dm(user, text)
+	}
+	cb := s.w.callback(ev)
+	s.w.slack.push(s.w.next("env-"), "events_api", cb)
+	return platformtest.Delivery{Chat: chat, Event: cb}
+}
+
+// Redeliver sends the event callback again in a new envelope, with the same
+// event_id, as Slack retries an event it thinks was not handled.
+func (s *slackSession) Redeliver(t *testing.T, d platformtest.Delivery) {
+	t.Helper()
+	s.w.slack.push(s.w.next("env-"), "events_api", d.Event)
+}
+
+func (s *slackSession) Press(t *testing.T, user string, m platformtest.Message, label string) {
+	t.Helper()
+	fm := m.Raw.(fakeMsg)
+	id, value, typ, ok := element(fm.Blocks, label)
+	if !ok {
+		t.Fatalf("no control %q on %s", label, m.Text)
+	}
+	s.w.slack.push(s.w.next("env-"), "interactive", s.w.clickPayload(user, fm, id, value, typ))
+}
+
+func (s *slackSession) Messages(t *testing.T, user, chat string) []platformtest.Message {
+	var out []platformtest.Message
+	for _, fm := range s.w.slack.messages(chat, user) {
+		out = append(out, platformtest.Message{Chat: chat, ID: fm.TS, Text: render(fm.Blocks), Raw: fm})
+	}
+	return out
+}
+
+func (s *slackSession) Archived(t *testing.T, chat string) bool {
+	return s.w.slack.channel(chat).Archived
+}

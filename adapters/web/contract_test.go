@@ -1,0 +1,107 @@
+package web_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
+	"github.com/helpdesk-chat/helpdesk/adapters/web"
+	"github.com/helpdesk-chat/helpdesk/adapters/web/webtest"
+	"github.com/helpdesk-chat/helpdesk/bot"
+)
+
+// TestContract runs the platform contract suite on the web chat, through its
+// HTTP API as the page uses it.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	platformtest.Run(t, webDriver{})
+}
+
+type webDriver struct{}
+
+// webSession: the web chat hands each request's event to the engine before
+// answering, so a change is signalled when the engine returns. A duplicate
+// delivery is the same event handed to the engine again (as a retried
+// request that reached a second replica would be).
+type webSession struct {
+	srv     *webtest.Server
+	clients map[string]*client
+	changed platformtest.Signal
+
+	mu   sync.Mutex
+	last bot.Event
+}
+
+var _ platformtest.Session = (*webSession)(nil)
+
+func (webDriver) Start(t *testing.T) platformtest.Session {
+	s := &webSession{srv: start(t)}
+	s.srv.Web.SetHandler(func(ctx context.Context, ev bot.Event) error {
+		s.mu.Lock()
+		s.last = ev
+		s.mu.Unlock()
+		defer s.changed.Notify()
+		return s.srv.Engine.Handle(ctx, ev)
+	})
+	s.clients = map[string]*client{"sam": signIn(t, s.srv, "sam", "Sam"), "ada": signIn(t, s.srv, "ada", "Ada")}
+	return s
+}
+
+func (s *webSession) Requester() string                         { return "sam" }
+func (s *webSession) Agent() string                             { return "ada" }
+func (s *webSession) DM(t *testing.T, user string) string       { return web.DMPrefix + user }
+func (s *webSession) AgentChannel() string                      { return "it-agents" }
+func (s *webSession) GroupChat(t *testing.T, ref string) string { return ref }
+func (s *webSession) Changed() <-chan struct{}                  { return s.changed.C() }
+func (s *webSession) Tickets() platformtest.Tickets             { return s.srv.Store }
+
+func (s *webSession) Say(t *testing.T, user, chat, text string) platformtest.Delivery {
+	t.Helper()
+	s.clients[user].say(chat, text)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return platformtest.Delivery{Chat: chat, Event: s.last}
+}
+
+func (s *webSession) Redeliver(t *testing.T, d platformtest.Delivery) {
+	t.Helper()
+	if err := s.srv.Engine.Handle(t.Context(), d.Event.(bot.Event)); err != nil {
+		t.Fatalf("redelivery: %v", err)
+	}
+	s.changed.Notify()
+}
+
+func (s *webSession) Press(t *testing.T, user string, m platformtest.Message, label string) {
+	t.Helper()
+	s.clients[user].press(m.Raw.(web.View), label)
+}
+
+func (s *webSession) Messages(t *testing.T, user, chat string) []platformtest.Message {
+	t.Helper()
+	var out []platformtest.Message
+	for _, v := range s.clients[user].history(chat) {
+		if v.From.ID != "" {
+			continue // a person's message, not the bot's
+		}
+		m := platformtest.Message{Chat: chat, ID: strconv.FormatInt(v.ID, 10), Text: v.Title + " " + v.HTML + " " + dumpFields(v), Raw: v}
+		for _, b := range v.Buttons {
+			m.Buttons = append(m.Buttons, b.Label)
+			m.Text += " [" + b.Label + "]"
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (s *webSession) Archived(t *testing.T, chat string) bool {
+	t.Helper()
+	for _, c := range s.clients["sam"].me().Chats {
+		if c.ID == chat {
+			return c.Archived
+		}
+	}
+	t.Fatalf("sam is not in chat %s", chat)
+	return false
+}
