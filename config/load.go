@@ -97,6 +97,7 @@ func load(path string) (*Config, []string, error) {
 		}
 	}
 
+	resolveVectors(cfg, dir, s, &p, &files)
 	setDefaults(cfg, s)
 	validate(cfg, s, deskSrc, &p)
 	if err := newErrors(p.list); err != nil {

@@ -16,6 +16,9 @@ type Config struct {
 	// API lists the integrations that may use the JSON API, each with its
 	// own bearer token and the desks it may touch.
 	API []*Integration `yaml:"api"`
+	// Vectors names word-vector files (made by `helpdesk faq vectors
+	// import`) per language, for every desk; English is built in.
+	Vectors map[string]string `yaml:"vectors"`
 }
 
 // Integration is one client of the JSON API (a CRM, an intranet portal).
@@ -130,6 +133,8 @@ type Desk struct {
 	// and closes itself after Close.
 	Inactivity Inactivity `yaml:"inactivity"`
 	SLA        SLA        `yaml:"sla"`
+	// Vectors overrides the config's word-vector files for this desk.
+	Vectors map[string]string `yaml:"vectors"`
 }
 
 // DefaultLanguage is the desk's first language.

@@ -34,6 +34,8 @@ const faqUsage = `Usage:
                                                    write a CSV or XLSX template for batch upload
   helpdesk faq import FILE.csv|FILE.xlsx [-o faq.yaml] [-sheet NAME] [-format csv|xlsx] [-lang L]
                                                    turn a filled template into FAQ YAML
+  helpdesk faq vectors import FILE [-o OUT] [-max N] [-lang L]
+                                                   convert word vectors (.vec text, wink JSON) for a language
 `
 
 // faqCmd runs the "helpdesk faq ..." subcommands.
@@ -51,6 +53,8 @@ func faqCmd(args []string, stdout, stderr io.Writer) int {
 		return faqTemplateCmd(args[1:], stdout, stderr)
 	case "import":
 		return faqImportCmd(args[1:], stdout, stderr)
+	case "vectors":
+		return faqVectorsCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, faqUsage)
 		return 0
