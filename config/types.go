@@ -244,6 +244,8 @@ type Evaluation struct {
 	Reasons []string `yaml:"reasons"`
 }
 
+// Thresholds are confidences in [0,1]; zero (the default) lets the FAQ
+// model choose them per FAQ.
 type Thresholds struct {
 	Answer  float64 `yaml:"answer"`  // confidence >= answer: answer directly
 	Suggest float64 `yaml:"suggest"` // suggest <= confidence < answer: did you mean

@@ -91,7 +91,8 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 			})
 		}
 	}
-	if len(cands) == 0 {
+	exact := ix.exactItem(lang, text)
+	if len(cands) == 0 && exact < 0 {
 		return nil, nil
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
@@ -120,7 +121,36 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 		}
 		prev = hits[i].Confidence
 	}
+	if exact >= 0 {
+		hits = ix.putFirst(hits, exact, lang, n)
+	}
 	return hits, nil
+}
+
+// putFirst makes item i the sure top hit: a question that is one of its
+// listed phrasings is answered with it.
+func (ix *Index) putFirst(hits []Hit, i int, lang string, n int) []Hit {
+	e := &ix.items[i]
+	h := Hit{ItemID: e.item.ID, CategoryID: e.category}
+	for k := range hits {
+		if hits[k].ItemID == e.item.ID {
+			h = hits[k]
+			hits = append(hits[:k], hits[k+1:]...)
+			break
+		}
+	}
+	if h.Question == "" {
+		h.Question, h.Answer = ix.Localize(e.item, lang)
+		if len(hits) > 0 {
+			h.Score = hits[0].Score
+		}
+	}
+	h.Confidence = 1
+	hits = append([]Hit{h}, hits...)
+	if len(hits) > n {
+		hits = hits[:n]
+	}
+	return hits
 }
 
 // candidates appends the best classes of a space for text analysed in
@@ -138,7 +168,11 @@ func (ix *Index) candidates(out []candidate, sp *space, lang, text string, n int
 	if keep != nil {
 		want = rerankDepth
 	}
-	for _, r := range sp.search(x, want) {
+	rs := sp.search(x, want)
+	if sp.vm != nil {
+		rs = fuse(sp, sp.vm, x, sp.vm.query(fs), rs, want)
+	}
+	for _, r := range rs {
 		if keep != nil && !keep(sp.items[r.class]) {
 			continue
 		}
