@@ -386,3 +386,20 @@ func TestSet(t *testing.T) {
 		t.Error("BuildSet with duplicate desk ids: no error")
 	}
 }
+
+// A German question in an English browser is answered from the German
+// FAQ, in German, when English gives no confident answer (issue 12).
+func TestSearchTriesTheQuestionsLanguage(t *testing.T) {
+	t.Parallel()
+	ix := mustBuildIT(t)
+	hits := mustSearch(t, ix, "Wie kann ich mein Passwort zurücksetzen?", "en-US")
+	if len(hits) == 0 || hits[0].ItemID != "password-reset" || hits[0].Lang != "de" || ix.Decide(hits) != faq.DecideAnswer {
+		t.Fatalf("want password-reset answered in German, got:%s", describe(hits))
+	}
+	if hits[0].Question != "Wie kann ich mein Passwort zurücksetzen?" {
+		t.Errorf("hit shown as %q", hits[0].Question)
+	}
+	if hits := mustSearch(t, ix, "How do I reset my password?", "en"); len(hits) == 0 || hits[0].Lang != "en" {
+		t.Errorf("an English question stays English:%s", describe(hits))
+	}
+}

@@ -20,6 +20,9 @@ type Hit struct {
 	// Confidence in [0,1] reads as the probability that this hit is the
 	// item the user wants.
 	Confidence float64
+	// Lang is the language the hit was found and localized in: the one
+	// asked for, unless another desk language answered with confidence.
+	Lang string
 }
 
 // Decision is what the bot should do with a search result.
@@ -76,7 +79,38 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 	if n <= 0 {
 		n = DefaultHits
 	}
+	asked := normLang(lang)
 	lang = ix.searchLang(text, lang)
+	hits := ix.searchIn(text, lang, n)
+	if asked == "" || len(ix.langs) < 2 || ix.Decide(hits) == DecideAnswer {
+		return hits, nil
+	}
+	// The platform locale's FAQ is not sure: the language the question
+	// is written in may be clearer (a German question in an English
+	// browser). The detected language first, then the best confidence.
+	tried := map[string]bool{lang: true}
+	order := []string{ix.detect(text)}
+	order = append(order, ix.langs...)
+	for _, l := range order {
+		if tried[l] {
+			continue
+		}
+		tried[l] = true
+		other := ix.searchIn(text, l, n)
+		// Another language's hits must at least be worth suggesting.
+		if ix.Decide(other) == DecideNone || (len(hits) > 0 && other[0].Confidence <= hits[0].Confidence) {
+			continue
+		}
+		hits = other
+		if ix.Decide(hits) == DecideAnswer {
+			break
+		}
+	}
+	return hits, nil
+}
+
+// searchIn is Search in one language (a desk language).
+func (ix *Index) searchIn(text, lang string, n int) []Hit {
 	def := ix.langs[0]
 	depth := max(n, 10)
 	var cands []candidate
@@ -93,7 +127,7 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 	}
 	exact := ix.exactItem(lang, text)
 	if len(cands) == 0 && exact < 0 {
-		return nil, nil
+		return nil
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
 	rs := make([]ranked, len(cands))
@@ -118,13 +152,14 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 			Score:      c.score,
 			// A hit ranked lower is never shown as likelier than one above it.
 			Confidence: min(prev, ix.calib.prob(ps[i], sim, c.cover)),
+			Lang:       lang,
 		}
 		prev = hits[i].Confidence
 	}
 	if exact >= 0 {
 		hits = ix.putFirst(hits, exact, lang, n)
 	}
-	return hits, nil
+	return hits
 }
 
 // putFirst makes item i the sure top hit: a question that is one of its
@@ -146,6 +181,7 @@ func (ix *Index) putFirst(hits []Hit, i int, lang string, n int) []Hit {
 		}
 	}
 	h.Confidence = 1
+	h.Lang = lang
 	hits = append([]Hit{h}, hits...)
 	if len(hits) > n {
 		hits = hits[:n]
