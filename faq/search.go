@@ -87,12 +87,13 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 	}
 	// The platform locale's FAQ is not sure: the language the question
 	// is written in may be clearer (a German question in an English
-	// browser). The detected language first, then the best confidence.
+	// browser). The detected language first, then, if nothing is worth
+	// even suggesting yet, the best confidence of the others.
 	tried := map[string]bool{lang: true}
 	order := []string{ix.detect(text)}
 	order = append(order, ix.langs...)
-	for _, l := range order {
-		if tried[l] {
+	for k, l := range order {
+		if tried[l] || (k > 0 && ix.Decide(hits) != DecideNone) {
 			continue
 		}
 		tried[l] = true
