@@ -14,10 +14,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Default thresholds for FAQ answering (see Thresholds).
+// Default thresholds for FAQ answering (see Thresholds): zero, so the FAQ
+// model chooses them per FAQ from its own phrasings (faq.Build). A desk's
+// thresholds override them.
 const (
-	DefaultAnswerThreshold  = 0.97
-	DefaultSuggestThreshold = 0.35
+	DefaultAnswerThreshold  float64 = 0
+	DefaultSuggestThreshold float64 = 0
 )
 
 // Load reads the main file and every FAQ file it names (paths relative to the
@@ -97,6 +99,7 @@ func load(path string) (*Config, []string, error) {
 		}
 	}
 
+	resolveVectors(cfg, dir, s, &p, &files)
 	setDefaults(cfg, s)
 	validate(cfg, s, deskSrc, &p)
 	s.maskEnv(p.list)

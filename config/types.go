@@ -19,6 +19,9 @@ type Config struct {
 	// Metrics protects /metrics (Prometheus); nil: served on Listen to
 	// anyone, as before it existed.
 	Metrics *Metrics `yaml:"metrics"`
+	// Vectors names word-vector files (made by `helpdesk faq vectors
+	// import`) per language, for every desk; English is built in.
+	Vectors map[string]string `yaml:"vectors"`
 }
 
 // Metrics says who may scrape /metrics and where.
@@ -142,6 +145,8 @@ type Desk struct {
 	// and closes itself after Close.
 	Inactivity Inactivity `yaml:"inactivity"`
 	SLA        SLA        `yaml:"sla"`
+	// Vectors overrides the config's word-vector files for this desk.
+	Vectors map[string]string `yaml:"vectors"`
 }
 
 // DefaultLanguage is the desk's first language.
@@ -251,6 +256,8 @@ type Evaluation struct {
 	Reasons []string `yaml:"reasons"`
 }
 
+// Thresholds are confidences in [0,1]; zero (the default) lets the FAQ
+// model choose them per FAQ.
 type Thresholds struct {
 	Answer  float64 `yaml:"answer"`  // confidence >= answer: answer directly
 	Suggest float64 `yaml:"suggest"` // suggest <= confidence < answer: did you mean

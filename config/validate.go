@@ -293,7 +293,7 @@ func validateDesk(d *Desk, s *source, fs *source, dp string, p *problems) {
 			p.at(s, join(dp, "thresholds."+t.key), "thresholds.%s %g must be between 0 and 1", t.key, t.v)
 		}
 	}
-	if th.Suggest > th.Answer && thOK && check(join(dp, "thresholds.answer")) && check(join(dp, "thresholds.suggest")) {
+	if th.Answer > 0 && th.Suggest > th.Answer && thOK && check(join(dp, "thresholds.answer")) && check(join(dp, "thresholds.suggest")) {
 		p.at(s, join(dp, "thresholds.suggest"), "thresholds.suggest %g must not be above thresholds.answer %g", th.Suggest, th.Answer)
 	}
 	if sc := d.Evaluation.Scale; sc < 2 || sc > 10 {

@@ -72,7 +72,7 @@ func TestFeaturesSinglePassMatchesTwoAnalyzers(t *testing.T) {
 			t.Errorf("%s: the search analyzer does not extend the raw one; text is analysed twice", lang)
 		}
 		for _, text := range texts {
-			want := features(terms(ix.analyzers[lang], text), terms(ix.raw[lang], text))
+			want := features(terms(ix.analyzers[lang], text), terms(ix.raw[lang], text), ix.chars[lang])
 			got := ix.features(lang, text)
 			if !slices.Equal(got, want) {
 				t.Errorf("%s %q: features %q, want %q", lang, text, got, want)

@@ -30,6 +30,7 @@ const (
 	calibMaxSamples = 3000 // held-out phrasings over all languages, enough for three weights
 	calibMaxRounds  = 5    // models trained for the held-out phrasings of a small FAQ
 	calibPrior      = 10.0 // strength of the pull towards priorCalibration
+	calibMaxOOS     = 400  // phrasings of held-out items, per language
 	// calibShareRivals is the largest share of held-out phrasings for
 	// which a held-out model reuses the full model's rivals.
 	calibShareRivals = 0.05
@@ -44,6 +45,94 @@ func (c calibration) prob(p, sim, cover float64) float64 {
 type calibSample struct {
 	p, sim, cover float64
 	right         bool
+	oos           bool // its item was held out: answering it is wrong
+}
+
+// Threshold choice: the lowest answer threshold at which, on the held-out
+// phrasings, at most thresholdWrong of those answered are wrong and at
+// most thresholdOOS of the held-out items' phrasings are answered (an
+// item held out is often a near twin of one kept, so this share runs
+// higher than for real out-of-scope questions); the suggest threshold
+// keeps the product default unless the answer one is lower. Chosen on
+// CLINC150 val.
+const (
+	thresholdWrong = 0.045
+	thresholdOOS   = 0.20
+	thresholdMin   = 0.50
+	thresholdMax   = DefaultAnswerThreshold
+)
+
+// chooseThresholds picks the answer and suggest thresholds of an FAQ from
+// its held-out samples (the defaults when there are too few).
+func chooseThresholds(c calibration, samples []calibSample) (answer, suggest float64) {
+	var in, oos []float64
+	var inRight []bool
+	for _, s := range samples {
+		p := c.prob(s.p, s.sim, s.cover)
+		if s.oos {
+			oos = append(oos, p)
+		} else {
+			in = append(in, p)
+			inRight = append(inRight, s.right)
+		}
+	}
+	if len(in) < 20 || len(oos) == 0 {
+		// Too small an FAQ to tell (under 10 items, nothing says how
+		// out-of-scope questions score): its listed phrasings are
+		// answered anyway.
+		return DefaultAnswerThreshold, DefaultSuggestThreshold
+	}
+	for t := thresholdMin; t < thresholdMax; t += 0.01 {
+		n, wrong := 0, 0
+		for i, p := range in {
+			if p >= t {
+				n++
+				if !inRight[i] {
+					wrong++
+				}
+			}
+		}
+		o := 0
+		for _, p := range oos {
+			if p >= t {
+				o++
+			}
+		}
+		if n > 0 && float64(wrong) <= thresholdWrong*float64(n) && float64(o) <= thresholdOOS*float64(max(1, len(oos))) {
+			return math.Round(t*100) / 100, DefaultSuggestThreshold
+		}
+	}
+	return DefaultAnswerThreshold, DefaultSuggestThreshold
+}
+
+// heldOutItems chooses whole items to hold out, so that their phrasings
+// play questions the FAQ cannot answer: about a tenth of the examples, at
+// most calibMaxOOS; nil for an FAQ of fewer than 10 items.
+func heldOutItems(sp *space, exs []example) []bool {
+	nc := len(sp.items)
+	if nc < 10 {
+		return nil
+	}
+	target := min(len(exs)/10, calibMaxOOS)
+	pick := make([]bool, nc)
+	count := make([]int, nc)
+	for _, e := range exs {
+		count[e.class]++
+	}
+	n := 0
+	for k := 0; k < nc && n < target; k++ {
+		c := (k*7919 + 13) % nc
+		if pick[c] {
+			continue
+		}
+		pick[c] = true
+		n += count[c]
+	}
+	held := make([]bool, len(exs))
+	for i, e := range exs {
+		held[i] = pick[e.class]
+	}
+	return held
 }
 
 // heldOutSets chooses the phrasings of a language to hold out, one set
@@ -101,7 +190,7 @@ func (ix *Index) heldOutSets(sp *space, exs []example) [][]bool {
 //
 // The full model's start must be done; base, when called, waits for the
 // full model's training to be prepared and returns it.
-func heldOutSamples(sp *space, exs []example, held []bool, cands [][]int32, base func() *training) []calibSample {
+func heldOutSamples(sp *space, exs []example, held []bool, cands [][]int32, vm *vecModel, vs [][]float32, base func() *training) []calibSample {
 	m := &space{vocab: sp.vocab, idf: sp.idf, isWord: sp.isWord, items: sp.items}
 	n := 0
 	for _, h := range held {
@@ -131,6 +220,9 @@ func heldOutSamples(sp *space, exs []example, held []bool, cands [][]int32, base
 			continue
 		}
 		top := m.top(sc, e.x, 10, scoreBudget, false)
+		if vm != nil {
+			top = fuse(m, vm, e.x, vs[i], top, 10)
+		}
 		if len(top) == 0 {
 			out = append(out, calibSample{})
 			continue

@@ -197,18 +197,26 @@ func TestDecideUsesDeskThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hits := mustSearch(t, strict, "How do I reset my password?", "en")
+	// Not a listed phrasing (those are always answered, issue 12): the
+	// threshold decides.
+	hits := mustSearch(t, strict, "password reset help", "en")
 	if got := strict.Decide(hits); got != faq.DecideSuggest {
 		t.Errorf("with answer threshold 0.999: Decide = %v, want suggest (conf %.4f)", got, hits[0].Confidence)
 	}
 	if got := strict.Decide(nil); got != faq.DecideNone {
 		t.Errorf("Decide(nil) = %v, want none", got)
 	}
+	// Zero thresholds are chosen per FAQ (issue 12), within the defaults'
+	// range.
 	ix := mustBuildIT(t)
+	answer, suggest := ix.Thresholds()
+	if answer < 0.5 || answer > faq.DefaultAnswerThreshold || suggest > answer || suggest <= 0 {
+		t.Errorf("thresholds chosen: answer %v suggest %v", answer, suggest)
+	}
 	for _, tc := range []struct {
 		conf float64
 		want faq.Decision
-	}{{faq.DefaultAnswerThreshold, faq.DecideAnswer}, {faq.DefaultAnswerThreshold - 0.001, faq.DecideSuggest}, {faq.DefaultSuggestThreshold, faq.DecideSuggest}, {faq.DefaultSuggestThreshold - 0.001, faq.DecideNone}} {
+	}{{answer, faq.DecideAnswer}, {answer - 0.001, faq.DecideSuggest}, {suggest, faq.DecideSuggest}, {suggest - 0.001, faq.DecideNone}} {
 		if got := ix.Decide([]faq.Hit{{Confidence: tc.conf}}); got != tc.want {
 			t.Errorf("default thresholds, confidence %v: Decide = %v, want %v", tc.conf, got, tc.want)
 		}
@@ -376,5 +384,22 @@ func TestSet(t *testing.T) {
 	dup := &config.Config{Desks: []*config.Desk{{ID: "it"}, {ID: "it"}}}
 	if _, err := faq.BuildSet(dup); err == nil {
 		t.Error("BuildSet with duplicate desk ids: no error")
+	}
+}
+
+// A German question in an English browser is answered from the German
+// FAQ, in German, when English gives no confident answer (issue 12).
+func TestSearchTriesTheQuestionsLanguage(t *testing.T) {
+	t.Parallel()
+	ix := mustBuildIT(t)
+	hits := mustSearch(t, ix, "Wie kann ich mein Passwort zurücksetzen?", "en-US")
+	if len(hits) == 0 || hits[0].ItemID != "password-reset" || hits[0].Lang != "de" || ix.Decide(hits) != faq.DecideAnswer {
+		t.Fatalf("want password-reset answered in German, got:%s", describe(hits))
+	}
+	if hits[0].Question != "Wie kann ich mein Passwort zurücksetzen?" {
+		t.Errorf("hit shown as %q", hits[0].Question)
+	}
+	if hits := mustSearch(t, ix, "How do I reset my password?", "en"); len(hits) == 0 || hits[0].Lang != "en" {
+		t.Errorf("an English question stays English:%s", describe(hits))
 	}
 }

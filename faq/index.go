@@ -13,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/faq/vectors"
 )
 
 // Default thresholds, used when a desk leaves its thresholds at zero.
@@ -61,6 +62,14 @@ type Index struct {
 	raw    map[string]analysis.Analyzer
 	spaces map[string]*space
 	calib  calibration
+	// vecs are the word vectors per language (none: lexical model only).
+	vecs map[string]*vectors.Table
+	// exact maps, per language, a phrasing's normalised words (see
+	// exactKey) to its item, -1 when items share it.
+	exact map[string]map[string]int
+	// chars: the language's features include character n-grams (FAQs
+	// of up to charMaxItems items in it).
+	chars map[string]bool
 
 	items []itemEntry
 	byID  map[string]int
@@ -68,22 +77,33 @@ type Index struct {
 	cats  map[string]*config.Category
 }
 
+// Options are Build's optional settings.
+type Options struct {
+	// Vectors are word-vector tables per language, for the vector
+	// classifier. English has the embedded table unless Vectors names
+	// another, or NoVectors is set.
+	Vectors map[string]*vectors.Table
+	// NoVectors leaves every language with the lexical model only.
+	NoVectors bool
+}
+
 // Build indexes an FAQ for a desk speaking languages (first = default).
 // A nil FAQ gives an empty index. Zero thresholds take the defaults.
 func Build(f *config.FAQ, languages []string, th config.Thresholds) (*Index, error) {
+	return BuildWith(f, languages, th, Options{})
+}
+
+// BuildWith is Build with options.
+func BuildWith(f *config.FAQ, languages []string, th config.Thresholds, opt Options) (*Index, error) {
 	ix := &Index{
+		vecs:      map[string]*vectors.Table{},
+		chars:     map[string]bool{},
 		th:        th,
 		analyzers: map[string]analysis.Analyzer{},
 		raw:       map[string]analysis.Analyzer{},
 		spaces:    map[string]*space{},
 		byID:      map[string]int{},
 		cats:      map[string]*config.Category{},
-	}
-	if ix.th.Answer == 0 {
-		ix.th.Answer = DefaultAnswerThreshold
-	}
-	if ix.th.Suggest == 0 {
-		ix.th.Suggest = DefaultSuggestThreshold
 	}
 	seen := map[string]bool{}
 	for _, l := range languages {
@@ -95,6 +115,20 @@ func Build(f *config.FAQ, languages []string, th config.Thresholds) (*Index, err
 	}
 	if len(ix.langs) == 0 {
 		ix.langs = []string{"en"}
+	}
+	if !opt.NoVectors {
+		for l, t := range opt.Vectors {
+			if t != nil {
+				ix.vecs[normLang(l)] = t
+			}
+		}
+		if ix.vecs["en"] == nil && slices.Contains(ix.langs, "en") {
+			t, err := vectors.English()
+			if err != nil {
+				return nil, fmt.Errorf("faq english vectors: %w", err)
+			}
+			ix.vecs["en"] = t
+		}
 	}
 	if f != nil {
 		ix.menu = f.Menu
@@ -198,6 +232,15 @@ func (ix *Index) textIn(it *config.Item, lang string) (text, bool) {
 // run on all cores; the result does not depend on their order.
 func (ix *Index) index() {
 	nl, ni := len(ix.langs), len(ix.items)
+	for _, lang := range ix.langs {
+		n := 0
+		for i := range ix.items {
+			if _, ok := ix.textIn(ix.items[i].item, lang); ok {
+				n++
+			}
+		}
+		ix.chars[lang] = n <= charMaxItems
+	}
 	// phr[l][i]: the phrasings of item i in language l.
 	phr := make([][][]phrasing, nl)
 	for l := range phr {
@@ -256,12 +299,27 @@ func (ix *Index) index() {
 
 	spaces := make([]*space, nl)
 	exss := make([][]example, nl)
+	// Sentence vectors of the examples (nil: no vectors) and the
+	// principal component removed from them, per language.
+	vss := make([][][]float32, nl)
+	pcs := make([][]float32, nl)
 	// Each language's space and final model's start, then its examples'
 	// rivals, in runs of examples searched concurrently.
 	parallel(nl, func(l int) {
 		if len(orders[l]) > 0 {
 			spaces[l], exss[l] = newSpace(perLang[l], orders[l])
 			spaces[l].start(exss[l], nil)
+			if tab := ix.vecs[ix.langs[l]]; tab != nil {
+				var words [][]string
+				for _, it := range orders[l] {
+					for _, fs := range perLang[l][it] {
+						if len(fs) > 0 {
+							words = append(words, rawWords(fs))
+						}
+					}
+				}
+				vss[l], pcs[l] = exampleVectors(tab, words)
+			}
 		}
 	})
 	type run struct{ lang, from, to int }
@@ -282,11 +340,13 @@ func (ix *Index) index() {
 		r := runs[j]
 		copy(cands[r.lang][r.from:], spaces[r.lang].rivals(exss[r.lang], nil, r.from, r.to))
 	})
+
 	// One job per model: each language's final model and its held-out
 	// models (see heldOutSets).
 	type job struct {
 		lang int
 		held []bool // nil: the final model
+		oos  bool   // held holds whole items: their phrasings are out of scope
 		out  []calibSample
 	}
 	// The final models first: a held-out model that shares their rivals
@@ -305,6 +365,9 @@ func (ix *Index) index() {
 		for _, h := range ix.heldOutSets(sp, exss[l]) {
 			jobs = append(jobs, &job{lang: l, held: h})
 		}
+		if h := heldOutItems(sp, exss[l]); h != nil {
+			jobs = append(jobs, &job{lang: l, held: h, oos: true})
+		}
 	}
 	trainings := make([]*training, nl)
 	prepared := make([]chan struct{}, nl)
@@ -319,16 +382,30 @@ func (ix *Index) index() {
 			trainings[l] = sp.prepare(exs, nil, cands[l])
 			close(prepared[l])
 			sp.train(trainings[l])
+			if tab := ix.vecs[ix.langs[l]]; tab != nil {
+				sp.vm = trainVec(tab, pcs[l], len(sp.items), exs, vss[l], nil, cands[l])
+			}
 			return
 		}
-		jb.out = heldOutSamples(sp, exs, jb.held, cands[l], func() *training {
+		var vm *vecModel
+		if tab := ix.vecs[ix.langs[l]]; tab != nil {
+			vm = trainVec(tab, pcs[l], len(sp.items), exs, vss[l], jb.held, cands[l])
+		}
+		jb.out = heldOutSamples(sp, exs, jb.held, cands[l], vm, vss[l], func() *training {
 			<-prepared[l]
 			return trainings[l]
 		})
 	})
-	var samples []calibSample
+	var samples, all []calibSample
 	for _, jb := range jobs {
-		samples = append(samples, jb.out...)
+		for _, o := range jb.out {
+			if jb.oos {
+				o.oos, o.right = true, false
+			} else {
+				samples = append(samples, o)
+			}
+			all = append(all, o)
+		}
 	}
 	for l, sp := range spaces {
 		if sp != nil {
@@ -336,6 +413,14 @@ func (ix *Index) index() {
 		}
 	}
 	ix.calib = fitLogistic(samples, priorCalibration, calibPrior)
+	answer, suggest := chooseThresholds(ix.calib, all)
+	if ix.th.Answer == 0 {
+		ix.th.Answer = answer
+	}
+	if ix.th.Suggest == 0 {
+		ix.th.Suggest = min(suggest, ix.th.Answer)
+	}
+	ix.exact = ix.exactKeys(phr)
 }
 
 // Sizes of the build's concurrent jobs.
@@ -360,7 +445,7 @@ func (ix *Index) featuresCached(lang, text string, cache map[string]string) []st
 	full, _ := ix.analyzers[lang].(*analysis.DefaultAnalyzer)
 	raw, _ := ix.raw[lang].(*analysis.DefaultAnalyzer)
 	if full == nil || raw == nil || text == "" || !sharesChain(full, raw) {
-		return features(terms(ix.analyzers[lang], text), terms(ix.raw[lang], text))
+		return features(terms(ix.analyzers[lang], text), terms(ix.raw[lang], text), ix.chars[lang])
 	}
 	toks := raw.Analyze([]byte(text))
 	rawTerms := distinctTerms(toks)
@@ -369,7 +454,7 @@ func (ix *Index) featuresCached(lang, text string, cache map[string]string) []st
 		for _, f := range post {
 			toks = f.Filter(toks)
 		}
-		return features(distinctTerms(toks), rawTerms)
+		return features(distinctTerms(toks), rawTerms, ix.chars[lang])
 	}
 	analysed := make([]string, 0, len(toks))
 	for _, t := range toks {
@@ -390,7 +475,7 @@ func (ix *Index) featuresCached(lang, text string, cache map[string]string) []st
 			analysed = append(analysed, term)
 		}
 	}
-	return features(analysed, rawTerms)
+	return features(analysed, rawTerms, ix.chars[lang])
 }
 
 // sharesChain reports whether full starts with raw's chain: the same
@@ -508,4 +593,63 @@ func (ix *Index) CategoryOf(itemID string) string {
 		return ""
 	}
 	return ix.items[i].category
+}
+
+// exactKey is what a question and a phrasing must share to be the same
+// question: their analysed words (folded, lower-cased, stop and chat words
+// removed, stemmed) in order; "" for none.
+func exactKey(feats []string) string {
+	var b []byte
+	for _, f := range feats {
+		if f[0] != featWord {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, f[1:]...)
+	}
+	return string(b)
+}
+
+// exactKeys maps every phrasing of every language to its item (-1 when
+// several items share one), so a listed phrasing is always answered.
+func (ix *Index) exactKeys(phr [][][]phrasing) map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for l, lang := range ix.langs {
+		m := map[string]int{}
+		for i, ps := range phr[l] {
+			for _, p := range ps {
+				k := exactKey(p.feats)
+				if k == "" {
+					continue
+				}
+				if j, ok := m[k]; ok && j != i {
+					m[k] = -1
+				} else {
+					m[k] = i
+				}
+			}
+		}
+		out[lang] = m
+	}
+	return out
+}
+
+// exactItem returns the item a question is a listed phrasing of, in lang
+// or (for items without text in lang) the default language, or -1.
+func (ix *Index) exactItem(lang, text string) int {
+	k := exactKey(ix.features(lang, text))
+	if i, ok := ix.exact[lang][k]; ok && k != "" {
+		return i
+	}
+	def := ix.langs[0]
+	if lang == def {
+		return -1
+	}
+	k = exactKey(ix.features(def, text))
+	if i, ok := ix.exact[def][k]; ok && k != "" && i >= 0 && ix.items[i].phrasings[lang] == 0 {
+		return i
+	}
+	return -1
 }

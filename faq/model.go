@@ -18,8 +18,32 @@ const (
 	featWordPair  = 'b' // two neighbouring analysed terms
 	featRaw       = 'r' // raw (folded, lower-cased) word
 	featRawPair   = 'p' // two neighbouring raw words, "^" and "$" marking the ends
+	featChars     = 'c' // 2 to 5 characters of the raw words joined by spaces
 	rawWordWeight = 1.0
+	charMin       = 2
+	charMax       = 5
+	// charMaxItems: larger FAQs (in one language) have no character
+	// n-grams. They multiply a phrasing's features by about eight, and
+	// with them the build time; a large FAQ has phrasings enough for
+	// its words to carry.
+	charMaxItems = 300
 )
+
+// charWeight scales character n-grams against word features: there are
+// many of them, each saying little, and together they catch what stems
+// miss (compounds, typos, inflections a light stemmer leaves).
+const charWeight = 0.5
+
+// featureWeight is the factor of a feature's idf in a phrasing's vector.
+func featureWeight(kind byte) float32 {
+	switch kind {
+	case featRaw, featRawPair:
+		return rawWordWeight
+	case featChars:
+		return charWeight
+	}
+	return 1
+}
 
 // Model training.
 const (
@@ -56,7 +80,7 @@ const (
 
 // features lists the distinct features of a text: analysed terms and their
 // pairs, raw words and their pairs.
-func features(analysed, raw []string) []string {
+func features(analysed, raw []string, chars bool) []string {
 	// The features are written one after the other into one buffer and
 	// cut out of one string: a phrasing costs two allocations, not one
 	// per feature. A repeated feature is dropped as soon as it is written
@@ -65,13 +89,21 @@ func features(analysed, raw []string) []string {
 	for _, t := range analysed {
 		size += 2*len(t) + 3
 	}
+	nchars := 2
 	for _, t := range raw {
 		size += 2*len(t) + 5
+		nchars += len(t) + 1
+	}
+	if !chars {
+		nchars = 0
+	}
+	if len(raw) > 0 {
+		size += nchars * (charMax - charMin + 1) * (charMax + 2)
 	}
 	buf := make([]byte, 0, size)
-	ends := make([]int, 0, 2*(len(analysed)+len(raw))+1)
+	ends := make([]int, 0, 2*(len(analysed)+len(raw))+1+nchars*(charMax-charMin+1))
 	var seen map[string]bool // for long texts
-	long := len(analysed)+len(raw) > 32
+	long := len(analysed)+len(raw) > 32 || (chars && len(raw) > 0)
 	add := func(kind byte, a, b string) {
 		from := len(buf)
 		buf = append(buf, kind)
@@ -116,6 +148,14 @@ func features(analysed, raw []string) []string {
 			prev = t
 		}
 		add(featRawPair, prev, "$")
+		// Character n-grams across word boundaries, over the runes of
+		// " w1 w2 ... ".
+		text := []rune(" " + strings.Join(raw, " ") + " ")
+		for n := charMin; chars && n <= charMax; n++ {
+			for i := 0; i+n <= len(text); i++ {
+				add(featChars, string(text[i:i+n]), "")
+			}
+		}
 	}
 	all := string(buf)
 	out := make([]string, len(ends))
@@ -217,6 +257,8 @@ type space struct {
 	bias   []float32
 	cent   []sparse // L2-normalised centroid of each class's phrasings
 	post   [][]posting
+	// vm is the vector classifier (nil: the language has no vectors).
+	vm *vecModel
 	// scorers recycles per-search scratch space.
 	scorers sync.Pool
 }
@@ -245,10 +287,7 @@ func (s *space) vectorize(feats []string) (sparse, float64) {
 		if f[0] == featWord {
 			known++
 		}
-		x := s.idf[id]
-		if f[0] == featRaw || f[0] == featRawPair {
-			x *= rawWordWeight
-		}
+		x := s.idf[id] * featureWeight(f[0])
 		v.ids = append(v.ids, id)
 		v.w = append(v.w, x)
 		sq += float64(x) * float64(x)
@@ -273,8 +312,8 @@ func (s *space) vectorize(feats []string) (sparse, float64) {
 func newSpace(itemFeats map[int][][]string, order []int) (*space, []example) {
 	s := &space{vocab: map[string]int32{}}
 	var df []int
-	var stamp []int // last item (+1) counted in df, per feature
-	var raw []bool  // feature is a raw word or pair
+	var stamp []int   // last item (+1) counted in df, per feature
+	var raw []float32 // feature's weight factor (featureWeight)
 	ids := make([][][]int32, len(order))
 	for c, it := range order {
 		fss := itemFeats[it]
@@ -290,7 +329,7 @@ func newSpace(itemFeats map[int][][]string, order []int) (*space, []example) {
 					s.vocab[strings.Clone(f)] = id
 					df = append(df, 0)
 					stamp = append(stamp, 0)
-					raw = append(raw, f[0] == featRaw || f[0] == featRawPair)
+					raw = append(raw, featureWeight(f[0]))
 					s.isWord = append(s.isWord, f[0] == featWord)
 				}
 				xs[j] = id
@@ -321,14 +360,11 @@ func newSpace(itemFeats map[int][][]string, order []int) (*space, []example) {
 
 // vectorizeIDs is vectorize for a phrasing whose features are all in the
 // vocabulary (given by id, distinct; raw tells the raw ones).
-func (s *space) vectorizeIDs(ids []int32, raw []bool) sparse {
+func (s *space) vectorizeIDs(ids []int32, raw []float32) sparse {
 	v := sparse{ids: ids, w: make([]float32, len(ids))}
 	var sq float64
 	for i, id := range ids {
-		x := s.idf[id]
-		if raw[id] {
-			x *= rawWordWeight
-		}
+		x := s.idf[id] * raw[id]
 		v.w[i] = x
 		sq += float64(x) * float64(x)
 	}

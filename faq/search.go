@@ -22,6 +22,9 @@ type Hit struct {
 	// Confidence in [0,1] reads as the probability that this hit is the
 	// item the user wants.
 	Confidence float64
+	// Lang is the language the hit was found and localized in: the one
+	// asked for, unless another desk language answered with confidence.
+	Lang string
 }
 
 // Decision is what the bot should do with a search result.
@@ -78,7 +81,39 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 	if n <= 0 {
 		n = DefaultHits
 	}
+	asked := normLang(lang)
 	lang = ix.searchLang(text, lang)
+	hits := ix.searchIn(text, lang, n)
+	if asked == "" || len(ix.langs) < 2 || ix.Decide(hits) == DecideAnswer {
+		return hits, nil
+	}
+	// The platform locale's FAQ is not sure: the language the question
+	// is written in may be clearer (a German question in an English
+	// browser). The detected language first, then, if nothing is worth
+	// even suggesting yet, the best confidence of the others.
+	tried := map[string]bool{lang: true}
+	order := []string{ix.detect(text)}
+	order = append(order, ix.langs...)
+	for k, l := range order {
+		if tried[l] || (k > 0 && ix.Decide(hits) != DecideNone) {
+			continue
+		}
+		tried[l] = true
+		other := ix.searchIn(text, l, n)
+		// Another language's hits must at least be worth suggesting.
+		if ix.Decide(other) == DecideNone || (len(hits) > 0 && other[0].Confidence <= hits[0].Confidence) {
+			continue
+		}
+		hits = other
+		if ix.Decide(hits) == DecideAnswer {
+			break
+		}
+	}
+	return hits, nil
+}
+
+// searchIn is Search in one language (a desk language).
+func (ix *Index) searchIn(text, lang string, n int) []Hit {
 	def := ix.langs[0]
 	depth := max(n, 10)
 	var cands []candidate
@@ -93,8 +128,9 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 			})
 		}
 	}
-	if len(cands) == 0 {
-		return nil, nil
+	exact := ix.exactItem(lang, text)
+	if len(cands) == 0 && exact < 0 {
+		return nil
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
 	rs := make([]ranked, len(cands))
@@ -119,10 +155,41 @@ func (ix *Index) Search(ctx context.Context, text, lang string, n int) ([]Hit, e
 			Score:      c.score,
 			// A hit ranked lower is never shown as likelier than one above it.
 			Confidence: min(prev, ix.calib.prob(ps[i], sim, c.cover)),
+			Lang:       lang,
 		}
 		prev = hits[i].Confidence
 	}
-	return hits, nil
+	if exact >= 0 {
+		hits = ix.putFirst(hits, exact, lang, n)
+	}
+	return hits
+}
+
+// putFirst makes item i the sure top hit: a question that is one of its
+// listed phrasings is answered with it.
+func (ix *Index) putFirst(hits []Hit, i int, lang string, n int) []Hit {
+	e := &ix.items[i]
+	h := Hit{ItemID: e.item.ID, CategoryID: e.category}
+	for k := range hits {
+		if hits[k].ItemID == e.item.ID {
+			h = hits[k]
+			hits = append(hits[:k], hits[k+1:]...)
+			break
+		}
+	}
+	if h.Question == "" {
+		h.Question, h.Answer = ix.Localize(e.item, lang)
+		if len(hits) > 0 {
+			h.Score = hits[0].Score
+		}
+	}
+	h.Confidence = 1
+	h.Lang = lang
+	hits = append([]Hit{h}, hits...)
+	if len(hits) > n {
+		hits = hits[:n]
+	}
+	return hits
 }
 
 // candidates appends the best classes of a space for text analysed in
@@ -140,7 +207,11 @@ func (ix *Index) candidates(out []candidate, sp *space, lang, text string, n int
 	if keep != nil {
 		want = rerankDepth
 	}
-	for _, r := range sp.search(x, want) {
+	rs := sp.search(x, want)
+	if sp.vm != nil {
+		rs = fuse(sp, sp.vm, x, sp.vm.query(fs), rs, want)
+	}
+	for _, r := range rs {
 		if keep != nil && !keep(sp.items[r.class]) {
 			continue
 		}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/faq/vectors"
 )
 
 // ErrUnknownDesk is returned by Set.Search for a desk id the set lacks.
@@ -24,11 +26,27 @@ func BuildSet(cfg *config.Config) (*Set, error) {
 	if cfg == nil {
 		return s, nil
 	}
+	tables := map[string]*vectors.Table{} // each file is read once, however many desks share it
 	for _, d := range cfg.Desks {
 		if d == nil {
 			continue
 		}
-		ix, err := Build(d.FAQ, d.Languages, d.Thresholds)
+		opt := Options{Vectors: map[string]*vectors.Table{}}
+		for lang, path := range cfg.VectorFiles(d) {
+			t, ok := tables[path]
+			if !ok {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return nil, fmt.Errorf("desk %s: vectors %s: %w", d.ID, lang, err)
+				}
+				if t, err = vectors.Open(data); err != nil {
+					return nil, fmt.Errorf("desk %s: vectors %s: %s: %w", d.ID, lang, path, err)
+				}
+				tables[path] = t
+			}
+			opt.Vectors[lang] = t
+		}
+		ix, err := BuildWith(d.FAQ, d.Languages, d.Thresholds, opt)
 		if err != nil {
 			return nil, fmt.Errorf("desk %s: %w", d.ID, err)
 		}

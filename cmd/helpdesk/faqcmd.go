@@ -23,6 +23,8 @@ import (
 
 const faqUsage = `Usage:
   helpdesk faq eval [flags] FAQ.yaml CASES.jsonl   measure answer quality
+  helpdesk faq eval --self [flags] FAQ.yaml        check that every listed phrasing is answered with its item
+      -no-vectors               lexical model only
       -answer P  -suggest P     thresholds (default: the desk's, else the product defaults)
       -config helpdesk.yaml -desk ID   take languages and thresholds from a desk
       -langs en,de,fr           languages, default first (default: detected from the FAQ)
@@ -34,6 +36,8 @@ const faqUsage = `Usage:
                                                    write a CSV or XLSX template for batch upload
   helpdesk faq import FILE.csv|FILE.xlsx [-o faq.yaml] [-sheet NAME] [-format csv|xlsx] [-lang L]
                                                    turn a filled template into FAQ YAML
+  helpdesk faq vectors import FILE [-o OUT] [-max N] [-lang L]
+                                                   convert word vectors (.vec text, wink JSON) for a language
 `
 
 // faqCmd runs the "helpdesk faq ..." subcommands.
@@ -51,6 +55,8 @@ func faqCmd(args []string, stdout, stderr io.Writer) int {
 		return faqTemplateCmd(args[1:], stdout, stderr)
 	case "import":
 		return faqImportCmd(args[1:], stdout, stderr)
+	case "vectors":
+		return faqVectorsCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, faqUsage)
 		return 0
@@ -86,11 +92,16 @@ func faqEvalCmd(args []string, stdout, stderr io.Writer) int {
 	langs := fs.String("langs", "", "comma-separated languages, default first")
 	asJSON := fs.Bool("json", false, "print JSON")
 	calibration := fs.Bool("calibration", false, "print the reliability table")
+	self := fs.Bool("self", false, "cases from the FAQ's own phrasings (no CASES file)")
+	noVectors := fs.Bool("no-vectors", false, "lexical model only (to measure what the vectors add)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
 	}
-	if len(pos) != 2 {
+	if *self && len(pos) == 1 {
+		pos = append(pos, "")
+	}
+	if len(pos) != 2 || (*self && pos[1] != "") {
 		fmt.Fprintln(stderr, "usage: helpdesk faq eval [flags] FAQ.yaml CASES.jsonl")
 		return 2
 	}
@@ -121,18 +132,23 @@ func faqEvalCmd(args []string, stdout, stderr io.Writer) int {
 	if *suggest > 0 {
 		th.Suggest = *suggest
 	}
-	cf, err := os.Open(pos[1])
-	if err != nil {
-		fmt.Fprintln(stderr, "helpdesk faq eval:", err)
-		return 1
+	var cases []eval.Case
+	if *self {
+		cases = eval.SelfCases(f, languages)
+	} else {
+		cf, err := os.Open(pos[1])
+		if err != nil {
+			fmt.Fprintln(stderr, "helpdesk faq eval:", err)
+			return 1
+		}
+		cases, err = eval.ReadCases(cf)
+		cf.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "helpdesk faq eval: %s: %v\n", pos[1], err)
+			return 1
+		}
 	}
-	cases, err := eval.ReadCases(cf)
-	cf.Close()
-	if err != nil {
-		fmt.Fprintf(stderr, "helpdesk faq eval: %s: %v\n", pos[1], err)
-		return 1
-	}
-	ix, err := faq.Build(f, languages, th)
+	ix, err := faq.BuildWith(f, languages, th, faq.Options{NoVectors: *noVectors})
 	if err != nil {
 		fmt.Fprintln(stderr, "helpdesk faq eval:", err)
 		return 1

@@ -305,3 +305,54 @@ func FAQLanguages(f *config.FAQ) []string {
 	sort.Strings(rest)
 	return append(langs, rest...)
 }
+
+// SelfCases turns an FAQ into cases from its own phrasings: every item's
+// question and alternates, in its base language (the first of langs) and
+// in each translation to one of langs. The bot must answer each of them
+// with its item (`helpdesk faq eval --self`).
+func SelfCases(f *config.FAQ, langs []string) []Case {
+	if f == nil || len(langs) == 0 {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, l := range langs {
+		want[l] = true
+	}
+	var out []Case
+	add := func(id, lang string, qs ...string) {
+		for _, q := range qs {
+			if strings.TrimSpace(q) != "" {
+				out = append(out, Case{Q: q, Expect: &id, Lang: lang})
+			}
+		}
+	}
+	var walk func([]*config.Category)
+	walk = func(cats []*config.Category) {
+		for _, c := range cats {
+			if c == nil {
+				continue
+			}
+			for _, it := range c.Items {
+				if it == nil {
+					continue
+				}
+				add(it.ID, langs[0], it.Question)
+				add(it.ID, langs[0], it.Alternates...)
+				tl := make([]string, 0, len(it.Translations))
+				for l := range it.Translations {
+					tl = append(tl, l)
+				}
+				sort.Strings(tl)
+				for _, l := range tl {
+					if tr := it.Translations[l]; want[l] && l != langs[0] {
+						add(it.ID, l, tr.Question)
+						add(it.ID, l, tr.Alternates...)
+					}
+				}
+			}
+			walk(c.Children)
+		}
+	}
+	walk(f.Menu)
+	return out
+}

@@ -130,3 +130,24 @@ func TestFAQLanguagesDetectsAGermanBase(t *testing.T) {
 		t.Errorf("FAQLanguages = %s, want de,en", got)
 	}
 }
+
+func TestSelfCasesListEveryPhrasing(t *testing.T) {
+	t.Parallel()
+	f := &config.FAQ{Menu: []*config.Category{{ID: "c", Items: []*config.Item{{
+		ID: "vpn", Question: "How do I connect to the VPN?", Alternates: []string{"VPN does not connect"},
+		Keywords: []string{"vpn"},
+		Translations: map[string]config.Translation{
+			"de": {Question: "Wie verbinde ich mich mit dem VPN?", Alternates: []string{"VPN verbindet nicht"}},
+			"fr": {Question: "Comment me connecter au VPN ?"},
+		},
+	}}}}}
+	cases := eval.SelfCases(f, []string{"en", "de"})
+	var got []string
+	for _, c := range cases {
+		got = append(got, c.Lang+":"+c.Q+"="+*c.Expect)
+	}
+	want := "en:How do I connect to the VPN?=vpn|en:VPN does not connect=vpn|de:Wie verbinde ich mich mit dem VPN?=vpn|de:VPN verbindet nicht=vpn"
+	if strings.Join(got, "|") != want {
+		t.Errorf("cases\n%s\nwant\n%s", strings.Join(got, "|"), want)
+	}
+}
