@@ -67,6 +67,12 @@ func (c *conv) ask(ctx context.Context, q string) error {
 		decision = ix.Decide(hits)
 	}
 	c.logQuestion(ctx, q, hits, decision)
+	if decision != faq.DecideNone && hits[0].Lang != "" && hits[0].Lang != c.st.Lang &&
+		slices.Contains(c.desk.Languages, hits[0].Lang) {
+		// The question's language was clearer than the platform locale's:
+		// the bot goes on in the language it answered in.
+		c.st.Lang = hits[0].Lang
+	}
 	switch decision {
 	case faq.DecideAnswer:
 		return c.answer(ctx, hits[0].ItemID, hits[0].CategoryID, hits[0].Question, hits[0].Answer)

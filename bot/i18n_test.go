@@ -147,3 +147,20 @@ func TestDeskPickerInUsersLanguage(t *testing.T) {
 	bob.Press("HR Desk")
 	mustSee(t, bob, "Hi Bob, this is the **HR Desk**.")
 }
+
+// A German question from an English-language browser is answered in German,
+// and the bot goes on in German (issue 12: the question's language wins when
+// it is clearer than the locale's).
+func TestQuestionLanguageWinsOverLocale(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl := h.Person("carl", "Carl Beispiel")
+	carl.Locale = "en-US"
+
+	carl.Say("Wie verbinde ich mich mit dem VPN?")
+	last := carl.Last()
+	if !strings.Contains(last.Text, "Öffnen Sie GlobalProtect") || !strings.HasSuffix(last.Text, "Hat das geholfen?") {
+		t.Fatalf("want the German VPN answer with 'Hat das geholfen?', got %q", last.Text)
+	}
+	carl.Press("Nein")
+	mustSee(t, carl, "Schade, dass das nicht geholfen hat.")
+}
