@@ -337,6 +337,39 @@ func (e *Engine) Merge(ctx context.Context, dupID, intoID int64, actor tickets.A
 	return dup, into, err
 }
 
+// Edit changes a ticket's subject, topic, priority, tags or form answers
+// under the rules of its desk (tickets.Service.Edit), updates its cards,
+// and tells a running group chat what the requester would notice: a new
+// subject, topic, priority or answers (tags are the agents' own).
+func (e *Engine) Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	before, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.svc.Edit(ctx, id, ed, rt.Config.Desk(before.Desk), actor, src)
+	if err != nil {
+		return nil, err
+	}
+	what := tickets.Edited(before, t)
+	if len(what) == 0 {
+		return t, nil
+	}
+	e.updateCards(ctx, rt, t)
+	told := slices.DeleteFunc(slices.Clone(what), func(w string) bool { return w == "tags" })
+	if t.Status == tickets.StatusInService && t.GroupChat != "" && len(told) > 0 {
+		text := fmt.Sprintf("%s updated **%s** (%s).", actor.Name, t.Key, strings.Join(told, ", "))
+		if slices.Contains(told, "subject") {
+			text += " Subject: " + t.Subject
+		}
+		if _, err := e.sendTo(ctx, t.Platform, t.GroupChat, Message{Text: text}); err != nil {
+			e.log.Warn("announce edit", "ticket", t.Key, "err", err)
+		}
+	}
+	return t, nil
+}
+
 // Evaluate records the requester's rating (or amends its reasons and
 // comment) and shows it on the cards. It takes no ticket lock: it runs in
 // the requester's conversation, whose lock is taken after a ticket's

@@ -2,6 +2,7 @@ package center
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -18,6 +19,61 @@ type request struct {
 	Until  string `json:"until,omitempty"` // snooze: an RFC 3339 time, instead of For
 	Text   string `json:"text,omitempty"`  // note; reason for end and reopen
 	Into   string `json:"into,omitempty"`  // merge: the ticket key to merge into
+	// edit: each field given is changed; the rest stay as they are.
+	Subject  *string           `json:"subject,omitempty"`
+	Category *string           `json:"category,omitempty"` // the topic's id, "" for none
+	Priority string            `json:"priority,omitempty"`
+	Tags     *tagList          `json:"tags,omitempty"` // the whole set: ["vpn", "vip"] or "vpn, vip"
+	Form     map[string]string `json:"form,omitempty"` // field id -> answer
+}
+
+// tagList is a set of tags, in JSON a list or one comma-separated string
+// (as a form posts it).
+type tagList []string
+
+func (l *tagList) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*l = splitTags(s)
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errs.Errorf(errs.EINVALID, "tags are a list of strings")
+	}
+	*l = list
+	return nil
+}
+
+// splitTags reads tags separated by commas.
+func splitTags(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// edit is the request's change of details as tickets.Edit.
+func (req request) edit() (tickets.Edit, error) {
+	ed := tickets.Edit{Subject: req.Subject, Category: req.Category, Form: req.Form}
+	if req.Priority != "" {
+		p, err := tickets.ParsePriority(strings.TrimSpace(req.Priority))
+		if err != nil {
+			return ed, errs.Errorf(errs.EINVALID, "%s", err.Error())
+		}
+		ed.Priority = &p
+	}
+	if req.Tags != nil {
+		tags := []string(*req.Tags)
+		ed.Tags = &tags
+	}
+	if ed.Subject == nil && ed.Category == nil && ed.Priority == nil && ed.Tags == nil && len(ed.Form) == 0 {
+		return ed, errs.Errorf(errs.EINVALID, "Edit what? Give a subject, category, priority, tags or form answers.")
+	}
+	return ed, nil
 }
 
 // result is a done action: the changed ticket and a line for the page and
@@ -26,6 +82,7 @@ type result struct {
 	ticket *tickets.Ticket
 	what   string
 	extra  *tickets.Ticket // merge: the ticket merged into
+	quiet  bool            // nothing changed: nobody is told
 }
 
 const maxNoteLen = 4000
@@ -119,6 +176,20 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 			return result{}, err
 		}
 		return result{ticket: got, what: req.Action + "ed"}, nil
+	case "edit":
+		ed, err := req.edit()
+		if err != nil {
+			return result{}, err
+		}
+		got, err := c.engine.Edit(ctx, t.ID, ed, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		what := tickets.Edited(t, got)
+		if len(what) == 0 {
+			return result{ticket: got, what: "unchanged", quiet: true}, nil
+		}
+		return result{ticket: got, what: "edited (" + strings.Join(what, ", ") + ")"}, nil
 	case "merge":
 		into, err := c.store.GetByKey(ctx, strings.ToUpper(strings.TrimSpace(req.Into)))
 		if err != nil || !see(into) {
@@ -135,6 +206,9 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 
 // tell tells the followers of the changed tickets what was done.
 func (c *Center) tell(ctx context.Context, res result, actor tickets.Actor) {
+	if res.quiet {
+		return
+	}
 	ctx = context.WithoutCancel(ctx)
 	c.tellFollowers(ctx, res.ticket, actor, res.what)
 	if res.extra != nil {

@@ -91,7 +91,7 @@ func New(o Options) (*Center, error) {
 	c := &Center{store: o.Store, svc: o.Service, engine: o.Engine, config: o.Config, auth: o.Auth,
 		metrics: o.Metrics, log: o.Logger, now: o.Now, dmLink: o.DMLink}
 	if c.engine == nil {
-		c.engine = serviceOnly{o.Service}
+		c.engine = serviceOnly{o.Service, o.Config}
 	}
 	if c.log == nil {
 		c.log = slog.Default()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -24,13 +25,17 @@ type Engine interface {
 	Merge(ctx context.Context, dupID, intoID int64, actor tickets.Actor, src tickets.Source) (dup, into *tickets.Ticket, err error)
 	AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Notify(ctx context.Context, platform, user, text string) error
 }
 
 // serviceOnly is the Engine of a Center without a bot (Options.Engine nil):
 // the changes are made and audited, nothing happens on a chat platform and
 // nobody is notified.
-type serviceOnly struct{ svc *tickets.Service }
+type serviceOnly struct {
+	svc    *tickets.Service
+	config func() *config.Config
+}
 
 var _ Engine = serviceOnly{}
 
@@ -72,6 +77,14 @@ func (s serviceOnly) AddNote(ctx context.Context, id int64, text, platformID str
 
 func (s serviceOnly) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	return s.svc.Follow(ctx, id, p, follow, actor, src)
+}
+
+func (s serviceOnly) Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := s.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Edit(ctx, id, ed, s.config().Desk(t.Desk), actor, src)
 }
 
 func (serviceOnly) Notify(context.Context, string, string, string) error { return nil }

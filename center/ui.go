@@ -183,7 +183,7 @@ func deskOptions(cfg *config.Config, ids []string) []Option {
 
 // ListFilters are the list page's query parameters.
 type ListFilters struct {
-	View, Desk, Status, Assignee, Requester, Since, Until, Q string
+	View, Desk, Status, Assignee, Requester, Tag, Since, Until, Q string
 }
 
 // Row is one ticket in the list.
@@ -192,6 +192,7 @@ type Row struct {
 	Status                                            tickets.Status
 	Created                                           time.Time
 	Mine                                              bool
+	Tags                                              []string
 }
 
 type listData struct {
@@ -212,13 +213,20 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 	cfg := c.config()
 	q := r.URL.Query()
 	f := ListFilters{View: q.Get("view"), Desk: q.Get("desk"), Status: q.Get("status"), Assignee: q.Get("assignee"),
-		Requester: strings.TrimSpace(q.Get("requester")), Since: q.Get("since"), Until: q.Get("until"), Q: strings.TrimSpace(q.Get("q"))}
+		Requester: strings.TrimSpace(q.Get("requester")), Tag: strings.TrimSpace(q.Get("tag")), Since: q.Get("since"), Until: q.Get("until"), Q: strings.TrimSpace(q.Get("q"))}
 	since, until, err := export.ParseRange(f.Since, f.Until, time.UTC)
 	errMsg := ""
 	if err != nil {
 		errMsg = err.Error()
 	}
 	filter := tickets.Filter{Desk: f.Desk, Since: since, Until: until}
+	if f.Tag != "" {
+		// A tag is matched as it is kept; a requester's own tickets are
+		// not filtered by the agents' tags.
+		if tag, terr := tickets.NormalizeTag(f.Tag); terr == nil && v.isStaff() {
+			filter.Tag = tag
+		}
+	}
 	if f.Status != "" {
 		filter.Statuses = []tickets.Status{tickets.Status(f.Status)}
 	}
@@ -274,7 +282,7 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 			desk = d.Name
 		}
 		data.Rows = append(data.Rows, Row{Key: t.Key, Subject: t.Subject, Desk: desk, Assignee: t.Assignee,
-			Requester: t.Requester.Name, Priority: t.Priority.String(), Status: t.Status, Created: t.CreatedAt, Mine: mine})
+			Requester: t.Requester.Name, Priority: t.Priority.String(), Status: t.Status, Created: t.CreatedAt, Mine: mine, Tags: t.Tags})
 	}
 	title := "Tickets"
 	if !v.isStaff() {
@@ -303,6 +311,20 @@ type detailData struct {
 	CanEnd     bool
 	CanReopen  bool
 	Followers  []string
+	// The edit form (staff): the desk's topics and the topic's form.
+	Topics     []Option
+	Priorities []string
+	Fields     []EditField
+	TagsText   string
+	MaxSubject int
+}
+
+// EditField is a field of the ticket's form, with its answer, on the edit form.
+type EditField struct {
+	ID, Label, Type, Value string
+	Options                []string
+	Required               bool
+	MaxLen                 int
 }
 
 func (c *Center) handleTicket(w http.ResponseWriter, r *http.Request) {
@@ -338,6 +360,9 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		}
 		for _, a := range desk.Agents {
 			d.Agents = append(d.Agents, a.Name)
+		}
+		if d.Staff {
+			d.editForm(desk, t)
 		}
 	}
 	ms, err := c.store.Messages(r.Context(), t.ID)
@@ -375,6 +400,37 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 	c.render(w, status, "ticket", v, page{Title: t.Key + " · " + t.Subject, Nav: "list", Error: errMsg, Data: d})
 }
 
+// editForm fills in what the edit form offers for t on desk.
+func (d *detailData) editForm(desk *config.Desk, t *tickets.Ticket) {
+	d.TagsText = strings.Join(t.Tags, ", ")
+	d.MaxSubject = tickets.MaxSubjectLen
+	for p := tickets.PriorityLow; p <= tickets.PriorityUrgent; p++ {
+		d.Priorities = append(d.Priorities, p.String())
+	}
+	d.Topics = []Option{{"", "(no topic)"}}
+	if desk.FAQ != nil {
+		var walk func(cs []*config.Category, prefix string)
+		walk = func(cs []*config.Category, prefix string) {
+			for _, cat := range cs {
+				d.Topics = append(d.Topics, Option{cat.ID, prefix + cat.Title})
+				walk(cat.Children, prefix+cat.Title+" › ")
+			}
+		}
+		walk(desk.FAQ.Menu, "")
+	}
+	if form := desk.FormFor(t.Category); form != nil {
+		for _, fl := range form.Fields {
+			ef := EditField{ID: fl.ID, Label: fl.Label, Type: fl.Type, Options: fl.Options, Required: fl.Required, MaxLen: fl.MaxLen}
+			for _, a := range t.Form {
+				if a.ID == fl.ID {
+					ef.Value = a.Value
+				}
+			}
+			d.Fields = append(d.Fields, ef)
+		}
+	}
+}
+
 func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 	v := c.viewer(r)
 	ctx := r.Context()
@@ -385,6 +441,9 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 	}
 	req := request{Action: r.PathValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for"),
 		Text: r.PostFormValue("text"), Into: r.PostFormValue("into")}
+	if req.Action == "edit" {
+		req = editRequest(req, r.PostForm)
+	}
 	me := v.person()
 	actor := v.actorOn(t)
 	res, err := c.apply(ctx, c.config(), t, actor, tickets.SourceWeb, req, &me, v.canSee)
@@ -404,6 +463,34 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 	}
 	c.tell(ctx, res, actor)
 	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(res.ticket.Key)+"?done="+url.QueryEscape(res.what), http.StatusSeeOther)
+}
+
+// editRequest reads the edit form: the fields it posts are the ones changed
+// (the service leaves a field posted unchanged alone); form answers come as
+// form.<field id>.
+func editRequest(req request, f url.Values) request {
+	if f.Has("subject") {
+		v := f.Get("subject")
+		req.Subject = &v
+	}
+	if f.Has("category") {
+		v := f.Get("category")
+		req.Category = &v
+	}
+	req.Priority = f.Get("priority")
+	if f.Has("tags") {
+		tags := tagList(splitTags(f.Get("tags")))
+		req.Tags = &tags
+	}
+	for k, vs := range f {
+		if id, ok := strings.CutPrefix(k, "form."); ok && len(vs) > 0 {
+			if req.Form == nil {
+				req.Form = map[string]string{}
+			}
+			req.Form[id] = vs[0]
+		}
+	}
+	return req
 }
 
 type newData struct {

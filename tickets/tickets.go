@@ -130,6 +130,8 @@ type Ticket struct {
 	MergedInto string `json:"merged_into,omitempty"`
 	// Followers are notified when the ticket changes (Ticket Center).
 	Followers []Person `json:"followers,omitempty"`
+	// Tags are the desk's free tags on the ticket, normalized (NormalizeTags).
+	Tags []string `json:"tags,omitempty"`
 
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
@@ -149,6 +151,7 @@ func (t *Ticket) Clone() *Ticket {
 	c.Declined = append([]string(nil), t.Declined...)
 	c.Cards = append([]CardRef(nil), t.Cards...)
 	c.Followers = append([]Person(nil), t.Followers...)
+	c.Tags = append([]string(nil), t.Tags...)
 	if t.Evaluation != nil {
 		e := *t.Evaluation
 		e.Reasons = append([]string(nil), t.Evaluation.Reasons...)
@@ -216,7 +219,7 @@ type Event struct {
 	ID       int64     `json:"id"`
 	TicketID int64     `json:"ticket_id"`
 	At       time.Time `json:"at"`
-	Kind     string    `json:"kind"` // open, assign, start, end, reopen, snooze, wake, transfer, evaluate, note, message, requeue, flag, cards
+	Kind     string    `json:"kind"` // open, assign, start, end, reopen, snooze, wake, transfer, evaluate, note, message, requeue, flag, cards, edit
 	Actor    Actor     `json:"actor"`
 	Source   Source    `json:"source"`
 	Detail   string    `json:"detail,omitempty"`
@@ -256,6 +259,7 @@ type Filter struct {
 	Statuses  []Status
 	Assignee  string
 	Requester *Person // platform + id
+	Tag       string  // tickets with this tag
 	Since     time.Time
 	Until     time.Time
 	Limit     int

@@ -60,6 +60,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ConcurrentSetFlagFiresOnce", testConcurrentSetFlag},
 		{"DataSurvivesReopen", testReopen},
 		{"MergeAndFollow", testMergeAndFollow},
+		{"Tags", testTags},
 	}
 	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
@@ -252,6 +253,7 @@ func fullTicket() *tickets.Ticket {
 		Evaluation:      &tickets.Evaluation{Rating: 4, Scale: 5, Reasons: []string{"fast", "friendly"}, Comment: "thanks", At: at(9).In(cet)},
 		MergedInto:      "IT-7",
 		Followers:       []tickets.Person{bob, carol},
+		Tags:            []string{"vip", "vpn"},
 		CreatedAt:       at(0),
 		UpdatedAt:       at(1),
 		AssignedAt:      at(2),

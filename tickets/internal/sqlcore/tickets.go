@@ -132,6 +132,9 @@ func (c *Core) create(ctx context.Context, tx DB, t *tickets.Ticket, prefix stri
 	if err := writeForm(ctx, tx, saved.ID, saved.Form); err != nil {
 		return nil, false, err
 	}
+	if err := writeTags(ctx, tx, saved.ID, saved.Tags); err != nil {
+		return nil, false, err
+	}
 	return saved, true, nil
 }
 
@@ -192,6 +195,20 @@ func writeForm(ctx context.Context, db DB, id int64, form []tickets.FormAnswer) 
 		if _, err := db.Exec(ctx, `INSERT INTO ticket_form (ticket_id, position, field, label, value)
 			VALUES (?, ?, ?, ?, ?)`, id, i, f.ID, f.Label, f.Value); err != nil {
 			return fmt.Errorf("write form answers: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeTags replaces the tag rows of a ticket (what the tag filter reads).
+func writeTags(ctx context.Context, db DB, id int64, tags []string) error {
+	if _, err := db.Exec(ctx, `DELETE FROM ticket_tags WHERE ticket_id = ?`, id); err != nil {
+		return fmt.Errorf("write tags: %w", err)
+	}
+	for _, tag := range tags {
+		if _, err := db.Exec(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)
+			ON CONFLICT DO NOTHING`, id, tag); err != nil {
+			return fmt.Errorf("write tags: %w", err)
 		}
 	}
 	return nil
@@ -269,6 +286,11 @@ func (c *Core) update(ctx context.Context, tx DB, id int64, before, t *tickets.T
 			return nil, err
 		}
 	}
+	if !slices.Equal(before.Tags, t.Tags) {
+		if err := writeTags(ctx, tx, id, t.Tags); err != nil {
+			return nil, err
+		}
+	}
 	if ch.Message != nil {
 		m := *ch.Message
 		m.TicketID = id
@@ -314,6 +336,10 @@ func ListCond(f tickets.Filter) (string, []any) {
 	if f.Requester != nil {
 		where = append(where, "requester_platform = ? AND requester_id = ?")
 		args = append(args, f.Requester.Platform, f.Requester.ID)
+	}
+	if f.Tag != "" {
+		where = append(where, "id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)")
+		args = append(args, f.Tag)
 	}
 	if !f.Since.IsZero() {
 		where = append(where, "created_at >= ?")

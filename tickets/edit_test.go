@@ -1,0 +1,118 @@
+package tickets_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// editDesk is the desk "it" with a menu of two topics, each with its form.
+func editDesk() *config.Desk {
+	return &config.Desk{ID: "it", Name: "IT Help Desk",
+		FAQ: &config.FAQ{Menu: []*config.Category{{ID: "network", Title: "Network", Form: "access"}, {ID: "hardware", Title: "Hardware"}}},
+		Forms: map[string]*config.Form{
+			"access": {Title: "Access request", Fields: []*config.Field{
+				{ID: "system", Label: "Which system?", Type: "select", Options: []string{"SAP", "GitLab", "VPN"}, Required: true},
+				{ID: "details", Label: "What happened?", Type: "paragraph", MaxLen: 20},
+			}},
+		}}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestEdit(t *testing.T) {
+	f := newFixture(t)
+	tk := f.given(t, "assigned")
+	desk := editDesk()
+
+	got, err := f.svc.Edit(ctx, tk.ID, tickets.Edit{Subject: ptr("  VPN   drops every hour "), Category: ptr("network"),
+		Priority: ptr(tickets.PriorityHigh), Tags: &[]string{"VPN", "home office"},
+		Form: map[string]string{"system": "vpn", "details": "since Monday"}}, desk, asAda, tickets.SourceWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []tickets.FormAnswer{{ID: "system", Label: "Which system?", Value: "VPN"}, {ID: "details", Label: "What happened?", Value: "since Monday"}}
+	if got.Subject != "VPN drops every hour" || got.Category != "network" || got.Priority != tickets.PriorityHigh ||
+		!slices.Equal(got.Tags, []string{"home-office", "vpn"}) || !slices.Equal(got.Form, want) {
+		t.Fatalf("edited ticket: %+v", got)
+	}
+	evs, _ := f.store.Events(ctx, tk.ID)
+	last := evs[len(evs)-1]
+	if last.Kind != "edit" || last.Actor != asAda || last.Source != tickets.SourceWeb {
+		t.Fatalf("last event %+v, want Ada's edit", last)
+	}
+	for _, part := range []string{`subject "VPN down" -> "VPN drops every hour"`, "topic (none) -> network", "priority low -> high",
+		"tags +home-office +vpn", "form Which system?, What happened?"} {
+		if !strings.Contains(last.Detail, part) {
+			t.Errorf("edit event %q does not say %q", last.Detail, part)
+		}
+	}
+	if strings.Contains(last.Detail, "since Monday") {
+		t.Errorf("edit event %q keeps a form answer", last.Detail)
+	}
+
+	// An edit that changes nothing writes no event.
+	if _, err := f.svc.Edit(ctx, tk.ID, tickets.Edit{Subject: ptr("VPN drops every hour"), Tags: &[]string{"vpn", "Home Office"}}, desk, asAda, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := f.store.Events(ctx, tk.ID); len(again) != len(evs) {
+		t.Errorf("a no-op edit wrote %d events", len(again)-len(evs))
+	}
+	// Clearing an optional answer removes it; the admin may edit too.
+	got, err = f.svc.Edit(ctx, tk.ID, tickets.Edit{Form: map[string]string{"details": ""}, Tags: &[]string{}}, desk, asAdmin, tickets.SourceAPI)
+	if err != nil || len(got.Form) != 1 || got.Tags != nil {
+		t.Errorf("clearing details and tags: %+v, %v", got, err)
+	}
+}
+
+func TestEditRefused(t *testing.T) {
+	f := newFixture(t)
+	tk := f.given(t, "in_service")
+	desk := editDesk()
+	if _, err := f.svc.Edit(ctx, tk.ID, tickets.Edit{Category: ptr("network"), Form: map[string]string{"system": "SAP"}}, desk, asAda, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := f.store.Get(ctx, tk.ID)
+	for _, c := range []struct {
+		name  string
+		ed    tickets.Edit
+		actor tickets.Actor
+		code  string
+	}{
+		{"by the requester", tickets.Edit{Subject: ptr("mine")}, asRequester, errs.EFORBIDDEN},
+		{"empty subject", tickets.Edit{Subject: ptr("   ")}, asAda, errs.EINVALID},
+		{"subject over the limit", tickets.Edit{Subject: ptr(strings.Repeat("x", tickets.MaxSubjectLen+1))}, asAda, errs.EINVALID},
+		{"unknown topic", tickets.Edit{Category: ptr("printers")}, asAda, errs.EINVALID},
+		{"bad priority", tickets.Edit{Priority: ptr(tickets.Priority(7))}, asAda, errs.EINVALID},
+		{"odd tag", tickets.Edit{Tags: &[]string{"a<b"}}, asAda, errs.EINVALID},
+		{"long tag", tickets.Edit{Tags: &[]string{strings.Repeat("t", tickets.MaxTagLen+1)}}, asAda, errs.EINVALID},
+		{"required field cleared", tickets.Edit{Form: map[string]string{"system": ""}}, asAda, errs.EINVALID},
+		{"not an option", tickets.Edit{Form: map[string]string{"system": "Outlook"}}, asAda, errs.EINVALID},
+		{"answer too long", tickets.Edit{Form: map[string]string{"details": strings.Repeat("y", 21)}}, asAda, errs.EINVALID},
+		{"no such field", tickets.Edit{Form: map[string]string{"laptop": "x"}}, asAda, errs.EINVALID},
+		{"a topic without a form", tickets.Edit{Category: ptr("hardware"), Form: map[string]string{"system": "VPN"}}, asAda, errs.EINVALID},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := f.svc.Edit(ctx, tk.ID, c.ed, desk, c.actor, tickets.SourceWeb)
+			if errs.Code(err) != c.code {
+				t.Fatalf("error %v, want code %s", err, c.code)
+			}
+			if after, _ := f.store.Get(ctx, tk.ID); after.UpdatedAt != before.UpdatedAt || after.Subject != before.Subject {
+				t.Errorf("a refused edit changed the ticket")
+			}
+		})
+	}
+	// The answers of the former topic's form may be sent back unchanged.
+	if got, err := f.svc.Edit(ctx, tk.ID, tickets.Edit{Category: ptr("hardware"), Form: map[string]string{"system": "SAP"}}, desk, asAda, tickets.SourceWeb); err != nil || got.Category != "hardware" {
+		t.Errorf("moving to a topic without a form: %v", err)
+	}
+	// The subject limit is the one Open keeps to.
+	long := strings.Repeat("z", tickets.MaxSubjectLen)
+	if got, err := f.svc.Edit(ctx, tk.ID, tickets.Edit{Subject: &long}, desk, asAda, tickets.SourceWeb); err != nil || got.Subject != long {
+		t.Errorf("a subject of exactly %d characters: %v", tickets.MaxSubjectLen, err)
+	}
+}
