@@ -183,6 +183,24 @@ func (e *Engine) EndService(ctx context.Context, id int64, note string, actor ti
 	return nil, err
 }
 
+// EndServiceWithReason resolves a ticket with a close reason (one of its
+// desk's close_reasons or the agent's own words); the effects are
+// EndService's.
+func (e *Engine) EndServiceWithReason(ctx context.Context, id int64, note, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	before, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.svc.EndWithReason(ctx, id, note, reason, rt.Config.Desk(before.Desk), actor, src)
+	if err != nil {
+		return nil, err
+	}
+	e.logEffect("End Service", t, e.afterEnd(ctx, rt, t, actor))
+	return t, nil
+}
+
 // endService records End Service and then closes and archives the group
 // chat, updates the cards, asks the requester for a rating and gives the
 // freed agent the next ticket. A nil ticket means the change was refused or

@@ -14,11 +14,12 @@ import (
 // request is what an action asks for, from a form or a JSON body.
 type request struct {
 	Action string `json:"action"`
-	Agent  string `json:"agent,omitempty"` // assign, transfer
-	For    string `json:"for,omitempty"`   // snooze: a duration (2h, 1d)
-	Until  string `json:"until,omitempty"` // snooze: an RFC 3339 time, instead of For
-	Text   string `json:"text,omitempty"`  // note; reason for end and reopen
-	Into   string `json:"into,omitempty"`  // merge: the ticket key to merge into
+	Agent  string `json:"agent,omitempty"`  // assign, transfer
+	For    string `json:"for,omitempty"`    // snooze: a duration (2h, 1d)
+	Until  string `json:"until,omitempty"`  // snooze: an RFC 3339 time, instead of For
+	Text   string `json:"text,omitempty"`   // note; reason for end and reopen
+	Into   string `json:"into,omitempty"`   // merge: the ticket key to merge into
+	Reason string `json:"reason,omitempty"` // end: why (one of the desk's close_reasons or free text)
 	// edit: each field given is changed; the rest stay as they are.
 	Subject  *string           `json:"subject,omitempty"`
 	Category *string           `json:"category,omitempty"` // the topic's id, "" for none
@@ -146,9 +147,18 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		}
 		return result{ticket: got, what: "woken up"}, nil
 	case "end":
-		got, err := c.engine.EndService(ctx, t.ID, clip(req.Text, 500), actor, src)
+		var got *tickets.Ticket
+		var err error
+		if reason := strings.TrimSpace(req.Reason); reason != "" {
+			got, err = c.engine.EndServiceWithReason(ctx, t.ID, clip(req.Text, 500), clip(reason, 400), actor, src)
+		} else {
+			got, err = c.engine.EndService(ctx, t.ID, clip(req.Text, 500), actor, src)
+		}
 		if err != nil {
 			return result{}, err
+		}
+		if got.CloseReason != "" {
+			return result{ticket: got, what: "resolved (" + got.CloseReason + ")"}, nil
 		}
 		return result{ticket: got, what: "resolved"}, nil
 	case "reopen":

@@ -114,6 +114,15 @@ func (e *engine) EndService(ctx context.Context, id int64, note string, actor ti
 	return e.did(t, "end", err)
 }
 
+func (e *engine) EndServiceWithReason(ctx context.Context, id int64, note, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err = e.svc.EndWithReason(ctx, id, note, reason, e.desk(t.Desk), actor, src)
+	return e.did(t, "end", err)
+}
+
 func (e *engine) Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	t, err := e.svc.Reopen(ctx, id, reason, actor, src)
 	return e.did(t, "reopen", err)

@@ -21,6 +21,7 @@ var editConfig = strings.Replace(testConfig, "    faq: faq.yaml\n", `    faq: fa
         fields:
           - {id: system, label: "Which system?", type: select, options: [SAP, GitLab, VPN], required: true}
           - {id: details, label: "What happened?", type: paragraph, max_length: 200}
+    close_reasons: [Solved, Duplicate, No reply from the requester]
 `, 1)
 
 var editFAQ = testFAQ + `  - id: accounts

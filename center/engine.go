@@ -21,6 +21,7 @@ type Engine interface {
 	Snooze(ctx context.Context, id int64, until time.Time, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Wake(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	EndService(ctx context.Context, id int64, note string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	EndServiceWithReason(ctx context.Context, id int64, note, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Merge(ctx context.Context, dupID, intoID int64, actor tickets.Actor, src tickets.Source) (dup, into *tickets.Ticket, err error)
 	AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
@@ -61,6 +62,14 @@ func (s serviceOnly) Wake(ctx context.Context, id int64, actor tickets.Actor, sr
 
 func (s serviceOnly) EndService(ctx context.Context, id int64, note string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	return s.svc.End(ctx, id, note, actor, src)
+}
+
+func (s serviceOnly) EndServiceWithReason(ctx context.Context, id int64, note, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := s.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.EndWithReason(ctx, id, note, reason, s.config().Desk(t.Desk), actor, src)
 }
 
 func (s serviceOnly) Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {

@@ -206,7 +206,10 @@ type listData struct {
 	Query     string // the filters as a query string, for the export links
 }
 
-var views = []Option{{"", "All"}, {"unassigned", "Unassigned"}, {"mine", "Mine"}, {"snoozed", "Snoozed"}, {"closed", "Closed"}}
+// views are the saved views. Open (queued, assigned, in service) is where
+// a bare /center/ lands; All is every status (also any filter query
+// without a view).
+var views = []Option{{"open", "Open"}, {"all", "All"}, {"unassigned", "Unassigned"}, {"mine", "Mine"}, {"snoozed", "Snoozed"}, {"closed", "Closed"}}
 
 func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 	v := c.viewer(r)
@@ -214,6 +217,12 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := ListFilters{View: q.Get("view"), Desk: q.Get("desk"), Status: q.Get("status"), Assignee: q.Get("assignee"),
 		Requester: strings.TrimSpace(q.Get("requester")), Tag: strings.TrimSpace(q.Get("tag")), Since: q.Get("since"), Until: q.Get("until"), Q: strings.TrimSpace(q.Get("q"))}
+	switch {
+	case r.URL.RawQuery == "" && !r.URL.ForceQuery && v.isStaff():
+		f.View = "open" // an agent's landing page: what still needs work
+	case f.View == "":
+		f.View = "all"
+	}
 	since, until, err := export.ParseRange(f.Since, f.Until, time.UTC)
 	errMsg := ""
 	if err != nil {
@@ -231,6 +240,10 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 		filter.Statuses = []tickets.Status{tickets.Status(f.Status)}
 	}
 	switch f.View {
+	case "open":
+		if f.Status == "" {
+			filter.Statuses = []tickets.Status{tickets.StatusOpen, tickets.StatusAssigned, tickets.StatusInService}
+		}
 	case "unassigned":
 		filter.Statuses = []tickets.Status{tickets.StatusOpen}
 	case "snoozed":
@@ -317,6 +330,9 @@ type detailData struct {
 	Fields     []EditField
 	TagsText   string
 	MaxSubject int
+	// CloseReasons are the desk's, offered on End service (staff).
+	CloseReasons []string
+	MaxReason    int
 }
 
 // EditField is a field of the ticket's form, with its answer, on the edit form.
@@ -363,6 +379,7 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		}
 		if d.Staff {
 			d.editForm(desk, t)
+			d.CloseReasons = desk.CloseReasons
 		}
 	}
 	ms, err := c.store.Messages(r.Context(), t.ID)
@@ -404,6 +421,7 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 func (d *detailData) editForm(desk *config.Desk, t *tickets.Ticket) {
 	d.TagsText = strings.Join(t.Tags, ", ")
 	d.MaxSubject = tickets.MaxSubjectLen
+	d.MaxReason = tickets.MaxCloseReasonLen
 	for p := tickets.PriorityLow; p <= tickets.PriorityUrgent; p++ {
 		d.Priorities = append(d.Priorities, p.String())
 	}
@@ -443,6 +461,13 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		Text: r.PostFormValue("text"), Into: r.PostFormValue("into")}
 	if req.Action == "edit" {
 		req = editRequest(req, r.PostForm)
+	}
+	if req.Action == "end" {
+		// The agent's own words win over the list's choice.
+		req.Reason = r.PostFormValue("reason")
+		if own := strings.TrimSpace(r.PostFormValue("reason_text")); own != "" {
+			req.Reason = own
+		}
 	}
 	me := v.person()
 	actor := v.actorOn(t)

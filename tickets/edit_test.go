@@ -116,3 +116,35 @@ func TestEditRefused(t *testing.T) {
 		t.Errorf("a subject of exactly %d characters: %v", tickets.MaxSubjectLen, err)
 	}
 }
+
+func TestEndWithReason(t *testing.T) {
+	f := newFixture(t)
+	desk := &config.Desk{ID: "it", CloseReasons: []string{"Solved", "Duplicate", "No reply from the requester"}}
+	tk := f.given(t, "in_service")
+	if _, err := f.svc.EndWithReason(ctx, tk.ID, "", "solved", desk, asRequester, tickets.SourceWeb); errs.Code(err) != errs.EFORBIDDEN {
+		t.Errorf("a requester's close reason: %v, want forbidden", err)
+	}
+	if _, err := f.svc.EndWithReason(ctx, tk.ID, "", strings.Repeat("r", tickets.MaxCloseReasonLen+1), desk, asAda, tickets.SourceWeb); errs.Code(err) != errs.EINVALID {
+		t.Errorf("a long close reason: %v, want invalid", err)
+	}
+	got, err := f.svc.EndWithReason(ctx, tk.ID, "all good", "  no REPLY from the requester ", desk, asAda, tickets.SourceWeb)
+	if err != nil || got.Status != tickets.StatusResolved || got.CloseReason != "No reply from the requester" {
+		t.Fatalf("end with a listed reason: %+v, %v", got, err)
+	}
+	evs, _ := f.store.Events(ctx, tk.ID)
+	if last := evs[len(evs)-1]; last.Kind != "end" || last.Detail != "reason: No reply from the requester; all good" {
+		t.Errorf("end event %+v", last)
+	}
+	// Reopen forgets the reason; the agent's own words are kept as written.
+	if got, err = f.svc.Reopen(ctx, tk.ID, "again", asRequester, tickets.SourceChat); err != nil || got.CloseReason != "" {
+		t.Fatalf("reopen: %+v, %v", got, err)
+	}
+	if got, err = f.svc.EndWithReason(ctx, tk.ID, "", "Fixed by a reboot", desk, asAda, tickets.SourceWeb); err != nil || got.CloseReason != "Fixed by a reboot" {
+		t.Errorf("end with free text: %+v, %v", got, err)
+	}
+	// End without a reason, as buttons and timers do, keeps none.
+	other := f.given(t, "in_service")
+	if got, err := f.svc.End(ctx, other.ID, "done", asAda, tickets.SourceButton); err != nil || got.CloseReason != "" {
+		t.Errorf("End: %+v, %v", got, err)
+	}
+}

@@ -130,6 +130,8 @@ type Ticket struct {
 	MergedInto string `json:"merged_into,omitempty"`
 	// Followers are notified when the ticket changes (Ticket Center).
 	Followers []Person `json:"followers,omitempty"`
+	// CloseReason says why the service ended (End Service), if given.
+	CloseReason string `json:"close_reason,omitempty"`
 	// Tags are the desk's free tags on the ticket, normalized (NormalizeTags).
 	Tags []string `json:"tags,omitempty"`
 

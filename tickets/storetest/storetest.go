@@ -254,6 +254,7 @@ func fullTicket() *tickets.Ticket {
 		MergedInto:      "IT-7",
 		Followers:       []tickets.Person{bob, carol},
 		Tags:            []string{"vip", "vpn"},
+		CloseReason:     "Solved by the FAQ",
 		CreatedAt:       at(0),
 		UpdatedAt:       at(1),
 		AssignedAt:      at(2),
