@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/rules"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -384,6 +385,68 @@ func (e *Engine) Edit(ctx context.Context, id int64, ed tickets.Edit, actor tick
 		if _, err := e.sendTo(ctx, t.Platform, t.GroupChat, Message{Text: text}); err != nil {
 			e.log.Warn("announce edit", "ticket", t.Key, "err", err)
 		}
+	}
+	return t, nil
+}
+
+// Move hands a ticket to another desk: its priority comes from the new
+// desk's rules, a running group chat is told and closed, the old cards say
+// it is queued, the requester hears where it went, and the new desk's queue
+// gives it to one of its agents (who gets the card).
+func (e *Engine) Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	before, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	to := rt.Config.Desk(toDesk)
+	prio := before.Priority
+	if to != nil {
+		moved := before.Clone()
+		moved.Desk, moved.Category = to.ID, tickets.MoveTopic(before, to)
+		prio = rules.Match(to, moved).Priority
+	}
+	t, err := e.svc.Move(ctx, id, to, prio, reason, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	if before.Status == tickets.StatusInService {
+		e.closeGroupChat(ctx, before, fmt.Sprintf("**%s** was passed on to the %s. This chat is now closed; you will hear from them.", t.Key, to.Name))
+	}
+	e.updateCards(ctx, rt, t)
+	if t.RequesterChat != "" {
+		if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, Message{
+			Text: fmt.Sprintf("Your request **%s** was passed on to the %s.", t.Key, to.Name),
+		}); err != nil {
+			e.log.Warn("tell requester about move", "ticket", t.Key, "err", err)
+		}
+	}
+	e.dispatch(ctx, rt, before.Desk) // the agent who had it is free
+	e.dispatch(ctx, rt, to.ID)
+	return t, nil
+}
+
+// Delete erases a ticket's content for a privacy request (desk admins
+// only, tickets.Service.Delete). A running group chat is closed; the cards
+// are rewritten without the content; the freed agent gets the next ticket.
+func (e *Engine) Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	before, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.svc.Delete(ctx, id, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	if before.Status == tickets.StatusInService {
+		e.closeGroupChat(ctx, before, fmt.Sprintf("**%s** was closed. This chat is now closed.", t.Key))
+	}
+	e.updateCards(ctx, rt, t)
+	if rt.Config.Desk(t.Desk) != nil {
+		e.dispatch(ctx, rt, t.Desk)
 	}
 	return t, nil
 }

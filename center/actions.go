@@ -20,6 +20,7 @@ type request struct {
 	Text   string `json:"text,omitempty"`   // note; reason for end and reopen
 	Into   string `json:"into,omitempty"`   // merge: the ticket key to merge into
 	Reason string `json:"reason,omitempty"` // end: why (one of the desk's close_reasons or free text)
+	Desk   string `json:"desk,omitempty"`   // move: the desk id to move to
 	// edit: each field given is changed; the rest stay as they are.
 	Subject  *string           `json:"subject,omitempty"`
 	Category *string           `json:"category,omitempty"` // the topic's id, "" for none
@@ -200,6 +201,22 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 			return result{ticket: got, what: "unchanged", quiet: true}, nil
 		}
 		return result{ticket: got, what: "edited (" + strings.Join(what, ", ") + ")"}, nil
+	case "move":
+		to := cfg.Desk(strings.TrimSpace(req.Desk))
+		if to == nil || (src == tickets.SourceAPI && !see(&tickets.Ticket{Desk: to.ID})) {
+			return result{}, errs.Errorf(errs.EINVALID, "There is no desk %q to move %s to.", clip(req.Desk, 40), t.Key)
+		}
+		got, err := c.engine.Move(ctx, t.ID, to.ID, clip(req.Text, 500), actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: got, what: "moved to the " + to.Name}, nil
+	case "erase": // Delete: the erasure a privacy request asks for
+		got, err := c.engine.Delete(ctx, t.ID, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: got, what: "deleted"}, nil
 	case "merge":
 		into, err := c.store.GetByKey(ctx, strings.ToUpper(strings.TrimSpace(req.Into)))
 		if err != nil || !see(into) {

@@ -159,6 +159,20 @@ func (e *engine) Edit(ctx context.Context, id int64, ed tickets.Edit, actor tick
 	return e.did(t, "edit", err)
 }
 
+func (e *engine) Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err = e.svc.Move(ctx, id, e.desk(toDesk), t.Priority, reason, actor, src)
+	return e.did(t, "move", err)
+}
+
+func (e *engine) Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Delete(ctx, id, actor, src)
+	return e.did(t, "delete", err)
+}
+
 func (e *engine) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	t, err := e.svc.Follow(ctx, id, p, follow, actor, src)
 	kind := "follow"

@@ -27,6 +27,8 @@ type Engine interface {
 	AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Notify(ctx context.Context, platform, user, text string) error
 }
 
@@ -94,6 +96,19 @@ func (s serviceOnly) Edit(ctx context.Context, id int64, ed tickets.Edit, actor 
 		return nil, err
 	}
 	return s.svc.Edit(ctx, id, ed, s.config().Desk(t.Desk), actor, src)
+}
+
+// Move without the bot has no routing rules to apply: the priority stays.
+func (s serviceOnly) Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := s.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Move(ctx, id, s.config().Desk(toDesk), t.Priority, reason, actor, src)
+}
+
+func (s serviceOnly) Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.Delete(ctx, id, actor, src)
 }
 
 func (serviceOnly) Notify(context.Context, string, string, string) error { return nil }

@@ -333,6 +333,9 @@ type detailData struct {
 	// CloseReasons are the desk's, offered on End service (staff).
 	CloseReasons []string
 	MaxReason    int
+	// MoveTo are the other desks (staff); CanDelete: the viewer is an admin of the desk.
+	MoveTo    []Option
+	CanDelete bool
 }
 
 // EditField is a field of the ticket's form, with its answer, on the edit form.
@@ -380,6 +383,12 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		if d.Staff {
 			d.editForm(desk, t)
 			d.CloseReasons = desk.CloseReasons
+			for _, o := range cfg.Desks {
+				if o.ID != t.Desk {
+					d.MoveTo = append(d.MoveTo, Option{o.ID, o.Name})
+				}
+			}
+			d.CanDelete = v.roles[t.Desk] == tickets.RoleAdmin && t.Erased.IsZero()
 		}
 	}
 	ms, err := c.store.Messages(r.Context(), t.ID)
@@ -458,7 +467,7 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := request{Action: r.PathValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for"),
-		Text: r.PostFormValue("text"), Into: r.PostFormValue("into")}
+		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk")}
 	if req.Action == "edit" {
 		req = editRequest(req, r.PostForm)
 	}
@@ -487,6 +496,11 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.tell(ctx, res, actor)
+	if !v.canSee(res.ticket) {
+		// Moved to a desk the viewer is not on: back to their list.
+		http.Redirect(w, r, "/center/?done="+url.QueryEscape(res.ticket.Key+" "+res.what), http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(res.ticket.Key)+"?done="+url.QueryEscape(res.what), http.StatusSeeOther)
 }
 

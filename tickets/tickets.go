@@ -132,6 +132,9 @@ type Ticket struct {
 	Followers []Person `json:"followers,omitempty"`
 	// CloseReason says why the service ended (End Service), if given.
 	CloseReason string `json:"close_reason,omitempty"`
+	// Erased is when the ticket's content was erased (Delete); the ticket
+	// stays as a record without content.
+	Erased time.Time `json:"erased,omitzero"`
 	// Tags are the desk's free tags on the ticket, normalized (NormalizeTags).
 	Tags []string `json:"tags,omitempty"`
 
@@ -166,7 +169,7 @@ func (t *Ticket) Clone() *Ticket {
 // what a store reads back equals what was written.
 func (t *Ticket) NormalizeTimes() {
 	for _, p := range []*time.Time{&t.CreatedAt, &t.UpdatedAt, &t.AssignedAt, &t.FirstResponseAt,
-		&t.StartedAt, &t.EndedAt, &t.SnoozedUntil, &t.LastActivityAt} {
+		&t.StartedAt, &t.EndedAt, &t.SnoozedUntil, &t.LastActivityAt, &t.Erased} {
 		*p = utc(*p)
 	}
 	if t.Evaluation != nil {
@@ -315,6 +318,11 @@ type TicketStore interface {
 	// is returned unchanged. errs.ENOTFOUND if the ticket does not exist; errs.ECONFLICT
 	// if change.Message repeats a recorded (ticket, platform id).
 	Update(ctx context.Context, id int64, fn func(t *Ticket) (*Change, error)) (*Ticket, error)
+	// Erase is Update for a privacy request: in the same transaction it
+	// deletes the ticket's transcript and notes and blanks the details of
+	// its earlier events, so that only the ticket as fn leaves it and the
+	// change's event remain. errs.ENOTFOUND if the ticket does not exist.
+	Erase(ctx context.Context, id int64, fn func(t *Ticket) (*Change, error)) (*Ticket, error)
 }
 
 // StateStore keeps each conversation's state under optimistic versioning.

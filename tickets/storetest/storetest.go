@@ -61,6 +61,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"DataSurvivesReopen", testReopen},
 		{"MergeAndFollow", testMergeAndFollow},
 		{"Tags", testTags},
+		{"Erase", testErase},
 	}
 	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
@@ -255,6 +256,7 @@ func fullTicket() *tickets.Ticket {
 		Followers:       []tickets.Person{bob, carol},
 		Tags:            []string{"vip", "vpn"},
 		CloseReason:     "Solved by the FAQ",
+		Erased:          base.Add(8 * time.Minute),
 		CreatedAt:       at(0),
 		UpdatedAt:       at(1),
 		AssignedAt:      at(2),
