@@ -336,7 +336,14 @@ type detailData struct {
 	// MoveTo are the other desks (staff); CanDelete: the viewer is an admin of the desk.
 	MoveTo    []Option
 	CanDelete bool
+	// The context panel (staff): the requester's other tickets on the
+	// viewer's desks, newest first, and their latest questions to the bot.
+	Earlier   []Row
+	Questions []tickets.Question
 }
+
+// contextSize caps each list of the context panel.
+const contextSize = 5
 
 // EditField is a field of the ticket's form, with its answer, on the edit form.
 type EditField struct {
@@ -419,11 +426,51 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 			d.Following = true
 		}
 	}
+	if d.Staff && t.Requester.ID != "" {
+		if err := c.contextPanel(r.Context(), v, t, &d); err != nil {
+			c.fail(w, v, err)
+			return
+		}
+	}
 	actor := v.actorOn(t)
 	// The buttons shown are the ones the service would accept.
 	d.CanEnd = tickets.MayEnd(t, actor) == nil
 	d.CanReopen = tickets.MayReopen(t, actor) == nil
 	c.render(w, status, "ticket", v, page{Title: t.Key + " · " + t.Subject, Nav: "list", Error: errMsg, Data: d})
+}
+
+// contextPanel fills in the requester's earlier tickets (on desks the
+// viewer works on) and their questions to the bot in the last 90 days.
+func (c *Center) contextPanel(ctx context.Context, v *viewer, t *tickets.Ticket, d *detailData) error {
+	cfg := c.config()
+	who := &tickets.Person{Platform: t.Requester.Platform, ID: t.Requester.ID}
+	ts, err := c.store.List(ctx, tickets.Filter{Desks: v.desks, Requester: who})
+	if err != nil {
+		return err
+	}
+	for i := len(ts) - 1; i >= 0 && len(d.Earlier) < contextSize; i-- {
+		o := ts[i]
+		if o.ID == t.ID {
+			continue
+		}
+		desk := o.Desk
+		if dd := cfg.Desk(o.Desk); dd != nil {
+			desk = dd.Name
+		}
+		d.Earlier = append(d.Earlier, Row{Key: o.Key, Subject: o.Subject, Desk: desk, Status: o.Status, Created: o.CreatedAt, Assignee: o.Assignee})
+	}
+	var qs []tickets.Question
+	since := c.now().AddDate(0, 0, -90)
+	for _, desk := range v.desks {
+		dq, err := c.store.Questions(ctx, tickets.QuestionFilter{Desk: desk, Platform: who.Platform, UserID: who.ID, Since: since})
+		if err != nil {
+			return err
+		}
+		qs = append(qs, dq...)
+	}
+	slices.SortFunc(qs, func(a, b tickets.Question) int { return b.At.Compare(a.At) })
+	d.Questions = qs[:min(len(qs), contextSize)]
+	return nil
 }
 
 // editForm fills in what the edit form offers for t on desk.

@@ -457,10 +457,12 @@ type Question struct {
 
 // QuestionFilter selects questions. Zero fields match everything.
 type QuestionFilter struct {
-	Desk  string
-	Since time.Time // inclusive
-	Until time.Time // exclusive
-	Limit int
+	Desk string
+	// Platform and UserID select one person's questions (both or neither).
+	Platform, UserID string
+	Since            time.Time // inclusive
+	Until            time.Time // exclusive
+	Limit            int
 }
 
 // QuestionLog records questions asked to the bot. Every Store implements it.

@@ -843,6 +843,12 @@ func testQuestionLog(t *testing.T, open OpenFunc) {
 	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Until: base.Add(time.Hour), Limit: 5}))(t); len(got) != 1 {
 		t.Errorf("filter until = %+v", got)
 	}
+	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Platform: "slack", UserID: "U2"}))(t); len(got) != 1 || got[0].Text != "printer on fire" {
+		t.Errorf("filter person = %+v", got)
+	}
+	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Platform: "web", UserID: "U2"}))(t); len(got) != 0 {
+		t.Errorf("filter person on another platform = %+v", got)
+	}
 }
 
 func testFindByCard(t *testing.T, open OpenFunc) {
