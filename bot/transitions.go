@@ -451,6 +451,23 @@ func (e *Engine) Delete(ctx context.Context, id int64, actor tickets.Actor, src 
 	return t, nil
 }
 
+// SetAgentStatus records an agent's status (tickets.Service.SetAgentStatus);
+// an agent who comes online gets the waiting tickets of their desks.
+func (e *Engine) SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error {
+	if err := e.svc.SetAgentStatus(ctx, agent, status, actor); err != nil {
+		return err
+	}
+	if status == PresenceOnline {
+		rt := e.rt.Load()
+		for _, d := range rt.Config.Desks {
+			if d.AgentByName(agent) != nil {
+				e.dispatch(ctx, rt, d.ID)
+			}
+		}
+	}
+	return nil
+}
+
 // Evaluate records the requester's rating (or amends its reasons and
 // comment) and shows it on the cards. It takes no ticket lock: it runs in
 // the requester's conversation, whose lock is taken after a ticket's

@@ -129,6 +129,7 @@ func (c *Center) Routes(mux *http.ServeMux) {
 	page("POST /center/new", c.handleNew)
 	page("GET /center/stats", c.handleStats)
 	page("GET /center/export", c.handleExport)
+	page("POST /center/status", c.handleStatus)
 
 	mux.HandleFunc("GET /api/v1/tickets", c.api(c.apiList))
 	mux.HandleFunc("POST /api/v1/tickets", c.api(c.apiCreate))
@@ -151,6 +152,8 @@ type viewer struct {
 	roles  map[string]tickets.ActorRole // desk id -> agent or admin
 	names  map[string]string            // desk id -> agent name from config
 	desks  []string                     // desks with a staff role, in config order
+	agent  string                       // the agent's name on their first desk ("" if no agent)
+	status string                       // the agent's status (online if none recorded)
 }
 
 // viewerFor resolves the identity against the config only.
@@ -162,6 +165,9 @@ func viewerFor(cfg *config.Config, s auth.Session) *viewer {
 		if a := d.Agent(v.id.Platform, v.id.UserID); a != nil {
 			role = tickets.RoleAgent
 			v.names[d.ID] = a.Name
+			if v.agent == "" {
+				v.agent = a.Name
+			}
 		}
 		if d.IsAdmin(v.id.Platform, v.id.UserID, cfg.Admins) {
 			role = tickets.RoleAdmin

@@ -173,6 +173,16 @@ func (e *engine) Delete(ctx context.Context, id int64, actor tickets.Actor, src 
 	return e.did(t, "delete", err)
 }
 
+func (e *engine) SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error {
+	if err := e.svc.SetAgentStatus(ctx, agent, status, actor); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.changes = append(e.changes, agent+" "+status)
+	return nil
+}
+
 func (e *engine) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	t, err := e.svc.Follow(ctx, id, p, follow, actor, src)
 	kind := "follow"

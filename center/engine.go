@@ -29,6 +29,7 @@ type Engine interface {
 	Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error
 	Notify(ctx context.Context, platform, user, text string) error
 }
 
@@ -109,6 +110,10 @@ func (s serviceOnly) Move(ctx context.Context, id int64, toDesk, reason string, 
 
 func (s serviceOnly) Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	return s.svc.Delete(ctx, id, actor, src)
+}
+
+func (s serviceOnly) SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error {
+	return s.svc.SetAgentStatus(ctx, agent, status, actor)
 }
 
 func (serviceOnly) Notify(context.Context, string, string, string) error { return nil }

@@ -116,6 +116,9 @@ type Me struct {
 	Name, Platform, UserID string
 	Staff                  bool
 	CSRF                   string
+	// Agent is set for agents, who switch their Status in the header.
+	Agent, Status string
+	Statuses      []string
 }
 
 type page struct {
@@ -129,7 +132,11 @@ type page struct {
 // render writes a page; it buffers so a template error becomes a clean 500.
 func (c *Center) render(w http.ResponseWriter, status int, name string, v *viewer, p page) {
 	if v != nil {
-		p.Me = Me{Name: v.id.Name, Platform: v.id.Platform, UserID: v.id.UserID, Staff: v.isStaff(), CSRF: v.csrf}
+		p.Me = Me{Name: v.id.Name, Platform: v.id.Platform, UserID: v.id.UserID, Staff: v.isStaff(), CSRF: v.csrf,
+			Agent: v.agent, Status: v.status}
+		if v.agent != "" {
+			p.Me.Statuses = tickets.AgentStatuses
+		}
 		if p.Me.Name == "" {
 			p.Me.Name = v.id.UserID
 		}
@@ -156,7 +163,33 @@ func (c *Center) viewer(r *http.Request) *viewer {
 	if !ok {
 		return nil
 	}
-	return viewerFor(c.config(), s)
+	v := viewerFor(c.config(), s)
+	if v.agent != "" {
+		v.status = "online"
+		if ps, err := c.store.Presence(r.Context()); err == nil && ps[v.agent] != "" {
+			v.status = ps[v.agent]
+		}
+	}
+	return v
+}
+
+// handleStatus switches the signed-in agent's status and goes back.
+func (c *Center) handleStatus(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	if v.agent == "" {
+		c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "Only agents have a status."))
+		return
+	}
+	actor := tickets.Actor{Role: tickets.RoleAgent, Platform: v.id.Platform, ID: v.id.UserID, Name: v.agent}
+	if err := c.engine.SetAgentStatus(context.WithoutCancel(r.Context()), v.agent, r.PostFormValue("status"), actor); err != nil {
+		c.fail(w, v, err)
+		return
+	}
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/center/") || strings.HasPrefix(back, "//") {
+		back = "/center/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 func (c *Center) fail(w http.ResponseWriter, v *viewer, err error) {
@@ -204,6 +237,8 @@ type listData struct {
 	Rows      []Row
 	Truncated bool
 	Query     string // the filters as a query string, for the export links
+	// Team is every agent of the viewer's desks with their status.
+	Team []Option
 }
 
 // views are the saved views. Open (queued, assigned, in service) is where
@@ -271,6 +306,20 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 		data.Agents = append(data.Agents, name)
 	}
 	slices.Sort(data.Agents)
+	if len(data.Agents) > 0 {
+		ps, err := c.store.Presence(r.Context())
+		if err != nil {
+			c.fail(w, v, err)
+			return
+		}
+		for _, name := range data.Agents {
+			st := ps[name]
+			if st == "" {
+				st = "online"
+			}
+			data.Team = append(data.Team, Option{name, st})
+		}
+	}
 	for _, s := range []tickets.Status{tickets.StatusOpen, tickets.StatusAssigned, tickets.StatusInService, tickets.StatusSnoozed, tickets.StatusResolved} {
 		data.Statuses = append(data.Statuses, Option{string(s), statusText(s)})
 	}

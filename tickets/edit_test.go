@@ -148,3 +148,25 @@ func TestEndWithReason(t *testing.T) {
 		t.Errorf("End: %+v, %v", got, err)
 	}
 }
+
+func TestSetAgentStatus(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		name, agent, status string
+		actor               tickets.Actor
+		code                string
+	}{
+		{"herself", "Ada", "away", asAda, ""},
+		{"an admin for her", "Ada", "offline", asAdmin, ""},
+		{"another agent", "Ada", "online", asBob, errs.EFORBIDDEN},
+		{"a requester", "Ada", "online", asRequester, errs.EFORBIDDEN},
+		{"an unknown status", "Ada", "asleep", asAda, errs.EINVALID},
+	} {
+		if err := f.svc.SetAgentStatus(ctx, c.agent, c.status, c.actor); errs.Code(err) != c.code {
+			t.Errorf("%s: %v, want code %q", c.name, err, c.code)
+		}
+	}
+	if ps, _ := f.store.Presence(ctx); ps["Ada"] != "offline" {
+		t.Errorf("presence %v, want Ada offline", ps)
+	}
+}
