@@ -3,6 +3,7 @@ package center
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,6 +202,16 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 			return result{ticket: got, what: "unchanged", quiet: true}, nil
 		}
 		return result{ticket: got, what: "edited (" + strings.Join(what, ", ") + ")"}, nil
+	case "tag": // adds tags, keeping the ticket's others (the list's bulk action)
+		if req.Tags == nil || len(*req.Tags) == 0 {
+			return result{}, errs.Errorf(errs.EINVALID, "Tag with what? No tags given.")
+		}
+		tags := append(slices.Clone(t.Tags), *req.Tags...)
+		got, err := c.engine.Edit(ctx, t.ID, tickets.Edit{Tags: &tags}, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: got, what: "tagged " + strings.Join(got.Tags, ", "), quiet: slices.Equal(got.Tags, t.Tags)}, nil
 	case "move":
 		to := cfg.Desk(strings.TrimSpace(req.Desk))
 		if to == nil || (src == tickets.SourceAPI && !see(&tickets.Ticket{Desk: to.ID})) {

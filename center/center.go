@@ -130,6 +130,7 @@ func (c *Center) Routes(mux *http.ServeMux) {
 	page("GET /center/stats", c.handleStats)
 	page("GET /center/export", c.handleExport)
 	page("POST /center/status", c.handleStatus)
+	page("POST /center/bulk", c.handleBulk)
 
 	mux.HandleFunc("GET /api/v1/tickets", c.api(c.apiList))
 	mux.HandleFunc("POST /api/v1/tickets", c.api(c.apiCreate))

@@ -173,6 +173,62 @@ func (c *Center) viewer(r *http.Request) *viewer {
 	return v
 }
 
+// maxBulk caps the tickets of one bulk action.
+const maxBulk = 100
+
+// handleBulk runs one action (assign, snooze, close, tag) on the tickets
+// ticked in the list, each as the viewer through the engine, as if done on
+// each ticket's page; it reports how many were done and why others were not.
+func (c *Center) handleBulk(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil || !v.isStaff() {
+		c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "Bulk actions are for agents."))
+		return
+	}
+	keys := r.PostForm["key"]
+	if len(keys) == 0 || len(keys) > maxBulk {
+		c.fail(w, v, errs.Errorf(errs.EINVALID, "Tick between 1 and %d tickets.", maxBulk))
+		return
+	}
+	req := request{Action: r.PostFormValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for")}
+	switch req.Action {
+	case "assign", "snooze", "tag":
+	case "close":
+		req.Action = "end"
+	default:
+		c.fail(w, v, errs.Errorf(errs.EINVALID, "Unknown bulk action %q.", clip(req.Action, 20)))
+		return
+	}
+	tags := tagList(splitTags(r.PostFormValue("tags")))
+	req.Tags = &tags
+	cfg := c.config()
+	me := v.person()
+	done := 0
+	var failed []string
+	for _, key := range keys {
+		t, err := c.ticketFor(ctx, v, key)
+		if err == nil {
+			var res result
+			actor := v.actorOn(t)
+			if res, err = c.apply(ctx, cfg, t, actor, tickets.SourceWeb, req, &me, v.canSee); err == nil {
+				c.tell(ctx, res, actor)
+				done++
+				continue
+			}
+		}
+		if httpStatus(err) == http.StatusInternalServerError {
+			c.log.Error("bulk action", "ticket", key, "err", err)
+		}
+		failed = append(failed, clip(key, 20)+": "+errs.Message(err))
+	}
+	msg := fmt.Sprintf("%s: %d of %d done.", r.PostFormValue("action"), done, len(keys))
+	if len(failed) > 0 {
+		msg += " " + strings.Join(failed, " ")
+	}
+	http.Redirect(w, r, "/center/?view=all&done="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
 // handleStatus switches the signed-in agent's status and goes back.
 func (c *Center) handleStatus(w http.ResponseWriter, r *http.Request) {
 	v := c.viewer(r)
@@ -239,6 +295,7 @@ type listData struct {
 	Query     string // the filters as a query string, for the export links
 	// Team is every agent of the viewer's desks with their status.
 	Team []Option
+	Done string // what a bulk action or a move did
 }
 
 // views are the saved views. Open (queued, assigned, in service) is where
@@ -301,7 +358,7 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	data := listData{F: f, Views: views, Desks: deskOptions(cfg, v.desks), Query: r.URL.RawQuery}
+	data := listData{F: f, Views: views, Desks: deskOptions(cfg, v.desks), Query: r.URL.RawQuery, Done: clip(q.Get("done"), 300)}
 	for name := range agents {
 		data.Agents = append(data.Agents, name)
 	}
