@@ -468,6 +468,31 @@ func (e *Engine) SetAgentStatus(ctx context.Context, agent, status string, actor
 	return nil
 }
 
+// Split makes a message of a ticket's transcript a new linked ticket
+// (tickets.Service.Split): the new one joins its desk's queue and goes to
+// an agent like any other, and the first ticket's cards show the link.
+func (e *Engine) Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (from, split *tickets.Ticket, err error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	orig, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	prefix := ""
+	if d := rt.Config.Desk(orig.Desk); d != nil {
+		prefix = d.Prefix
+	}
+	from, split, err = e.svc.Split(ctx, id, messageID, prefix, actor, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.updateCards(ctx, rt, from)
+	if split.Status == tickets.StatusOpen && rt.Config.Desk(split.Desk) != nil {
+		e.dispatch(ctx, rt, split.Desk)
+	}
+	return from, split, nil
+}
+
 // Evaluate records the requester's rating (or amends its reasons and
 // comment) and shows it on the cards. It takes no ticket lock: it runs in
 // the requester's conversation, whose lock is taken after a ticket's

@@ -22,6 +22,8 @@ type request struct {
 	Into   string `json:"into,omitempty"`   // merge: the ticket key to merge into
 	Reason string `json:"reason,omitempty"` // end: why (one of the desk's close_reasons or free text)
 	Desk   string `json:"desk,omitempty"`   // move: the desk id to move to
+	// split: the id of the transcript message that becomes a new ticket
+	Message int64 `json:"message,omitempty"`
 	// edit: each field given is changed; the rest stay as they are.
 	Subject  *string           `json:"subject,omitempty"`
 	Category *string           `json:"category,omitempty"` // the topic's id, "" for none
@@ -212,6 +214,12 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 			return result{}, err
 		}
 		return result{ticket: got, what: "tagged " + strings.Join(got.Tags, ", "), quiet: slices.Equal(got.Tags, t.Tags)}, nil
+	case "split":
+		from, split, err := c.engine.Split(ctx, t.ID, req.Message, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: from, what: "split: " + split.Key + " was opened"}, nil
 	case "move":
 		to := cfg.Desk(strings.TrimSpace(req.Desk))
 		if to == nil || (src == tickets.SourceAPI && !see(&tickets.Ticket{Desk: to.ID})) {

@@ -183,6 +183,16 @@ func (e *engine) SetAgentStatus(ctx context.Context, agent, status string, actor
 	return nil
 }
 
+func (e *engine) Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, *tickets.Ticket, error) {
+	from, split, err := e.svc.Split(ctx, id, messageID, "", actor, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.did(from, "split", nil)
+	e.did(split, "split off", nil)
+	return from, split, nil
+}
+
 func (e *engine) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	t, err := e.svc.Follow(ctx, id, p, follow, actor, src)
 	kind := "follow"

@@ -30,6 +30,7 @@ type Engine interface {
 	Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error
+	Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (from, split *tickets.Ticket, err error)
 	Notify(ctx context.Context, platform, user, text string) error
 }
 
@@ -114,6 +115,18 @@ func (s serviceOnly) Delete(ctx context.Context, id int64, actor tickets.Actor, 
 
 func (s serviceOnly) SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error {
 	return s.svc.SetAgentStatus(ctx, agent, status, actor)
+}
+
+func (s serviceOnly) Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, *tickets.Ticket, error) {
+	t, err := s.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	prefix := ""
+	if d := s.config().Desk(t.Desk); d != nil {
+		prefix = d.Prefix
+	}
+	return s.svc.Split(ctx, id, messageID, prefix, actor, src)
 }
 
 func (serviceOnly) Notify(context.Context, string, string, string) error { return nil }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -623,6 +624,9 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk")}
 	if req.Action == "edit" {
 		req = editRequest(req, r.PostForm)
+	}
+	if req.Action == "split" {
+		req.Message, _ = strconv.ParseInt(r.PostFormValue("message"), 10, 64)
 	}
 	if req.Action == "end" {
 		// The agent's own words win over the list's choice.

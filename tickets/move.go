@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,4 +90,56 @@ func (s *Service) Delete(ctx context.Context, id int64, actor Actor, src Source)
 		t.Erased = now
 		return s.change("delete", actor, src, ""), nil
 	})
+}
+
+// Split makes one message of a ticket's transcript a new ticket of its own,
+// as an agent or admin of its desk: same desk, requester, topic and
+// priority, the message as its subject and first line, linked both ways
+// (SplitFrom, Splits). It is idempotent on (ticket, message). It returns
+// the ticket split from and the new one.
+func (s *Service) Split(ctx context.Context, id, messageID int64, prefix string, actor Actor, src Source) (from, split *Ticket, err error) {
+	orig, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !staff(actor) {
+		return nil, nil, errs.Errorf(errs.EFORBIDDEN, "Only agents of the desk can split %s.", orig.Key)
+	}
+	ms, err := s.Store.Messages(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var msg *Message
+	for i := range ms {
+		if ms[i].ID == messageID && ms[i].Kind == KindTranscript {
+			msg = &ms[i]
+		}
+	}
+	if msg == nil || strings.TrimSpace(msg.Text) == "" {
+		return nil, nil, errs.Errorf(errs.EINVALID, "%s has no message %d to split off.", orig.Key, messageID)
+	}
+	nt := &Ticket{Desk: orig.Desk, Platform: orig.Platform, Requester: orig.Requester, RequesterChat: orig.RequesterChat,
+		Language: orig.Language, Category: orig.Category, Priority: orig.Priority, SplitFrom: orig.Key,
+		Subject:    strings.Join(strings.Fields(msg.Text), " "),
+		RequestKey: fmt.Sprintf("split:%d:%d", id, messageID)}
+	split, created, err := s.Open(ctx, nt, prefix, actor, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	if created {
+		if split, err = s.RecordMessage(ctx, split.ID, msg.Text, fmt.Sprintf("split:%d", msg.ID), msg.Author, src); err != nil {
+			return nil, nil, err
+		}
+	}
+	from, err = s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
+		if slices.Contains(t.Splits, split.Key) {
+			return nil, nil
+		}
+		t.Splits = append(t.Splits, split.Key)
+		return s.change("split", actor, src, "-> "+split.Key), nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return from, split, nil
 }

@@ -65,3 +65,40 @@ func TestDeleteKeepsARecordWithoutContent(t *testing.T) {
 		t.Errorf("the requester's list still has %d tickets", len(ts))
 	}
 }
+
+func TestSplit(t *testing.T) {
+	f := newFixture(t)
+	tk := f.given(t, "in_service")
+	if _, err := f.svc.RecordMessage(ctx, tk.ID, "also my printer   is broken", "m1", asRequester, tickets.SourceChat); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AddNote(ctx, tk.ID, "a note", "", asAda, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := f.store.Messages(ctx, tk.ID)
+	msg, note := ms[0], ms[1]
+	if _, _, err := f.svc.Split(ctx, tk.ID, msg.ID, "IT", asRequester, tickets.SourceWeb); errs.Code(err) != errs.EFORBIDDEN {
+		t.Errorf("split by the requester: %v", err)
+	}
+	if _, _, err := f.svc.Split(ctx, tk.ID, note.ID, "IT", asAda, tickets.SourceWeb); errs.Code(err) != errs.EINVALID {
+		t.Errorf("split of a note: %v", err)
+	}
+	from, split, err := f.svc.Split(ctx, tk.ID, msg.ID, "IT", asAda, tickets.SourceWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if split.Key != "IT-2" || split.SplitFrom != tk.Key || split.Subject != "also my printer is broken" || split.Status != tickets.StatusOpen ||
+		split.Requester != tk.Requester || len(from.Splits) != 1 || from.Splits[0] != split.Key {
+		t.Errorf("split: from %+v\nnew %+v", from, split)
+	}
+	if sm, _ := f.store.Messages(ctx, split.ID); len(sm) != 1 || sm[0].Text != msg.Text || sm[0].Author != asRequester {
+		t.Errorf("the new ticket's transcript: %+v", sm)
+	}
+	// Splitting the same message again opens nothing new.
+	if _, again, err := f.svc.Split(ctx, tk.ID, msg.ID, "IT", asAda, tickets.SourceWeb); err != nil || again.Key != split.Key {
+		t.Errorf("split again: %v, %v", again, err)
+	}
+	if got, _ := f.store.Get(ctx, tk.ID); len(got.Splits) != 1 {
+		t.Errorf("splits after a repeat: %v", got.Splits)
+	}
+}

@@ -135,6 +135,10 @@ type Ticket struct {
 	// Erased is when the ticket's content was erased (Delete); the ticket
 	// stays as a record without content.
 	Erased time.Time `json:"erased,omitzero"`
+	// SplitFrom is the key of the ticket this one was split from; Splits
+	// are the keys of the tickets split from this one.
+	SplitFrom string   `json:"split_from,omitempty"`
+	Splits    []string `json:"splits,omitempty"`
 	// Tags are the desk's free tags on the ticket, normalized (NormalizeTags).
 	Tags []string `json:"tags,omitempty"`
 
@@ -157,6 +161,7 @@ func (t *Ticket) Clone() *Ticket {
 	c.Cards = append([]CardRef(nil), t.Cards...)
 	c.Followers = append([]Person(nil), t.Followers...)
 	c.Tags = append([]string(nil), t.Tags...)
+	c.Splits = append([]string(nil), t.Splits...)
 	if t.Evaluation != nil {
 		e := *t.Evaluation
 		e.Reasons = append([]string(nil), t.Evaluation.Reasons...)

@@ -257,6 +257,8 @@ func fullTicket() *tickets.Ticket {
 		Tags:            []string{"vip", "vpn"},
 		CloseReason:     "Solved by the FAQ",
 		Erased:          base.Add(8 * time.Minute),
+		SplitFrom:       "IT-3",
+		Splits:          []string{"IT-9"},
 		CreatedAt:       at(0),
 		UpdatedAt:       at(1),
 		AssignedAt:      at(2),
