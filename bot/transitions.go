@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/rules"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -183,6 +184,24 @@ func (e *Engine) EndService(ctx context.Context, id int64, note string, actor ti
 	return nil, err
 }
 
+// EndServiceWithReason resolves a ticket with a close reason (one of its
+// desk's close_reasons or the agent's own words); the effects are
+// EndService's.
+func (e *Engine) EndServiceWithReason(ctx context.Context, id int64, note, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	before, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.svc.EndWithReason(ctx, id, note, reason, rt.Config.Desk(before.Desk), actor, src)
+	if err != nil {
+		return nil, err
+	}
+	e.logEffect("End Service", t, e.afterEnd(ctx, rt, t, actor))
+	return t, nil
+}
+
 // endService records End Service and then closes and archives the group
 // chat, updates the cards, asks the requester for a rating and gives the
 // freed agent the next ticket. A nil ticket means the change was refused or
@@ -335,6 +354,143 @@ func (e *Engine) Merge(ctx context.Context, dupID, intoID int64, actor tickets.A
 		e.dispatch(ctx, rt, dup.Desk)
 	}
 	return dup, into, err
+}
+
+// Edit changes a ticket's subject, topic, priority, tags or form answers
+// under the rules of its desk (tickets.Service.Edit), updates its cards,
+// and tells a running group chat what the requester would notice: a new
+// subject, topic, priority or answers (tags are the agents' own).
+func (e *Engine) Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	before, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.svc.Edit(ctx, id, ed, rt.Config.Desk(before.Desk), actor, src)
+	if err != nil {
+		return nil, err
+	}
+	what := tickets.Edited(before, t)
+	if len(what) == 0 {
+		return t, nil
+	}
+	e.updateCards(ctx, rt, t)
+	told := slices.DeleteFunc(slices.Clone(what), func(w string) bool { return w == "tags" })
+	if t.Status == tickets.StatusInService && t.GroupChat != "" && len(told) > 0 {
+		text := fmt.Sprintf("%s updated **%s** (%s).", actor.Name, t.Key, strings.Join(told, ", "))
+		if slices.Contains(told, "subject") {
+			text += " Subject: " + t.Subject
+		}
+		if _, err := e.sendTo(ctx, t.Platform, t.GroupChat, Message{Text: text}); err != nil {
+			e.log.Warn("announce edit", "ticket", t.Key, "err", err)
+		}
+	}
+	return t, nil
+}
+
+// Move hands a ticket to another desk: its priority comes from the new
+// desk's rules, a running group chat is told and closed, the old cards say
+// it is queued, the requester hears where it went, and the new desk's queue
+// gives it to one of its agents (who gets the card).
+func (e *Engine) Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	before, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	to := rt.Config.Desk(toDesk)
+	prio := before.Priority
+	if to != nil {
+		moved := before.Clone()
+		moved.Desk, moved.Category = to.ID, tickets.MoveTopic(before, to)
+		prio = rules.Match(to, moved).Priority
+	}
+	t, err := e.svc.Move(ctx, id, to, prio, reason, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	if before.Status == tickets.StatusInService {
+		e.closeGroupChat(ctx, before, fmt.Sprintf("**%s** was passed on to the %s. This chat is now closed; you will hear from them.", t.Key, to.Name))
+	}
+	e.updateCards(ctx, rt, t)
+	if t.RequesterChat != "" {
+		if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, Message{
+			Text: fmt.Sprintf("Your request **%s** was passed on to the %s.", t.Key, to.Name),
+		}); err != nil {
+			e.log.Warn("tell requester about move", "ticket", t.Key, "err", err)
+		}
+	}
+	e.dispatch(ctx, rt, before.Desk) // the agent who had it is free
+	e.dispatch(ctx, rt, to.ID)
+	return t, nil
+}
+
+// Delete erases a ticket's content for a privacy request (desk admins
+// only, tickets.Service.Delete). A running group chat is closed; the cards
+// are rewritten without the content; the freed agent gets the next ticket.
+func (e *Engine) Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	before, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.svc.Delete(ctx, id, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	if before.Status == tickets.StatusInService {
+		e.closeGroupChat(ctx, before, fmt.Sprintf("**%s** was closed. This chat is now closed.", t.Key))
+	}
+	e.updateCards(ctx, rt, t)
+	if rt.Config.Desk(t.Desk) != nil {
+		e.dispatch(ctx, rt, t.Desk)
+	}
+	return t, nil
+}
+
+// SetAgentStatus records an agent's status (tickets.Service.SetAgentStatus);
+// an agent who comes online gets the waiting tickets of their desks.
+func (e *Engine) SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error {
+	if err := e.svc.SetAgentStatus(ctx, agent, status, actor); err != nil {
+		return err
+	}
+	if status == PresenceOnline {
+		rt := e.rt.Load()
+		for _, d := range rt.Config.Desks {
+			if d.AgentByName(agent) != nil {
+				e.dispatch(ctx, rt, d.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// Split makes a message of a ticket's transcript a new linked ticket
+// (tickets.Service.Split): the new one joins its desk's queue and goes to
+// an agent like any other, and the first ticket's cards show the link.
+func (e *Engine) Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (from, split *tickets.Ticket, err error) {
+	defer e.lockTicket(id)()
+	rt := e.rt.Load()
+	orig, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	prefix := ""
+	if d := rt.Config.Desk(orig.Desk); d != nil {
+		prefix = d.Prefix
+	}
+	from, split, err = e.svc.Split(ctx, id, messageID, prefix, actor, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.updateCards(ctx, rt, from)
+	if split.Status == tickets.StatusOpen && rt.Config.Desk(split.Desk) != nil {
+		e.dispatch(ctx, rt, split.Desk)
+	}
+	return from, split, nil
 }
 
 // Evaluate records the requester's rating (or amends its reasons and

@@ -2,6 +2,8 @@ package center
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,11 +16,70 @@ import (
 // request is what an action asks for, from a form or a JSON body.
 type request struct {
 	Action string `json:"action"`
-	Agent  string `json:"agent,omitempty"` // assign, transfer
-	For    string `json:"for,omitempty"`   // snooze: a duration (2h, 1d)
-	Until  string `json:"until,omitempty"` // snooze: an RFC 3339 time, instead of For
-	Text   string `json:"text,omitempty"`  // note; reason for end and reopen
-	Into   string `json:"into,omitempty"`  // merge: the ticket key to merge into
+	Agent  string `json:"agent,omitempty"`  // assign, transfer
+	For    string `json:"for,omitempty"`    // snooze: a duration (2h, 1d)
+	Until  string `json:"until,omitempty"`  // snooze: an RFC 3339 time, instead of For
+	Text   string `json:"text,omitempty"`   // note; reason for end and reopen
+	Into   string `json:"into,omitempty"`   // merge: the ticket key to merge into
+	Reason string `json:"reason,omitempty"` // end: why (one of the desk's close_reasons or free text)
+	Desk   string `json:"desk,omitempty"`   // move: the desk id to move to
+	// split: the id of the transcript message that becomes a new ticket
+	Message int64 `json:"message,omitempty"`
+	// edit: each field given is changed; the rest stay as they are.
+	Subject  *string           `json:"subject,omitempty"`
+	Category *string           `json:"category,omitempty"` // the topic's id, "" for none
+	Priority string            `json:"priority,omitempty"`
+	Tags     *tagList          `json:"tags,omitempty"` // the whole set: ["vpn", "vip"] or "vpn, vip"
+	Form     map[string]string `json:"form,omitempty"` // field id -> answer
+}
+
+// tagList is a set of tags, in JSON a list or one comma-separated string
+// (as a form posts it).
+type tagList []string
+
+func (l *tagList) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*l = splitTags(s)
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errs.Errorf(errs.EINVALID, "tags are a list of strings")
+	}
+	*l = list
+	return nil
+}
+
+// splitTags reads tags separated by commas.
+func splitTags(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// edit is the request's change of details as tickets.Edit.
+func (req request) edit() (tickets.Edit, error) {
+	ed := tickets.Edit{Subject: req.Subject, Category: req.Category, Form: req.Form}
+	if req.Priority != "" {
+		p, err := tickets.ParsePriority(strings.TrimSpace(req.Priority))
+		if err != nil {
+			return ed, errs.Errorf(errs.EINVALID, "%s", err.Error())
+		}
+		ed.Priority = &p
+	}
+	if req.Tags != nil {
+		tags := []string(*req.Tags)
+		ed.Tags = &tags
+	}
+	if ed.Subject == nil && ed.Category == nil && ed.Priority == nil && ed.Tags == nil && len(ed.Form) == 0 {
+		return ed, errs.Errorf(errs.EINVALID, "Edit what? Give a subject, category, priority, tags or form answers.")
+	}
+	return ed, nil
 }
 
 // result is a done action: the changed ticket and a line for the page and
@@ -27,6 +88,7 @@ type result struct {
 	ticket *tickets.Ticket
 	what   string
 	extra  *tickets.Ticket // merge: the ticket merged into
+	quiet  bool            // nothing changed: nobody is told
 }
 
 const maxNoteLen = 4000
@@ -90,9 +152,18 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		}
 		return result{ticket: got, what: "woken up"}, nil
 	case "end":
-		got, err := c.engine.EndService(ctx, t.ID, textutil.ClipBytes(req.Text, 500), actor, src)
+		var got *tickets.Ticket
+		var err error
+		if reason := strings.TrimSpace(req.Reason); reason != "" {
+			got, err = c.engine.EndServiceWithReason(ctx, t.ID, textutil.ClipBytes(req.Text, 500), textutil.ClipBytes(reason, 400), actor, src)
+		} else {
+			got, err = c.engine.EndService(ctx, t.ID, textutil.ClipBytes(req.Text, 500), actor, src)
+		}
 		if err != nil {
 			return result{}, err
+		}
+		if got.CloseReason != "" {
+			return result{ticket: got, what: "resolved (" + got.CloseReason + ")"}, nil
 		}
 		return result{ticket: got, what: "resolved"}, nil
 	case "reopen":
@@ -120,6 +191,52 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 			return result{}, err
 		}
 		return result{ticket: got, what: req.Action + "ed"}, nil
+	case "edit":
+		ed, err := req.edit()
+		if err != nil {
+			return result{}, err
+		}
+		got, err := c.engine.Edit(ctx, t.ID, ed, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		what := tickets.Edited(t, got)
+		if len(what) == 0 {
+			return result{ticket: got, what: "unchanged", quiet: true}, nil
+		}
+		return result{ticket: got, what: "edited (" + strings.Join(what, ", ") + ")"}, nil
+	case "tag": // adds tags, keeping the ticket's others (the list's bulk action)
+		if req.Tags == nil || len(*req.Tags) == 0 {
+			return result{}, errs.Errorf(errs.EINVALID, "Tag with what? No tags given.")
+		}
+		tags := append(slices.Clone(t.Tags), *req.Tags...)
+		got, err := c.engine.Edit(ctx, t.ID, tickets.Edit{Tags: &tags}, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: got, what: "tagged " + strings.Join(got.Tags, ", "), quiet: slices.Equal(got.Tags, t.Tags)}, nil
+	case "split":
+		from, split, err := c.engine.Split(ctx, t.ID, req.Message, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: from, what: "split: " + split.Key + " was opened"}, nil
+	case "move":
+		to := cfg.Desk(strings.TrimSpace(req.Desk))
+		if to == nil || (src == tickets.SourceAPI && !see(&tickets.Ticket{Desk: to.ID})) {
+			return result{}, errs.Errorf(errs.EINVALID, "There is no desk %q to move %s to.", textutil.ClipBytes(req.Desk, 40), t.Key)
+		}
+		got, err := c.engine.Move(ctx, t.ID, to.ID, textutil.ClipBytes(req.Text, 500), actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: got, what: "moved to the " + to.Name}, nil
+	case "erase": // Delete: the erasure a privacy request asks for
+		got, err := c.engine.Delete(ctx, t.ID, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: got, what: "deleted"}, nil
 	case "merge":
 		into, err := c.store.GetByKey(ctx, strings.ToUpper(strings.TrimSpace(req.Into)))
 		if err != nil || !see(into) {
@@ -136,6 +253,9 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 
 // tell tells the followers of the changed tickets what was done.
 func (c *Center) tell(ctx context.Context, res result, actor tickets.Actor) {
+	if res.quiet {
+		return
+	}
 	ctx = context.WithoutCancel(ctx)
 	c.tellFollowers(ctx, res.ticket, actor, res.what)
 	if res.extra != nil {

@@ -112,6 +112,13 @@ func (c *Center) apiList(w http.ResponseWriter, r *http.Request, cl client) {
 		f.Statuses = append(f.Statuses, tickets.Status(s))
 	}
 	f.Assignee = q.Get("assignee")
+	if tag := q.Get("tag"); tag != "" {
+		var err error
+		if f.Tag, err = tickets.NormalizeTag(tag); err != nil {
+			c.apiFail(w, err)
+			return
+		}
+	}
 	if p, id := q.Get("requester_platform"), q.Get("requester_id"); id != "" {
 		f.Requester = &tickets.Person{Platform: p, ID: id}
 	}

@@ -91,7 +91,7 @@ func New(o Options) (*Center, error) {
 	c := &Center{store: o.Store, svc: o.Service, engine: o.Engine, config: o.Config, auth: o.Auth,
 		metrics: o.Metrics, log: o.Logger, now: o.Now, dmLink: o.DMLink}
 	if c.engine == nil {
-		c.engine = serviceOnly{o.Service}
+		c.engine = serviceOnly{o.Service, o.Config}
 	}
 	if c.log == nil {
 		c.log = slog.Default()
@@ -129,6 +129,8 @@ func (c *Center) Routes(mux *http.ServeMux) {
 	page("POST /center/new", c.handleNew)
 	page("GET /center/stats", c.handleStats)
 	page("GET /center/export", c.handleExport)
+	page("POST /center/status", c.handleStatus)
+	page("POST /center/bulk", c.handleBulk)
 
 	mux.HandleFunc("GET /api/v1/tickets", c.api(c.apiList))
 	mux.HandleFunc("POST /api/v1/tickets", c.api(c.apiCreate))
@@ -151,6 +153,8 @@ type viewer struct {
 	roles  map[string]tickets.ActorRole // desk id -> agent or admin
 	names  map[string]string            // desk id -> agent name from config
 	desks  []string                     // desks with a staff role, in config order
+	agent  string                       // the agent's name on their first desk ("" if no agent)
+	status string                       // the agent's status (online if none recorded)
 }
 
 // viewerFor resolves the identity against the config only.
@@ -162,6 +166,9 @@ func viewerFor(cfg *config.Config, s auth.Session) *viewer {
 		if a := d.Agent(v.id.Platform, v.id.UserID); a != nil {
 			role = tickets.RoleAgent
 			v.names[d.ID] = a.Name
+			if v.agent == "" {
+				v.agent = a.Name
+			}
 		}
 		if d.IsAdmin(v.id.Platform, v.id.UserID, cfg.Admins) {
 			role = tickets.RoleAdmin

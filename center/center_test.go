@@ -62,6 +62,7 @@ const testFAQ = `menu:
 // ("IT-1 transfer") and the notifications it sent.
 type engine struct {
 	svc      *tickets.Service
+	cfg      *config.Config
 	mu       sync.Mutex
 	changes  []string // "IT-1 transfer"
 	notified []string // "web:ada@example.com: text"
@@ -113,6 +114,15 @@ func (e *engine) EndService(ctx context.Context, id int64, note string, actor ti
 	return e.did(t, "end", err)
 }
 
+func (e *engine) EndServiceWithReason(ctx context.Context, id int64, note, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err = e.svc.EndWithReason(ctx, id, note, reason, e.desk(t.Desk), actor, src)
+	return e.did(t, "end", err)
+}
+
 func (e *engine) Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	t, err := e.svc.Reopen(ctx, id, reason, actor, src)
 	return e.did(t, "reopen", err)
@@ -131,6 +141,56 @@ func (e *engine) Merge(ctx context.Context, dupID, intoID int64, actor tickets.A
 func (e *engine) AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	t, err := e.svc.AddNote(ctx, id, text, platformID, actor, src)
 	return e.did(t, "note", err)
+}
+
+func (e *engine) desk(id string) *config.Desk {
+	if e.cfg == nil {
+		return nil
+	}
+	return e.cfg.Desk(id)
+}
+
+func (e *engine) Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err = e.svc.Edit(ctx, id, ed, e.desk(t.Desk), actor, src)
+	return e.did(t, "edit", err)
+}
+
+func (e *engine) Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err = e.svc.Move(ctx, id, e.desk(toDesk), t.Priority, reason, actor, src)
+	return e.did(t, "move", err)
+}
+
+func (e *engine) Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.Delete(ctx, id, actor, src)
+	return e.did(t, "delete", err)
+}
+
+func (e *engine) SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error {
+	if err := e.svc.SetAgentStatus(ctx, agent, status, actor); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.changes = append(e.changes, agent+" "+status)
+	return nil
+}
+
+func (e *engine) Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, *tickets.Ticket, error) {
+	from, split, err := e.svc.Split(ctx, id, messageID, "", actor, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.did(from, "split", nil)
+	e.did(split, "split off", nil)
+	return from, split, nil
 }
 
 func (e *engine) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
@@ -233,8 +293,14 @@ func newEnv(t *testing.T) *env {
 // without one.
 func newEnvWith(t *testing.T, withEngine bool) *env {
 	t.Helper()
+	return newEnvConfig(t, withEngine, testConfig, testFAQ)
+}
+
+// newEnvConfig is newEnvWith on another config and FAQ.
+func newEnvConfig(t *testing.T, withEngine bool, cfgText, faqText string) *env {
+	t.Helper()
 	dir := t.TempDir()
-	for name, body := range map[string]string{"helpdesk.yaml": testConfig, "faq.yaml": testFAQ} {
+	for name, body := range map[string]string{"helpdesk.yaml": cfgText, "faq.yaml": faqText} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -250,7 +316,7 @@ func newEnvWith(t *testing.T, withEngine bool) *env {
 	t.Cleanup(func() { st.Close() })
 	clk := clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	e := &env{t: t, store: st, cfg: cfg, clock: clk, svc: &tickets.Service{Store: st, Now: clk.Now}}
-	e.engine = &engine{svc: e.svc}
+	e.engine = &engine{svc: e.svc, cfg: cfg}
 	am, err := auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -20,17 +21,26 @@ type Engine interface {
 	Snooze(ctx context.Context, id int64, until time.Time, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Wake(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	EndService(ctx context.Context, id int64, note string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	EndServiceWithReason(ctx context.Context, id int64, note, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Merge(ctx context.Context, dupID, intoID int64, actor tickets.Actor, src tickets.Source) (dup, into *tickets.Ticket, err error)
 	AddNote(ctx context.Context, id int64, text, platformID string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+	SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error
+	Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (from, split *tickets.Ticket, err error)
 	Notify(ctx context.Context, platform, user, text string) error
 }
 
 // serviceOnly is the Engine of a Center without a bot (Options.Engine nil):
 // the changes are made and audited, nothing happens on a chat platform and
 // nobody is notified.
-type serviceOnly struct{ svc *tickets.Service }
+type serviceOnly struct {
+	svc    *tickets.Service
+	config func() *config.Config
+}
 
 var _ Engine = serviceOnly{}
 
@@ -58,6 +68,14 @@ func (s serviceOnly) EndService(ctx context.Context, id int64, note string, acto
 	return s.svc.End(ctx, id, note, actor, src)
 }
 
+func (s serviceOnly) EndServiceWithReason(ctx context.Context, id int64, note, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := s.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.EndWithReason(ctx, id, note, reason, s.config().Desk(t.Desk), actor, src)
+}
+
 func (s serviceOnly) Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	return s.svc.Reopen(ctx, id, reason, actor, src)
 }
@@ -72,6 +90,43 @@ func (s serviceOnly) AddNote(ctx context.Context, id int64, text, platformID str
 
 func (s serviceOnly) Follow(ctx context.Context, id int64, p tickets.Person, follow bool, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
 	return s.svc.Follow(ctx, id, p, follow, actor, src)
+}
+
+func (s serviceOnly) Edit(ctx context.Context, id int64, ed tickets.Edit, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := s.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Edit(ctx, id, ed, s.config().Desk(t.Desk), actor, src)
+}
+
+// Move without the bot has no routing rules to apply: the priority stays.
+func (s serviceOnly) Move(ctx context.Context, id int64, toDesk, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := s.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Move(ctx, id, s.config().Desk(toDesk), t.Priority, reason, actor, src)
+}
+
+func (s serviceOnly) Delete(ctx context.Context, id int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	return s.svc.Delete(ctx, id, actor, src)
+}
+
+func (s serviceOnly) SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error {
+	return s.svc.SetAgentStatus(ctx, agent, status, actor)
+}
+
+func (s serviceOnly) Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, *tickets.Ticket, error) {
+	t, err := s.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	prefix := ""
+	if d := s.config().Desk(t.Desk); d != nil {
+		prefix = d.Prefix
+	}
+	return s.svc.Split(ctx, id, messageID, prefix, actor, src)
 }
 
 func (serviceOnly) Notify(context.Context, string, string, string) error { return nil }

@@ -38,8 +38,14 @@ type live struct {
 
 func newLive(t *testing.T, viaAPI bool) *live {
 	t.Helper()
+	return newLiveConfig(t, viaAPI, testConfig, testFAQ)
+}
+
+// newLiveConfig is newLive on another config and FAQ.
+func newLiveConfig(t *testing.T, viaAPI bool, cfgText, faqText string) *live {
+	t.Helper()
 	dir := t.TempDir()
-	for name, body := range map[string]string{"helpdesk.yaml": testConfig, "faq.yaml": testFAQ} {
+	for name, body := range map[string]string{"helpdesk.yaml": cfgText, "faq.yaml": faqText} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,6 +118,9 @@ type Me struct {
 	Name, Platform, UserID string
 	Staff                  bool
 	CSRF                   string
+	// Agent is set for agents, who switch their Status in the header.
+	Agent, Status string
+	Statuses      []string
 }
 
 type page struct {
@@ -130,7 +134,11 @@ type page struct {
 // render writes a page; it buffers so a template error becomes a clean 500.
 func (c *Center) render(w http.ResponseWriter, status int, name string, v *viewer, p page) {
 	if v != nil {
-		p.Me = Me{Name: v.id.Name, Platform: v.id.Platform, UserID: v.id.UserID, Staff: v.isStaff(), CSRF: v.csrf}
+		p.Me = Me{Name: v.id.Name, Platform: v.id.Platform, UserID: v.id.UserID, Staff: v.isStaff(), CSRF: v.csrf,
+			Agent: v.agent, Status: v.status}
+		if v.agent != "" {
+			p.Me.Statuses = tickets.AgentStatuses
+		}
 		if p.Me.Name == "" {
 			p.Me.Name = v.id.UserID
 		}
@@ -157,7 +165,89 @@ func (c *Center) viewer(r *http.Request) *viewer {
 	if !ok {
 		return nil
 	}
-	return viewerFor(c.config(), s)
+	v := viewerFor(c.config(), s)
+	if v.agent != "" {
+		v.status = "online"
+		if ps, err := c.store.Presence(r.Context()); err == nil && ps[v.agent] != "" {
+			v.status = ps[v.agent]
+		}
+	}
+	return v
+}
+
+// maxBulk caps the tickets of one bulk action.
+const maxBulk = 100
+
+// handleBulk runs one action (assign, snooze, close, tag) on the tickets
+// ticked in the list, each as the viewer through the engine, as if done on
+// each ticket's page; it reports how many were done and why others were not.
+func (c *Center) handleBulk(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil || !v.isStaff() {
+		c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "Bulk actions are for agents."))
+		return
+	}
+	keys := r.PostForm["key"]
+	if len(keys) == 0 || len(keys) > maxBulk {
+		c.fail(w, v, errs.Errorf(errs.EINVALID, "Tick between 1 and %d tickets.", maxBulk))
+		return
+	}
+	req := request{Action: r.PostFormValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for")}
+	switch req.Action {
+	case "assign", "snooze", "tag":
+	case "close":
+		req.Action = "end"
+	default:
+		c.fail(w, v, errs.Errorf(errs.EINVALID, "Unknown bulk action %q.", textutil.ClipBytes(req.Action, 20)))
+		return
+	}
+	tags := tagList(splitTags(r.PostFormValue("tags")))
+	req.Tags = &tags
+	cfg := c.config()
+	me := v.person()
+	done := 0
+	var failed []string
+	for _, key := range keys {
+		t, err := c.ticketFor(ctx, v, key)
+		if err == nil {
+			var res result
+			actor := v.actorOn(t)
+			if res, err = c.apply(ctx, cfg, t, actor, tickets.SourceWeb, req, &me, v.canSee); err == nil {
+				c.tell(ctx, res, actor)
+				done++
+				continue
+			}
+		}
+		if httpStatus(err) == http.StatusInternalServerError {
+			c.log.Error("bulk action", "ticket", key, "err", err)
+		}
+		failed = append(failed, textutil.ClipBytes(key, 20)+": "+errs.Message(err))
+	}
+	msg := fmt.Sprintf("%s: %d of %d done.", r.PostFormValue("action"), done, len(keys))
+	if len(failed) > 0 {
+		msg += " " + strings.Join(failed, " ")
+	}
+	http.Redirect(w, r, "/center/?view=all&done="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+// handleStatus switches the signed-in agent's status and goes back.
+func (c *Center) handleStatus(w http.ResponseWriter, r *http.Request) {
+	v := c.viewer(r)
+	if v.agent == "" {
+		c.fail(w, v, errs.Errorf(errs.EFORBIDDEN, "Only agents have a status."))
+		return
+	}
+	actor := tickets.Actor{Role: tickets.RoleAgent, Platform: v.id.Platform, ID: v.id.UserID, Name: v.agent}
+	if err := c.engine.SetAgentStatus(context.WithoutCancel(r.Context()), v.agent, r.PostFormValue("status"), actor); err != nil {
+		c.fail(w, v, err)
+		return
+	}
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/center/") || strings.HasPrefix(back, "//") {
+		back = "/center/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 func (c *Center) fail(w http.ResponseWriter, v *viewer, err error) {
@@ -184,7 +274,7 @@ func deskOptions(cfg *config.Config, ids []string) []Option {
 
 // ListFilters are the list page's query parameters.
 type ListFilters struct {
-	View, Desk, Status, Assignee, Requester, Since, Until, Q string
+	View, Desk, Status, Assignee, Requester, Tag, Since, Until, Q string
 }
 
 // Row is one ticket in the list.
@@ -193,6 +283,7 @@ type Row struct {
 	Status                                            tickets.Status
 	Created                                           time.Time
 	Mine                                              bool
+	Tags                                              []string
 }
 
 type listData struct {
@@ -204,26 +295,49 @@ type listData struct {
 	Rows      []Row
 	Truncated bool
 	Query     string // the filters as a query string, for the export links
+	// Team is every agent of the viewer's desks with their status.
+	Team []Option
+	Done string // what a bulk action or a move did
 }
 
-var views = []Option{{"", "All"}, {"unassigned", "Unassigned"}, {"mine", "Mine"}, {"snoozed", "Snoozed"}, {"closed", "Closed"}}
+// views are the saved views. Open (queued, assigned, in service) is where
+// a bare /center/ lands; All is every status (also any filter query
+// without a view).
+var views = []Option{{"open", "Open"}, {"all", "All"}, {"unassigned", "Unassigned"}, {"mine", "Mine"}, {"snoozed", "Snoozed"}, {"closed", "Closed"}}
 
 func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 	v := c.viewer(r)
 	cfg := c.config()
 	q := r.URL.Query()
 	f := ListFilters{View: q.Get("view"), Desk: q.Get("desk"), Status: q.Get("status"), Assignee: q.Get("assignee"),
-		Requester: strings.TrimSpace(q.Get("requester")), Since: q.Get("since"), Until: q.Get("until"), Q: strings.TrimSpace(q.Get("q"))}
+		Requester: strings.TrimSpace(q.Get("requester")), Tag: strings.TrimSpace(q.Get("tag")), Since: q.Get("since"), Until: q.Get("until"), Q: strings.TrimSpace(q.Get("q"))}
+	switch {
+	case r.URL.RawQuery == "" && !r.URL.ForceQuery && v.isStaff():
+		f.View = "open" // an agent's landing page: what still needs work
+	case f.View == "":
+		f.View = "all"
+	}
 	since, until, err := export.ParseRange(f.Since, f.Until, time.UTC)
 	errMsg := ""
 	if err != nil {
 		errMsg = err.Error()
 	}
 	filter := tickets.Filter{Desk: f.Desk, Since: since, Until: until}
+	if f.Tag != "" {
+		// A tag is matched as it is kept; a requester's own tickets are
+		// not filtered by the agents' tags.
+		if tag, terr := tickets.NormalizeTag(f.Tag); terr == nil && v.isStaff() {
+			filter.Tag = tag
+		}
+	}
 	if f.Status != "" {
 		filter.Statuses = []tickets.Status{tickets.Status(f.Status)}
 	}
 	switch f.View {
+	case "open":
+		if f.Status == "" {
+			filter.Statuses = []tickets.Status{tickets.StatusOpen, tickets.StatusAssigned, tickets.StatusInService}
+		}
 	case "unassigned":
 		filter.Statuses = []tickets.Status{tickets.StatusOpen}
 	case "snoozed":
@@ -246,11 +360,25 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	data := listData{F: f, Views: views, Desks: deskOptions(cfg, v.desks), Query: r.URL.RawQuery}
+	data := listData{F: f, Views: views, Desks: deskOptions(cfg, v.desks), Query: r.URL.RawQuery, Done: textutil.ClipBytes(q.Get("done"), 300)}
 	for name := range agents {
 		data.Agents = append(data.Agents, name)
 	}
 	slices.Sort(data.Agents)
+	if len(data.Agents) > 0 {
+		ps, err := c.store.Presence(r.Context())
+		if err != nil {
+			c.fail(w, v, err)
+			return
+		}
+		for _, name := range data.Agents {
+			st := ps[name]
+			if st == "" {
+				st = "online"
+			}
+			data.Team = append(data.Team, Option{name, st})
+		}
+	}
 	for _, s := range []tickets.Status{tickets.StatusOpen, tickets.StatusAssigned, tickets.StatusInService, tickets.StatusSnoozed, tickets.StatusResolved} {
 		data.Statuses = append(data.Statuses, Option{string(s), statusText(s)})
 	}
@@ -275,7 +403,7 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 			desk = d.Name
 		}
 		data.Rows = append(data.Rows, Row{Key: t.Key, Subject: t.Subject, Desk: desk, Assignee: t.Assignee,
-			Requester: t.Requester.Name, Priority: t.Priority.String(), Status: t.Status, Created: t.CreatedAt, Mine: mine})
+			Requester: t.Requester.Name, Priority: t.Priority.String(), Status: t.Status, Created: t.CreatedAt, Mine: mine, Tags: t.Tags})
 	}
 	title := "Tickets"
 	if !v.isStaff() {
@@ -304,6 +432,33 @@ type detailData struct {
 	CanEnd     bool
 	CanReopen  bool
 	Followers  []string
+	// The edit form (staff): the desk's topics and the topic's form.
+	Topics     []Option
+	Priorities []string
+	Fields     []EditField
+	TagsText   string
+	MaxSubject int
+	// CloseReasons are the desk's, offered on End service (staff).
+	CloseReasons []string
+	MaxReason    int
+	// MoveTo are the other desks (staff); CanDelete: the viewer is an admin of the desk.
+	MoveTo    []Option
+	CanDelete bool
+	// The context panel (staff): the requester's other tickets on the
+	// viewer's desks, newest first, and their latest questions to the bot.
+	Earlier   []Row
+	Questions []tickets.Question
+}
+
+// contextSize caps each list of the context panel.
+const contextSize = 5
+
+// EditField is a field of the ticket's form, with its answer, on the edit form.
+type EditField struct {
+	ID, Label, Type, Value string
+	Options                []string
+	Required               bool
+	MaxLen                 int
 }
 
 func (c *Center) handleTicket(w http.ResponseWriter, r *http.Request) {
@@ -340,6 +495,16 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		for _, a := range desk.Agents {
 			d.Agents = append(d.Agents, a.Name)
 		}
+		if d.Staff {
+			d.editForm(desk, t)
+			d.CloseReasons = desk.CloseReasons
+			for _, o := range cfg.Desks {
+				if o.ID != t.Desk {
+					d.MoveTo = append(d.MoveTo, Option{o.ID, o.Name})
+				}
+			}
+			d.CanDelete = v.roles[t.Desk] == tickets.RoleAdmin && t.Erased.IsZero()
+		}
 	}
 	ms, err := c.store.Messages(r.Context(), t.ID)
 	if err != nil {
@@ -369,11 +534,83 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 			d.Following = true
 		}
 	}
+	if d.Staff && t.Requester.ID != "" {
+		if err := c.contextPanel(r.Context(), v, t, &d); err != nil {
+			c.fail(w, v, err)
+			return
+		}
+	}
 	actor := v.actorOn(t)
 	// The buttons shown are the ones the service would accept.
 	d.CanEnd = tickets.MayEnd(t, actor) == nil
 	d.CanReopen = tickets.MayReopen(t, actor) == nil
 	c.render(w, status, "ticket", v, page{Title: t.Key + " · " + t.Subject, Nav: "list", Error: errMsg, Data: d})
+}
+
+// contextPanel fills in the requester's earlier tickets (on desks the
+// viewer works on) and their questions to the bot in the last 90 days.
+func (c *Center) contextPanel(ctx context.Context, v *viewer, t *tickets.Ticket, d *detailData) error {
+	cfg := c.config()
+	who := &tickets.Person{Platform: t.Requester.Platform, ID: t.Requester.ID}
+	ts, err := c.store.List(ctx, tickets.Filter{Desks: v.desks, Requester: who})
+	if err != nil {
+		return err
+	}
+	for i := len(ts) - 1; i >= 0 && len(d.Earlier) < contextSize; i-- {
+		o := ts[i]
+		if o.ID == t.ID {
+			continue
+		}
+		desk := o.Desk
+		if dd := cfg.Desk(o.Desk); dd != nil {
+			desk = dd.Name
+		}
+		d.Earlier = append(d.Earlier, Row{Key: o.Key, Subject: o.Subject, Desk: desk, Status: o.Status, Created: o.CreatedAt, Assignee: o.Assignee})
+	}
+	var qs []tickets.Question
+	since := c.now().AddDate(0, 0, -90)
+	for _, desk := range v.desks {
+		dq, err := c.store.Questions(ctx, tickets.QuestionFilter{Desk: desk, Platform: who.Platform, UserID: who.ID, Since: since})
+		if err != nil {
+			return err
+		}
+		qs = append(qs, dq...)
+	}
+	slices.SortFunc(qs, func(a, b tickets.Question) int { return b.At.Compare(a.At) })
+	d.Questions = qs[:min(len(qs), contextSize)]
+	return nil
+}
+
+// editForm fills in what the edit form offers for t on desk.
+func (d *detailData) editForm(desk *config.Desk, t *tickets.Ticket) {
+	d.TagsText = strings.Join(t.Tags, ", ")
+	d.MaxSubject = tickets.MaxSubjectLen
+	d.MaxReason = tickets.MaxCloseReasonLen
+	for p := tickets.PriorityLow; p <= tickets.PriorityUrgent; p++ {
+		d.Priorities = append(d.Priorities, p.String())
+	}
+	d.Topics = []Option{{"", "(no topic)"}}
+	if desk.FAQ != nil {
+		var walk func(cs []*config.Category, prefix string)
+		walk = func(cs []*config.Category, prefix string) {
+			for _, cat := range cs {
+				d.Topics = append(d.Topics, Option{cat.ID, prefix + cat.Title})
+				walk(cat.Children, prefix+cat.Title+" › ")
+			}
+		}
+		walk(desk.FAQ.Menu, "")
+	}
+	if form := desk.FormFor(t.Category); form != nil {
+		for _, fl := range form.Fields {
+			ef := EditField{ID: fl.ID, Label: fl.Label, Type: fl.Type, Options: fl.Options, Required: fl.Required, MaxLen: fl.MaxLen}
+			for _, a := range t.Form {
+				if a.ID == fl.ID {
+					ef.Value = a.Value
+				}
+			}
+			d.Fields = append(d.Fields, ef)
+		}
+	}
 }
 
 func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
@@ -385,7 +622,20 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := request{Action: r.PathValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for"),
-		Text: r.PostFormValue("text"), Into: r.PostFormValue("into")}
+		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk")}
+	if req.Action == "edit" {
+		req = editRequest(req, r.PostForm)
+	}
+	if req.Action == "split" {
+		req.Message, _ = strconv.ParseInt(r.PostFormValue("message"), 10, 64)
+	}
+	if req.Action == "end" {
+		// The agent's own words win over the list's choice.
+		req.Reason = r.PostFormValue("reason")
+		if own := strings.TrimSpace(r.PostFormValue("reason_text")); own != "" {
+			req.Reason = own
+		}
+	}
 	me := v.person()
 	actor := v.actorOn(t)
 	res, err := c.apply(ctx, c.config(), t, actor, tickets.SourceWeb, req, &me, v.canSee)
@@ -404,7 +654,40 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.tell(ctx, res, actor)
+	if !v.canSee(res.ticket) {
+		// Moved to a desk the viewer is not on: back to their list.
+		http.Redirect(w, r, "/center/?done="+url.QueryEscape(res.ticket.Key+" "+res.what), http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(res.ticket.Key)+"?done="+url.QueryEscape(res.what), http.StatusSeeOther)
+}
+
+// editRequest reads the edit form: the fields it posts are the ones changed
+// (the service leaves a field posted unchanged alone); form answers come as
+// form.<field id>.
+func editRequest(req request, f url.Values) request {
+	if f.Has("subject") {
+		v := f.Get("subject")
+		req.Subject = &v
+	}
+	if f.Has("category") {
+		v := f.Get("category")
+		req.Category = &v
+	}
+	req.Priority = f.Get("priority")
+	if f.Has("tags") {
+		tags := tagList(splitTags(f.Get("tags")))
+		req.Tags = &tags
+	}
+	for k, vs := range f {
+		if id, ok := strings.CutPrefix(k, "form."); ok && len(vs) > 0 {
+			if req.Form == nil {
+				req.Form = map[string]string{}
+			}
+			req.Form[id] = vs[0]
+		}
+	}
+	return req
 }
 
 type newData struct {

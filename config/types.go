@@ -137,6 +137,9 @@ type Desk struct {
 	Offline        bool              `yaml:"offline"`
 	OfflineMessage string            `yaml:"offline_message"`
 	Greeting       string            `yaml:"greeting"`
+	// CloseReasons are offered when ending a ticket's service; agents may
+	// also write their own.
+	CloseReasons []string `yaml:"close_reasons"`
 	// AssignTimeout: an agent who does not press Start Chat within it loses the ticket.
 	AssignTimeout Duration `yaml:"assign_timeout"`
 	// ReopenWindow: a user reply within it after End Service reopens the ticket.

@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
@@ -216,14 +218,45 @@ func MayEnd(t *Ticket, actor Actor) error {
 
 // End records End Service, by the assignee, an admin, the requester or a timer.
 func (s *Service) End(ctx context.Context, id int64, note string, actor Actor, src Source) (*Ticket, error) {
+	return s.EndWithReason(ctx, id, note, "", nil, actor, src)
+}
+
+// MaxCloseReasonLen is the longest close reason, in characters.
+const MaxCloseReasonLen = 100
+
+// EndWithReason is End with a close reason: one of the desk's close_reasons
+// (matched in any case, kept as the config spells it) or the agent's own
+// words, at most MaxCloseReasonLen characters; "" gives none. desk may be
+// nil (no list). The reason is kept on the ticket and in the end event.
+func (s *Service) EndWithReason(ctx context.Context, id int64, note, reason string, desk *config.Desk, actor Actor, src Source) (*Ticket, error) {
+	reason = strings.Join(strings.Fields(reason), " ")
+	if n := utf8.RuneCountInString(reason); n > MaxCloseReasonLen {
+		return nil, errs.Errorf(errs.EINVALID, "The close reason has %d characters; at most %d fit.", n, MaxCloseReasonLen)
+	}
+	if desk != nil {
+		if i := slices.IndexFunc(desk.CloseReasons, func(r string) bool { return strings.EqualFold(r, reason) }); i >= 0 {
+			reason = desk.CloseReasons[i]
+		}
+	}
 	return s.Store.Update(ctx, id, func(t *Ticket) (*Change, error) {
 		if err := MayEnd(t, actor); err != nil {
 			return nil, err
 		}
+		if reason != "" && actor.Role == RoleUser {
+			return nil, errs.Errorf(errs.EFORBIDDEN, "Only agents of the desk give a close reason for %s.", t.Key)
+		}
 		t.Status = StatusResolved
 		t.EndedAt = s.now()
 		t.SnoozedUntil = time.Time{}
-		return s.change("end", actor, src, note), nil
+		t.CloseReason = reason
+		detail := note
+		if reason != "" {
+			detail = "reason: " + reason
+			if note != "" {
+				detail += "; " + note
+			}
+		}
+		return s.change("end", actor, src, detail), nil
 	})
 }
 
@@ -252,6 +285,7 @@ func (s *Service) Reopen(ctx context.Context, id int64, reason string, actor Act
 		}
 		now := s.now()
 		t.EndedAt = time.Time{}
+		t.CloseReason = ""
 		t.Evaluation = nil
 		t.Flags &^= FlagEvaluationAsked | FlagInactivityWarned
 		t.LastActivityAt = now

@@ -130,6 +130,17 @@ type Ticket struct {
 	MergedInto string `json:"merged_into,omitempty"`
 	// Followers are notified when the ticket changes (Ticket Center).
 	Followers []Person `json:"followers,omitempty"`
+	// CloseReason says why the service ended (End Service), if given.
+	CloseReason string `json:"close_reason,omitempty"`
+	// Erased is when the ticket's content was erased (Delete); the ticket
+	// stays as a record without content.
+	Erased time.Time `json:"erased,omitzero"`
+	// SplitFrom is the key of the ticket this one was split from; Splits
+	// are the keys of the tickets split from this one.
+	SplitFrom string   `json:"split_from,omitempty"`
+	Splits    []string `json:"splits,omitempty"`
+	// Tags are the desk's free tags on the ticket, normalized (NormalizeTags).
+	Tags []string `json:"tags,omitempty"`
 
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
@@ -149,6 +160,8 @@ func (t *Ticket) Clone() *Ticket {
 	c.Declined = append([]string(nil), t.Declined...)
 	c.Cards = append([]CardRef(nil), t.Cards...)
 	c.Followers = append([]Person(nil), t.Followers...)
+	c.Tags = append([]string(nil), t.Tags...)
+	c.Splits = append([]string(nil), t.Splits...)
 	if t.Evaluation != nil {
 		e := *t.Evaluation
 		e.Reasons = append([]string(nil), t.Evaluation.Reasons...)
@@ -161,7 +174,7 @@ func (t *Ticket) Clone() *Ticket {
 // what a store reads back equals what was written.
 func (t *Ticket) NormalizeTimes() {
 	for _, p := range []*time.Time{&t.CreatedAt, &t.UpdatedAt, &t.AssignedAt, &t.FirstResponseAt,
-		&t.StartedAt, &t.EndedAt, &t.SnoozedUntil, &t.LastActivityAt} {
+		&t.StartedAt, &t.EndedAt, &t.SnoozedUntil, &t.LastActivityAt, &t.Erased} {
 		*p = utc(*p)
 	}
 	if t.Evaluation != nil {
@@ -216,7 +229,7 @@ type Event struct {
 	ID       int64     `json:"id"`
 	TicketID int64     `json:"ticket_id"`
 	At       time.Time `json:"at"`
-	Kind     string    `json:"kind"` // open, assign, start, end, reopen, snooze, wake, transfer, evaluate, note, message, requeue, flag, cards
+	Kind     string    `json:"kind"` // open, assign, start, end, reopen, snooze, wake, transfer, evaluate, note, message, requeue, flag, cards, edit
 	Actor    Actor     `json:"actor"`
 	Source   Source    `json:"source"`
 	Detail   string    `json:"detail,omitempty"`
@@ -256,6 +269,7 @@ type Filter struct {
 	Statuses  []Status
 	Assignee  string
 	Requester *Person // platform + id
+	Tag       string  // tickets with this tag
 	Since     time.Time
 	Until     time.Time
 	Limit     int
@@ -309,6 +323,11 @@ type TicketStore interface {
 	// is returned unchanged. errs.ENOTFOUND if the ticket does not exist; errs.ECONFLICT
 	// if change.Message repeats a recorded (ticket, platform id).
 	Update(ctx context.Context, id int64, fn func(t *Ticket) (*Change, error)) (*Ticket, error)
+	// Erase is Update for a privacy request: in the same transaction it
+	// deletes the ticket's transcript and notes and blanks the details of
+	// its earlier events, so that only the ticket as fn leaves it and the
+	// change's event remain. errs.ENOTFOUND if the ticket does not exist.
+	Erase(ctx context.Context, id int64, fn func(t *Ticket) (*Change, error)) (*Ticket, error)
 }
 
 // StateStore keeps each conversation's state under optimistic versioning.
@@ -443,10 +462,12 @@ type Question struct {
 
 // QuestionFilter selects questions. Zero fields match everything.
 type QuestionFilter struct {
-	Desk  string
-	Since time.Time // inclusive
-	Until time.Time // exclusive
-	Limit int
+	Desk string
+	// Platform and UserID select one person's questions (both or neither).
+	Platform, UserID string
+	Since            time.Time // inclusive
+	Until            time.Time // exclusive
+	Limit            int
 }
 
 // QuestionLog records questions asked to the bot. Every Store implements it.

@@ -58,7 +58,7 @@ func nonNil[T any](s []T) []T {
 var Columns = []string{"key", "desk", "status", "priority", "category", "subject", "platform",
 	"requester_id", "requester_name", "assignee", "created_at", "assigned_at", "first_response_at",
 	"ended_at", "first_response_minutes", "resolution_minutes", "rating", "rating_scale", "rating_reasons",
-	"rating_comment", "merged_into", "form", "messages", "notes"}
+	"rating_comment", "merged_into", "form", "messages", "notes", "close_reason", "tags"}
 
 // WriteCSV writes one row per record. Cells that a spreadsheet would run as
 // a formula (starting with = + - @ or a tab) are prefixed with a quote.
@@ -90,7 +90,7 @@ func WriteCSV(w io.Writer, recs []Record) error {
 			t.Requester.ID, t.Requester.Name, t.Assignee, stamp(t.CreatedAt), stamp(t.AssignedAt),
 			stamp(t.FirstResponseAt), stamp(t.EndedAt), minutes(t.CreatedAt, t.FirstResponseAt),
 			minutes(t.CreatedAt, t.EndedAt), rating, scale, reasons, comment, t.MergedInto,
-			strings.Join(form, "\n"), strconv.Itoa(msgs), strconv.Itoa(notes)}
+			strings.Join(form, "\n"), strconv.Itoa(msgs), strconv.Itoa(notes), t.CloseReason, strings.Join(t.Tags, " ")}
 		for i, cell := range row {
 			row[i] = defuse(cell)
 		}

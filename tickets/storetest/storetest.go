@@ -60,6 +60,8 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ConcurrentSetFlagFiresOnce", testConcurrentSetFlag},
 		{"DataSurvivesReopen", testReopen},
 		{"MergeAndFollow", testMergeAndFollow},
+		{"Tags", testTags},
+		{"Erase", testErase},
 	}
 	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
@@ -252,6 +254,11 @@ func fullTicket() *tickets.Ticket {
 		Evaluation:      &tickets.Evaluation{Rating: 4, Scale: 5, Reasons: []string{"fast", "friendly"}, Comment: "thanks", At: at(9).In(cet)},
 		MergedInto:      "IT-7",
 		Followers:       []tickets.Person{bob, carol},
+		Tags:            []string{"vip", "vpn"},
+		CloseReason:     "Solved by the FAQ",
+		Erased:          base.Add(8 * time.Minute),
+		SplitFrom:       "IT-3",
+		Splits:          []string{"IT-9"},
 		CreatedAt:       at(0),
 		UpdatedAt:       at(1),
 		AssignedAt:      at(2),
@@ -837,6 +844,12 @@ func testQuestionLog(t *testing.T, open OpenFunc) {
 	}
 	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Until: base.Add(time.Hour), Limit: 5}))(t); len(got) != 1 {
 		t.Errorf("filter until = %+v", got)
+	}
+	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Platform: "slack", UserID: "U2"}))(t); len(got) != 1 || got[0].Text != "printer on fire" {
+		t.Errorf("filter person = %+v", got)
+	}
+	if got := must(e.store.Questions(ctx, tickets.QuestionFilter{Platform: "web", UserID: "U2"}))(t); len(got) != 0 {
+		t.Errorf("filter person on another platform = %+v", got)
 	}
 }
 

@@ -111,7 +111,7 @@ func eachRow(ctx context.Context, db DB, query string, fn func(Rows) error) erro
 }
 
 // RestoreTicket inserts t with its id unless a ticket with that id (or key)
-// is there, with its card and form rows, and returns how many tickets it added.
+// is there, with its card, form and tag rows, and returns how many tickets it added.
 func RestoreTicket(ctx context.Context, tx DB, t *tickets.Ticket) (int64, error) {
 	row, err := newTicketRow(t)
 	if err != nil {
@@ -125,5 +125,8 @@ func RestoreTicket(ctx context.Context, tx DB, t *tickets.Ticket) (int64, error)
 	if err := writeCards(ctx, tx, t.ID, t.Cards); err != nil {
 		return 0, err
 	}
-	return n, writeForm(ctx, tx, t.ID, t.Form)
+	if err := writeForm(ctx, tx, t.ID, t.Form); err != nil {
+		return 0, err
+	}
+	return n, writeTags(ctx, tx, t.ID, t.Tags)
 }

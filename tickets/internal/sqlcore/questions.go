@@ -47,6 +47,10 @@ func (c *Core) Questions(ctx context.Context, f tickets.QuestionFilter) ([]ticke
 		where = append(where, "desk = ?")
 		args = append(args, f.Desk)
 	}
+	if f.UserID != "" {
+		where = append(where, "platform = ? AND user_id = ?")
+		args = append(args, f.Platform, f.UserID)
+	}
 	if !f.Since.IsZero() {
 		where = append(where, "at >= ?")
 		args = append(args, Nanos(f.Since))

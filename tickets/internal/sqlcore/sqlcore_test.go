@@ -23,7 +23,7 @@ func TestRebind(t *testing.T) {
 // on each begins with the part both stores share.
 func TestMigrations(t *testing.T) {
 	own := fstest.MapFS{}
-	for _, n := range []string{"0001_a", "0002_b", "0003_c", "0004_d", "0005_e"} {
+	for _, n := range []string{"0001_a", "0002_b", "0003_c", "0004_d", "0005_e", "0006_f"} {
 		own["m/"+n+".sql"] = &fstest.MapFile{Data: []byte("-- own " + n)}
 	}
 	ms, err := sqlcore.Migrations(own, "m/*.sql")
@@ -34,7 +34,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("Migrations = %d, last %q", len(ms), ms[len(ms)-1].Name)
 	}
 	pending, err := sqlcore.Pending(own, "m/*.sql", 3)
-	if err != nil || len(pending) != 2 || pending[0].Version != 4 {
+	if err != nil || len(pending) != sqlcore.LatestVersion-3 || pending[0].Version != 4 {
 		t.Fatalf("Pending after 3 = %v, %v", pending, err)
 	}
 	if _, err := sqlcore.Pending(own, "m/*.sql", sqlcore.LatestVersion+1); err == nil {

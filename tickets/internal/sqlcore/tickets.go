@@ -132,6 +132,9 @@ func (c *Core) create(ctx context.Context, tx DB, t *tickets.Ticket, prefix stri
 	if err := writeForm(ctx, tx, saved.ID, saved.Form); err != nil {
 		return nil, false, err
 	}
+	if err := writeTags(ctx, tx, saved.ID, saved.Tags); err != nil {
+		return nil, false, err
+	}
 	return saved, true, nil
 }
 
@@ -197,6 +200,20 @@ func writeForm(ctx context.Context, db DB, id int64, form []tickets.FormAnswer) 
 	return nil
 }
 
+// writeTags replaces the tag rows of a ticket (what the tag filter reads).
+func writeTags(ctx context.Context, db DB, id int64, tags []string) error {
+	if _, err := db.Exec(ctx, `DELETE FROM ticket_tags WHERE ticket_id = ?`, id); err != nil {
+		return fmt.Errorf("write tags: %w", err)
+	}
+	for _, tag := range tags {
+		if _, err := db.Exec(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)
+			ON CONFLICT DO NOTHING`, id, tag); err != nil {
+			return fmt.Errorf("write tags: %w", err)
+		}
+	}
+	return nil
+}
+
 // Update runs fn on the ticket inside one write transaction that holds the
 // ticket's row (a lock where the engine has several writers), and writes
 // the ticket, the change's event and its message together. A nil change
@@ -235,6 +252,62 @@ func (c *Core) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket) 
 	return nil, fmt.Errorf("update ticket %d: %w", id, err)
 }
 
+// Erase is Update that also deletes the ticket's messages and blanks the
+// details of its earlier events, in the same transaction.
+func (c *Core) Erase(ctx context.Context, id int64, fn func(t *tickets.Ticket) (*tickets.Change, error)) (*tickets.Ticket, error) {
+	var out *tickets.Ticket
+	var fnErr error
+	err := c.Write(ctx, func(tx DB) error {
+		t, err := getTicket(ctx, tx, "id = ?"+tx.Dialect().ForUpdate, id)
+		if err != nil {
+			return err
+		}
+		before := t.Clone()
+		ch, err := fn(t)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if ch == nil {
+			out = before
+			return nil
+		}
+		// The built-in web chat keeps its group chats' messages itself:
+		// those of every chat the ticket had (each Start Chat's event
+		// names one) go too.
+		if before.Platform == "web" {
+			chats := []any{before.GroupChat}
+			evs, err := QueryEvents(ctx, tx, "ticket_id = ? AND kind = ?", id, "start")
+			if err != nil {
+				return err
+			}
+			for _, ev := range evs {
+				chats = append(chats, ev.Detail)
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM web_messages WHERE chat IN (`+placeholders(len(chats))+`)`, chats...); err != nil {
+				return fmt.Errorf("erase web chat messages: %w", err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM messages WHERE ticket_id = ?`, id); err != nil {
+			return fmt.Errorf("erase messages: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE events SET detail = '' WHERE ticket_id = ?`, id); err != nil {
+			return fmt.Errorf("erase event details: %w", err)
+		}
+		out, err = c.update(ctx, tx, id, before, t, ch)
+		return err
+	})
+	switch {
+	case err == nil:
+		return out, nil
+	case fnErr != nil && errors.Is(err, fnErr):
+		return nil, fnErr
+	case errs.Code(err) != errs.EINTERNAL:
+		return nil, err
+	}
+	return nil, fmt.Errorf("erase ticket %d: %w", id, err)
+}
+
 func (c *Core) update(ctx context.Context, tx DB, id int64, before, t *tickets.Ticket, ch *tickets.Change) (*tickets.Ticket, error) {
 	t.ID = id
 	t.NormalizeTimes()
@@ -266,6 +339,11 @@ func (c *Core) update(ctx context.Context, tx DB, id int64, before, t *tickets.T
 	}
 	if !slices.Equal(before.Form, t.Form) {
 		if err := writeForm(ctx, tx, id, t.Form); err != nil {
+			return nil, err
+		}
+	}
+	if !slices.Equal(before.Tags, t.Tags) {
+		if err := writeTags(ctx, tx, id, t.Tags); err != nil {
 			return nil, err
 		}
 	}
@@ -314,6 +392,10 @@ func ListCond(f tickets.Filter) (string, []any) {
 	if f.Requester != nil {
 		where = append(where, "requester_platform = ? AND requester_id = ?")
 		args = append(args, f.Requester.Platform, f.Requester.ID)
+	}
+	if f.Tag != "" {
+		where = append(where, "id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)")
+		args = append(args, f.Tag)
 	}
 	if !f.Since.IsZero() {
 		where = append(where, "created_at >= ?")

@@ -1,0 +1,2 @@
+-- Version 6: internal/sqlcore/migrations/0006_shared.sql holds all of it
+-- (ticket_tags); no ticket had tags before, so there is nothing to copy.
