@@ -574,6 +574,24 @@ func render(blocks []map[string]any) string {
 	return strings.Join(lines, "\n")
 }
 
+// buttons are the labels of the buttons in blocks.
+func buttons(blocks []map[string]any) []string {
+	var out []string
+	for _, b := range blocks {
+		if b["type"] != "actions" {
+			continue
+		}
+		for _, e := range b["elements"].([]any) {
+			if el := e.(map[string]any); el["type"] == "button" {
+				t, _ := el["text"].(map[string]any)
+				s, _ := t["text"].(string)
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
 // element finds the button (by label) or select option (by label) in blocks
 // and returns its action_id and value.
 func element(blocks []map[string]any, label string) (actionID, value, typ string, ok bool) {
