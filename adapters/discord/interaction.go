@@ -11,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 )
 
@@ -244,9 +245,23 @@ func (a *Adapter) messageResponse(typ discordgo.InteractionResponseType, msg bot
 	return &discordgo.InteractionResponse{Type: typ, Data: d}
 }
 
-// reply shows a message in the interaction's channel: as the response while
-// nothing was sent, as @original after a type 5 deferral, else a follow-up.
+// reply shows a message in the interaction's channel, as several when its
+// text is longer than Discord's 2,000 characters of content (the last one
+// carries the controls and is the ref).
 func (p *pending) reply(msg bot.Message, ephemeral bool) (bot.MessageRef, error) {
+	var ref bot.MessageRef
+	for _, part := range kit.SplitMessage(msg, maxContent, nil) {
+		var err error
+		if ref, err = p.reply1(part, ephemeral); err != nil {
+			return ref, err
+		}
+	}
+	return ref, nil
+}
+
+// reply1 shows one message in the interaction's channel: as the response while
+// nothing was sent, as @original after a type 5 deferral, else a follow-up.
+func (p *pending) reply1(msg bot.Message, ephemeral bool) (bot.MessageRef, error) {
 	a := p.a
 	p.mu.Lock()
 	defer p.mu.Unlock()

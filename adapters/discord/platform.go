@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
@@ -40,7 +41,21 @@ func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.M
 	return a.post(chat, msg)
 }
 
+// post posts msg to chat, as several messages when its text is longer than
+// Discord's 2,000 characters of content; the ref is the last one's, which
+// carries the controls.
 func (a *Adapter) post(chat string, msg bot.Message) (bot.MessageRef, error) {
+	var ref bot.MessageRef
+	for _, part := range kit.SplitMessage(msg, maxContent, nil) {
+		var err error
+		if ref, err = a.post1(chat, part); err != nil {
+			return ref, err
+		}
+	}
+	return ref, nil
+}
+
+func (a *Adapter) post1(chat string, msg bot.Message) (bot.MessageRef, error) {
 	content, embeds, comps := a.render(msg, "")
 	m, err := a.s.ChannelMessageSendComplex(chat, &discordgo.MessageSend{
 		Content: content, Embeds: embeds, Components: comps, AllowedMentions: noMentions(),

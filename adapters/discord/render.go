@@ -3,6 +3,7 @@ package discord
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -55,6 +56,9 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 			}
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: textutil.Shorten(f.Label, maxFieldName), Value: textutil.Shorten(v, maxFieldValue), Inline: len(v) <= 40})
 		}
+		if fitEmbed(e) {
+			a.log.Warn("card over Discord's 6,000 characters of embeds; its longest field values are shortened", "title", msg.Title)
+		}
 		embeds = append(embeds, e)
 	} else {
 		content = textutil.Shorten(msg.Text, maxContent)
@@ -100,6 +104,50 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 		comps = append(comps, discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}})
 	}
 	return content, embeds, comps
+}
+
+// maxEmbedsTotal is what Discord takes over all the embeds of a message
+// (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+const maxEmbedsTotal = 6000
+
+// fitEmbed shortens the longest field values of e until it is within
+// maxEmbedsTotal, so a big card is still posted (Discord refuses the whole
+// message with 400 50035 otherwise); it tells whether it shortened any.
+// Splitting such a card over several messages is still to do (issue 13).
+func fitEmbed(e *discordgo.MessageEmbed) bool {
+	n := utf8.RuneCountInString
+	fixed, values := n(e.Title)+n(e.Description), 0
+	for _, f := range e.Fields {
+		fixed += n(f.Name)
+		values += n(f.Value)
+	}
+	budget := maxEmbedsTotal - fixed
+	if values <= budget {
+		return false
+	}
+	if budget < len(e.Fields)*2 {
+		e.Description = textutil.Shorten(e.Description, max(1, n(e.Description)-(fixed+2*len(e.Fields)-maxEmbedsTotal)))
+		budget = 2 * len(e.Fields)
+	}
+	// Water-filling: each value gets at most cap characters, cap as large as
+	// the budget allows, so short values stay whole.
+	lo, hi := 2, maxFieldValue
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		sum := 0
+		for _, f := range e.Fields {
+			sum += min(n(f.Value), mid)
+		}
+		if sum <= budget {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	for _, f := range e.Fields {
+		f.Value = textutil.Shorten(f.Value, lo)
+	}
+	return true
 }
 
 func buttonStyle(s bot.ButtonStyle) discordgo.ButtonStyle {

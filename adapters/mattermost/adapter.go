@@ -255,7 +255,20 @@ func appErrorID(err error) string {
 
 // Send implements bot.Platform: a post with the message as text or as a
 // message attachment with interactive actions.
+// A text longer than a post takes goes out as several posts, the last one
+// with the controls (and the ref).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
+	var ref bot.MessageRef
+	for _, part := range a.split(msg) {
+		var err error
+		if ref, err = a.send1(ctx, chat, part); err != nil {
+			return ref, err
+		}
+	}
+	return ref, nil
+}
+
+func (a *Adapter) send1(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
 	to := kit.ParseChat(chat)
 	channel, root := to.Chat, to.Thread
 	if channel == "" {
@@ -294,6 +307,15 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 // answer; otherwise an ephemeral post (needs create_post_ephemeral), and
 // failing that a post in the user's DM with the bot.
 func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
+	for _, part := range a.split(msg) {
+		if err := a.sendPrivate1(ctx, chat, user, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) sendPrivate1(ctx context.Context, chat, user string, msg bot.Message) error {
 	to := kit.ParseChat(chat)
 	channel, root := to.Chat, to.Thread
 	if len(msg.Buttons) == 0 && msg.Select == nil && a.replyInRequest(channel, user, msg) {
@@ -321,7 +343,7 @@ func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Me
 	if err != nil {
 		return err
 	}
-	_, err = a.Send(ctx, dm, msg)
+	_, err = a.send1(ctx, dm, msg)
 	return err
 }
 

@@ -193,7 +193,15 @@ func (s *mmSession) Messages(t *testing.T, user, chat string) []platformtest.Mes
 		if patch := s.mm.patches[p.Id]; patch != nil {
 			p.Patch(patch)
 		}
-		out = append(out, platformtest.Message{Chat: chat, ID: p.Id, Text: postText(p), Raw: p})
+		var buttons []string
+		for _, a := range p.Attachments() {
+			for _, act := range a.Actions {
+				if act.Type == model.PostActionTypeButton {
+					buttons = append(buttons, act.Name)
+				}
+			}
+		}
+		out = append(out, platformtest.Message{Chat: chat, ID: p.Id, Text: postText(p), Buttons: buttons, Raw: p})
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
@@ -84,6 +85,15 @@ func newFakeMM(t *testing.T) *fakeMM {
 	mux.HandleFunc("POST /api/v4/posts", func(w http.ResponseWriter, r *http.Request) {
 		var p model.Post
 		_ = json.NewDecoder(r.Body).Decode(&p)
+		// A post's message is at most model.PostMessageMaxRunesV2 (16,383)
+		// characters; the server answers 400 (Post.IsValid,
+		// https://developers.mattermost.com/api-documentation/#/operations/CreatePost,
+		// https://github.com/mattermost/mattermost/issues/27059).
+		if utf8.RuneCountInString(p.Message) > model.PostMessageMaxRunesV2 {
+			w.WriteHeader(http.StatusBadRequest)
+			js(w, model.AppError{Id: "model.post.is_valid.msg.app_error", StatusCode: 400})
+			return
+		}
 		f.mu.Lock()
 		f.seq++
 		p.Id, p.UserId, p.CreateAt = fmt.Sprintf("post%d", f.seq), botID, model.GetMillis()

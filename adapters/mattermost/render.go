@@ -13,13 +13,16 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Mattermost limits.
 const (
-	maxPostRunes   = 16000
+	// A post's message: model.PostMessageMaxRunesV2, 16,383 characters
+	// (https://developers.mattermost.com/integrate/reference/message-formatting/).
+	maxPostRunes   = model.PostMessageMaxRunesV2
 	maxButtonText  = 60
 	maxOptions     = 100
 	maxActions     = 25
@@ -55,7 +58,15 @@ func neutralize(s string) string {
 // Mattermost speaks the same markdown, so only broadcasts are broken and
 // the length is limited.
 func Text(md string) string {
-	return textutil.Shorten(neutralize(strings.ReplaceAll(md, "\r\n", "\n")), maxPostRunes)
+	return textutil.Shorten(unshortened(md), maxPostRunes)
+}
+
+func unshortened(md string) string { return neutralize(strings.ReplaceAll(md, "\r\n", "\n")) }
+
+// split cuts a message too long for one post into several, counting the
+// text as Text renders it.
+func (a *Adapter) split(m bot.Message) []bot.Message {
+	return kit.SplitMessage(m, maxPostRunes, func(s string) int { return utf8.RuneCountInString(unshortened(s)) })
 }
 
 // render fills post with the neutral message: plain text as the post's

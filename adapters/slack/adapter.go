@@ -314,8 +314,20 @@ func (a *Adapter) waitTurn(ctx context.Context, channel string) error {
 	return a.opts.Sleep(ctx, next.Sub(now))
 }
 
-// Send implements bot.Platform: chat.postMessage with Block Kit.
+// Send implements bot.Platform: chat.postMessage with Block Kit, several
+// messages when the text is longer than one takes (the ref is the last).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
+	var ref bot.MessageRef
+	for _, part := range split(msg) {
+		var err error
+		if ref, err = a.send1(ctx, chat, part); err != nil {
+			return ref, err
+		}
+	}
+	return ref, nil
+}
+
+func (a *Adapter) send1(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
 	to := kit.ParseChat(chat)
 	channel, thread := to.Chat, to.Thread
 	if channel == "" {
@@ -349,8 +361,18 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 	})
 }
 
-// SendPrivate implements bot.Platform: chat.postEphemeral.
+// SendPrivate implements bot.Platform: chat.postEphemeral, several when
+// the text is longer than one message takes.
 func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
+	for _, part := range split(msg) {
+		if err := a.sendPrivate1(ctx, chat, user, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) sendPrivate1(ctx context.Context, chat, user string, msg bot.Message) error {
 	to := kit.ParseChat(chat)
 	channel, thread := to.Chat, to.Thread
 	if err := a.waitTurn(ctx, channel); err != nil {

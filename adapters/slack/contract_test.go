@@ -85,7 +85,7 @@ func (s *slackSession) Press(t *testing.T, user string, m platformtest.Message, 
 func (s *slackSession) Messages(t *testing.T, user, chat string) []platformtest.Message {
 	var out []platformtest.Message
 	for _, fm := range s.w.slack.messages(chat, user) {
-		out = append(out, platformtest.Message{Chat: chat, ID: fm.TS, Text: render(fm.Blocks), Raw: fm})
+		out = append(out, platformtest.Message{Chat: chat, ID: fm.TS, Text: render(fm.Blocks), Buttons: buttons(fm.Blocks), Raw: fm})
 	}
 	return out
 }

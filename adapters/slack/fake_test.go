@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -259,6 +260,19 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m := &fakeMsg{Channel: ch.ID, TS: f.nextTS(), Thread: p("thread_ts"), Text: p("text"), Blocks: decodeBlocks(f.t, p("blocks"))}
+		if why := checkBlocks(m.Blocks); why != "" {
+			f.t.Errorf("slack fake: %s refuses the message with invalid_blocks: %s", method, why)
+			fail(w, "invalid_blocks")
+			return
+		}
+		// msg_too_long: "Message text is too long"
+		// (https://docs.slack.dev/reference/methods/chat.postMessage); Slack
+		// truncates text over 40,000 characters and refuses longer.
+		if utf8.RuneCountInString(m.Text) > 40000 {
+			f.t.Errorf("slack fake: %s refuses %d characters of text with msg_too_long", method, utf8.RuneCountInString(m.Text))
+			fail(w, "msg_too_long")
+			return
+		}
 		if method == "chat.postEphemeral" {
 			if !slices.Contains(ch.Members, p("user")) {
 				fail(w, "user_not_in_channel")
@@ -572,6 +586,45 @@ func render(blocks []map[string]any) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// checkBlocks says why Slack would refuse blocks, or "": at most 50 blocks
+// in a message (https://docs.slack.dev/reference/block-kit/blocks), a
+// section's text at most 3,000 characters
+// (https://docs.slack.dev/reference/block-kit/blocks/section-block).
+func checkBlocks(blocks []map[string]any) string {
+	if len(blocks) > 50 {
+		return fmt.Sprintf("%d blocks (max 50)", len(blocks))
+	}
+	for _, b := range blocks {
+		if b["type"] != "section" {
+			continue
+		}
+		if t, ok := b["text"].(map[string]any); ok {
+			if s, _ := t["text"].(string); utf8.RuneCountInString(s) > 3000 {
+				return fmt.Sprintf("section text of %d characters (max 3000)", utf8.RuneCountInString(s))
+			}
+		}
+	}
+	return ""
+}
+
+// buttons are the labels of the buttons in blocks.
+func buttons(blocks []map[string]any) []string {
+	var out []string
+	for _, b := range blocks {
+		if b["type"] != "actions" {
+			continue
+		}
+		for _, e := range b["elements"].([]any) {
+			if el := e.(map[string]any); el["type"] == "button" {
+				t, _ := el["text"].(map[string]any)
+				s, _ := t["text"].(string)
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // element finds the button (by label) or select option (by label) in blocks

@@ -8,13 +8,22 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
 
 // Block Kit limits (https://docs.slack.dev/reference/block-kit).
 const (
+	// A section's text: 3,000 characters
+	// (https://docs.slack.dev/reference/block-kit/blocks/section-block).
 	maxSectionText = 3000
+	// The text of one message, as sections: Slack refuses blocks of about
+	// 13,000 characters in all with msg_blocks_too_long, below the 50
+	// blocks a message may have (https://docs.slack.dev/reference/methods/chat.postMessage,
+	// https://github.com/slackapi/bolt-js/issues/2509), so a longer text
+	// goes out as several messages.
+	maxMessageText = 12000
 	maxHeader      = 150
 	maxFieldText   = 2000
 	maxFields      = 10
@@ -65,7 +74,7 @@ func Blocks(m bot.Message) []slack.Block {
 	if t := strings.TrimSpace(m.Title); t != "" {
 		blocks = append(blocks, slack.NewHeaderBlock(plain(t, maxHeader)))
 	}
-	for _, chunk := range splitText(Mrkdwn(m.Text), maxSectionText) {
+	for _, chunk := range sections(Mrkdwn(m.Text), maxSectionText) {
 		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, chunk, false, false), nil, nil))
 	}
 	for i := 0; i < len(m.Fields); i += maxFields {
@@ -195,29 +204,22 @@ func plain(s string, max int) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, textutil.Shorten(s, max), true, false)
 }
 
-// splitText cuts mrkdwn into chunks of at most max runes, at paragraph or
-// line breaks where possible.
-func splitText(s string, max int) []string {
-	s = strings.TrimSpace(s)
+// sections cuts mrkdwn into section texts of at most max characters with
+// textutil.Split, so no cut falls inside a <url|label> link or code.
+func sections(s string, max int) []string {
 	var out []string
-	for s != "" {
-		if utf8.RuneCountInString(s) <= max {
-			out = append(out, s)
-			break
+	for _, p := range textutil.Split(strings.TrimSpace(s), max, nil) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
 		}
-		r := []rune(s)
-		head := string(r[:max])
-		cut := strings.LastIndex(head, "\n\n")
-		if cut < max/2 {
-			cut = strings.LastIndex(head, "\n")
-		}
-		if cut < max/2 {
-			cut = len(head)
-		}
-		out = append(out, strings.TrimSpace(s[:cut]))
-		s = strings.TrimSpace(s[cut:])
 	}
 	return out
+}
+
+// split cuts a message whose text is too long for one Slack message into
+// several, counting the text as mrkdwn, the controls on the last.
+func split(m bot.Message) []bot.Message {
+	return kit.SplitMessage(m, maxMessageText, func(s string) int { return utf8.RuneCountInString(Mrkdwn(s)) })
 }
 
 // escape makes text literal in mrkdwn: Slack's control characters become

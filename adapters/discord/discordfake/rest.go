@@ -37,6 +37,8 @@ func checkMessage(b *msgBody, create bool) string {
 	if b.Content != nil {
 		content = *b.Content
 	}
+	// Message content: up to 2,000 characters
+	// (https://discord.com/developers/docs/resources/message#create-message).
 	if utf8.RuneCountInString(content) > 2000 {
 		return "content longer than 2000 characters"
 	}
@@ -46,6 +48,9 @@ func checkMessage(b *msgBody, create bool) string {
 	if len(b.Embeds) > 10 {
 		return "more than 10 embeds"
 	}
+	// Embed limits, and 6,000 characters over all the embeds of a message
+	// (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+	total := 0
 	for _, raw := range b.Embeds {
 		var e struct {
 			Title       string `json:"title"`
@@ -57,6 +62,13 @@ func checkMessage(b *msgBody, create bool) string {
 		}
 		if err := json.Unmarshal(raw, &e); err != nil {
 			return "embed: " + err.Error()
+		}
+		total += utf8.RuneCountInString(e.Title) + utf8.RuneCountInString(e.Description)
+		for _, f := range e.Fields {
+			total += utf8.RuneCountInString(f.Name) + utf8.RuneCountInString(f.Value)
+		}
+		if total > 6000 {
+			return fmt.Sprintf("embeds of %d characters in total (max 6000)", total)
 		}
 		if utf8.RuneCountInString(e.Title) > 256 || utf8.RuneCountInString(e.Description) > 4096 || len(e.Fields) > 25 {
 			return "embed over its limits (title 256, description 4096, 25 fields)"

@@ -5,5 +5,6 @@
 // chat reference instead of "channel/thread" strings (ChatRef), a
 // ctx-aware Sleep, and the set of ticket group chats (GroupChats).
 //
-// It imports bot, tickets and errs only; never a platform SDK.
+// It imports bot, tickets, errs and internal/textutil only; never a platform
+// SDK. SplitMessage cuts a long message into several posts.
 package kit

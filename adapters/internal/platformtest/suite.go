@@ -2,6 +2,8 @@ package platformtest
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +95,8 @@ func cases() []Case {
 		{"Journey", journey},
 		{"DuplicateDeliveryHandledOnce", duplicateDelivery},
 		{"OrderInOneChat", orderInOneChat},
+		{"LongAnswer5000ArrivesWhole", longAnswer("What does the printer handbook say?", 5000)},
+		{"LongAnswer20000ArrivesWhole", longAnswer("What does the travel expense handbook say?", 20000)},
 	}
 }
 
@@ -305,4 +309,78 @@ func orderInOneChat(t *testing.T, s Session) {
 	if got, want := strings.Join(order, ","), "GlobalProtect,id.example.com/reset,reception"; got != want {
 		t.Fatalf("answers in the order %s, want %s:\n%s", got, want, dump(s.Messages(t, req, dm)))
 	}
+}
+
+// LongAnswer is the FAQ answer of at least n characters that the adapters'
+// testdata/faq/it.yaml holds for the printer (5,000) and travel expense
+// (20,000) handbook questions: paragraphs of five sentences.
+func LongAnswer(n int) string {
+	var paras []string
+	for p := 1; len(strings.Join(paras, "\n\n")) < n; p++ {
+		var ss []string
+		for i := 1; i <= 5; i++ {
+			ss = append(ss, fmt.Sprintf("Step %d.%d: open the handbook page and read the section again.", p, i))
+		}
+		paras = append(paras, strings.Join(ss, " "))
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// longAnswer: an FAQ answer longer than the platform takes in one message
+// arrives whole and in order, over as many messages as it needs, with
+// "Did this help?" and its buttons on the last one only.
+func longAnswer(question string, n int) func(t *testing.T, s Session) {
+	return func(t *testing.T, s Session) {
+		req := s.Requester()
+		dm := s.DM(t, req)
+		s.Say(t, req, dm, question)
+		last := Wait(t, s, req, dm, 0, "Did this help?")
+		ms := s.Messages(t, req, dm)
+		var texts []string
+		started := false
+		for _, m := range ms {
+			// The greeting may come before the answer.
+			if started = started || strings.Contains(m.Text, "Step 1.1:"); !started {
+				continue
+			}
+			if len(m.Buttons) > 0 && m.ID != last.ID {
+				t.Errorf("a message before the last has buttons %v", m.Buttons)
+			}
+			texts = append(texts, m.Text)
+			if m.ID == last.ID {
+				break
+			}
+		}
+		if !hasButton(last, "Yes") {
+			t.Errorf("the last message has buttons %v, want Yes", last.Buttons)
+		}
+		got, want := words(strings.Join(texts, "\n")), words(LongAnswer(n))
+		if !strings.Contains(got, want) {
+			t.Fatalf("the %d-character answer did not arrive whole in %d messages; got %d characters:\n%s", len(want), len(texts), len(got), head(got))
+		}
+	}
+}
+
+// words is s as a person reads it: HTML tags (the web chat's) dropped, runs
+// of blanks and line breaks as one space.
+func words(s string) string {
+	return strings.Join(strings.Fields(reTag.ReplaceAllString(s, " ")), " ")
+}
+
+var reTag = regexp.MustCompile(`</?[a-z]+>`)
+
+func head(s string) string {
+	if len(s) > 300 {
+		return s[:150] + " … " + s[len(s)-150:]
+	}
+	return s
+}
+
+func hasButton(m Message, label string) bool {
+	for _, b := range m.Buttons {
+		if b == label {
+			return true
+		}
+	}
+	return false
 }
