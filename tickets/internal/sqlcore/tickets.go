@@ -221,57 +221,13 @@ func writeTags(ctx context.Context, db DB, id int64, tags []string) error {
 // becomes the event's time (now if the event has none). fn may run more
 // than once if the engine aborts the transaction on a deadlock.
 func (c *Core) Update(ctx context.Context, id int64, fn func(t *tickets.Ticket) (*tickets.Change, error)) (*tickets.Ticket, error) {
-	var out *tickets.Ticket
-	var fnErr error
-	err := c.Write(ctx, func(tx DB) error {
-		t, err := getTicket(ctx, tx, "id = ?"+tx.Dialect().ForUpdate, id)
-		if err != nil {
-			return err
-		}
-		before := t.Clone()
-		ch, err := fn(t)
-		if err != nil {
-			fnErr = err
-			return err
-		}
-		if ch == nil {
-			out = before
-			return nil
-		}
-		out, err = c.update(ctx, tx, id, before, t, ch)
-		return err
-	})
-	switch {
-	case err == nil:
-		return out, nil
-	case fnErr != nil && errors.Is(err, fnErr):
-		return nil, fnErr // unchanged, as the contract says
-	case errs.Code(err) != errs.EINTERNAL:
-		return nil, err
-	}
-	return nil, fmt.Errorf("update ticket %d: %w", id, err)
+	return c.modify(ctx, "update", id, fn, nil)
 }
 
 // Erase is Update that also deletes the ticket's messages and blanks the
 // details of its earlier events, in the same transaction.
 func (c *Core) Erase(ctx context.Context, id int64, fn func(t *tickets.Ticket) (*tickets.Change, error)) (*tickets.Ticket, error) {
-	var out *tickets.Ticket
-	var fnErr error
-	err := c.Write(ctx, func(tx DB) error {
-		t, err := getTicket(ctx, tx, "id = ?"+tx.Dialect().ForUpdate, id)
-		if err != nil {
-			return err
-		}
-		before := t.Clone()
-		ch, err := fn(t)
-		if err != nil {
-			fnErr = err
-			return err
-		}
-		if ch == nil {
-			out = before
-			return nil
-		}
+	return c.modify(ctx, "erase", id, fn, func(ctx context.Context, tx DB, before *tickets.Ticket) error {
 		// The built-in web chat keeps its group chats' messages itself:
 		// those of every chat the ticket had (each Start Chat's event
 		// names one) go too.
@@ -294,6 +250,36 @@ func (c *Core) Erase(ctx context.Context, id int64, fn func(t *tickets.Ticket) (
 		if _, err := tx.Exec(ctx, `UPDATE events SET detail = '' WHERE ticket_id = ?`, id); err != nil {
 			return fmt.Errorf("erase event details: %w", err)
 		}
+		return nil
+	})
+}
+
+// modify is Update's transaction; also, if not nil, runs before the change
+// is written (Erase deletes the content there).
+func (c *Core) modify(ctx context.Context, verb string, id int64, fn func(t *tickets.Ticket) (*tickets.Change, error),
+	also func(ctx context.Context, tx DB, before *tickets.Ticket) error) (*tickets.Ticket, error) {
+	var out *tickets.Ticket
+	var fnErr error
+	err := c.Write(ctx, func(tx DB) error {
+		t, err := getTicket(ctx, tx, "id = ?"+tx.Dialect().ForUpdate, id)
+		if err != nil {
+			return err
+		}
+		before := t.Clone()
+		ch, err := fn(t)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if ch == nil {
+			out = before
+			return nil
+		}
+		if also != nil {
+			if err := also(ctx, tx, before); err != nil {
+				return err
+			}
+		}
 		out, err = c.update(ctx, tx, id, before, t, ch)
 		return err
 	})
@@ -301,11 +287,11 @@ func (c *Core) Erase(ctx context.Context, id int64, fn func(t *tickets.Ticket) (
 	case err == nil:
 		return out, nil
 	case fnErr != nil && errors.Is(err, fnErr):
-		return nil, fnErr
+		return nil, fnErr // unchanged, as the contract says
 	case errs.Code(err) != errs.EINTERNAL:
 		return nil, err
 	}
-	return nil, fmt.Errorf("erase ticket %d: %w", id, err)
+	return nil, fmt.Errorf("%s ticket %d: %w", verb, id, err)
 }
 
 func (c *Core) update(ctx context.Context, tx DB, id int64, before, t *tickets.Ticket, ch *tickets.Change) (*tickets.Ticket, error) {
