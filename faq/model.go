@@ -650,11 +650,7 @@ func (s *space) train(t *training) {
 				p[k] = v
 				mx = max(mx, v)
 			}
-			var z float64
-			for k := range ls {
-				p[k] = math.Exp(p[k] - mx)
-				z += p[k]
-			}
+			z := softmaxExp(p[:len(ls)], mx)
 			for k, l := range ls {
 				g := p[k] / z
 				if k == 0 {
@@ -940,4 +936,14 @@ func better(a, b ranked) bool {
 		return a.score > b.score
 	}
 	return a.class < b.class
+}
+
+// softmaxExp turns the scores p (whose maximum is mx) into exp(p-mx) in
+// place and returns their sum: the softmax's numerators and denominator.
+func softmaxExp(p []float64, mx float64) (z float64) {
+	for k := range p {
+		p[k] = math.Exp(p[k] - mx)
+		z += p[k]
+	}
+	return z
 }

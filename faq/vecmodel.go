@@ -247,11 +247,7 @@ func trainVec(tab *vectors.Table, pc []float32, nc int, exs []example, vs [][]fl
 				p = append(p, s)
 				mx = max(mx, s)
 			}
-			var z float64
-			for k := range p {
-				p[k] = math.Exp(p[k] - mx)
-				z += p[k]
-			}
+			z := softmaxExp(p, mx)
 			for k, c := range cs {
 				g := p[k] / z
 				if k == 0 {
