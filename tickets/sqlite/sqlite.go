@@ -34,6 +34,8 @@ const busyTimeout = 5 * time.Second
 type Store struct {
 	write *sql.DB // one connection: SQLite has one writer at a time
 	read  *sql.DB // pool for queries outside write transactions
+	// prepared statements of each
+	wstmts, rstmts *stmtCache
 
 	*core // the SQL shared with tickets/postgres
 	now   func() time.Time
@@ -102,11 +104,16 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 
-	s := &Store{write: write, read: read, now: time.Now}
+	s := &Store{write: write, read: read, now: time.Now, wstmts: newStmtCache(write), rstmts: newStmtCache(read)}
 	for _, o := range opts {
 		o(s)
 	}
-	s.core = &sqlcore.Core{Read: coreDB{read}, Writer: coreDB{write}, Write: s.writeTx, Now: s.now}
+	s.core = &sqlcore.Core{
+		Read:   stmtDB{coreDB: coreDB{read}, stmts: s.rstmts},
+		Writer: stmtDB{coreDB: coreDB{write}, stmts: s.wstmts},
+		Write:  s.writeTx,
+		Now:    s.now,
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", dsn, err)
@@ -126,7 +133,7 @@ func withParams(dsn string, params ...string) string {
 // Close closes the database. It may be called more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.closeErr = errors.Join(s.read.Close(), s.write.Close())
+		s.closeErr = errors.Join(s.rstmts.Close(), s.wstmts.Close(), s.read.Close(), s.write.Close())
 	})
 	return s.closeErr
 }
