@@ -36,6 +36,9 @@ type Store struct {
 	read  *sql.DB // pool for queries outside write transactions
 	// prepared statements of each
 	wstmts, rstmts *stmtCache
+	// copies of what every event reads (memo.go)
+	states                 stateMemo
+	presence, deskPresence statusMemo
 
 	*core // the SQL shared with tickets/postgres
 	now   func() time.Time

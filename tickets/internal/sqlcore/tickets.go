@@ -43,9 +43,32 @@ func (r ticketRow) args() []any {
 var (
 	insertTicketSQL = `INSERT INTO tickets (` + ticketColumns + `) VALUES (` +
 		placeholders(strings.Count(ticketColumns, ",")+1) + `) RETURNING id`
-	updateTicketSQL = `UPDATE tickets SET (` + ticketColumns + `) = (` +
-		placeholders(strings.Count(ticketColumns, ",")+1) + `) WHERE id = ?`
+	ticketColumnNames = strings.Fields(strings.ReplaceAll(ticketColumns, ",", " "))
 )
+
+// updateTicket is the UPDATE of ticket id's row from was to now: only the
+// columns whose values differ, and data. A column left out keeps its index
+// entries untouched, so recording a message rewrites one row, not every
+// index of the tickets table.
+func updateTicket(id int64, was *tickets.Ticket, now ticketRow) (string, []any) {
+	old, cur := ticketRow{t: was}.args(), now.args()
+	var b strings.Builder
+	b.WriteString("UPDATE tickets SET ")
+	args := make([]any, 0, len(cur)+1)
+	for i, name := range ticketColumnNames {
+		if i < len(cur)-1 && old[i] == cur[i] {
+			continue
+		}
+		if len(args) > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(name)
+		b.WriteString(" = ?")
+		args = append(args, cur[i])
+	}
+	b.WriteString(" WHERE id = ?")
+	return b.String(), append(args, id)
+}
 
 // Create inserts t with the next number of its desk. An empty prefix stands
 // for the desk id in upper case. A zero ev.At or t.CreatedAt is taken as now.
@@ -308,7 +331,8 @@ func (c *Core) update(ctx context.Context, tx DB, id int64, before, t *tickets.T
 	if err != nil {
 		return nil, err
 	}
-	_, err = tx.Exec(ctx, updateTicketSQL, append(row.args(), id)...)
+	query, args := updateTicket(id, before, row)
+	_, err = tx.Exec(ctx, query, args...)
 	if errors.Is(err, ErrUnique) {
 		return nil, errs.Errorf(errs.ECONFLICT, "another ticket already has the key %s", t.Key)
 	}

@@ -1,0 +1,177 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"maps"
+	"sync"
+	"time"
+)
+
+// What every event reads and few events write is kept in memory: the
+// agents' and the desks' presence (read to route and to tell whether a desk
+// is offline) and the conversation states (read at the start of every
+// conversation step). The copies stay exact because every write of those
+// tables goes through this Store, which drops or replaces its copy with the
+// write: SQLite is the store of one helpdesk process, and the other
+// processes that may open the file (helpdesk tickets export, helpdesk
+// migrate -from) only read it. A read that races a write never puts back
+// what it read from before the write (see statusMemo and stateMemo).
+
+// statusMemo keeps a whole status table (presence, desk_presence).
+type statusMemo struct {
+	mu  sync.Mutex
+	gen uint64            // counts writes started and ended
+	m   map[string]string // nil: not kept
+}
+
+// get returns a copy of the table, reading it with load when not kept.
+func (t *statusMemo) get(load func() (map[string]string, error)) (map[string]string, error) {
+	t.mu.Lock()
+	if t.m != nil {
+		m := maps.Clone(t.m)
+		t.mu.Unlock()
+		return m, nil
+	}
+	gen := t.gen
+	t.mu.Unlock()
+	m, err := load()
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	if t.gen == gen { // no write began or ended meanwhile: what load read is current
+		t.m = maps.Clone(m)
+	}
+	t.mu.Unlock()
+	return m, nil
+}
+
+// write runs a write of the table; the copy is dropped before and after.
+func (t *statusMemo) write(fn func() error) error {
+	t.drop()
+	defer t.drop()
+	return fn()
+}
+
+func (t *statusMemo) drop() {
+	t.mu.Lock()
+	t.gen++
+	t.m = nil
+	t.mu.Unlock()
+}
+
+// maxMemoStates bounds the conversation states kept (a few hundred bytes each).
+const maxMemoStates = 10000
+
+// stateMemo keeps conversation states by key with their versions.
+type stateMemo struct {
+	mu  sync.Mutex
+	gen uint64 // counts PutState calls started
+	m   map[string]memoState
+}
+
+type memoState struct {
+	data    []byte
+	version int64
+}
+
+func (s *stateMemo) get(key string) (memoState, bool, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.m[key]
+	return st, ok, s.gen
+}
+
+// fill keeps what a read found, unless a write began since the read did
+// (gen) or a newer copy is kept already.
+func (s *stateMemo) fill(key string, st memoState, gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != gen {
+		return
+	}
+	if _, ok := s.m[key]; !ok {
+		s.keep(key, st)
+	}
+}
+
+// begin notes that a write starts; it returns the write's number for done.
+func (s *stateMemo) begin() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	return s.gen
+}
+
+// done records a write's outcome: after a success with no other write begun
+// meanwhile, st is the newest state of key; otherwise the copy is dropped
+// (the next read goes to the database).
+func (s *stateMemo) done(key string, st memoState, ok bool, gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ok && s.gen == gen {
+		s.keep(key, st)
+		return
+	}
+	delete(s.m, key)
+}
+
+func (s *stateMemo) keep(key string, st memoState) {
+	if s.m == nil {
+		s.m = make(map[string]memoState)
+	}
+	if _, ok := s.m[key]; !ok && len(s.m) >= maxMemoStates {
+		for k := range s.m { // drop one at random
+			delete(s.m, k)
+			break
+		}
+	}
+	s.m[key] = st
+}
+
+// GetState returns a conversation's saved state and its version.
+func (s *Store) GetState(ctx context.Context, key string) ([]byte, int64, error) {
+	st, ok, gen := s.states.get(key)
+	if ok {
+		return bytes.Clone(st.data), st.version, nil
+	}
+	data, version, err := s.core.GetState(ctx, key)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.states.fill(key, memoState{data: bytes.Clone(data), version: version}, gen)
+	return data, version, nil
+}
+
+// PutState saves data if the stored version is still version (0: never
+// saved); errs.ECONFLICT if another writer saved it in between.
+func (s *Store) PutState(ctx context.Context, key string, data []byte, version int64) (int64, error) {
+	gen := s.states.begin()
+	v, err := s.core.PutState(ctx, key, data, version)
+	if data == nil {
+		data = []byte{}
+	}
+	s.states.done(key, memoState{data: bytes.Clone(data), version: v}, err == nil, gen)
+	return v, err
+}
+
+// Presence returns every agent's recorded status.
+func (s *Store) Presence(ctx context.Context) (map[string]string, error) {
+	return s.presence.get(func() (map[string]string, error) { return s.core.Presence(ctx) })
+}
+
+// SetPresence records an agent's status.
+func (s *Store) SetPresence(ctx context.Context, agent, status string, at time.Time) error {
+	return s.presence.write(func() error { return s.core.SetPresence(ctx, agent, status, at) })
+}
+
+// DeskPresence returns every desk's recorded status.
+func (s *Store) DeskPresence(ctx context.Context) (map[string]string, error) {
+	return s.deskPresence.get(func() (map[string]string, error) { return s.core.DeskPresence(ctx) })
+}
+
+// SetDeskPresence records a desk's status (online, offline).
+func (s *Store) SetDeskPresence(ctx context.Context, desk, status string, at time.Time) error {
+	return s.deskPresence.write(func() error { return s.core.SetDeskPresence(ctx, desk, status, at) })
+}
