@@ -116,16 +116,50 @@ func translate(err error) error {
 // writeTx runs fn in a transaction on the one writer connection.
 func (s *Store) writeTx(ctx context.Context, fn func(tx sqlcore.DB) error) error {
 	var missed []string
-	err := s.runWriteTx(ctx, &missed, fn)
-	// The connection is free again: prepare what the transaction ran as text.
-	for _, q := range missed {
-		s.wstmts.prepare(ctx, q)
+	err := s.runTx(ctx, s.write, &missed, fn)
+	s.prepareMissed(ctx, missed)
+	return err
+}
+
+// writeSyncedTx is writeTx for a transaction that must survive a power
+// loss once committed (a new ticket: the user is told its key). The
+// database runs with synchronous=NORMAL: in WAL mode a commit then survives
+// a crash of the process but is flushed to the disk only at the next
+// checkpoint. For this transaction alone the writer connection is switched
+// to FULL, which syncs the write-ahead log at commit (and with it every
+// earlier commit). SQLite refuses that switch inside a transaction, so the
+// connection is held from before the transaction until it is back on NORMAL.
+func (s *Store) writeSyncedTx(ctx context.Context, fn func(tx sqlcore.DB) error) error {
+	var missed []string
+	err := s.runSyncedTx(ctx, &missed, fn)
+	s.prepareMissed(ctx, missed)
+	return err
+}
+
+func (s *Store) runSyncedTx(ctx context.Context, missed *[]string, fn func(tx sqlcore.DB) error) error {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+		return err
+	}
+	err = s.runTx(ctx, conn, missed, fn)
+	// Left on FULL, later commits would be slower, never less safe.
+	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = NORMAL`); rerr != nil && err == nil {
+		err = rerr
 	}
 	return err
 }
 
-func (s *Store) runWriteTx(ctx context.Context, missed *[]string, fn func(tx sqlcore.DB) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+// beginner is a *sql.DB or a *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func (s *Store) runTx(ctx context.Context, db beginner, missed *[]string, fn func(tx sqlcore.DB) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -134,6 +168,14 @@ func (s *Store) runWriteTx(ctx context.Context, missed *[]string, fn func(tx sql
 		return err
 	}
 	return tx.Commit()
+}
+
+// prepareMissed prepares what a transaction ran as text, once the writer
+// connection is free again.
+func (s *Store) prepareMissed(ctx context.Context, missed []string) {
+	for _, q := range missed {
+		s.wstmts.prepare(ctx, q)
+	}
 }
 
 // maxCachedStmts bounds the statements kept per pool: the queries are the
@@ -172,8 +214,7 @@ func (c *stmtCache) prepare(ctx context.Context, query string) *sql.Stmt {
 	if ok {
 		return st
 	}
-	// A script of several statements is not one prepared statement.
-	if full || strings.Contains(query, ";") {
+	if full || !cacheable(query) {
 		return nil
 	}
 	st, err := c.db.PrepareContext(ctx, query)
@@ -188,6 +229,24 @@ func (c *stmtCache) prepare(ctx context.Context, query string) *sql.Stmt {
 	}
 	c.m[query] = st
 	return st
+}
+
+// cacheable reports whether query may be kept prepared: one statement that
+// reads or writes rows. Not a script of several, and not a PRAGMA: SQLite
+// applies some of those (synchronous) when it prepares them.
+func cacheable(query string) bool {
+	if strings.Contains(query, ";") {
+		return false
+	}
+	words := strings.Fields(query)
+	if len(words) == 0 {
+		return false
+	}
+	switch strings.ToUpper(words[0]) {
+	case "SELECT", "INSERT", "UPDATE", "DELETE", "WITH":
+		return true
+	}
+	return false
 }
 
 // Close closes the cached statements; later queries run as text.

@@ -112,10 +112,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	s.core = &sqlcore.Core{
-		Read:   stmtDB{coreDB: coreDB{read}, stmts: s.rstmts},
-		Writer: stmtDB{coreDB: coreDB{write}, stmts: s.wstmts},
-		Write:  s.writeTx,
-		Now:    s.now,
+		Read:        stmtDB{coreDB: coreDB{read}, stmts: s.rstmts},
+		Writer:      stmtDB{coreDB: coreDB{write}, stmts: s.wstmts},
+		Write:       s.writeTx,
+		WriteSynced: s.writeSyncedTx,
+		Now:         s.now,
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()

@@ -13,7 +13,19 @@ type Core struct {
 	Read   DB // queries outside write transactions
 	Writer DB // single statements that write
 	Write  func(ctx context.Context, fn func(tx DB) error) error
-	Now    func() time.Time
+	// WriteSynced, if set, is Write for a transaction that must survive a
+	// power loss once committed (a new ticket, whose key the user is told);
+	// nil where every commit does (PostgreSQL).
+	WriteSynced func(ctx context.Context, fn func(tx DB) error) error
+	Now         func() time.Time
+}
+
+// writeSynced runs fn in a transaction whose commit survives a power loss.
+func (c *Core) writeSynced(ctx context.Context, fn func(tx DB) error) error {
+	if c.WriteSynced != nil {
+		return c.WriteSynced(ctx, fn)
+	}
+	return c.Write(ctx, fn)
 }
 
 func (c *Core) now() time.Time { return c.Now().UTC() }

@@ -81,7 +81,7 @@ func (c *Core) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev 
 	}
 	var saved *tickets.Ticket
 	var created bool
-	err := c.Write(ctx, func(tx DB) error {
+	err := c.writeSynced(ctx, func(tx DB) error {
 		var err error
 		saved, created, err = c.create(ctx, tx, t, prefix, ev)
 		return err
