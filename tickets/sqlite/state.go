@@ -11,34 +11,32 @@ import (
 	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 )
 
-// ClaimEvent claims a platform event for owner until leaseUntil. The one
-// writer connection runs the conditional upsert and, when it changed
-// nothing, the look at the row in one transaction.
+// ClaimEvent claims a platform event for owner until leaseUntil: one
+// conditional upsert on the writer connection, and when it changed nothing,
+// a look at the row (which can only have become done meanwhile).
 func (s *Store) ClaimEvent(ctx context.Context, key, owner string, now, leaseUntil time.Time) (tickets.Claim, error) {
-	claim := tickets.ClaimTaken
-	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
-		var got string
-		err := tx.QueryRow(ctx, `INSERT INTO seen (key, at, owner, lease_until, done) VALUES (?, ?, ?, ?, 0)
+	var got string
+	err := s.core.Writer.QueryRow(ctx, `INSERT INTO seen (key, at, owner, lease_until, done) VALUES (?, ?, ?, ?, 0)
 		ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
 		WHERE seen.done = 0 AND (seen.lease_until <= ? OR seen.owner = excluded.owner)
 		RETURNING owner`, key, nanos(now), owner, nanos(leaseUntil), nanos(now)).Scan(&got)
-		if !errors.Is(err, sqlcore.ErrNoRows) {
-			return err
-		}
-		var done bool
-		if err := tx.QueryRow(ctx, `SELECT done FROM seen WHERE key = ?`, key).Scan(&done); err != nil {
-			return err
-		}
-		claim = tickets.ClaimBusy
-		if done {
-			claim = tickets.ClaimDone
-		}
-		return nil
-	})
-	if err != nil {
+	if err == nil {
+		return tickets.ClaimTaken, nil
+	}
+	if !errors.Is(err, sqlcore.ErrNoRows) {
 		return 0, fmt.Errorf("claim event %s: %w", key, err)
 	}
-	return claim, nil
+	var done bool
+	err = s.core.Writer.QueryRow(ctx, `SELECT done FROM seen WHERE key = ?`, key).Scan(&done)
+	switch {
+	case errors.Is(err, sqlcore.ErrNoRows):
+		return tickets.ClaimDone, nil // rows go only when pruned, long after they were done
+	case err != nil:
+		return 0, fmt.Errorf("claim event %s: %w", key, err)
+	case done:
+		return tickets.ClaimDone, nil
+	}
+	return tickets.ClaimBusy, nil
 }
 
 // FinishEvent marks an event owner holds as handled.

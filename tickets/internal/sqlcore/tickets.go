@@ -34,10 +34,99 @@ func newTicketRow(t *tickets.Ticket) (ticketRow, error) {
 }
 
 func (r ticketRow) args() []any {
-	t := r.t
-	return []any{t.Desk, t.Number, t.Key, Nullable(t.RequestKey), t.Platform, string(t.Status), string(t.PrevStatus),
-		int(t.Priority), t.Assignee, t.Requester.Platform, t.Requester.ID, t.Requester.Name, t.GroupChat,
-		t.Subject, t.Category, Nanos(t.CreatedAt), Nanos(t.UpdatedAt), Nanos(t.AssignedAt), r.data}
+	args := make([]any, len(ticketColumnNames))
+	for i := range len(ticketColumnNames) - 1 {
+		args[i] = column(r.t, i)
+	}
+	args[len(args)-1] = r.data
+	return args
+}
+
+// column is the value of the i-th of ticketColumns but data.
+func column(t *tickets.Ticket, i int) any {
+	switch i {
+	case 0:
+		return t.Desk
+	case 1:
+		return t.Number
+	case 2:
+		return t.Key
+	case 3:
+		return Nullable(t.RequestKey)
+	case 4:
+		return t.Platform
+	case 5:
+		return string(t.Status)
+	case 6:
+		return string(t.PrevStatus)
+	case 7:
+		return int(t.Priority)
+	case 8:
+		return t.Assignee
+	case 9:
+		return t.Requester.Platform
+	case 10:
+		return t.Requester.ID
+	case 11:
+		return t.Requester.Name
+	case 12:
+		return t.GroupChat
+	case 13:
+		return t.Subject
+	case 14:
+		return t.Category
+	case 15:
+		return Nanos(t.CreatedAt)
+	case 16:
+		return Nanos(t.UpdatedAt)
+	case 17:
+		return Nanos(t.AssignedAt)
+	}
+	panic(fmt.Sprintf("ticket column %d", i))
+}
+
+// sameColumn reports whether a and b have the same i-th column (without
+// boxing the values: this runs for every column of every update).
+func sameColumn(a, b *tickets.Ticket, i int) bool {
+	switch i {
+	case 0:
+		return a.Desk == b.Desk
+	case 1:
+		return a.Number == b.Number
+	case 2:
+		return a.Key == b.Key
+	case 3:
+		return a.RequestKey == b.RequestKey
+	case 4:
+		return a.Platform == b.Platform
+	case 5:
+		return a.Status == b.Status
+	case 6:
+		return a.PrevStatus == b.PrevStatus
+	case 7:
+		return a.Priority == b.Priority
+	case 8:
+		return a.Assignee == b.Assignee
+	case 9:
+		return a.Requester.Platform == b.Requester.Platform
+	case 10:
+		return a.Requester.ID == b.Requester.ID
+	case 11:
+		return a.Requester.Name == b.Requester.Name
+	case 12:
+		return a.GroupChat == b.GroupChat
+	case 13:
+		return a.Subject == b.Subject
+	case 14:
+		return a.Category == b.Category
+	case 15:
+		return Nanos(a.CreatedAt) == Nanos(b.CreatedAt)
+	case 16:
+		return Nanos(a.UpdatedAt) == Nanos(b.UpdatedAt)
+	case 17:
+		return Nanos(a.AssignedAt) == Nanos(b.AssignedAt)
+	}
+	return false
 }
 
 var (
@@ -51,23 +140,22 @@ var (
 // entries untouched, so recording a message rewrites one row, not every
 // index of the tickets table.
 func updateTicket(id int64, was *tickets.Ticket, now ticketRow) (string, []any) {
-	old, cur := ticketRow{t: was}.args(), now.args()
 	var b strings.Builder
+	b.Grow(128)
 	b.WriteString("UPDATE tickets SET ")
-	args := make([]any, 0, len(cur)+1)
-	for i, name := range ticketColumnNames {
-		if i < len(cur)-1 && old[i] == cur[i] {
+	var args []any
+	last := len(ticketColumnNames) - 1
+	for i, name := range ticketColumnNames[:last] {
+		if sameColumn(was, now.t, i) {
 			continue
 		}
-		if len(args) > 0 {
-			b.WriteString(", ")
-		}
 		b.WriteString(name)
-		b.WriteString(" = ?")
-		args = append(args, cur[i])
+		b.WriteString(" = ?, ")
+		args = append(args, column(now.t, i))
 	}
-	b.WriteString(" WHERE id = ?")
-	return b.String(), append(args, id)
+	b.WriteString(ticketColumnNames[last])
+	b.WriteString(" = ? WHERE id = ?")
+	return b.String(), append(args, now.data, id)
 }
 
 // Create inserts t with the next number of its desk. An empty prefix stands
