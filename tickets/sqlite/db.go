@@ -110,6 +110,9 @@ type coreRows struct{ *sql.Rows }
 func (r coreRows) Close() { r.Rows.Close() }
 
 func translate(err error) error {
+	if err == nil {
+		return nil
+	}
 	return sqlcore.Translate(err, errors.Is(err, sql.ErrNoRows), isUnique(err))
 }
 

@@ -18,6 +18,8 @@ type Core struct {
 	// nil where every commit does (PostgreSQL).
 	WriteSynced func(ctx context.Context, fn func(tx DB) error) error
 	Now         func() time.Time
+
+	decoded decodeMemo // tickets read lately, decoded
 }
 
 // writeSynced runs fn in a transaction whose commit survives a power loss.

@@ -12,7 +12,7 @@ import (
 func Dump(ctx context.Context, tx DB) (*tickets.Snapshot, error) {
 	snap := &tickets.Snapshot{Counters: map[string]int64{}}
 	var err error
-	if snap.Tickets, err = listTickets(ctx, tx, "1 = 1 ORDER BY id"); err != nil {
+	if snap.Tickets, err = listTickets(ctx, tx, nil, "1 = 1 ORDER BY id"); err != nil {
 		return nil, fmt.Errorf("dump tickets: %w", err)
 	}
 	if snap.Events, err = QueryEvents(ctx, tx, "1 = 1"); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
@@ -177,7 +178,7 @@ func (c *Core) Create(ctx context.Context, t *tickets.Ticket, prefix string, ev 
 	if errors.Is(err, ErrUnique) && t.RequestKey != "" {
 		// A concurrent Create with the same request key won; it has
 		// committed, so its ticket is there to return.
-		if existing, gerr := getTicket(ctx, c.Read, "request_key = ?", t.RequestKey); gerr == nil {
+		if existing, gerr := c.getTicket(ctx, c.Read, "request_key = ?", t.RequestKey); gerr == nil {
 			return existing, false, nil
 		}
 	}
@@ -209,7 +210,7 @@ func (c *Core) create(ctx context.Context, tx DB, t *tickets.Ticket, prefix stri
 		ev.At = saved.CreatedAt
 	}
 	if saved.RequestKey != "" {
-		existing, err := getTicket(ctx, tx, "request_key = ?", saved.RequestKey)
+		existing, err := c.getTicket(ctx, tx, "request_key = ?", saved.RequestKey)
 		if err == nil {
 			return existing, false, nil
 		}
@@ -251,12 +252,12 @@ func (c *Core) create(ctx context.Context, tx DB, t *tickets.Ticket, prefix stri
 
 // Get returns the ticket with the row id.
 func (c *Core) Get(ctx context.Context, id int64) (*tickets.Ticket, error) {
-	return getTicket(ctx, c.Read, "id = ?", id)
+	return c.getTicket(ctx, c.Read, "id = ?", id)
 }
 
 // GetByKey returns the ticket with the human key ("IT-1042").
 func (c *Core) GetByKey(ctx context.Context, key string) (*tickets.Ticket, error) {
-	return getTicket(ctx, c.Read, "key = ?", key)
+	return c.getTicket(ctx, c.Read, "key = ?", key)
 }
 
 // FindByGroupChat returns the ticket whose group chat is chat on platform; if
@@ -265,7 +266,7 @@ func (c *Core) FindByGroupChat(ctx context.Context, platform, chat string) (*tic
 	if chat == "" {
 		return nil, errs.Errorf(errs.ENOTFOUND, "No ticket has an empty group chat.")
 	}
-	return getTicket(ctx, c.Read, "platform = ? AND group_chat = ? ORDER BY id DESC LIMIT 1", platform, chat)
+	return c.getTicket(ctx, c.Read, "platform = ? AND group_chat = ? ORDER BY id DESC LIMIT 1", platform, chat)
 }
 
 // FindByCard returns the ticket whose card was posted as message in chat on
@@ -372,7 +373,7 @@ func (c *Core) modify(ctx context.Context, verb string, id int64, fn func(t *tic
 	var out *tickets.Ticket
 	var fnErr error
 	err := c.Write(ctx, func(tx DB) error {
-		t, err := getTicket(ctx, tx, "id = ?"+tx.Dialect().ForUpdate, id)
+		t, err := c.getTicket(ctx, tx, "id = ?"+tx.Dialect().ForUpdate, id)
 		if err != nil {
 			return err
 		}
@@ -518,7 +519,7 @@ func ListCond(f tickets.Filter) (string, []any) {
 // List returns the tickets matching f, oldest first.
 func (c *Core) List(ctx context.Context, f tickets.Filter) ([]*tickets.Ticket, error) {
 	cond, args := ListCond(f)
-	ts, err := listTickets(ctx, c.Read, cond, args...)
+	ts, err := c.listTickets(ctx, c.Read, cond, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
@@ -527,7 +528,7 @@ func (c *Core) List(ctx context.Context, f tickets.Filter) ([]*tickets.Ticket, e
 
 // Queue returns the desk's open tickets, highest priority first, then oldest.
 func (c *Core) Queue(ctx context.Context, desk string) ([]*tickets.Ticket, error) {
-	ts, err := listTickets(ctx, c.Read, "desk = ? AND status = ? ORDER BY priority DESC, created_at, id",
+	ts, err := c.listTickets(ctx, c.Read, "desk = ? AND status = ? ORDER BY priority DESC, created_at, id",
 		desk, string(tickets.StatusOpen))
 	if err != nil {
 		return nil, fmt.Errorf("queue of desk %s: %w", desk, err)
@@ -647,7 +648,11 @@ func insertMessage(ctx context.Context, db DB, m *tickets.Message) error {
 }
 
 // getTicket returns the one ticket matching cond, or ENOTFOUND.
-func getTicket(ctx context.Context, db DB, cond string, args ...any) (*tickets.Ticket, error) {
+func (c *Core) getTicket(ctx context.Context, db DB, cond string, args ...any) (*tickets.Ticket, error) {
+	return getTicket(ctx, db, &c.decoded, cond, args...)
+}
+
+func getTicket(ctx context.Context, db DB, memo *decodeMemo, cond string, args ...any) (*tickets.Ticket, error) {
 	var id int64
 	var data []byte
 	err := db.QueryRow(ctx, `SELECT id, data FROM tickets WHERE `+cond, args...).Scan(&id, &data)
@@ -657,11 +662,15 @@ func getTicket(ctx context.Context, db DB, cond string, args ...any) (*tickets.T
 	if err != nil {
 		return nil, fmt.Errorf("get ticket (%v): %w", describe(args), err)
 	}
-	return decodeTicket(id, data)
+	return memo.decode(id, data)
 }
 
-// ListTickets returns the tickets matching cond (which may order and limit).
-func listTickets(ctx context.Context, db DB, cond string, args ...any) ([]*tickets.Ticket, error) {
+// listTickets returns the tickets matching cond (which may order and limit).
+func (c *Core) listTickets(ctx context.Context, db DB, cond string, args ...any) ([]*tickets.Ticket, error) {
+	return listTickets(ctx, db, &c.decoded, cond, args...)
+}
+
+func listTickets(ctx context.Context, db DB, memo *decodeMemo, cond string, args ...any) ([]*tickets.Ticket, error) {
 	rows, err := db.Query(ctx, `SELECT id, data FROM tickets WHERE `+cond, args...)
 	if err != nil {
 		return nil, err
@@ -674,13 +683,59 @@ func listTickets(ctx context.Context, db DB, cond string, args ...any) ([]*ticke
 		if err := rows.Scan(&id, &data); err != nil {
 			return nil, err
 		}
-		t, err := decodeTicket(id, data)
+		t, err := memo.decode(id, data)
 		if err != nil {
 			return nil, err
 		}
 		ts = append(ts, t)
 	}
 	return ts, rows.Err()
+}
+
+// maxDecoded bounds the decoded tickets kept (a few KB each).
+const maxDecoded = 512
+
+// decodeMemo keeps the last decoding of recently read tickets: reading the
+// same JSON model again yields a copy of it instead of a new decoding (the
+// most allocations of an event). It is keyed by the exact bytes, so it can
+// never hand out an old version, whoever wrote the row (another replica
+// too). A nil memo decodes every time.
+type decodeMemo struct {
+	mu sync.Mutex
+	m  map[int64]decodedTicket
+}
+
+type decodedTicket struct {
+	data string
+	t    *tickets.Ticket
+}
+
+func (d *decodeMemo) decode(id int64, data []byte) (*tickets.Ticket, error) {
+	if d != nil {
+		d.mu.Lock()
+		e, ok := d.m[id]
+		d.mu.Unlock()
+		if ok && e.data == string(data) {
+			return e.t.Clone(), nil
+		}
+	}
+	t, err := decodeTicket(id, data)
+	if err != nil || d == nil {
+		return t, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil {
+		d.m = make(map[int64]decodedTicket)
+	}
+	if _, ok := d.m[id]; !ok && len(d.m) >= maxDecoded {
+		for k := range d.m { // drop one at random
+			delete(d.m, k)
+			break
+		}
+	}
+	d.m[id] = decodedTicket{data: string(data), t: t.Clone()}
+	return t, nil
 }
 
 func decodeTicket(id int64, data []byte) (*tickets.Ticket, error) {
