@@ -1,0 +1,70 @@
+package sqlite
+
+import "testing"
+
+// A read that overlapped a write is returned but not kept: the next read
+// goes to the database again.
+func TestStatusMemoKeepsNoReadThatRacedAWrite(t *testing.T) {
+	var m statusMemo
+	loads := 0
+	load := func(v string) func() (map[string]string, error) {
+		return func() (map[string]string, error) {
+			loads++
+			if loads == 1 { // a write lands while the first read runs
+				if err := m.write(func() error { return nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return map[string]string{"it": v}, nil
+		}
+	}
+	if got, _ := m.get(load("offline")); got["it"] != "offline" {
+		t.Fatalf("first read = %v", got)
+	}
+	if got, _ := m.get(load("online")); got["it"] != "online" || loads != 2 {
+		t.Fatalf("second read = %v after %d loads, want a fresh load (the first raced a write)", got, loads)
+	}
+	if got, _ := m.get(load("stale")); got["it"] != "online" || loads != 2 {
+		t.Fatalf("third read = %v after %d loads, want the kept copy", got, loads)
+	}
+	got, _ := m.get(load("x"))
+	got["it"] = "changed by a caller"
+	if again, _ := m.get(load("x")); again["it"] != "online" {
+		t.Fatalf("a caller's change reached the kept copy: %v", again)
+	}
+	if err := m.write(func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := m.get(load("after write")); got["it"] != "after write" {
+		t.Fatalf("read after a write = %v, want a fresh load", got)
+	}
+}
+
+func TestStateMemoNeverKeepsAnOlderVersion(t *testing.T) {
+	var m stateMemo
+	// A read that started before a write began is not kept.
+	_, _, gen := m.get("k")
+	w := m.begin()
+	m.fill("k", memoState{data: []byte("v1"), version: 1}, gen)
+	if _, ok, _ := m.get("k"); ok {
+		t.Fatal("a read that raced a write was kept")
+	}
+	m.done("k", memoState{data: []byte("v2"), version: 2}, true, w)
+	if st, ok, _ := m.get("k"); !ok || st.version != 2 {
+		t.Fatalf("after a saved write: %+v, %v; want version 2 kept", st, ok)
+	}
+	// Two writes overlapping: neither is kept, the next read goes to the database.
+	a, b := m.begin(), m.begin()
+	m.done("k", memoState{data: []byte("v4"), version: 4}, true, b)
+	m.done("k", memoState{data: []byte("v3"), version: 3}, true, a)
+	if st, ok, _ := m.get("k"); ok {
+		t.Fatalf("after overlapping writes %+v is kept; want nothing", st)
+	}
+	// A failed write drops the copy.
+	_, _, gen = m.get("k")
+	m.fill("k", memoState{data: []byte("v4"), version: 4}, gen)
+	m.done("k", memoState{}, false, m.begin())
+	if _, ok, _ := m.get("k"); ok {
+		t.Fatal("a failed write left the copy")
+	}
+}
