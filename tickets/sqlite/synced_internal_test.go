@@ -66,3 +66,30 @@ func TestSyncedWriteOnlyForItsTransaction(t *testing.T) {
 		t.Error("Create did not use the synced transaction")
 	}
 }
+
+// BenchmarkCommit is one small write transaction as most are (NORMAL) and as
+// a new ticket's is (synced to the disk): the difference is the disk's sync.
+func BenchmarkCommit(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "helpdesk.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for _, bc := range []struct {
+		name string
+		run  func(context.Context, func(sqlcore.DB) error) error
+	}{{"normal", s.writeTx}, {"synced", s.writeSyncedTx}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if err := bc.run(ctx, func(tx sqlcore.DB) error {
+					_, err := tx.Exec(ctx, `INSERT INTO desk_presence (desk, status, at) VALUES ('it', 'online', ?)
+						ON CONFLICT (desk) DO UPDATE SET at = excluded.at`, i)
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
