@@ -12,6 +12,12 @@
 // connections, the write transaction, the event ledger, sign-in and the web
 // chat's writes. Time comes only from the clock given with WithClock.
 //
+// Queries run as statements prepared once. Commits use synchronous=NORMAL
+// (they survive a crash of the process, not a power loss) except the one
+// that creates a ticket, which is synced to the disk. Presence, desk
+// presence and conversation states are kept in memory (memo.go): exact,
+// because this Store makes every write of them in this one process.
+//
 // This package implements tickets.Store and nothing more: it must not import
 // the bot, the adapters, the Ticket Center or any platform SDK, and it holds
 // no business rules (those live in tickets.Service).

@@ -34,7 +34,7 @@ const busyTimeout = 5 * time.Second
 type Store struct {
 	write *sql.DB // one connection: SQLite has one writer at a time
 	read  *sql.DB // pool for queries outside write transactions
-	// prepared statements of each
+	// statements kept prepared, per pool (db.go)
 	wstmts, rstmts *stmtCache
 	// copies of what every event reads (memo.go)
 	states                 stateMemo
