@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/bot/bottest"
+	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
 // bigDesk writes a config whose desk has topics FAQ topics (each with one
@@ -166,5 +168,37 @@ func TestFormSelectOf150OptionsInChat(t *testing.T) {
 		if len([]rune(a.Value)) != 900 {
 			t.Fatalf("answer %s has %d characters, want the 900 typed", a.ID, len([]rune(a.Value)))
 		}
+	}
+}
+
+// TestCardRefusedIsNeverSilent: when the platform refuses the ticket's card
+// (as Discord one over its limits), the agent channel is told in plain text
+// and the requester is not promised an agent who was never told; the ticket
+// stays assigned, for the assign timeout to pass on.
+func TestCardRefusedIsNeverSilent(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	h.Platform.Refuse = func(chat string, msg bot.Message) error {
+		if msg.Title != "" {
+			return errors.New("400 Bad Request: embeds over 6000 characters")
+		}
+		return nil
+	}
+	carl := h.Person("carl", "Carl")
+	carl.Say("hello")
+	carl.Say("zebra quantum marmalade")
+	carl.Press("Talk to an agent")
+	mustSee(t, carl, "I've opened ticket **IT-1**")
+	mustSee(t, carl, "could not reach the agent")
+	if strings.Contains(h.Transcript(carl.DM(), "carl"), "will help you with") {
+		t.Fatalf("the requester is promised an agent who got no card:\n%s", h.Transcript(carl.DM(), "carl"))
+	}
+	channel := h.Transcript("channel:it-agents", "")
+	for _, want := range []string{"The card of **IT-1**", "could not be posted to Ada's DM", "could not be posted to this channel", "embeds over 6000"} {
+		if !strings.Contains(channel, want) {
+			t.Errorf("the agent channel lacks %q:\n%s", want, channel)
+		}
+	}
+	if tk := h.Ticket("IT-1"); tk.Status != tickets.StatusAssigned {
+		t.Fatalf("IT-1 is %s, want still assigned (routable)", tk.Status)
 	}
 }

@@ -76,3 +76,23 @@ func (s *discordSession) Archived(t *testing.T, chat string) bool {
 	}
 	return c.Metadata != nil && c.Metadata.Archived
 }
+
+var _ platformtest.Chooser = (*discordSession)(nil)
+
+func (s *discordSession) Options(t *testing.T, m platformtest.Message) []string {
+	var out []string
+	for _, row := range m.Raw.(discordfake.Message).Components {
+		for _, c := range row.Components {
+			if c.Type == 3 {
+				for _, o := range c.Options {
+					out = append(out, o.Label)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (s *discordSession) Choose(t *testing.T, user string, m platformtest.Message, option string) {
+	s.f.Choose(user, m.ID, option)
+}

@@ -93,3 +93,31 @@ func (s *slackSession) Messages(t *testing.T, user, chat string) []platformtest.
 func (s *slackSession) Archived(t *testing.T, chat string) bool {
 	return s.w.slack.channel(chat).Archived
 }
+
+var _ platformtest.Chooser = (*slackSession)(nil)
+
+// Options lists the options of the message's static_select, grouped or not.
+func (s *slackSession) Options(t *testing.T, m platformtest.Message) []string {
+	var out []string
+	for _, b := range m.Raw.(fakeMsg).Blocks {
+		els, _ := b["elements"].([]any)
+		for _, e := range els {
+			el := e.(map[string]any)
+			if el["type"] != "static_select" {
+				continue
+			}
+			for _, o := range selectOptionsOf(el) {
+				t, _ := o["text"].(map[string]any)
+				label, _ := t["text"].(string)
+				out = append(out, label)
+			}
+		}
+	}
+	return out
+}
+
+// Choose picks an option as Slack sends a static_select choice (Press finds
+// options by label too).
+func (s *slackSession) Choose(t *testing.T, user string, m platformtest.Message, option string) {
+	s.Press(t, user, m, option)
+}

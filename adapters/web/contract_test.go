@@ -105,3 +105,22 @@ func (s *webSession) Archived(t *testing.T, chat string) bool {
 	t.Fatalf("sam is not in chat %s", chat)
 	return false
 }
+
+var _ platformtest.Chooser = (*webSession)(nil)
+
+// Options lists the options of the message's select.
+func (s *webSession) Options(t *testing.T, m platformtest.Message) []string {
+	var out []string
+	if sel := m.Raw.(web.View).Select; sel != nil {
+		for _, o := range sel.Options {
+			out = append(out, o.Label)
+		}
+	}
+	return out
+}
+
+// Choose sends the choice as the page does.
+func (s *webSession) Choose(t *testing.T, user string, m platformtest.Message, option string) {
+	t.Helper()
+	s.clients[user].choose(m.Raw.(web.View), option)
+}

@@ -42,6 +42,9 @@ type Platform struct {
 	// SelectLimit is the number of options its selects show (0: any); a
 	// select sent with more fails the test's Send, as the platform refuses it.
 	SelectLimit int
+	// Refuse, when set, is asked before each Send; an error it returns is
+	// Send's (a platform refusing a message, such as Discord a card too big).
+	Refuse func(chat string, msg bot.Message) error
 
 	mu     sync.Mutex
 	seq    int
@@ -79,6 +82,11 @@ func (p *Platform) Send(ctx context.Context, chat string, msg bot.Message) (bot.
 	}
 	if chat == "" {
 		return bot.MessageRef{}, fmt.Errorf("send: empty chat id")
+	}
+	if p.Refuse != nil {
+		if err := p.Refuse(chat, msg); err != nil {
+			return bot.MessageRef{}, err
+		}
 	}
 	if msg.Select != nil && p.SelectLimit > 0 && len(msg.Select.Options) > p.SelectLimit {
 		return bot.MessageRef{}, fmt.Errorf("send: a select of %d options, the platform shows %d", len(msg.Select.Options), p.SelectLimit)

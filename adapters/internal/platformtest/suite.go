@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,121 @@ func cases() []Case {
 		{"OrderInOneChat", orderInOneChat},
 		{"LongAnswer5000ArrivesWhole", longAnswer("What does the printer handbook say?", 5000)},
 		{"LongAnswer20000ArrivesWhole", longAnswer("What does the travel expense handbook say?", 20000)},
+		{"Menu120TopicsAllBrowsable", menu120},
+		{"Subject300CharactersKeptWhole", longSubject},
 	}
+}
+
+// Chooser is a Session whose people pick options of a message's select menu
+// (as the platform delivers such a choice); the menu cases need it.
+type Chooser interface {
+	// Options lists the labels of the select menu options on m, in order.
+	Options(t *testing.T, m Message) []string
+	// Choose picks the option labelled option on m as user.
+	Choose(t *testing.T, user string, m Message, option string)
+}
+
+// waitOptions waits for a message of the bot in chat, after the first
+// `after`, whose select offers want, and returns it with its options.
+func waitOptions(t *testing.T, s Session, c Chooser, user, chat string, after int, want func([]string) bool) (Message, []string) {
+	t.Helper()
+	var found Message
+	var opts []string
+	WaitFor(t, s, "a menu in "+chat, func() bool {
+		ms := s.Messages(t, user, chat)
+		for i := len(ms) - 1; i >= after && i >= 0; i-- {
+			if o := c.Options(t, ms[i]); len(o) > 0 && want(o) {
+				found, opts = ms[i], o
+				return true
+			}
+		}
+		return false
+	})
+	return found, opts
+}
+
+// menu120: the adapters' FAQ has a topic "Catalogue" of 120 topics; every
+// one of them can be reached from the menu on each platform (paged with
+// "More…" where a select holds fewer, in option groups on Slack), and the
+// 120th opens. A platform refusing an oversized select fails the case, as
+// each fake enforces its platform's limit.
+func menu120(t *testing.T, s Session) {
+	c, ok := s.(Chooser)
+	if !ok {
+		t.Skip("the session cannot choose select options")
+	}
+	req := s.Requester()
+	dm := s.DM(t, req)
+	s.Say(t, req, dm, "hi")
+	has := func(label string) func([]string) bool {
+		return func(o []string) bool { return slices.Contains(o, label) }
+	}
+	m, _ := waitOptions(t, s, c, req, dm, 0, has("Catalogue"))
+	n := len(s.Messages(t, req, dm))
+	c.Choose(t, req, m, "Catalogue")
+	seen := map[string]bool{}
+	for page := 0; ; page++ {
+		if page == 20 {
+			t.Fatalf("Topic 120 not reached in 20 pages; seen %d topics", len(seen))
+		}
+		m, opts := waitOptions(t, s, c, req, dm, n, func(o []string) bool { return slices.ContainsFunc(o, isTopic) })
+		for _, o := range opts {
+			seen[o] = true
+		}
+		n = len(s.Messages(t, req, dm))
+		if seen["Topic 120"] {
+			c.Choose(t, req, m, "Topic 120")
+			break
+		}
+		i := slices.IndexFunc(opts, func(o string) bool { return strings.HasPrefix(o, "More…") })
+		if i < 0 {
+			t.Fatalf("no Topic 120 and no More… on %v", opts)
+		}
+		c.Choose(t, req, m, opts[i])
+	}
+	Wait(t, s, req, dm, n, "Topic 120")
+	for i := 1; i <= 120; i++ {
+		if !seen[fmt.Sprintf("Topic %d", i)] {
+			t.Errorf("Topic %d was on no page of the menu", i)
+		}
+	}
+}
+
+func isTopic(o string) bool { return strings.HasPrefix(o, "Topic ") }
+
+// LongQuestion is a question of 311 characters the FAQ cannot answer.
+var LongQuestion = strings.TrimSpace(strings.Repeat("zebra quantum marmalade ", 13))
+
+// longSubject: a 311-character question becomes a ticket whose subject is
+// shortened for titles, and whose card shows the agent the whole question.
+func longSubject(t *testing.T, s Session) {
+	req, agent := s.Requester(), s.Agent()
+	dm := s.DM(t, req)
+	s.Say(t, req, dm, LongQuestion)
+	offer := Wait(t, s, req, dm, 0, "know the answer", "Talk to an agent")
+	n := len(s.Messages(t, req, dm))
+	s.Press(t, req, offer, "Talk to an agent")
+	Wait(t, s, req, dm, n, "opened ticket", "IT-1")
+	tk := ticket(t, s, "IT-1")
+	if len([]rune(tk.Subject)) > tickets.MaxSubjectLen {
+		t.Errorf("subject of %d characters, want at most %d", len([]rune(tk.Subject)), tickets.MaxSubjectLen)
+	}
+	whole := false
+	for _, a := range tk.Form {
+		whole = whole || a.Value == LongQuestion
+	}
+	if !whole {
+		t.Fatalf("IT-1 does not keep the whole question: subject %q, form %+v", tk.Subject, tk.Form)
+	}
+	Wait(t, s, agent, s.AgentChannel(), 0, "IT-1")
+	WaitFor(t, s, "the whole question on the card of IT-1", func() bool {
+		for _, m := range s.Messages(t, agent, s.AgentChannel()) {
+			if strings.Contains(words(m.Text), LongQuestion) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // Run runs every case against the driver, each in parallel on its own Session.
