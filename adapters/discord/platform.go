@@ -284,8 +284,12 @@ func (a *Adapter) panel(deskID string) (bot.Message, error) {
 	msg := bot.Message{Title: d.Name, Text: strings.TrimSpace(d.Description + "\n\nPick a topic, or talk to an agent. Only you will see the answers.")}
 	if rt.FAQ != nil {
 		if ix, ok := rt.FAQ.Desk(d.ID); ok {
-			for _, c := range ix.Categories("") {
-				if len(msg.Buttons) == (maxRows-1)*maxButtonsInRow {
+			cats := ix.Categories("")
+			room := (maxRows - 1) * maxButtonsInRow
+			for i, c := range cats {
+				if len(cats) > room && i == room-1 {
+					// No topic is left out: the rest are in the (paged) menu.
+					msg.Buttons = append(msg.Buttons, bot.Button{ID: "menu", Label: "More topics…", Value: ""})
 					break
 				}
 				msg.Buttons = append(msg.Buttons, bot.Button{ID: "menu", Label: ix.CategoryTitle(c, ""), Value: "cat:" + c.ID})

@@ -18,7 +18,7 @@ func TestCheckWarnsPerPlatformAboutLimits(t *testing.T) {
 	var faqY strings.Builder
 	faqY.WriteString("menu:\n")
 	for i := 1; i <= 120; i++ {
-		fmt.Fprintf(&faqY, "  - id: t%d\n    title: Topic %d\n    items:\n      - {id: q%d, question: Question %d?, answer: Answer %d.}\n", i, i, i, i, i)
+		fmt.Fprintf(&faqY, "  - id: t%d\n    title: Topic %d\n    items:\n      - {id: q%d, question: \"Question %d?\", answer: Answer %d.}\n", i, i, i, i, i)
 	}
 	var opts []string
 	for i := 1; i <= 150; i++ {
@@ -36,7 +36,7 @@ desks:
       big:
         title: Zugangsanfrage für Prüfungen
         fields:
-          - {id: pick, label: Which system is it about?, type: select, required: true, options: [` + strings.Join(opts, ", ") + `]}
+          - {id: pick, label: "Which system is it about?", type: select, required: true, options: [` + strings.Join(opts, ", ") + `]}
           - {id: notes, label: Notes, type: text, max_length: 500}
     agents:
       - {name: Ada, web: ada}
