@@ -278,3 +278,42 @@ func (s *mmSession) Choose(t *testing.T, user string, m platformtest.Message, op
 	}
 	t.Fatalf("no option %q on %s", option, m.Text)
 }
+
+var _ platformtest.FormFiller = (*mmSession)(nil)
+
+// FillForm submits the newest dialog as the server does, elements by their
+// display name, a select by the value of the option so labelled.
+func (s *mmSession) FillForm(t *testing.T, user, chat string, answers map[string]string) {
+	t.Helper()
+	platformtest.WaitFor(t, s, "the form's dialog", func() bool {
+		s.mm.mu.Lock()
+		defer s.mm.mu.Unlock()
+		return len(s.mm.dialogs) > 0
+	})
+	s.mm.mu.Lock()
+	d := s.mm.dialogs[len(s.mm.dialogs)-1]
+	s.mm.mu.Unlock()
+	sub := map[string]any{}
+	for _, el := range d.Dialog.Elements {
+		a, ok := answers[el.DisplayName]
+		if !ok {
+			continue
+		}
+		for _, o := range el.Options {
+			if o.Text == a {
+				a = o.Value
+			}
+		}
+		sub[el.Name] = a
+	}
+	req := model.SubmitDialogRequest{CallbackId: d.Dialog.CallbackId, State: d.Dialog.State, UserId: user, ChannelId: chat, Submission: sub}
+	body, _ := json.Marshal(req)
+	resp, err := http.Post(s.web.URL+mattermost.PathDialog, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s submits the dialog: %d", user, resp.StatusCode)
+	}
+}

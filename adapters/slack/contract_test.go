@@ -121,3 +121,38 @@ func (s *slackSession) Options(t *testing.T, m platformtest.Message) []string {
 func (s *slackSession) Choose(t *testing.T, user string, m platformtest.Message, option string) {
 	s.Press(t, user, m, option)
 }
+
+var _ platformtest.FormFiller = (*slackSession)(nil)
+
+// FillForm submits the newest modal as Slack does (view_submission), each
+// input by its label, a select by the value of the option so labelled.
+func (s *slackSession) FillForm(t *testing.T, user, chat string, answers map[string]string) {
+	t.Helper()
+	platformtest.WaitFor(t, s, "the form's modal", func() bool {
+		s.w.slack.mu.Lock()
+		defer s.w.slack.mu.Unlock()
+		return len(s.w.slack.views) > 0
+	})
+	text := func(v any) string {
+		m, _ := v.(map[string]any)
+		s, _ := m["text"].(string)
+		return s
+	}
+	values := map[string]string{}
+	for _, b := range s.w.slack.lastView().View["blocks"].([]any) {
+		bm := b.(map[string]any)
+		ans, ok := answers[text(bm["label"])]
+		if !ok {
+			continue
+		}
+		if el := bm["element"].(map[string]any); el["type"] == "static_select" {
+			for _, o := range selectOptionsOf(el) {
+				if text(o["text"]) == ans {
+					ans = o["value"].(string)
+				}
+			}
+		}
+		values[bm["block_id"].(string)] = ans
+	}
+	s.w.slack.push(s.w.next("env-"), "interactive", s.w.submission(user, values))
+}

@@ -582,8 +582,8 @@ func render(blocks []map[string]any) string {
 				case "button":
 					parts = append(parts, "["+text(el["text"])+"]")
 				case "static_select":
-					for _, o := range el["options"].([]any) {
-						parts = append(parts, "{"+text(o.(map[string]any)["text"])+"}")
+					for _, o := range selectOptionsOf(el) {
+						parts = append(parts, "{"+text(o["text"])+"}")
 					}
 				}
 			}

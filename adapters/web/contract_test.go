@@ -124,3 +124,28 @@ func (s *webSession) Choose(t *testing.T, user string, m platformtest.Message, o
 	t.Helper()
 	s.clients[user].choose(m.Raw.(web.View), option)
 }
+
+var _ platformtest.FormFiller = (*webSession)(nil)
+
+// FillForm sends the newest form in chat as the page does, fields by label.
+func (s *webSession) FillForm(t *testing.T, user, chat string, answers map[string]string) {
+	t.Helper()
+	var form web.View
+	platformtest.WaitFor(t, s, "the form in "+chat, func() bool {
+		for _, v := range s.clients[user].history(chat) {
+			if v.Form != nil {
+				form = v
+			}
+		}
+		return form.Form != nil
+	})
+	values := map[string]string{}
+	for _, fl := range form.Form.Fields {
+		if a, ok := answers[fl.Label]; ok {
+			values[fl.ID] = a
+		}
+	}
+	if code, out := s.clients[user].post("/chat/api/form", map[string]any{"chat": form.Chat, "message": form.ID, "values": values}); code != 200 {
+		t.Fatalf("%s sends the form: %d %v", user, code, out)
+	}
+}

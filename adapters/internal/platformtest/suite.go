@@ -100,7 +100,83 @@ func cases() []Case {
 		{"LongAnswer20000ArrivesWhole", longAnswer("What does the travel expense handbook say?", 20000)},
 		{"Menu120TopicsAllBrowsable", menu120},
 		{"Subject300CharactersKeptWhole", longSubject},
+		{"Form12FieldsSelect150Answers900", bigForm},
 	}
+}
+
+// FormFiller is a Session whose people fill in the form the bot opened for
+// them, as the platform shows it (modal, dialog, web form, Discord's steps).
+type FormFiller interface {
+	// FillForm answers the form shown to user in chat, field by label; a
+	// select is answered with the label of its option.
+	FillForm(t *testing.T, user, chat string, answers map[string]string)
+}
+
+// BigFormAnswers are the answers of the adapters' form "big" (topic
+// Catalogue): option 150 of its select, six answers of 900 characters and
+// five short ones.
+func BigFormAnswers() map[string]string {
+	a := map[string]string{"Which one?": "Option 150"}
+	for i := 2; i <= 12; i++ {
+		if i <= 7 {
+			a[fmt.Sprintf("Answer %d", i)] = strings.Repeat(string(rune('a'+i)), 900)
+		} else {
+			a[fmt.Sprintf("Answer %d", i)] = fmt.Sprintf("short answer %d", i)
+		}
+	}
+	return a
+}
+
+// bigForm: the 12-field form of topic Catalogue, with a 150-option select,
+// is filled in with option 150 and six 900-character answers; the ticket
+// keeps every answer whole and the agent channel sees all of them on the
+// card (split where the platform needs it, within its limits).
+func bigForm(t *testing.T, s Session) {
+	c, ok := s.(Chooser)
+	f, ok2 := s.(FormFiller)
+	if !ok || !ok2 {
+		t.Skip("the session cannot choose options or fill forms")
+	}
+	req, agent := s.Requester(), s.Agent()
+	dm := s.DM(t, req)
+	s.Say(t, req, dm, "hi")
+	has := func(label string) func([]string) bool {
+		return func(o []string) bool { return slices.Contains(o, label) }
+	}
+	m, _ := waitOptions(t, s, c, req, dm, 0, has("Catalogue"))
+	n := len(s.Messages(t, req, dm))
+	c.Choose(t, req, m, "Catalogue")
+	m, _ = waitOptions(t, s, c, req, dm, n, has("Topic 1"))
+	n = len(s.Messages(t, req, dm))
+	c.Choose(t, req, m, "Topic 1")
+	offer := Wait(t, s, req, dm, n, "Topic 1", "Talk to an agent")
+	n = len(s.Messages(t, req, dm))
+	s.Press(t, req, offer, "Talk to an agent")
+	answers := BigFormAnswers()
+	f.FillForm(t, req, dm, answers)
+	Wait(t, s, req, dm, n, "opened ticket", "IT-1")
+	tk := ticket(t, s, "IT-1")
+	got := map[string]string{}
+	for _, a := range tk.Form {
+		got[a.Label] = a.Value
+	}
+	for label, want := range answers {
+		if got[label] != want {
+			t.Errorf("IT-1's answer to %q is %d characters %q…, want the %d given", label, len(got[label]), head(got[label]), len(want))
+		}
+	}
+	WaitFor(t, s, "every answer on the card of IT-1", func() bool {
+		var all strings.Builder
+		for _, m := range s.Messages(t, agent, s.AgentChannel()) {
+			all.WriteString(words(m.Text) + " ")
+		}
+		for _, want := range answers {
+			if !strings.Contains(all.String(), want) {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // Chooser is a Session whose people pick options of a message's select menu
@@ -227,7 +303,9 @@ func Run(t *testing.T, d Driver) {
 }
 
 // waitTimeout bounds every wait: a bot that never answers fails the test.
-const waitTimeout = 15 * time.Second
+// It is generous: the cases of a suite run in parallel under -race on a
+// shared 2-core machine, where a 20,000-character answer alone takes 10 s.
+const waitTimeout = 45 * time.Second
 
 // WaitFor waits, without polling, until cond holds, re-checking it each time
 // the session reports a change.
