@@ -108,10 +108,13 @@ func (e *Engine) announce(ctx context.Context, rt *Runtime, desk *config.Desk, t
 			inChannel = true
 		}
 	}
+	agentMissed := false
 	if ag := desk.AgentByName(t.Assignee); ag != nil && ag.ID(t.Platform) != "" {
 		ref, err := e.sendDM(ctx, t.Platform, ag.ID(t.Platform), card)
 		if err != nil {
 			e.log.Warn("send ticket card to agent", "ticket", t.Key, "agent", ag.Name, "err", err)
+			agentMissed = true
+			e.cardFailed(ctx, desk, t, ag.Name+"'s DM", err)
 		} else {
 			refs = append(refs, tickets.CardRef{Platform: t.Platform, Chat: ref.Chat, Message: ref.ID})
 		}
@@ -120,6 +123,7 @@ func (e *Engine) announce(ctx context.Context, rt *Runtime, desk *config.Desk, t
 		ref, err := e.sendTo(ctx, t.Platform, ch, card)
 		if err != nil {
 			e.log.Warn("send ticket card to agent channel", "ticket", t.Key, "err", err)
+			e.cardFailed(ctx, desk, t, "this channel", err)
 		} else {
 			refs = append(refs, tickets.CardRef{Platform: t.Platform, Chat: ref.Chat, Message: ref.ID})
 		}
@@ -127,10 +131,29 @@ func (e *Engine) announce(ctx context.Context, rt *Runtime, desk *config.Desk, t
 	if _, err := e.svc.SetCards(ctx, t.ID, refs); err != nil {
 		e.log.Warn("record ticket cards", "ticket", t.Key, "err", err)
 	}
-	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, Message{
-		Text: tFor(t, desk, mAssigned, t.Assignee, t.Key),
-	}); err != nil {
+	text := tFor(t, desk, mAssigned, t.Assignee, t.Key)
+	if agentMissed {
+		// Not "X will help you": X was not told. The ticket stays assigned;
+		// the assign timeout passes it on if X does not take it up.
+		text = tFor(t, desk, mCardFailed, t.Key)
+	}
+	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, Message{Text: text}); err != nil {
 		e.log.Warn("tell requester about assignment", "ticket", t.Key, "err", err)
+	}
+}
+
+// cardFailed tells the desk's agent channel, in plain text (which a
+// platform takes where it refused the card), that the ticket's card could
+// not be posted to where, so no ticket goes unseen without anyone knowing.
+func (e *Engine) cardFailed(ctx context.Context, desk *config.Desk, t *tickets.Ticket, where string, cause error) {
+	ch := desk.AgentChannel[t.Platform]
+	if ch == "" {
+		return
+	}
+	text := fmt.Sprintf("⚠️ The card of **%s** (%s) could not be posted to %s: %s. The ticket is saved; open it in the Ticket Center.",
+		t.Key, textutil.ShortenTrim(t.Subject, 80), where, textutil.ShortenTrim(cause.Error(), 300))
+	if _, err := e.sendTo(ctx, t.Platform, ch, Message{Text: text}); err != nil {
+		e.log.Error("tell the agent channel a ticket card failed", "ticket", t.Key, "err", err)
 	}
 }
 

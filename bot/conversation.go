@@ -101,7 +101,9 @@ func (c *conv) message(ctx context.Context) error {
 	text := Sanitize(c.ev.Text, maxQuestionLen)
 	switch c.st.Step {
 	case StepForm:
-		return c.formAnswer(ctx, text)
+		// A form answer is checked against its field's max_length, which
+		// may allow more than a question: it is not cut here.
+		return c.formAnswer(ctx, Sanitize(c.ev.Text, maxMessageLen))
 	case StepComment:
 		if text != "" {
 			return c.comment(ctx, c.st.Ticket, text)
@@ -158,6 +160,10 @@ func (c *conv) action(ctx context.Context) error {
 			id := strings.TrimPrefix(a.Value, "cat:")
 			c.st.Step, c.st.Category = StepMenu, id
 			return c.reply(c.menuMessage(id))
+		case strings.HasPrefix(a.Value, "page:"):
+			id, page, _ := parseMenuPage(a.Value)
+			c.st.Step, c.st.Category = StepMenu, id
+			return c.reply(c.menuPage(id, page))
 		default:
 			c.st.Step, c.st.Category = StepMenu, ""
 			return c.reply(c.menuMessage(""))
@@ -202,6 +208,9 @@ func (c *conv) action(ctx context.Context) error {
 		return c.escalate(ctx)
 	case actFormOption:
 		if c.st.Step == StepForm {
+			if page, ok := c.fieldPageOf(a.Value); ok {
+				return c.reply(c.fieldMessagePage("", page))
+			}
 			return c.formAnswer(ctx, a.Value)
 		}
 	case actFormSkip:

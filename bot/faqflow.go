@@ -129,8 +129,13 @@ func (c *conv) answerItem(ctx context.Context, id string) error {
 	return c.answer(ctx, id, ix.CategoryOf(id), q, a)
 }
 
-// menuMessage renders one level of the question menu.
-func (c *conv) menuMessage(category string) Message {
+// menuMessage renders one level of the question menu, at its first page.
+func (c *conv) menuMessage(category string) Message { return c.menuPage(category, 0) }
+
+// menuPage renders a page of one level of the question menu: all of its
+// entries when the platform's select holds them, else a page of them with
+// "‹ Previous" and "More…" entries (see pageOf).
+func (c *conv) menuPage(category string, page int) Message {
 	ix := c.index()
 	msg := Message{Text: c.t(mPickTopic)}
 	if ix == nil {
@@ -151,9 +156,7 @@ func (c *conv) menuMessage(category string) Message {
 		}
 		msg.Buttons = append(msg.Buttons, Button{ID: actMenu, Label: c.t(mBack), Value: c.parentOf(category)})
 	}
-	if len(sel.Options) > 25 { // the smallest platform limit (Discord)
-		sel.Options = sel.Options[:25]
-	}
+	sel.Options = c.pageOf(sel.Options, page, func(p int) string { return menuPage(category, p) })
 	if len(sel.Options) > 0 {
 		msg.Select = sel
 	}

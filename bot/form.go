@@ -6,6 +6,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,24 @@ func toForm(id string, f *config.Form, submit string) Form {
 // askField asks the form's current field in chat.
 func (c *conv) askField(prefix string) error { return c.reply(c.fieldMessage(prefix)) }
 
-func (c *conv) fieldMessage(prefix string) Message {
+func (c *conv) fieldMessage(prefix string) Message { return c.fieldMessagePage(prefix, 0) }
+
+// fieldPageOf tells whether v, chosen on the current field's select, turns
+// the page (and to which) rather than answering.
+func (c *conv) fieldPageOf(v string) (int, bool) {
+	form := c.form()
+	if form == nil || c.st.FormField >= len(form.Fields) || !strings.HasPrefix(v, fieldPagePrefix) {
+		return 0, false
+	}
+	if slices.Contains(form.Fields[c.st.FormField].Options, v) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(v, fieldPagePrefix))
+	return n, err == nil
+}
+
+// fieldMessagePage asks the current field, its options (if a select) at page.
+func (c *conv) fieldMessagePage(prefix string, page int) Message {
 	form := c.form()
 	fl := form.Fields[c.st.FormField]
 	text := fmt.Sprintf("%s**%d/%d** %s", prefix, c.st.FormField+1, len(form.Fields), fl.Label)
@@ -100,6 +118,7 @@ func (c *conv) fieldMessage(prefix string) Message {
 			for _, o := range fl.Options {
 				msg.Select.Options = append(msg.Select.Options, Option{Label: o, Value: o})
 			}
+			msg.Select.Options = c.pageOf(msg.Select.Options, page, fieldPage)
 		}
 	}
 	if !fl.Required {
@@ -180,6 +199,10 @@ func (c *conv) formSubmitted(ctx context.Context) error {
 	return c.openTicket()
 }
 
+// questionAnswerID is the id of the form answer that keeps a question too
+// long for the subject (a form field of that id would be an odd choice).
+const questionAnswerID = "~question"
+
 // openTicket decides to open the ticket for the conversation. The state is
 // saved first (write-ahead, as StepOpening) and the ticket's request key
 // comes from it; the ticket is opened when the outbox is flushed. So a crash
@@ -217,6 +240,12 @@ func (c *conv) completeOpening(ctx context.Context) error {
 			return fmt.Errorf("open DM with requester: %w", err)
 		}
 	}
+	form := c.st.FormAnswers
+	if subject == c.st.Question && len([]rune(subject)) > maxSubjectLen {
+		// The subject is shortened for titles and topics; the question
+		// stays whole on the ticket, first of its answers.
+		form = append([]tickets.FormAnswer{{ID: questionAnswerID, Label: c.t(mQuestionLabel), Value: subject}}, form...)
+	}
 	t := &tickets.Ticket{
 		Desk:          d.ID,
 		Platform:      c.ev.Platform,
@@ -226,7 +255,7 @@ func (c *conv) completeOpening(ctx context.Context) error {
 		Language:      c.st.Lang,
 		Category:      c.st.Category,
 		Subject:       textutil.ShortenTrim(subject, maxSubjectLen),
-		Form:          c.st.FormAnswers,
+		Form:          form,
 		Suggested:     c.st.Suggested,
 	}
 	t.Priority = rules.Match(d, t).Priority

@@ -46,6 +46,10 @@ const (
 	mChooseTopic     msgID = "choose_topic"
 	mCategoryPick    msgID = "category_pick"
 	mBack            msgID = "back"
+	mMoreOptions     msgID = "more_options"     // the next page of a long select
+	mPrevOptions     msgID = "previous_options" // the page before
+	mCardFailed      msgID = "card_failed"      // the assigned agent's card could not be posted
+	mQuestionLabel   msgID = "question_label"   // the whole question on a ticket whose subject was shortened
 	mGlad            msgID = "glad"
 	mNotHelpful      msgID = "not_helpful"
 	mNotFound        msgID = "not_found"

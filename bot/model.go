@@ -184,3 +184,11 @@ type Platform interface {
 	// ArchiveGroupChat closes a group chat so no more messages can be sent.
 	ArchiveGroupChat(ctx context.Context, chat string) error
 }
+
+// SelectLimiter is implemented by a platform whose select menus show at most
+// MaxSelectOptions options (Discord: 25). The engine pages a longer list:
+// the entries a page at a time, with "‹ Previous" and "More…" entries. A
+// platform without it shows any number of options in one select.
+type SelectLimiter interface {
+	MaxSelectOptions() int
+}

@@ -1,6 +1,8 @@
 package discord_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/discord/discordfake"
@@ -75,4 +77,130 @@ func (s *discordSession) Archived(t *testing.T, chat string) bool {
 		return true // a private channel is deleted at End Service
 	}
 	return c.Metadata != nil && c.Metadata.Archived
+}
+
+var _ platformtest.Chooser = (*discordSession)(nil)
+
+func (s *discordSession) Options(t *testing.T, m platformtest.Message) []string {
+	var out []string
+	for _, row := range m.Raw.(discordfake.Message).Components {
+		for _, c := range row.Components {
+			if c.Type == 3 {
+				for _, o := range c.Options {
+					out = append(out, o.Label)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (s *discordSession) Choose(t *testing.T, user string, m platformtest.Message, option string) {
+	s.f.Choose(user, m.ID, option)
+}
+
+var _ platformtest.FormFiller = (*discordSession)(nil)
+
+// FillForm plays Discord's steps of a form: each select step (turning its
+// pages with More… until the option is there), then each modal (pressing
+// Continue between two), answering fields by label, until every answer is given.
+func (s *discordSession) FillForm(t *testing.T, user, chat string, answers map[string]string) {
+	t.Helper()
+	f := s.f
+	left := map[string]string{}
+	for k, v := range answers {
+		left[k] = v
+	}
+	modals := len(f.Modals())
+	seenMsgs := 0
+	for len(left) > 0 {
+		var sel *discordfake.Message
+		var cont *discordfake.Message
+		f.WaitFor("the next step of the form", func() bool {
+			sel, cont = nil, nil
+			ms := f.Messages(chat, user)
+			for i := len(ms) - 1; i >= seenMsgs; i-- {
+				m := ms[i]
+				if hasSelect(m) && sel == nil && slices.ContainsFunc(mapKeys(left), func(l string) bool { return strings.Contains(m.Content, l) }) {
+					sel = &m
+				}
+				if slices.Contains(m.Buttons(), "Continue") && cont == nil {
+					cont = &m
+				}
+			}
+			return sel != nil || cont != nil || len(f.Modals()) > modals
+		})
+		switch {
+		case len(f.Modals()) > modals:
+			md := f.Modals()[modals]
+			modals++
+			values := map[string]string{}
+			for _, in := range md.Inputs {
+				values[in.Label] = left[in.Label]
+				delete(left, in.Label)
+			}
+			seenMsgs = len(f.Messages(chat, user))
+			f.Submit(md, values)
+		case sel != nil:
+			label := ""
+			for l := range left {
+				if strings.Contains(sel.Content, l) {
+					label = l
+				}
+			}
+			if label == "" {
+				t.Fatalf("a select step for none of %v: %s", left, sel.Text())
+			}
+			for range 20 {
+				m := current(f, chat, user, sel.ID)
+				if slices.Contains(options(m), left[label]) {
+					break
+				}
+				i := slices.IndexFunc(m.Buttons(), func(b string) bool { return strings.HasPrefix(b, "More…") })
+				if i < 0 {
+					t.Fatalf("option %q is on no page of %s", left[label], m.Text())
+				}
+				edits := m.Edits
+				f.Press(user, m.ID, m.Buttons()[i])
+				f.WaitFor("the next page of options", func() bool { return current(f, chat, user, sel.ID).Edits > edits })
+			}
+			seenMsgs = len(f.Messages(chat, user))
+			f.Choose(user, sel.ID, left[label])
+			delete(left, label)
+		default:
+			seenMsgs = len(f.Messages(chat, user))
+			f.Press(user, cont.ID, "Continue")
+		}
+	}
+}
+
+func hasSelect(m discordfake.Message) bool { return len(options(m)) > 0 }
+
+func options(m discordfake.Message) []string {
+	var out []string
+	for _, row := range m.Components {
+		for _, c := range row.Components {
+			for _, o := range c.Options {
+				out = append(out, o.Label)
+			}
+		}
+	}
+	return out
+}
+
+func current(f *discordfake.Server, chat, user, id string) discordfake.Message {
+	for _, m := range f.Messages(chat, user) {
+		if m.ID == id {
+			return m
+		}
+	}
+	return discordfake.Message{}
+}
+
+func mapKeys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

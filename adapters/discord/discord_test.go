@@ -3,12 +3,15 @@ package discord_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 
@@ -632,7 +635,7 @@ func TestCommandAndPanel(t *testing.T) {
 	const manageGuild = 1 << 5
 	f.Command(bossID, support, "panel", nil, manageGuild)
 	panel := f.WaitMessage(support, bobID, 0, "Talk to an agent")
-	if got := strings.Join(panel.Buttons(), ","); got != "Network & VPN,Accounts,Talk to an agent" || panel.EphemeralFor != "" {
+	if got := strings.Join(panel.Buttons(), ","); got != "Network & VPN,Accounts,Catalogue,Talk to an agent" || panel.EphemeralFor != "" {
 		t.Fatalf("panel buttons = %s (private to %q)", got, panel.EphemeralFor)
 	}
 	n := e.count(support, bobID)
@@ -656,4 +659,82 @@ func TestRateLimited(t *testing.T) {
 	f.RateLimitNext(2)
 	f.DM(annID, "How do I connect to the VPN?")
 	f.WaitMessage(dm, annID, 0, "Did this help?")
+}
+
+// A 12-field form whose select has 150 options and whose eleven text answers
+// are 900 characters each: the select step shows 25 options at a time with
+// More…, option 150 can be chosen, the modals keep their step counter within
+// 45 characters, the ticket holds every answer whole, and its card (about
+// 10,000 characters) reaches the agent channel as several cards, each one
+// within Discord's limits (the fake refuses any other).
+func TestBigFormAndBigCard(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	f := e.fake
+	dm := f.DMChannel(annID)
+	f.DM(annID, "hi")
+	f.Choose(annID, f.WaitMessage(dm, annID, 0, "Catalogue").ID, "Catalogue")
+	n := e.count(dm, annID)
+	f.Choose(annID, f.WaitMessage(dm, annID, n, "Topic 1").ID, "Topic 1")
+	n = e.count(dm, annID)
+	f.Press(annID, f.WaitMessage(dm, annID, n, "Talk to an agent").ID, "Talk to an agent")
+	sel := f.WaitMessage(dm, annID, n, "Which one?")
+	for page := 1; page < 6; page++ {
+		lo := page*25 + 1
+		f.Press(annID, sel.ID, fmt.Sprintf("More… (%d–%d of 150)", lo, min(150, lo+24)))
+		want := fmt.Sprintf("options %d–%d of 150", lo, min(150, lo+24))
+		f.WaitFor(want, func() bool {
+			for _, m := range f.Messages(dm, annID) {
+				if m.ID == sel.ID && strings.Contains(m.Text(), want) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	f.Choose(annID, sel.ID, "Option 150")
+	answer := func(i int) string { return strings.Repeat(string(rune('a'+i)), 900) }
+	for step, last := 0, 2; step <= last; step++ {
+		f.WaitFor("modal "+strconv.Itoa(step+1), func() bool { return len(f.Modals()) == step+1 })
+		md := f.Modals()[step]
+		if want := fmt.Sprintf("(%d/4)", step+2); !strings.HasSuffix(md.Title, want) || utf8.RuneCountInString(md.Title) > 45 {
+			t.Fatalf("modal title %q: want at most 45 characters ending in %s", md.Title, want)
+		}
+		values := map[string]string{}
+		for _, in := range md.Inputs {
+			i, _ := strconv.Atoi(strings.TrimPrefix(in.Label, "Answer "))
+			values[in.Label] = answer(i)
+		}
+		n = e.count(dm, annID)
+		f.Submit(md, values)
+		if step < last {
+			f.Press(annID, f.WaitMessage(dm, annID, n, "Continue").ID, "Continue")
+		}
+	}
+	f.WaitMessage(dm, annID, n, "I've opened ticket **IT-1**")
+	tk := e.ticket("IT-1")
+	if len(tk.Form) != 12 || tk.Form[0].Value != "Option 150" {
+		t.Fatalf("IT-1's form has %d answers, the first %q; want 12, Option 150", len(tk.Form), tk.Form[0].Value)
+	}
+	for _, a := range tk.Form[1:] {
+		i, _ := strconv.Atoi(strings.TrimPrefix(a.ID, "a"))
+		if a.Value != answer(i) {
+			t.Fatalf("answer %s: %d characters, want the 900 typed", a.ID, len(a.Value))
+		}
+	}
+	f.WaitFor("the whole card of IT-1 in the agent channel", func() bool {
+		var all strings.Builder
+		for _, m := range f.Messages(agentChannel, adaID) {
+			all.WriteString(m.Text())
+		}
+		for i := 2; i <= 12; i++ {
+			if !strings.Contains(all.String(), answer(i)) {
+				return false
+			}
+		}
+		return strings.Contains(all.String(), "Start Chat")
+	})
+	if logs := e.logs.String(); strings.Contains(logs, "could not be posted") {
+		t.Fatalf("a card part was refused:\n%s", logs)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -238,6 +239,14 @@ var errAcked = fmt.Errorf("interaction already acknowledged")
 // modal, or a select menu message (msgType 4 for a new one, 7 to replace the
 // message the last choice was made on).
 func (a *Adapter) showStep(p *pending, f *formSession, msgType discordgo.InteractionResponseType) error {
+	return a.showStepPage(p, f, msgType, 0)
+}
+
+// showStepPage is showStep with a select step's options at page: a select
+// holds 25 options (https://discord.com/developers/docs/components/reference#string-select),
+// so a longer list is shown 25 at a time with "‹ Previous" and "More…"
+// buttons; every option is on some page, its value its index in the field.
+func (a *Adapter) showStepPage(p *pending, f *formSession, msgType discordgo.InteractionResponseType, page int) error {
 	var resp *discordgo.InteractionResponse
 	cid := formPrefix + f.id + "|" + strconv.Itoa(f.step)
 	if f.isSelect(f.step) {
@@ -251,16 +260,28 @@ func (a *Adapter) showStep(p *pending, f *formSession, msgType discordgo.Interac
 			zero = 0
 		}
 		sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: cid, Placeholder: textutil.Shorten(fl.Label, maxPlaceholder), MinValues: &zero, MaxValues: one}
-		for i, o := range fl.Options {
-			if i == maxOptions {
-				break
-			}
-			sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: textutil.Shorten(o, maxOptionText), Value: strconv.Itoa(i)})
+		pages := max(1, (len(fl.Options)+maxOptions-1)/maxOptions)
+		page = min(max(page, 0), pages-1)
+		lo, hi := page*maxOptions, min(len(fl.Options), (page+1)*maxOptions)
+		for i := lo; i < hi; i++ {
+			sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: textutil.Shorten(fl.Options[i], maxOptionText), Value: strconv.Itoa(i)})
+		}
+		if pages > 1 {
+			text += fmt.Sprintf(" (options %d–%d of %d)", lo+1, hi, len(fl.Options))
 		}
 		comps := []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}}}
+		var btns []discordgo.MessageComponent
+		if page > 0 {
+			btns = append(btns, discordgo.Button{Label: fmt.Sprintf("‹ Previous (%d–%d)", lo-maxOptions+1, lo), Style: discordgo.SecondaryButton, CustomID: cid + "|p" + strconv.Itoa(page-1)})
+		}
+		if hi < len(fl.Options) {
+			btns = append(btns, discordgo.Button{Label: fmt.Sprintf("More… (%d–%d of %d)", hi+1, min(len(fl.Options), hi+maxOptions), len(fl.Options)), Style: discordgo.SecondaryButton, CustomID: cid + "|p" + strconv.Itoa(page+1)})
+		}
 		if !fl.Required {
-			comps = append(comps, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-				discordgo.Button{Label: "Skip", Style: discordgo.SecondaryButton, CustomID: cid + "|skip"}}})
+			btns = append(btns, discordgo.Button{Label: "Skip", Style: discordgo.SecondaryButton, CustomID: cid + "|skip"})
+		}
+		if len(btns) > 0 {
+			comps = append(comps, discordgo.ActionsRow{Components: btns})
 		}
 		resp = &discordgo.InteractionResponse{Type: msgType, Data: &discordgo.InteractionResponseData{
 			Content: text, Components: comps, AllowedMentions: noMentions()}}
@@ -268,9 +289,13 @@ func (a *Adapter) showStep(p *pending, f *formSession, msgType discordgo.Interac
 			resp.Data.Flags = discordgo.MessageFlagsEphemeral
 		}
 	} else {
-		title := f.form.Title
+		// A modal title is at most 45 characters
+		// (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-modal):
+		// the form's title is shortened, never the step counter.
+		title := textutil.Shorten(f.form.Title, maxModalTitle)
 		if n := len(f.steps); n > 1 {
-			title = fmt.Sprintf("%s (%d/%d)", title, f.step+1, n)
+			counter := fmt.Sprintf(" (%d/%d)", f.step+1, n)
+			title = textutil.Shorten(f.form.Title, maxModalTitle-utf8.RuneCountInString(counter)) + counter
 		}
 		var rows []discordgo.MessageComponent
 		for _, fl := range f.steps[f.step] {
@@ -330,6 +355,13 @@ func (a *Adapter) formComponent(ctx context.Context, p *pending, user bot.User, 
 	f, step, extra := a.session(ctx, user.ID, d.CustomID)
 	if f == nil {
 		p.private(Message("This form has expired. Press **Open the form again** to start over."))
+		return
+	}
+	if page, ok := strings.CutPrefix(extra, "p"); ok && f.isSelect(step) { // a page of the options
+		n, _ := strconv.Atoi(page)
+		if err := a.showStepPage(p, f, discordgo.InteractionResponseUpdateMessage, n); err != nil {
+			a.log.Warn("show form options page", "err", err)
+		}
 		return
 	}
 	if extra == "next" { // Continue: the next modal

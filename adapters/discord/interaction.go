@@ -11,7 +11,6 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 )
 
@@ -250,7 +249,7 @@ func (a *Adapter) messageResponse(typ discordgo.InteractionResponseType, msg bot
 // carries the controls and is the ref).
 func (p *pending) reply(msg bot.Message, ephemeral bool) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range kit.SplitMessage(msg, maxContent, nil) {
+	for _, part := range parts(msg) {
 		var err error
 		if ref, err = p.reply1(part, ephemeral); err != nil {
 			return ref, err

@@ -8,7 +8,6 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
@@ -41,12 +40,12 @@ func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.M
 	return a.post(chat, msg)
 }
 
-// post posts msg to chat, as several messages when its text is longer than
-// Discord's 2,000 characters of content; the ref is the last one's, which
+// post posts msg to chat, as several messages when it is longer than
+// Discord takes in one (see parts); the ref is the last one's, which
 // carries the controls.
 func (a *Adapter) post(chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range kit.SplitMessage(msg, maxContent, nil) {
+	for _, part := range parts(msg) {
 		var err error
 		if ref, err = a.post1(chat, part); err != nil {
 			return ref, err
@@ -76,7 +75,12 @@ func (a *Adapter) post1(chat string, msg bot.Message) (bot.MessageRef, error) {
 
 // Update edits a message in place; the message a button was pressed on is
 // updated as the interaction's response (type 7).
+//
+// A card posted as several messages (see parts) is updated in its last
+// one, which holds its status and controls.
 func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	all := parts(msg)
+	msg = all[len(all)-1]
 	content, embeds, comps := a.render(msg, "")
 	if p := pendingFrom(ctx); p != nil && p.i.Message != nil && p.i.Message.ID == ref.ID && p.i.Type == discordgo.InteractionMessageComponent {
 		err := p.respond(a.messageResponse(discordgo.InteractionResponseUpdateMessage, msg, false))
@@ -280,8 +284,12 @@ func (a *Adapter) panel(deskID string) (bot.Message, error) {
 	msg := bot.Message{Title: d.Name, Text: strings.TrimSpace(d.Description + "\n\nPick a topic, or talk to an agent. Only you will see the answers.")}
 	if rt.FAQ != nil {
 		if ix, ok := rt.FAQ.Desk(d.ID); ok {
-			for _, c := range ix.Categories("") {
-				if len(msg.Buttons) == (maxRows-1)*maxButtonsInRow {
+			cats := ix.Categories("")
+			room := (maxRows - 1) * maxButtonsInRow
+			for i, c := range cats {
+				if len(cats) > room && i == room-1 {
+					// No topic is left out: the rest are in the (paged) menu.
+					msg.Buttons = append(msg.Buttons, bot.Button{ID: "menu", Label: "More topics…", Value: ""})
 					break
 				}
 				msg.Buttons = append(msg.Buttons, bot.Button{ID: "menu", Label: ix.CategoryTitle(c, ""), Value: "cat:" + c.ID})

@@ -1,12 +1,14 @@
 package discord
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
@@ -32,6 +34,13 @@ const (
 	maxPlaceholder  = 100
 )
 
+// MaxSelectOptions implements bot.SelectLimiter: a string select holds 25
+// options (https://discord.com/developers/docs/components/reference#string-select),
+// so the engine pages its menus.
+func (a *Adapter) MaxSelectOptions() int { return maxOptions }
+
+var _ bot.SelectLimiter = (*Adapter)(nil)
+
 // noMentions is sent with every message: user text can never ping
 // @everyone, @here, a role or a user.
 func noMentions() *discordgo.MessageAllowedMentions {
@@ -45,6 +54,8 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 	content := ""
 	var embeds []*discordgo.MessageEmbed
 	if msg.Title != "" || len(msg.Fields) > 0 {
+		// parts keeps each embed within its limits; what is left over here
+		// (a part not made by parts) is cut with "…" rather than refused.
 		e := &discordgo.MessageEmbed{Title: textutil.Shorten(msg.Title, maxEmbedTitle), Description: textutil.Shorten(msg.Text, maxEmbedDesc), Color: 0x5865F2}
 		for i, f := range msg.Fields {
 			if i == maxEmbedFields {
@@ -55,9 +66,6 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 				v = "—"
 			}
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: textutil.Shorten(f.Label, maxFieldName), Value: textutil.Shorten(v, maxFieldValue), Inline: len(v) <= 40})
-		}
-		if fitEmbed(e) {
-			a.log.Warn("card over Discord's 6,000 characters of embeds; its longest field values are shortened", "title", msg.Title)
 		}
 		embeds = append(embeds, e)
 	} else {
@@ -110,44 +118,82 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 // (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 const maxEmbedsTotal = 6000
 
-// fitEmbed shortens the longest field values of e until it is within
-// maxEmbedsTotal, so a big card is still posted (Discord refuses the whole
-// message with 400 50035 otherwise); it tells whether it shortened any.
-// Splitting such a card over several messages is still to do (issue 13).
-func fitEmbed(e *discordgo.MessageEmbed) bool {
+// statusReserve is room kept in a card's last message for its text (the
+// ticket's status), so a card updated with a longer status still fits.
+const statusReserve = 400
+
+// parts turns a message into the messages Discord takes: a text longer than
+// 2,000 characters of content goes out as several (kit.SplitMessage); a card
+// whose embed would pass a limit (6,000 characters over the embeds of a
+// message, 25 fields, 1,024 per field value, 4,096 of description) goes out
+// as several cards. Nothing is cut: a long field value continues in fields
+// named "… (cont.)", and the fields are spread over messages; the text (a
+// card's status), the buttons and the select are on the last, the ref.
+func parts(msg bot.Message) []bot.Message {
+	if msg.Title == "" && len(msg.Fields) == 0 {
+		return kit.SplitMessage(msg, maxContent, nil)
+	}
 	n := utf8.RuneCountInString
-	fixed, values := n(e.Title)+n(e.Description), 0
-	for _, f := range e.Fields {
-		fixed += n(f.Name)
-		values += n(f.Value)
-	}
-	budget := maxEmbedsTotal - fixed
-	if values <= budget {
-		return false
-	}
-	if budget < len(e.Fields)*2 {
-		e.Description = textutil.Shorten(e.Description, max(1, n(e.Description)-(fixed+2*len(e.Fields)-maxEmbedsTotal)))
-		budget = 2 * len(e.Fields)
-	}
-	// Water-filling: each value gets at most cap characters, cap as large as
-	// the budget allows, so short values stay whole.
-	lo, hi := 2, maxFieldValue
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		sum := 0
-		for _, f := range e.Fields {
-			sum += min(n(f.Value), mid)
+	title := textutil.Shorten(msg.Title, maxEmbedTitle-20)
+	var fields []bot.Field
+	for _, f := range msg.Fields {
+		label := textutil.Shorten(textutil.OneLine(f.Label), maxFieldName-10)
+		if label == "" {
+			label = "—"
 		}
-		if sum <= budget {
-			lo = mid
-		} else {
-			hi = mid - 1
+		v := f.Value
+		if strings.TrimSpace(v) == "" {
+			v = "—"
+		}
+		for i, chunk := range textutil.Split(v, maxFieldValue, nil) {
+			if strings.TrimSpace(chunk) == "" {
+				continue
+			}
+			l := label
+			if i > 0 {
+				l = label + " (cont.)"
+			}
+			fields = append(fields, bot.Field{Label: l, Value: chunk})
 		}
 	}
-	for _, f := range e.Fields {
-		f.Value = textutil.Shorten(f.Value, lo)
+	descs := textutil.Split(msg.Text, maxEmbedDesc, nil)
+	text := ""
+	if len(descs) > 0 {
+		text, descs = descs[len(descs)-1], descs[:len(descs)-1]
 	}
-	return true
+	// Fits as it is: one message, as render makes it.
+	total := n(title) + n(text)
+	for _, f := range fields {
+		total += n(f.Label) + n(f.Value)
+	}
+	if len(descs) == 0 && len(fields) <= maxEmbedFields && total+statusReserve <= maxEmbedsTotal && len(fields) == len(msg.Fields) {
+		return []bot.Message{msg}
+	}
+	var out []bot.Message
+	for _, d := range descs {
+		out = append(out, bot.Message{Title: title, Text: d})
+	}
+	// Pack the fields in order; the last message keeps room for the text.
+	cur := bot.Message{Title: title}
+	size := n(title)
+	for _, f := range fields {
+		fs := n(f.Label) + n(f.Value)
+		if len(cur.Fields) > 0 && (len(cur.Fields) == maxEmbedFields || size+fs+max(n(text), statusReserve) > maxEmbedsTotal) {
+			out = append(out, cur)
+			cur = bot.Message{Title: title}
+			size = n(title)
+		}
+		cur.Fields = append(cur.Fields, f)
+		size += fs
+	}
+	cur.Text, cur.Buttons, cur.Select = text, msg.Buttons, msg.Select
+	out = append(out, cur)
+	if len(out) > 1 {
+		for i := range out {
+			out[i].Title = fmt.Sprintf("%s (%d/%d)", title, i+1, len(out))
+		}
+	}
+	return out
 }
 
 func buttonStyle(s bot.ButtonStyle) discordgo.ButtonStyle {

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/helpdesk-chat/helpdesk/bot"
 )
 
 func embedTotal(e *discordgo.MessageEmbed) int {
@@ -16,23 +18,53 @@ func embedTotal(e *discordgo.MessageEmbed) int {
 	return n
 }
 
-func TestFitEmbedKeepsACardUnderTheTotal(t *testing.T) {
-	e := &discordgo.MessageEmbed{Title: "IT-7 · Laptop", Description: strings.Repeat("d", 300)}
-	for i := 0; i < 7; i++ {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Answer", Value: strings.Repeat("v", 1000)})
+// A card over Discord's 6,000 characters of embeds (six 900-character form
+// answers, a 2,000-character one, "Bot suggested" and "Earlier tickets") goes
+// out as several cards, each within every embed limit, with every answer
+// whole and the buttons only on the last, which holds the status.
+func TestPartsSplitABigCardWhole(t *testing.T) {
+	a := &Adapter{}
+	card := bot.Message{Title: "IT-7 · " + strings.Repeat("s", 120), Text: "Assigned to Ada. Press **Start Chat** to open a chat with the requester.",
+		Buttons: []bot.Button{{ID: "start", Label: "Start Chat", Value: "7"}}}
+	card.Fields = append(card.Fields, bot.Field{Label: "Requester", Value: "Ann"}, bot.Field{Label: "Priority", Value: "high"})
+	for i := range 6 {
+		card.Fields = append(card.Fields, bot.Field{Label: "Answer " + string(rune('A'+i)), Value: strings.Repeat(string(rune('a'+i)), 900)})
 	}
-	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Priority", Value: "high"})
-	if !fitEmbed(e) {
-		t.Fatal("a 7,300-character card was not shortened")
+	card.Fields = append(card.Fields, bot.Field{Label: "Long answer", Value: strings.Repeat("word ", 400)},
+		bot.Field{Label: "Bot suggested", Value: strings.Repeat("q", 300)}, bot.Field{Label: "Earlier tickets", Value: strings.Repeat("t", 200)})
+
+	ps := parts(card)
+	if len(ps) < 2 {
+		t.Fatalf("a card of more than 6,000 characters went out as %d message", len(ps))
 	}
-	if got := embedTotal(e); got > maxEmbedsTotal {
-		t.Fatalf("card of %d characters after fitEmbed, want at most %d", got, maxEmbedsTotal)
+	var all strings.Builder
+	for i, p := range ps {
+		_, embeds, comps := a.render(p, "")
+		if len(embeds) != 1 {
+			t.Fatalf("part %d has %d embeds", i, len(embeds))
+		}
+		e := embeds[0]
+		if got := embedTotal(e); got > maxEmbedsTotal || len(e.Fields) > maxEmbedFields || utf8.RuneCountInString(e.Description) > maxEmbedDesc {
+			t.Fatalf("part %d: %d characters, %d fields", i, got, len(e.Fields))
+		}
+		for _, f := range e.Fields {
+			if utf8.RuneCountInString(f.Value) > maxFieldValue || strings.HasSuffix(f.Value, "…") {
+				t.Fatalf("part %d: field %q of %d characters, or cut", i, f.Name, utf8.RuneCountInString(f.Value))
+			}
+			all.WriteString(f.Value)
+		}
+		if last := i == len(ps)-1; last != (len(comps) > 0) || last != strings.Contains(e.Description, "Start Chat") {
+			t.Errorf("part %d of %d: %d component rows, description %q; want the status and buttons on the last only", i+1, len(ps), len(comps), e.Description)
+		}
 	}
-	if e.Fields[len(e.Fields)-1].Value != "high" || e.Description != strings.Repeat("d", 300) {
-		t.Errorf("short values and the description must stay whole")
+	for _, f := range card.Fields {
+		if !strings.Contains(all.String(), strings.TrimSpace(f.Value)) && !strings.Contains(strings.Join(strings.Fields(all.String()), " "), strings.TrimSpace(f.Value)) {
+			t.Errorf("the value of %q did not arrive whole", f.Label)
+		}
 	}
-	small := &discordgo.MessageEmbed{Title: "IT-8", Fields: []*discordgo.MessageEmbedField{{Name: "a", Value: "b"}}}
-	if fitEmbed(small) {
-		t.Errorf("a small card was changed")
+
+	small := bot.Message{Title: "IT-8", Fields: []bot.Field{{Label: "a", Value: "b"}}}
+	if ps := parts(small); len(ps) != 1 || ps[0].Title != "IT-8" {
+		t.Errorf("a small card was changed: %+v", ps)
 	}
 }

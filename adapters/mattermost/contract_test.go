@@ -228,3 +228,92 @@ func (s *mmSession) Archived(t *testing.T, chat string) bool {
 	c := s.mm.channels[chat]
 	return c != nil && c.DeleteAt > 0
 }
+
+var _ platformtest.Chooser = (*mmSession)(nil)
+
+// Options lists the options of the post's message menu.
+func (s *mmSession) Options(t *testing.T, m platformtest.Message) []string {
+	var out []string
+	for _, a := range m.Raw.(*model.Post).Attachments() {
+		for _, act := range a.Actions {
+			if act.Type == model.PostActionTypeSelect {
+				for _, o := range act.Options {
+					out = append(out, o.Text)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Choose sends the menu's action as the server does for a choice: the
+// action's context plus selected_option.
+func (s *mmSession) Choose(t *testing.T, user string, m platformtest.Message, option string) {
+	t.Helper()
+	p := m.Raw.(*model.Post)
+	for _, a := range p.Attachments() {
+		for _, act := range a.Actions {
+			if act.Type != model.PostActionTypeSelect {
+				continue
+			}
+			for _, o := range act.Options {
+				if o.Text != option {
+					continue
+				}
+				req := actionRequest(t, p, act.Name, user)
+				req.TriggerId = fmt.Sprintf("trig-%d", s.seq.Add(1))
+				req.Context["selected_option"] = o.Value
+				body, _ := json.Marshal(req)
+				resp, err := http.Post(s.web.URL+mattermost.PathAction, "application/json", bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%s chooses %q: %d", user, option, resp.StatusCode)
+				}
+				return
+			}
+		}
+	}
+	t.Fatalf("no option %q on %s", option, m.Text)
+}
+
+var _ platformtest.FormFiller = (*mmSession)(nil)
+
+// FillForm submits the newest dialog as the server does, elements by their
+// display name, a select by the value of the option so labelled.
+func (s *mmSession) FillForm(t *testing.T, user, chat string, answers map[string]string) {
+	t.Helper()
+	platformtest.WaitFor(t, s, "the form's dialog", func() bool {
+		s.mm.mu.Lock()
+		defer s.mm.mu.Unlock()
+		return len(s.mm.dialogs) > 0
+	})
+	s.mm.mu.Lock()
+	d := s.mm.dialogs[len(s.mm.dialogs)-1]
+	s.mm.mu.Unlock()
+	sub := map[string]any{}
+	for _, el := range d.Dialog.Elements {
+		a, ok := answers[el.DisplayName]
+		if !ok {
+			continue
+		}
+		for _, o := range el.Options {
+			if o.Text == a {
+				a = o.Value
+			}
+		}
+		sub[el.Name] = a
+	}
+	req := model.SubmitDialogRequest{CallbackId: d.Dialog.CallbackId, State: d.Dialog.State, UserId: user, ChannelId: chat, Submission: sub}
+	body, _ := json.Marshal(req)
+	resp, err := http.Post(s.web.URL+mattermost.PathDialog, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s submits the dialog: %d", user, resp.StatusCode)
+	}
+}

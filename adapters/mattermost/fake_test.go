@@ -241,6 +241,16 @@ func newFakeMM(t *testing.T) *fakeMM {
 	mux.HandleFunc("POST /api/v4/actions/dialogs/open", func(w http.ResponseWriter, r *http.Request) {
 		var d model.OpenDialogRequest
 		_ = json.NewDecoder(r.Body).Decode(&d)
+		// The dialog is checked as the server does (model.Dialog.IsValid):
+		// the title and each element's display_name at most 24, counted in
+		// bytes (https://developers.mattermost.com/integrate/plugins/interactive-dialogs:
+		// "Maximum 24 characters"; the server compares len()), help text 150;
+		// a refused dialog is 400 and the server logs "Interactive dialog is invalid".
+		if err := d.Dialog.IsValid(); err != nil {
+			f.t.Errorf("mattermost fake: Interactive dialog is invalid: %v", err)
+			http.Error(w, `{"id":"api.integration_action.dialog.invalid","status_code":400}`, http.StatusBadRequest)
+			return
+		}
 		f.mu.Lock()
 		f.dialogs = append(f.dialogs, d)
 		f.mu.Unlock()

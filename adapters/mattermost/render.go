@@ -24,7 +24,6 @@ const (
 	// (https://developers.mattermost.com/integrate/reference/message-formatting/).
 	maxPostRunes   = model.PostMessageMaxRunesV2
 	maxButtonText  = 60
-	maxOptions     = 100
 	maxActions     = 25
 	maxDialogTitle = model.DialogTitleMaxLength
 	maxElementName = model.DialogElementDisplayNameMaxLength
@@ -134,10 +133,9 @@ func (a *Adapter) render(post *model.Post, m bot.Message, chat, postID string) {
 			Name:        textutil.Shorten(textutil.OneLine(neutralize(ph)), maxButtonText),
 			Integration: &model.PostActionIntegration{URL: url, Context: a.signContext(s.ID, "", chat, postID)},
 		}
+		// Mattermost documents no number of options for a message menu (its
+		// client shows a searchable list), so every option is sent.
 		for _, o := range s.Options {
-			if len(act.Options) == maxOptions {
-				break
-			}
 			if o.Value == "" {
 				continue
 			}
@@ -247,19 +245,23 @@ func (a *Adapter) dialog(f bot.Form, user string, chat bot.Chat) model.Dialog {
 	st.Sig = a.stateSig(st)
 	state, _ := json.Marshal(st)
 	d := model.Dialog{
-		CallbackId:  f.ID,
-		Title:       textutil.Shorten(textutil.OneLine(title), maxDialogTitle),
-		SubmitLabel: textutil.Shorten(textutil.OneLine(submit), 24),
+		CallbackId: f.ID,
+		// The server counts the title and labels in bytes
+		// (model.DialogTitleMaxLength, DialogElementDisplayNameMaxLength: 24)
+		// and refuses the whole dialog past them.
+		Title:       textutil.ShortenBytes(textutil.OneLine(title), maxDialogTitle),
+		SubmitLabel: textutil.ShortenBytes(textutil.OneLine(submit), 24),
 		State:       string(state),
 	}
 	for _, fl := range f.Fields {
 		el := model.DialogElement{
-			DisplayName: textutil.Shorten(textutil.OneLine(fl.Label), maxElementName),
+			DisplayName: textutil.ShortenBytes(textutil.OneLine(fl.Label), maxElementName),
 			Name:        fl.ID,
 			Optional:    !fl.Required,
 		}
-		if utf8.RuneCountInString(textutil.OneLine(fl.Label)) > maxElementName {
-			el.HelpText = textutil.Shorten(textutil.OneLine(fl.Label), model.DialogElementHelpTextMaxLength)
+		if len(textutil.OneLine(fl.Label)) > maxElementName {
+			// The whole label under the field.
+			el.HelpText = textutil.ShortenBytes(textutil.OneLine(fl.Label), model.DialogElementHelpTextMaxLength)
 		}
 		switch fl.Type {
 		case bot.FieldSelect:

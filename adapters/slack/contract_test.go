@@ -93,3 +93,66 @@ func (s *slackSession) Messages(t *testing.T, user, chat string) []platformtest.
 func (s *slackSession) Archived(t *testing.T, chat string) bool {
 	return s.w.slack.channel(chat).Archived
 }
+
+var _ platformtest.Chooser = (*slackSession)(nil)
+
+// Options lists the options of the message's static_select, grouped or not.
+func (s *slackSession) Options(t *testing.T, m platformtest.Message) []string {
+	var out []string
+	for _, b := range m.Raw.(fakeMsg).Blocks {
+		els, _ := b["elements"].([]any)
+		for _, e := range els {
+			el := e.(map[string]any)
+			if el["type"] != "static_select" {
+				continue
+			}
+			for _, o := range selectOptionsOf(el) {
+				t, _ := o["text"].(map[string]any)
+				label, _ := t["text"].(string)
+				out = append(out, label)
+			}
+		}
+	}
+	return out
+}
+
+// Choose picks an option as Slack sends a static_select choice (Press finds
+// options by label too).
+func (s *slackSession) Choose(t *testing.T, user string, m platformtest.Message, option string) {
+	s.Press(t, user, m, option)
+}
+
+var _ platformtest.FormFiller = (*slackSession)(nil)
+
+// FillForm submits the newest modal as Slack does (view_submission), each
+// input by its label, a select by the value of the option so labelled.
+func (s *slackSession) FillForm(t *testing.T, user, chat string, answers map[string]string) {
+	t.Helper()
+	platformtest.WaitFor(t, s, "the form's modal", func() bool {
+		s.w.slack.mu.Lock()
+		defer s.w.slack.mu.Unlock()
+		return len(s.w.slack.views) > 0
+	})
+	text := func(v any) string {
+		m, _ := v.(map[string]any)
+		s, _ := m["text"].(string)
+		return s
+	}
+	values := map[string]string{}
+	for _, b := range s.w.slack.lastView().View["blocks"].([]any) {
+		bm := b.(map[string]any)
+		ans, ok := answers[text(bm["label"])]
+		if !ok {
+			continue
+		}
+		if el := bm["element"].(map[string]any); el["type"] == "static_select" {
+			for _, o := range selectOptionsOf(el) {
+				if text(o["text"]) == ans {
+					ans = o["value"].(string)
+				}
+			}
+		}
+		values[bm["block_id"].(string)] = ans
+	}
+	s.w.slack.push(s.w.next("env-"), "interactive", s.w.submission(user, values))
+}

@@ -304,6 +304,11 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 		if view == nil {
 			_ = json.Unmarshal([]byte(p("view")), &view)
 		}
+		if why := checkView(view); why != "" {
+			f.t.Errorf("slack fake: views.open refuses the view: %s", why)
+			fail(w, "invalid_arguments")
+			return
+		}
 		v := fakeView{ID: f.nextID("V"), Trigger: p("trigger_id"), View: view}
 		f.views = append(f.views, v)
 		reply(w, map[string]any{"view": map[string]any{"id": v.ID}})
@@ -577,8 +582,8 @@ func render(blocks []map[string]any) string {
 				case "button":
 					parts = append(parts, "["+text(el["text"])+"]")
 				case "static_select":
-					for _, o := range el["options"].([]any) {
-						parts = append(parts, "{"+text(o.(map[string]any)["text"])+"}")
+					for _, o := range selectOptionsOf(el) {
+						parts = append(parts, "{"+text(o["text"])+"}")
 					}
 				}
 			}
@@ -592,11 +597,27 @@ func render(blocks []map[string]any) string {
 // in a message (https://docs.slack.dev/reference/block-kit/blocks), a
 // section's text at most 3,000 characters
 // (https://docs.slack.dev/reference/block-kit/blocks/section-block).
-func checkBlocks(blocks []map[string]any) string {
-	if len(blocks) > 50 {
-		return fmt.Sprintf("%d blocks (max 50)", len(blocks))
+func checkBlocks(blocks []map[string]any) string { return checkBlockList(blocks, 50) }
+
+// checkBlockList checks blocks against at most max blocks (50 in a
+// message, 100 in a modal: https://docs.slack.dev/reference/block-kit/blocks).
+func checkBlockList(blocks []map[string]any, max int) string {
+	if len(blocks) > max {
+		return fmt.Sprintf("%d blocks (max %d)", len(blocks), max)
 	}
 	for _, b := range blocks {
+		var els []any
+		if e, ok := b["elements"].([]any); ok {
+			els = e
+		}
+		if e, ok := b["element"].(map[string]any); ok {
+			els = append(els, e)
+		}
+		for _, e := range els {
+			if why := checkSelect(e.(map[string]any)); why != "" {
+				return why
+			}
+		}
 		if b["type"] != "section" {
 			continue
 		}
@@ -607,6 +628,81 @@ func checkBlocks(blocks []map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// checkView says why Slack would refuse a modal, or "": its title, submit
+// and close texts at most 24 characters
+// (https://docs.slack.dev/reference/views/modal-views), at most 100 blocks,
+// and each select as checkSelect.
+func checkView(view map[string]any) string {
+	for _, k := range []string{"title", "submit", "close"} {
+		if t, ok := view[k].(map[string]any); ok {
+			if s, _ := t["text"].(string); utf8.RuneCountInString(s) > 24 {
+				return fmt.Sprintf("a %s of %d characters (max 24)", k, utf8.RuneCountInString(s))
+			}
+		}
+	}
+	raw, _ := view["blocks"].([]any)
+	var blocks []map[string]any
+	for _, b := range raw {
+		blocks = append(blocks, b.(map[string]any))
+	}
+	return checkBlockList(blocks, 100)
+}
+
+// checkSelect says why Slack would refuse a static_select, or "": at most 100
+// options, or at most 100 option groups of at most 100 options, one of the
+// two (https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element#static_select,
+// https://docs.slack.dev/reference/block-kit/composition-objects/option-group-object/);
+// an option's value at most 150 characters, its text 75
+// (https://docs.slack.dev/reference/block-kit/composition-objects/option-object/).
+func checkSelect(el map[string]any) string {
+	if el["type"] != "static_select" {
+		return ""
+	}
+	opts, _ := el["options"].([]any)
+	groups, _ := el["option_groups"].([]any)
+	switch {
+	case len(opts) > 0 && len(groups) > 0:
+		return "a static_select with both options and option_groups"
+	case len(opts) > 100:
+		return fmt.Sprintf("a static_select of %d options (max 100)", len(opts))
+	case len(groups) > 100:
+		return fmt.Sprintf("a static_select of %d option groups (max 100)", len(groups))
+	}
+	all := opts
+	for _, g := range groups {
+		gopts, _ := g.(map[string]any)["options"].([]any)
+		if len(gopts) > 100 {
+			return fmt.Sprintf("an option group of %d options (max 100)", len(gopts))
+		}
+		all = append(all, gopts...)
+	}
+	for _, o := range all {
+		om := o.(map[string]any)
+		v, _ := om["value"].(string)
+		t, _ := om["text"].(map[string]any)
+		txt, _ := t["text"].(string)
+		if utf8.RuneCountInString(v) > 150 || utf8.RuneCountInString(txt) > 75 {
+			return fmt.Sprintf("an option of %d/%d characters of value/text (max 150/75)", utf8.RuneCountInString(v), utf8.RuneCountInString(txt))
+		}
+	}
+	return ""
+}
+
+// selectOptionsOf lists a static_select's options, grouped or not.
+func selectOptionsOf(el map[string]any) []map[string]any {
+	var out []map[string]any
+	opts, _ := el["options"].([]any)
+	groups, _ := el["option_groups"].([]any)
+	for _, g := range groups {
+		gopts, _ := g.(map[string]any)["options"].([]any)
+		opts = append(opts, gopts...)
+	}
+	for _, o := range opts {
+		out = append(out, o.(map[string]any))
+	}
+	return out
 }
 
 // buttons are the labels of the buttons in blocks.
@@ -649,8 +745,7 @@ func element(blocks []map[string]any, label string) (actionID, value, typ string
 					return id, v, "button", true
 				}
 			case "static_select":
-				for _, o := range el["options"].([]any) {
-					om := o.(map[string]any)
+				for _, om := range selectOptionsOf(el) {
 					if text(om["text"]) == label {
 						return id, om["value"].(string), "static_select", true
 					}

@@ -263,3 +263,54 @@ func TestLargeFormMetadataFits(t *testing.T) {
 	}
 	w.noMoreEvents()
 }
+
+// A modal with a 150-option select (static_select takes 100) offers every
+// option in option groups of 100, which the fake checks as Slack does, and a
+// submission of option 150 with six 900-character answers is valid and
+// reaches the engine whole (never "not one of the options").
+func TestModalSelectOf150Options(t *testing.T) {
+	w := newWorld(t)
+	w.handle = func(context.Context, bot.Event) error { return nil }
+	w.start()
+	form := bot.Form{ID: "big", Title: "Hardware and software access"}
+	pick := bot.FormField{ID: "pick", Label: "Which one?", Type: bot.FieldSelect, Required: true}
+	for i := 1; i <= 150; i++ {
+		pick.Options = append(pick.Options, fmt.Sprintf("Option %d", i))
+	}
+	form.Fields = append(form.Fields, pick)
+	for i := 2; i <= 7; i++ {
+		form.Fields = append(form.Fields, bot.FormField{ID: fmt.Sprintf("a%d", i), Label: fmt.Sprintf("Answer %d", i), Type: bot.FieldParagraph, MaxLen: 1000})
+	}
+	if err := w.adapter.OpenForm(context.Background(), "trig-big", form); err != nil {
+		t.Fatal(err)
+	}
+	view := w.slack.lastView().View
+	if title := view["title"].(map[string]any)["text"].(string); len([]rune(title)) > 24 {
+		t.Fatalf("modal title %q over 24 characters", title)
+	}
+	var offered []string
+	for _, b := range view["blocks"].([]any) {
+		el := b.(map[string]any)["element"].(map[string]any)
+		if el["type"] == "static_select" {
+			for _, o := range selectOptionsOf(el) {
+				offered = append(offered, o["value"].(string))
+			}
+		}
+	}
+	if len(offered) != 150 || offered[149] != "Option 150" {
+		t.Fatalf("the modal offers %d options (last %q), want all 150", len(offered), offered[len(offered)-1])
+	}
+	values := map[string]string{"pick": "Option 150"}
+	for i := 2; i <= 7; i++ {
+		values[fmt.Sprintf("a%d", i)] = strings.Repeat(string(rune('a'+i)), 900)
+	}
+	env := w.next("env-")
+	w.slack.push(env, "interactive", w.submission("UCARL", values))
+	if p := w.slack.ackPayload(env); len(p) != 0 && string(p) != "null" {
+		t.Fatalf("option 150 and 900-character answers were refused: %s", p)
+	}
+	ev := w.wait(1)[0]
+	if ev.Values["pick"] != "Option 150" || len(ev.Values["a7"]) != 900 {
+		t.Fatalf("the engine got %q and %d characters", ev.Values["pick"], len(ev.Values["a7"]))
+	}
+}

@@ -3,6 +3,7 @@ package slack
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,18 +24,19 @@ const (
 	// blocks a message may have (https://docs.slack.dev/reference/methods/chat.postMessage,
 	// https://github.com/slackapi/bolt-js/issues/2509), so a longer text
 	// goes out as several messages.
-	maxMessageText = 12000
-	maxHeader      = 150
-	maxFieldText   = 2000
-	maxFields      = 10
-	maxButtonText  = 75
-	maxValue       = 2000
-	maxOptionValue = 150
-	maxOptions     = 100
-	maxActions     = 25
-	maxModalTitle  = 24
-	maxLabel       = 2000
-	maxFallback    = 3000
+	maxMessageText  = 12000
+	maxHeader       = 150
+	maxFieldText    = 2000
+	maxFields       = 10
+	maxButtonText   = 75
+	maxValue        = 2000
+	maxOptionValue  = 150
+	maxOptions      = 100
+	maxOptionGroups = 100
+	maxActions      = 25
+	maxModalTitle   = 24
+	maxLabel        = 2000
+	maxFallback     = 3000
 )
 
 // linkAction prefixes the action ids of link buttons: Slack still sends a
@@ -116,8 +118,7 @@ func Blocks(m bot.Message) []slack.Block {
 		if ph == "" {
 			ph = "Choose…"
 		}
-		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(ph, 150), s.ID+"~s", options(s.Options)...)
-		blocks = append(blocks, slack.NewActionBlock("", sel))
+		blocks = append(blocks, slack.NewActionBlock("", staticSelect(plain(ph, 150), s.ID+"~s", options(s.Options))))
 	}
 	if len(blocks) == 0 {
 		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, " ", false, false), nil, nil))
@@ -125,12 +126,31 @@ func Blocks(m bot.Message) []slack.Block {
 	return blocks
 }
 
+// staticSelect is a static_select of opts: a plain list up to 100 options,
+// option groups of 100 beyond (Slack takes 100 options, or 100 groups of
+// 100: https://docs.slack.dev/reference/block-kit/composition-objects/option-group-object/),
+// so no option is left out.
+func staticSelect(placeholder *slack.TextBlockObject, actionID string, opts []*slack.OptionBlockObject) *slack.SelectBlockElement {
+	if len(opts) <= maxOptions {
+		return slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, placeholder, actionID, opts...)
+	}
+	var groups []*slack.OptionGroupBlockObject
+	for lo := 0; lo < len(opts) && len(groups) < maxOptionGroups; lo += maxOptions {
+		hi := min(len(opts), lo+maxOptions)
+		groups = append(groups, slack.NewOptionGroupBlockElement(plain(fmt.Sprintf("%d–%d", lo+1, hi), maxButtonText), opts[lo:hi]...))
+	}
+	return slack.NewOptionsGroupSelectBlockElement(slack.OptTypeStatic, placeholder, actionID, groups...)
+}
+
+// MaxSelectOptions implements bot.SelectLimiter: a static_select holds 100
+// option groups of 100 options.
+func (a *Adapter) MaxSelectOptions() int { return maxOptionGroups * maxOptions }
+
+var _ bot.SelectLimiter = (*Adapter)(nil)
+
 func options(os []bot.Option) []*slack.OptionBlockObject {
 	var out []*slack.OptionBlockObject
 	for _, o := range os {
-		if len(out) == maxOptions {
-			break
-		}
 		v := o.Value
 		if len(v) > maxOptionValue {
 			continue // a truncated value would come back as a different choice
@@ -148,11 +168,17 @@ func actionID(rendered string) string {
 	return rendered
 }
 
-// selectOptions are the options a form's select offers in a modal.
+// selectOptions are the options a form's select offers in a modal. An
+// option longer than a value may be (150) is sent as its number, which the
+// engine reads as that option.
 func selectOptions(fl bot.FormField) []*slack.OptionBlockObject {
 	var os []bot.Option
-	for _, o := range fl.Options {
-		os = append(os, bot.Option{Label: o, Value: o})
+	for i, o := range fl.Options {
+		v := o
+		if len(v) > maxOptionValue {
+			v = strconv.Itoa(i + 1)
+		}
+		os = append(os, bot.Option{Label: o, Value: v})
 	}
 	return options(os)
 }
@@ -180,7 +206,7 @@ func modal(f bot.Form, meta string) slack.ModalViewRequest {
 		var el slack.BlockElement
 		switch fl.Type {
 		case bot.FieldSelect:
-			el = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose…", 150), fl.ID, selectOptions(fl)...)
+			el = staticSelect(plain("Choose…", 150), fl.ID, selectOptions(fl))
 		default:
 			in := slack.NewPlainTextInputBlockElement(nil, fl.ID)
 			in.Multiline = fl.Type == bot.FieldParagraph

@@ -105,3 +105,47 @@ func (s *webSession) Archived(t *testing.T, chat string) bool {
 	t.Fatalf("sam is not in chat %s", chat)
 	return false
 }
+
+var _ platformtest.Chooser = (*webSession)(nil)
+
+// Options lists the options of the message's select.
+func (s *webSession) Options(t *testing.T, m platformtest.Message) []string {
+	var out []string
+	if sel := m.Raw.(web.View).Select; sel != nil {
+		for _, o := range sel.Options {
+			out = append(out, o.Label)
+		}
+	}
+	return out
+}
+
+// Choose sends the choice as the page does.
+func (s *webSession) Choose(t *testing.T, user string, m platformtest.Message, option string) {
+	t.Helper()
+	s.clients[user].choose(m.Raw.(web.View), option)
+}
+
+var _ platformtest.FormFiller = (*webSession)(nil)
+
+// FillForm sends the newest form in chat as the page does, fields by label.
+func (s *webSession) FillForm(t *testing.T, user, chat string, answers map[string]string) {
+	t.Helper()
+	var form web.View
+	platformtest.WaitFor(t, s, "the form in "+chat, func() bool {
+		for _, v := range s.clients[user].history(chat) {
+			if v.Form != nil {
+				form = v
+			}
+		}
+		return form.Form != nil
+	})
+	values := map[string]string{}
+	for _, fl := range form.Form.Fields {
+		if a, ok := answers[fl.Label]; ok {
+			values[fl.ID] = a
+		}
+	}
+	if code, out := s.clients[user].post("/chat/api/form", map[string]any{"chat": form.Chat, "message": form.ID, "values": values}); code != 200 {
+		t.Fatalf("%s sends the form: %d %v", user, code, out)
+	}
+}

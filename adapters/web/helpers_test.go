@@ -264,3 +264,19 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// choose picks the option labelled label of a message's select, as the page does.
+func (c *client) choose(v web.View, label string) {
+	c.t.Helper()
+	if v.Select != nil {
+		for _, o := range v.Select.Options {
+			if o.Label == label {
+				if code, out := c.post("/chat/api/action", map[string]any{"chat": v.Chat, "message": v.ID, "id": v.Select.ID, "value": o.Value}); code != 200 {
+					c.t.Fatalf("%s chooses %q: %d %v", c.user, label, code, out)
+				}
+				return
+			}
+		}
+	}
+	c.t.Fatalf("no option %q on message %d (%s)", label, v.ID, v.HTML)
+}

@@ -43,7 +43,12 @@ type harnessOpts struct {
 	forms    bool
 	platform string
 	start    time.Time
+	limit    int
 }
+
+// WithSelectLimit makes the platform's selects show at most n options (as
+// Discord's 25), so the engine pages longer lists.
+func WithSelectLimit(n int) Option { return func(o *harnessOpts) { o.limit = n } }
 
 // WithForms makes the platform open forms as dialogs.
 func WithForms() Option { return func(o *harnessOpts) { o.forms = true } }
@@ -72,6 +77,7 @@ func New(tb testing.TB, configPath string, opts ...Option) *Harness {
 		Config:   cfg,
 		dbPath:   filepath.Join(tb.TempDir(), "helpdesk.db"),
 	}
+	h.Platform.SelectLimit = o.limit
 	h.start()
 	tb.Cleanup(func() {
 		h.Store.Close()

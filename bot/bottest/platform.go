@@ -39,6 +39,12 @@ type Platform struct {
 	// Forms says whether forms open as dialogs (like Slack modals); when false
 	// the engine asks field by field in chat.
 	Forms bool
+	// SelectLimit is the number of options its selects show (0: any); a
+	// select sent with more fails the test's Send, as the platform refuses it.
+	SelectLimit int
+	// Refuse, when set, is asked before each Send; an error it returns is
+	// Send's (a platform refusing a message, such as Discord a card too big).
+	Refuse func(chat string, msg bot.Message) error
 
 	mu     sync.Mutex
 	seq    int
@@ -60,6 +66,11 @@ func NewPlatform(name string, forms bool) *Platform {
 
 func (p *Platform) Name() string { return p.name }
 
+// MaxSelectOptions implements bot.SelectLimiter.
+func (p *Platform) MaxSelectOptions() int { return p.SelectLimit }
+
+var _ bot.SelectLimiter = (*Platform)(nil)
+
 // DMChat is the id of the DM between the bot and a user on this platform.
 func DMChat(user string) string { return "dm:" + user }
 
@@ -71,6 +82,14 @@ func (p *Platform) Send(ctx context.Context, chat string, msg bot.Message) (bot.
 	}
 	if chat == "" {
 		return bot.MessageRef{}, fmt.Errorf("send: empty chat id")
+	}
+	if p.Refuse != nil {
+		if err := p.Refuse(chat, msg); err != nil {
+			return bot.MessageRef{}, err
+		}
+	}
+	if msg.Select != nil && p.SelectLimit > 0 && len(msg.Select.Options) > p.SelectLimit {
+		return bot.MessageRef{}, fmt.Errorf("send: a select of %d options, the platform shows %d", len(msg.Select.Options), p.SelectLimit)
 	}
 	p.seq++
 	s := &Sent{Ref: bot.MessageRef{Chat: chat, ID: fmt.Sprintf("m%d", p.seq)}, Msg: msg}

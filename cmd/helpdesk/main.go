@@ -105,6 +105,9 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: OK: %s\n", fs.Arg(0), cfg.Summary())
+	for _, w := range limitWarnings(cfg) {
+		fmt.Fprintln(stdout, w)
+	}
 	return 0
 }
 

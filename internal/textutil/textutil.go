@@ -43,6 +43,19 @@ func ClipBytes(s string, n int) string {
 	return s[:n]
 }
 
+// ShortenBytes cuts s to at most n bytes, "…" (3 bytes) included when it
+// cut, without splitting a UTF-8 sequence: for limits counted in bytes
+// (Mattermost's dialog titles and labels). n < 4 clips without "…".
+func ShortenBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if n < len(Ellipsis)+1 {
+		return ClipBytes(s, n)
+	}
+	return ClipBytes(s, n-len(Ellipsis)) + Ellipsis
+}
+
 // OneLine joins the words of s with single spaces: no line breaks, no
 // runs of blanks.
 func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

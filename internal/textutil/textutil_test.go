@@ -2,6 +2,7 @@ package textutil_test
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 )
@@ -25,5 +26,26 @@ func TestHelpers(t *testing.T) {
 				t.Fatalf("got %q, want %q", tt.got, tt.want)
 			}
 		})
+	}
+}
+
+// ShortenBytes counts bytes, "…" included: a title of umlauts fits 24 bytes.
+func TestShortenBytes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"Zugangsanfrage", 24, "Zugangsanfrage"},
+		{"Zugangsanfrage für Prüfungen", 24, "Zugangsanfrage für P…"},
+		{"ääääääääääääää", 24, "ääääääääää…"},
+	} {
+		got := textutil.ShortenBytes(tc.in, tc.n)
+		if len(got) > tc.n || !utf8.ValidString(got) {
+			t.Errorf("ShortenBytes(%q, %d) = %q: %d bytes", tc.in, tc.n, got, len(got))
+		}
+		if tc.want != "" && got != tc.want {
+			t.Errorf("ShortenBytes(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
 	}
 }

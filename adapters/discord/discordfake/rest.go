@@ -82,6 +82,13 @@ func checkMessage(b *msgBody, create bool) string {
 	return checkComponents(b.Components)
 }
 
+// checkComponents returns what Discord would reject in a message's
+// components: at most 5 action rows of at most 5 buttons (labels of 80), a
+// select alone in its row with 1 to 25 options (label and value of 100),
+// custom ids of 1 to 100 characters, unique
+// (https://discord.com/developers/docs/components/reference#action-row,
+// https://discord.com/developers/docs/components/reference#button,
+// https://discord.com/developers/docs/components/reference#string-select).
 func checkComponents(rows []Component) string {
 	if len(rows) > 5 {
 		return fmt.Sprintf("%d action rows (max 5)", len(rows))
@@ -490,6 +497,10 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, raw []byte, _
 			return
 		}
 		d := resp.Data
+		// A modal: title 1-45, custom_id 1-100, 1 to 5 rows of one text
+		// input each, whose label is 1-45
+		// (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-modal,
+		// https://discord.com/developers/docs/components/reference#text-input).
 		if d.Title == "" || utf8.RuneCountInString(d.Title) > 45 || d.CustomID == "" || len(d.CustomID) > 100 {
 			s.violation(w, "modal title (1-45) or custom_id (1-100) invalid")
 			return

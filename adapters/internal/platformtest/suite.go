@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,206 @@ func cases() []Case {
 		{"OrderInOneChat", orderInOneChat},
 		{"LongAnswer5000ArrivesWhole", longAnswer("What does the printer handbook say?", 5000)},
 		{"LongAnswer20000ArrivesWhole", longAnswer("What does the travel expense handbook say?", 20000)},
+		{"Menu120TopicsAllBrowsable", menu120},
+		{"Subject300CharactersKeptWhole", longSubject},
+		{"Form12FieldsSelect150Answers900", bigForm},
 	}
+}
+
+// FormFiller is a Session whose people fill in the form the bot opened for
+// them, as the platform shows it (modal, dialog, web form, Discord's steps).
+type FormFiller interface {
+	// FillForm answers the form shown to user in chat, field by label; a
+	// select is answered with the label of its option.
+	FillForm(t *testing.T, user, chat string, answers map[string]string)
+}
+
+// BigFormAnswers are the answers of the adapters' form "big" (topic
+// Catalogue): option 150 of its select, six answers of 900 characters and
+// five short ones.
+func BigFormAnswers() map[string]string {
+	a := map[string]string{"Which one?": "Option 150"}
+	for i := 2; i <= 12; i++ {
+		if i <= 7 {
+			a[fmt.Sprintf("Answer %d", i)] = strings.Repeat(string(rune('a'+i)), 900)
+		} else {
+			a[fmt.Sprintf("Answer %d", i)] = fmt.Sprintf("short answer %d", i)
+		}
+	}
+	return a
+}
+
+// bigForm: the 12-field form of topic Catalogue, with a 150-option select,
+// is filled in with option 150 and six 900-character answers; the ticket
+// keeps every answer whole and the agent channel sees all of them on the
+// card (split where the platform needs it, within its limits).
+func bigForm(t *testing.T, s Session) {
+	c, ok := s.(Chooser)
+	f, ok2 := s.(FormFiller)
+	if !ok || !ok2 {
+		t.Skip("the session cannot choose options or fill forms")
+	}
+	req, agent := s.Requester(), s.Agent()
+	dm := s.DM(t, req)
+	s.Say(t, req, dm, "hi")
+	has := func(label string) func([]string) bool {
+		return func(o []string) bool { return slices.Contains(o, label) }
+	}
+	m, _ := waitOptions(t, s, c, req, dm, 0, has("Catalogue"))
+	n := len(s.Messages(t, req, dm))
+	c.Choose(t, req, m, "Catalogue")
+	m, _ = waitOptions(t, s, c, req, dm, n, has("Topic 1"))
+	n = len(s.Messages(t, req, dm))
+	c.Choose(t, req, m, "Topic 1")
+	offer := Wait(t, s, req, dm, n, "Topic 1", "Talk to an agent")
+	n = len(s.Messages(t, req, dm))
+	s.Press(t, req, offer, "Talk to an agent")
+	answers := BigFormAnswers()
+	f.FillForm(t, req, dm, answers)
+	Wait(t, s, req, dm, n, "opened ticket", "IT-1")
+	tk := ticket(t, s, "IT-1")
+	got := map[string]string{}
+	for _, a := range tk.Form {
+		got[a.Label] = a.Value
+	}
+	for label, want := range answers {
+		if got[label] != want {
+			t.Errorf("IT-1's answer to %q is %d characters %q…, want the %d given", label, len(got[label]), head(got[label]), len(want))
+		}
+	}
+	WaitFor(t, s, "every answer on the card of IT-1", func() bool {
+		var all strings.Builder
+		for _, m := range s.Messages(t, agent, s.AgentChannel()) {
+			all.WriteString(words(m.Text) + " ")
+		}
+		for _, want := range answers {
+			if !strings.Contains(all.String(), want) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// Chooser is a Session whose people pick options of a message's select menu
+// (as the platform delivers such a choice); the menu cases need it.
+type Chooser interface {
+	// Options lists the labels of the select menu options on m, in order.
+	Options(t *testing.T, m Message) []string
+	// Choose picks the option labelled option on m as user.
+	Choose(t *testing.T, user string, m Message, option string)
+}
+
+// waitOptions waits for a message of the bot in chat, after the first
+// `after`, whose select offers want, and returns it with its options.
+func waitOptions(t *testing.T, s Session, c Chooser, user, chat string, after int, want func([]string) bool) (Message, []string) {
+	t.Helper()
+	var found Message
+	var opts []string
+	WaitFor(t, s, "a menu in "+chat, func() bool {
+		ms := s.Messages(t, user, chat)
+		for i := len(ms) - 1; i >= after && i >= 0; i-- {
+			if o := c.Options(t, ms[i]); len(o) > 0 && want(o) {
+				found, opts = ms[i], o
+				return true
+			}
+		}
+		return false
+	})
+	return found, opts
+}
+
+// menu120: the adapters' FAQ has a topic "Catalogue" of 120 topics; every
+// one of them can be reached from the menu on each platform (paged with
+// "More…" where a select holds fewer, in option groups on Slack), and the
+// 120th opens. A platform refusing an oversized select fails the case, as
+// each fake enforces its platform's limit.
+func menu120(t *testing.T, s Session) {
+	c, ok := s.(Chooser)
+	if !ok {
+		t.Skip("the session cannot choose select options")
+	}
+	req := s.Requester()
+	dm := s.DM(t, req)
+	s.Say(t, req, dm, "hi")
+	has := func(label string) func([]string) bool {
+		return func(o []string) bool { return slices.Contains(o, label) }
+	}
+	m, _ := waitOptions(t, s, c, req, dm, 0, has("Catalogue"))
+	n := len(s.Messages(t, req, dm))
+	c.Choose(t, req, m, "Catalogue")
+	seen := map[string]bool{}
+	for page := 0; ; page++ {
+		if page == 20 {
+			t.Fatalf("Topic 120 not reached in 20 pages; seen %d topics", len(seen))
+		}
+		m, opts := waitOptions(t, s, c, req, dm, n, func(o []string) bool { return slices.ContainsFunc(o, isTopic) })
+		for _, o := range opts {
+			seen[o] = true
+		}
+		n = len(s.Messages(t, req, dm))
+		if seen["Topic 120"] {
+			c.Choose(t, req, m, "Topic 120")
+			break
+		}
+		i := slices.IndexFunc(opts, func(o string) bool { return strings.HasPrefix(o, "More…") })
+		if i < 0 {
+			t.Fatalf("no Topic 120 and no More… on %v", opts)
+		}
+		c.Choose(t, req, m, opts[i])
+	}
+	// Topic 120's own page: it names Topic 120 and lists no other topic.
+	WaitFor(t, s, "the page of Topic 120", func() bool {
+		ms := s.Messages(t, req, dm)
+		for _, m := range ms[min(n, len(ms)):] {
+			if strings.Contains(m.Text, "Topic 120") && !strings.Contains(m.Text, "Topic 119") {
+				return true
+			}
+		}
+		return false
+	})
+	for i := 1; i <= 120; i++ {
+		if !seen[fmt.Sprintf("Topic %d", i)] {
+			t.Errorf("Topic %d was on no page of the menu", i)
+		}
+	}
+}
+
+func isTopic(o string) bool { return strings.HasPrefix(o, "Topic ") }
+
+// LongQuestion is a question of 311 characters the FAQ cannot answer.
+var LongQuestion = strings.TrimSpace(strings.Repeat("zebra quantum marmalade ", 13))
+
+// longSubject: a 311-character question becomes a ticket whose subject is
+// shortened for titles, and whose card shows the agent the whole question.
+func longSubject(t *testing.T, s Session) {
+	req, agent := s.Requester(), s.Agent()
+	dm := s.DM(t, req)
+	s.Say(t, req, dm, LongQuestion)
+	offer := Wait(t, s, req, dm, 0, "know the answer", "Talk to an agent")
+	n := len(s.Messages(t, req, dm))
+	s.Press(t, req, offer, "Talk to an agent")
+	Wait(t, s, req, dm, n, "opened ticket", "IT-1")
+	tk := ticket(t, s, "IT-1")
+	if len([]rune(tk.Subject)) > tickets.MaxSubjectLen {
+		t.Errorf("subject of %d characters, want at most %d", len([]rune(tk.Subject)), tickets.MaxSubjectLen)
+	}
+	whole := false
+	for _, a := range tk.Form {
+		whole = whole || a.Value == LongQuestion
+	}
+	if !whole {
+		t.Fatalf("IT-1 does not keep the whole question: subject %q, form %+v", tk.Subject, tk.Form)
+	}
+	Wait(t, s, agent, s.AgentChannel(), 0, "IT-1")
+	WaitFor(t, s, "the whole question on the card of IT-1", func() bool {
+		for _, m := range s.Messages(t, agent, s.AgentChannel()) {
+			if strings.Contains(words(m.Text), LongQuestion) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // Run runs every case against the driver, each in parallel on its own Session.
@@ -112,7 +312,9 @@ func Run(t *testing.T, d Driver) {
 }
 
 // waitTimeout bounds every wait: a bot that never answers fails the test.
-const waitTimeout = 15 * time.Second
+// It is generous: the cases of a suite run in parallel under -race on a
+// shared 2-core machine, where a 20,000-character answer alone takes 10 s.
+const waitTimeout = 45 * time.Second
 
 // WaitFor waits, without polling, until cond holds, re-checking it each time
 // the session reports a change.
