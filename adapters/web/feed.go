@@ -57,16 +57,16 @@ type stream struct {
 type feed struct {
 	p *Platform
 
-	mu        sync.Mutex
-	byUser    map[string]map[*stream]struct{}
-	n         int
-	perSess   map[string]int
-	perAddr   map[string]int
-	running   bool
-	ready     bool  // cursor is known
-	cursor    int64 // every change up to here was handed out
-	members   map[string][]string
-	kick      chan struct{}
+	mu      sync.Mutex
+	byUser  map[string]map[*stream]struct{}
+	n       int
+	perSess map[string]int
+	perAddr map[string]int
+	running bool
+	ready   bool  // cursor is known
+	cursor  int64 // every change up to here was handed out
+	members map[string][]string
+	kick    chan struct{}
 }
 
 func (f *feed) init(p *Platform) {

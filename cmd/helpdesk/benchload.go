@@ -21,8 +21,8 @@ import (
 
 // benchEvent is the part of a web chat "message" event the client needs.
 type benchEvent struct {
-	ID      int64  `json:"id"`
-	Chat    string `json:"chat"`
+	ID      int64              `json:"id"`
+	Chat    string             `json:"chat"`
 	From    struct{ Bot bool } `json:"from"`
 	Buttons []struct {
 		ID, Label, Value string
@@ -44,6 +44,7 @@ type benchClient struct {
 	http   *http.Client
 	csrf   string
 	events chan benchEvent
+	close  context.CancelFunc // ends its stream
 }
 
 // errReplyTimeout: the server did not answer within replyWait.
@@ -82,6 +83,7 @@ func newBenchClient(ctx context.Context, base, user string, signIn func(context.
 
 // stream opens the event stream; with events false it is read and dropped.
 func (c *benchClient) stream(ctx context.Context, events bool) error {
+	ctx, c.close = context.WithCancel(ctx)
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.url+"/chat/api/events", nil)
 	req.Header.Set("Accept", "text/event-stream")
 	hc := &http.Client{Jar: c.http.Jar, Transport: &http.Transport{}}
@@ -92,6 +94,7 @@ func (c *benchClient) stream(ctx context.Context, events bool) error {
 	if resp.StatusCode != 200 {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		c.close()
 		return fmt.Errorf("event stream of %s: %s %s", c.user, resp.Status, body)
 	}
 	r := bufio.NewReader(resp.Body)
@@ -242,6 +245,23 @@ func (c *benchClient) escalate(ctx context.Context, after int64) error {
 	return nil
 }
 
+// escalation signs a new person in, asks a question and escalates it.
+func escalation(ctx context.Context, base, user, question string, signIn func(context.Context, *http.Client, string) (string, error)) error {
+	bc, err := newBenchClient(ctx, base, user, signIn)
+	if err != nil {
+		return err
+	}
+	if err := bc.stream(ctx, true); err != nil {
+		return err
+	}
+	defer bc.close()
+	ev, err := bc.ask(ctx, question)
+	if err != nil {
+		return err
+	}
+	return bc.escalate(ctx, ev.ID-1)
+}
+
 // benchLoad signs everyone in, opens the streams and runs the closed loop
 // for o.duration against the server c.
 func benchLoad(ctx context.Context, o benchOptions, c *child, signIn func(context.Context, *http.Client, string) (string, error)) (benchResult, error) {
@@ -305,7 +325,7 @@ func benchLoad(ctx context.Context, o benchOptions, c *child, signIn func(contex
 			var firstErr error
 			for n := i; loop.Err() == nil; n++ {
 				t0 := time.Now()
-				ev, err := bc.ask(loop, benchQuestions[n%len(benchQuestions)])
+				_, err := bc.ask(loop, benchQuestions[n%len(benchQuestions)])
 				if loop.Err() != nil {
 					break
 				}
@@ -324,7 +344,8 @@ func benchLoad(ctx context.Context, o benchOptions, c *child, signIn func(contex
 				mine = append(mine, time.Since(t0))
 				replies++
 				if o.escalateEvery > 0 && (n+1)%o.escalateEvery == 0 {
-					if err := bc.escalate(loop, ev.ID-1); err != nil {
+					// A colleague who just came in asks the same and wants an agent.
+					if err := escalation(loop, c.url, fmt.Sprintf("emp-%d-%d", i, n), benchQuestions[n%len(benchQuestions)], signIn); err != nil {
 						if loop.Err() == nil {
 							errs++
 							firstErr = cmpErr(firstErr, fmt.Errorf("escalation: %w", err))
