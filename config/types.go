@@ -75,6 +75,34 @@ type Web struct {
 	Enabled bool `yaml:"enabled"`
 	// Demo users and agents may sign in from the printed demo link (first run).
 	Demo bool `yaml:"demo"`
+	// StreamsPerSession and StreamsPerAddress cap the open event streams
+	// (browser tabs) of one session and of one client address; 0 means the
+	// default (DefaultStreamsPerSession, DefaultStreamsPerAddress).
+	StreamsPerSession int `yaml:"streams_per_session"`
+	StreamsPerAddress int `yaml:"streams_per_address"`
+}
+
+// Defaults of the web chat's stream limits: a few tabs per browser, and
+// room for an office behind one proxy address.
+const (
+	DefaultStreamsPerSession = 10
+	DefaultStreamsPerAddress = 1000
+)
+
+// SessionStreams is the effective cap of event streams per session.
+func (w *Web) SessionStreams() int {
+	if w == nil || w.StreamsPerSession <= 0 {
+		return DefaultStreamsPerSession
+	}
+	return w.StreamsPerSession
+}
+
+// AddressStreams is the effective cap of event streams per client address.
+func (w *Web) AddressStreams() int {
+	if w == nil || w.StreamsPerAddress <= 0 {
+		return DefaultStreamsPerAddress
+	}
+	return w.StreamsPerAddress
 }
 
 // People names people per platform. On the web platform ids are e-mail-like

@@ -266,6 +266,17 @@ func validatePlatforms(pl *Platforms, s *source, p *problems) {
 			}
 		}
 	}
+	if w := pl.Web; w != nil {
+		if w.StreamsPerSession < 0 {
+			p.at(s, "platforms.web.streams_per_session", "web streams_per_session %d must be 0 (default %d) or more", w.StreamsPerSession, DefaultStreamsPerSession)
+		}
+		if w.StreamsPerAddress < 0 {
+			p.at(s, "platforms.web.streams_per_address", "web streams_per_address %d must be 0 (default %d) or more", w.StreamsPerAddress, DefaultStreamsPerAddress)
+		}
+		if w.StreamsPerAddress > 0 && w.StreamsPerAddress < w.SessionStreams() {
+			p.at(s, "platforms.web.streams_per_address", "web streams_per_address %d must be at least streams_per_session (%d)", w.StreamsPerAddress, w.SessionStreams())
+		}
+	}
 	enabled := pl.Slack != nil || pl.Discord != nil || pl.Mattermost != nil || (pl.Web != nil && pl.Web.Enabled)
 	if !enabled && !s.failed("platforms") {
 		p.at(s, "platforms", "no platform is enabled: configure slack, discord, mattermost or web")

@@ -64,6 +64,10 @@ type Store interface {
 	Changes(ctx context.Context, viewer string, chats []string, after int64, limit int) ([]Message, []Chat, error)
 	// LastSeq returns the highest Seq given so far.
 	LastSeq(ctx context.Context) (int64, error)
+	// Feed returns, in Seq order, up to limit messages and up to limit group
+	// chats (with their members) with Seq > after, whoever may see them: the
+	// change feed one reader per process turns into every stream's events.
+	Feed(ctx context.Context, after int64, limit int) ([]Message, []Chat, error)
 }
 
 // Notifier is implemented by stores that several processes share

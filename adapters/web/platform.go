@@ -39,11 +39,12 @@ type Options struct {
 	Config func() *config.Config
 	Now    func() time.Time
 	Logger *slog.Logger
-	// PollInterval is how often open event streams look in the store for
-	// changes made by other replicas (default 2s); changes made by this
-	// process arrive at once. While Run hears the store announce changes
-	// (webchat.Notifier), streams poll only every NotifiedPollInterval or
-	// PollInterval, whichever is longer, as a fallback.
+	// PollInterval is how often the change feed (one reader per process,
+	// while event streams are open) looks in the store for changes made by
+	// other replicas (default 2s); changes made by this process arrive at
+	// once. While Run hears the store announce changes (webchat.Notifier),
+	// the feed polls only every NotifiedPollInterval or PollInterval,
+	// whichever is longer, as a fallback for a missed notification.
 	PollInterval time.Duration
 	// CenterURL, when set, is linked from the chat page (the Ticket Center).
 	CenterURL string
@@ -59,6 +60,7 @@ type Platform struct {
 	poll      time.Duration
 	centerURL string
 	hub       hub
+	feed      feed
 	visitors  *rateLimiter
 	// notified is true while Run receives the store's change announcements.
 	notified atomic.Bool
@@ -88,15 +90,16 @@ func New(o Options) (*Platform, error) {
 	}
 	p.visitors = newRateLimiter(p.now, visitorBurst, visitorWindow)
 	p.hub.init()
+	p.feed.init(p)
 	return p, nil
 }
 
-// NotifiedPollInterval is how often event streams still poll the store
+// NotifiedPollInterval is how often the change feed still polls the store
 // while its change announcements arrive: a safety net, not the way changes
 // travel.
 const NotifiedPollInterval = 10 * time.Second
 
-// Run passes the store's change announcements to the open event streams, so
+// Run passes the store's change announcements to the change feed, so
 // a change made through another replica reaches browsers at once, until ctx
 // ends. With a store that cannot announce changes (it is not a
 // webchat.Notifier, e.g. SQLite, which one process owns) it just waits for
@@ -136,7 +139,7 @@ func (p *Platform) Run(ctx context.Context, handle func(ctx context.Context, ev 
 	return nil
 }
 
-// pollInterval is how long an event stream waits for a wake-up before it
+// pollInterval is how long the change feed waits for a wake-up before it
 // looks in the store anyway.
 func (p *Platform) pollInterval() time.Duration {
 	if p.notified.Load() {
@@ -457,7 +460,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// hub wakes every open event stream of this process when something changed.
+// hub wakes the change feed's reader when something changed.
 type hub struct {
 	mu sync.Mutex
 	ch chan struct{}

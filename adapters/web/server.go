@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -487,7 +488,9 @@ func validate(f *Form, in map[string]string) (map[string]string, map[string]stri
 // handleEvents streams changes to the user's chats as Server-Sent Events:
 // "message" (new or updated message) and "chat" (a group chat appeared,
 // changed or was archived). The event id is the change's sequence number,
-// so a reconnecting browser resumes where it stopped (Last-Event-ID).
+// so a reconnecting browser resumes where it stopped (Last-Event-ID). The
+// events come from the change feed (feed.go); the stream reads the store
+// itself only to catch up.
 func (p *Platform) handleEvents(w http.ResponseWriter, r *http.Request, s auth.Session) {
 	ctx := r.Context()
 	user := s.Identity.UserID
@@ -495,13 +498,18 @@ func (p *Platform) handleEvents(w http.ResponseWriter, r *http.Request, s auth.S
 	if after == 0 {
 		after, _ = strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	}
-	if after <= 0 {
-		var err error
-		if after, err = p.store.LastSeq(ctx); err != nil {
-			p.writeErr(w, err)
-			return
-		}
+	st, err := p.feed.join(ctx, user, s.ID, clientAddr(r), after, p.config())
+	var tooMany errTooManyStreams
+	if errors.As(err, &tooMany) {
+		// The page's EventSource would retry a 429 at once; the message says why.
+		writeError(w, http.StatusTooManyRequests, tooMany.msg)
+		return
 	}
+	if err != nil {
+		p.writeErr(w, err)
+		return
+	}
+	defer p.feed.leave(st)
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -512,64 +520,91 @@ func (p *Platform) handleEvents(w http.ResponseWriter, r *http.Request, s auth.S
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	poll := time.NewTimer(p.pollInterval())
-	defer poll.Stop()
-	lastWrite := time.Now()
+	last := st.after
+	ping := time.NewTimer(pingEvery)
+	defer ping.Stop()
 	for {
-		wake := p.hub.wait()
+		frames, gap := p.feed.take(st)
+		wrote := false
+		if gap {
+			n, err := p.catchUp(ctx, w, user, &last)
+			if err != nil {
+				if ctx.Err() == nil {
+					p.log.Error("web event stream", "user", user, "err", err)
+				}
+				return
+			}
+			wrote = n > 0
+		}
+		for _, fr := range frames {
+			if fr.seq > last {
+				_, _ = w.Write(fr.data)
+				last, wrote = fr.seq, true
+			}
+		}
+		if wrote {
+			if err := rc.Flush(); err != nil {
+				return
+			}
+			ping.Reset(pingEvery)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-st.signal:
+		case <-ping.C:
+			fmt.Fprint(w, ": ping\n\n")
+			if err := rc.Flush(); err != nil {
+				return
+			}
+			ping.Reset(pingEvery)
+		}
+	}
+}
+
+// catchUp writes what the user may see after *last straight from the
+// store, for a stream behind the change feed, and moves *last on.
+func (p *Platform) catchUp(ctx context.Context, w http.ResponseWriter, user string, last *int64) (int, error) {
+	written := 0
+	for {
 		cfg := p.config()
 		chats := []string{DMPrefix + user}
 		for _, c := range channelsOf(cfg, user) {
 			chats = append(chats, c.ID)
 		}
-		ms, cs, err := p.store.Changes(ctx, user, chats, after, 200)
+		ms, cs, err := p.store.Changes(ctx, user, chats, *last, 200)
 		if err != nil {
-			if ctx.Err() == nil {
-				p.log.Error("web event stream", "user", user, "err", err)
-			}
-			return
+			return written, err
 		}
-		type item struct {
-			seq  int64
-			kind string
-			data any
-		}
-		var items []item
+		var items []frame
 		for _, v := range p.views(ms, user) {
-			items = append(items, item{v.Seq, "message", v})
+			items = append(items, sseFrame(v.Seq, "message", v))
 		}
 		for _, c := range cs {
-			items = append(items, item{c.Seq, "chat", groupInfo(c)})
+			items = append(items, sseFrame(c.Seq, "chat", groupInfo(c)))
 		}
-		slices.SortFunc(items, func(a, b item) int { return int(a.seq - b.seq) })
-		for _, it := range items {
-			data, _ := json.Marshal(it.data)
-			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", it.seq, it.kind, data)
-			after = max(after, it.seq)
-		}
-		// Messages in chats the viewer cannot see still move the counter.
-		for _, m := range ms {
-			after = max(after, m.Seq)
-		}
-		if len(items) == 0 && time.Since(lastWrite) > 20*time.Second {
-			fmt.Fprint(w, ": ping\n\n")
-			items = append(items, item{})
-		}
-		if len(items) > 0 {
-			if err := rc.Flush(); err != nil {
-				return
-			}
-			lastWrite = time.Now()
-		}
+		slices.SortFunc(items, func(a, b frame) int { return cmp.Compare(a.seq, b.seq) })
+		upto := int64(1<<63 - 1)
 		if len(ms) == 200 {
-			continue // more waiting
+			upto = ms[len(ms)-1].Seq // chats after the last message of a full page come with the next
 		}
-		poll.Reset(p.pollInterval())
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-poll.C:
+		for _, it := range items {
+			if it.seq > *last && it.seq <= upto {
+				_, _ = w.Write(it.data)
+				written++
+			}
+		}
+		for _, it := range items {
+			if it.seq <= upto {
+				*last = max(*last, it.seq)
+			}
+		}
+		// Unreadable messages still move the counter.
+		for _, m := range ms {
+			*last = max(*last, m.Seq)
+		}
+		if len(ms) < 200 {
+			return written, nil
 		}
 	}
 }

@@ -31,6 +31,7 @@ Usage:
   helpdesk migrate [-config FILE | -to STORE]              apply the store's schema migrations
   helpdesk migrate -from STORE -to STORE                   copy everything, e.g. from SQLite to PostgreSQL
   helpdesk backup [-config FILE] -o FILE                   online backup of the SQLite store
+  helpdesk bench [-employees N] [-idle M] [-duration D] [-postgres URL]   load benchmark with a baseline
   helpdesk version                                        print the version
 
 With no config file, "helpdesk run" writes the demo configuration
@@ -60,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return migrateCmd(args[1:], stdout, stderr)
 	case "backup":
 		return backupCmd(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "helpdesk", versionString())
 		return 0

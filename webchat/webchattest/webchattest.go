@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) webchat.Store) {
 	t.Run("Update", func(t *testing.T) { testUpdate(t, open(t)) })
 	t.Run("GroupChats", func(t *testing.T) { testGroups(t, open(t)) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, open(t)) })
+	t.Run("Feed", func(t *testing.T) { testFeed(t, open(t)) })
 	t.Run("ConcurrentAddsKeepOrder", func(t *testing.T) { testConcurrent(t, open(t)) })
 }
 
@@ -219,5 +220,50 @@ func testConcurrent(t *testing.T, s webchat.Store) {
 		if ms[i].Seq <= ms[i-1].Seq {
 			t.Fatalf("seq not increasing: %d after %d", ms[i].Seq, ms[i-1].Seq)
 		}
+	}
+}
+
+// testFeed: the feed has every change of every viewer, in order, updates
+// and chats included, and pages by limit.
+func testFeed(t *testing.T, s webchat.Store) {
+	ctx := context.Background()
+	start, err := s.LastSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1 := add(t, s, "dm:ann", "", `"a1"`)
+	add(t, s, "dm:bob", "bob", `"b1 private"`)
+	if _, err := s.CreateChat(ctx, webchat.Chat{ID: "g1", Name: "g1", Members: []string{"ann", "ada"}}); err != nil {
+		t.Fatal(err)
+	}
+	add(t, s, "g1", "", `"g1"`)
+	if err := s.AddMember(ctx, "g1", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateMessage(ctx, "dm:ann", a1.ID, []byte(`"a1 edited"`), base); err != nil {
+		t.Fatal(err)
+	}
+	ms, cs, err := s.Feed(ctx, start, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{`"b1 private"`, `"g1"`, `"a1 edited"`}; !slices.Equal(bodies(ms), want) {
+		t.Fatalf("Feed messages = %v, want %v", bodies(ms), want)
+	}
+	if len(cs) != 1 || cs[0].ID != "g1" || !slices.Equal(cs[0].Members, []string{"ann", "ada", "bob"}) {
+		t.Fatalf("Feed chats = %+v, want g1 with ann, ada, bob", cs)
+	}
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Seq <= ms[i-1].Seq {
+			t.Fatalf("Feed not in Seq order: %+v", ms)
+		}
+	}
+	page, _, err := s.Feed(ctx, start, 2)
+	if err != nil || len(page) != 2 {
+		t.Fatalf("Feed limit 2 = %v, %v", bodies(page), err)
+	}
+	rest, _, _ := s.Feed(ctx, page[1].Seq, 100)
+	if want := []string{`"a1 edited"`}; !slices.Equal(bodies(rest), want) {
+		t.Fatalf("Feed after %d = %v, want %v", page[1].Seq, bodies(rest), want)
 	}
 }

@@ -324,13 +324,16 @@
   function listen(after) {
     var es = new EventSource("/chat/api/events?after=" + after);
     state.es = es;
+    var seen = after;
     es.addEventListener("message", function (e) {
+      seen = Number(e.lastEventId) || seen;
       var m = JSON.parse(e.data);
       if (m.chat === state.current) { upsertMessage(m); return; }
       var c = chat(m.chat);
       if (c && !c.unread) { c.unread = true; renderChats(); }
     });
     es.addEventListener("chat", function (e) {
+      seen = Number(e.lastEventId) || seen;
       var info = JSON.parse(e.data);
       var isNew = upsertChat(info);
       // A ticket chat just opened for me: go there, unless I'm typing.
@@ -344,7 +347,16 @@
     });
     document.body.dataset.live = "1";
     es.onopen = function () { document.body.dataset.live = "1"; };
-    es.onerror = function () { document.body.dataset.live = "0"; };
+    es.onerror = function () {
+      document.body.dataset.live = "0";
+      if (es.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+      // Refused, e.g. 429 with too many tabs open: say why, try again later.
+      var ctl = new AbortController();
+      fetch("/chat/api/events?after=" + seen, { signal: ctl.signal, credentials: "same-origin" }).then(function (r) {
+        if (r.ok) { ctl.abort(); return; }
+        return r.json().then(function (j) { toast(j.error || ("Live updates are off (" + r.status + ").")); });
+      }).catch(function () {}).then(function () { setTimeout(function () { listen(seen); }, 30000); });
+    };
   }
 
   // ---- menu (phones) ----

@@ -33,6 +33,11 @@ type Options struct {
 	// CenterURL is passed to the web chat (a link in its header).
 	CenterURL string
 	Logger    *slog.Logger
+	// WebStore, when set, wraps the store the web chat uses (e.g. to count
+	// its queries); the engine and sign-in use the store itself.
+	WebStore func(web.Store) web.Store
+	// PollInterval is passed to the web chat (0: its default).
+	PollInterval time.Duration
 }
 
 // Server is a running web chat.
@@ -85,7 +90,12 @@ func Start(tb testing.TB, o Options) *Server {
 	if err != nil {
 		tb.Fatalf("new auth: %v", err)
 	}
-	s.Web, err = web.New(web.Options{Store: st, Auth: s.Auth, Config: s.Config, Now: o.Now, Logger: o.Logger, CenterURL: o.CenterURL})
+	var ws web.Store = st
+	if o.WebStore != nil {
+		ws = o.WebStore(st)
+	}
+	s.Web, err = web.New(web.Options{Store: ws, Auth: s.Auth, Config: s.Config, Now: o.Now, Logger: o.Logger,
+		CenterURL: o.CenterURL, PollInterval: o.PollInterval})
 	if err != nil {
 		tb.Fatalf("new web chat: %v", err)
 	}
