@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -175,7 +174,7 @@ func htmlToText(s string) string {
 }
 
 var (
-	wroteLine = regexp.MustCompile(`(?i)^(on\s.+wrote:|am\s.+schrieb.*:|le\s.+a écrit\s?:|-{2,}\s*original message\s*-{2,}|_{10,})\s*$`)
+	wroteLine  = regexp.MustCompile(`(?i)^(on\s.+wrote:|am\s.+schrieb.*:|le\s.+a écrit\s?:|-{2,}\s*original message\s*-{2,}|_{10,})\s*$`)
 	outlookHdr = regexp.MustCompile(`(?i)^(from|von|de):\s.+`)
 )
 
@@ -208,15 +207,6 @@ func stripQuoted(body string) string {
 		return strings.TrimSpace(body) // all quoted: show it rather than nothing
 	}
 	return s
-}
-
-// decodeWord decodes an RFC 2047 word ("=?utf-8?q?...?=") for display.
-func decodeWord(s string) string {
-	d, err := (&mime.WordDecoder{}).DecodeHeader(s)
-	if err != nil {
-		return s
-	}
-	return d
 }
 
 // bareAddress lowercases an address written with or without a name.
