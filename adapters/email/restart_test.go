@@ -67,12 +67,13 @@ func TestAMailCutShortIsFinishedOnceWhenTakenAgain(t *testing.T) {
 func TestTwoReplicasReadOneMailbox(t *testing.T) {
 	dove := emailtest.StartDovecot(t)
 	path := filepath.Join(t.TempDir(), "helpdesk.db")
-	imapOpts := func(o *email.Options) {
-		o.Receiver = nil
-		o.IMAP = &config.EmailIMAP{Addr: dove.Addr, Security: "none", Username: dove.User, Password: dove.Pass}
-	}
 	var desks []*desk
-	for range 2 {
+	for i, security := range []string{"none", "starttls"} {
+		imapOpts := func(o *email.Options) {
+			o.Receiver = nil
+			o.IMAP = &config.EmailIMAP{Addr: dove.Addr, Security: security, Username: dove.User, Password: dove.Pass,
+				InsecureSkipVerify: i == 1}
+		}
 		st, err := sqlite.Open(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
