@@ -221,3 +221,13 @@ func TestTheFAQAnswerIsInTheAcknowledgement(t *testing.T) {
 		t.Fatalf("the card should say what the bot suggested: %+v", tk.Suggested)
 	}
 }
+
+func TestTheReceiverServesWhileTheMailboxIsDown(t *testing.T) {
+	d := startDesk(t, deskOpts{adjust: func(o *email.Options) {
+		o.IMAP = &config.EmailIMAP{Addr: "127.0.0.1:1", Security: "none", Username: "x", Password: "y"}
+	}})
+	d.take("up1@example.org", mail("erin@example.org", "it-help@example.com", "Still here", "up1@example.org", "hello"))
+	if len(d.all()) != 1 {
+		t.Fatal("the receiver should take mail while IMAP cannot connect")
+	}
+}

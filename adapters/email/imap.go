@@ -10,6 +10,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 )
 
 // Processed mail carries these keywords (and \Seen): flagDone once taken,
@@ -19,17 +20,30 @@ const (
 	flagRejected imap.Flag = "$HelpdeskRejected"
 )
 
-// imapLoop reads the mailbox until ctx ends; a failed connection ends it
-// with the error (the supervisor starts the platform again, with back-off).
+// imapLoop reads the mailbox until ctx ends. A lost or refused connection
+// is tried again with back-off (1 s doubling to 5 min) while the receiver
+// and the outbox go on; a session that read mail starts the back-off again.
 func (a *Adapter) imapLoop(ctx context.Context) error {
-	err := a.imapSession(ctx)
-	if ctx.Err() != nil {
-		return nil
+	wait := time.Second
+	for {
+		worked, err := a.imapSession(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if worked {
+			wait = time.Second
+		}
+		a.log.Warn("mailbox unreachable; retrying", "addr", a.opts.IMAP.Addr, "retry_in", wait.String(), "err", err)
+		if kit.Sleep(ctx, wait) != nil {
+			return nil
+		}
+		wait = min(2*wait, 5*time.Minute)
 	}
-	return fmt.Errorf("imap %s: %w", a.opts.IMAP.Addr, err)
 }
 
-func (a *Adapter) imapSession(ctx context.Context) error {
+// imapSession reads the mailbox over one connection until it fails or ctx
+// ends; worked says it got as far as reading the mailbox.
+func (a *Adapter) imapSession(ctx context.Context) (worked bool, err error) {
 	ic := a.opts.IMAP
 	news := make(chan struct{}, 1)
 	opts := &imapclient.Options{
@@ -48,7 +62,6 @@ func (a *Adapter) imapSession(ctx context.Context) error {
 	host, _, _ := net.SplitHostPort(ic.Addr)
 	opts.TLSConfig = &tls.Config{ServerName: host, InsecureSkipVerify: ic.InsecureSkipVerify} //nolint:gosec // an explicit option, for tests
 	var c *imapclient.Client
-	var err error
 	switch ic.Security {
 	case "none":
 		c, err = imapclient.DialInsecure(ic.Addr, opts)
@@ -58,13 +71,13 @@ func (a *Adapter) imapSession(ctx context.Context) error {
 		c, err = imapclient.DialTLS(ic.Addr, opts)
 	}
 	if err != nil {
-		return err
+		return worked, err
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	if err := c.Login(ic.Username, ic.Password).Wait(); err != nil {
-		return fmt.Errorf("log in: %w", err)
+		return worked, fmt.Errorf("log in: %w", err)
 	}
 	mailbox := ic.Mailbox
 	if mailbox == "" {
@@ -74,13 +87,14 @@ func (a *Adapter) imapSession(ctx context.Context) error {
 		_ = c.Create(ic.MoveTo, nil).Wait() // exists already, most often
 	}
 	if _, err := c.Select(mailbox, nil).Wait(); err != nil {
-		return fmt.Errorf("select %s: %w", mailbox, err)
+		return worked, fmt.Errorf("select %s: %w", mailbox, err)
 	}
 	idle := c.Caps().Has(imap.CapIdle)
 	a.log.Info("reading mailbox", "addr", ic.Addr, "mailbox", mailbox, "idle", idle)
+	worked = true
 	for {
 		if err := a.imapPass(ctx, c); err != nil {
-			return err
+			return worked, err
 		}
 		wait := time.NewTimer(a.opts.Poll)
 		if idle {
@@ -89,7 +103,7 @@ func (a *Adapter) imapSession(ctx context.Context) error {
 			cmd, err := c.Idle()
 			if err != nil {
 				wait.Stop()
-				return fmt.Errorf("idle: %w", err)
+				return worked, fmt.Errorf("idle: %w", err)
 			}
 			select {
 			case <-ctx.Done():
@@ -98,11 +112,11 @@ func (a *Adapter) imapSession(ctx context.Context) error {
 			}
 			if err := cmd.Close(); err != nil && ctx.Err() == nil {
 				wait.Stop()
-				return fmt.Errorf("end idle: %w", err)
+				return worked, fmt.Errorf("end idle: %w", err)
 			}
 			if err := cmd.Wait(); err != nil && ctx.Err() == nil {
 				wait.Stop()
-				return fmt.Errorf("idle: %w", err)
+				return worked, fmt.Errorf("idle: %w", err)
 			}
 		} else {
 			select {
@@ -113,7 +127,7 @@ func (a *Adapter) imapSession(ctx context.Context) error {
 		}
 		wait.Stop()
 		if ctx.Err() != nil {
-			return nil
+			return worked, nil
 		}
 	}
 }

@@ -147,10 +147,14 @@ func htmlToText(s string) string {
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return strings.TrimSpace(regexp.MustCompile(`\n{3,}`).ReplaceAllString(b.String(), "\n\n"))
+			lines := strings.Split(b.String(), "\n")
+			for i, l := range lines {
+				lines[i] = strings.TrimSpace(l)
+			}
+			return strings.TrimSpace(blankLines.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
 		case html.TextToken:
 			if skip == 0 {
-				b.WriteString(strings.Join(strings.Fields(string(z.Text())), " "))
+				b.WriteString(spaces.ReplaceAllString(string(z.Text()), " "))
 			}
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
 			name, _ := z.TagName()
@@ -174,6 +178,8 @@ func htmlToText(s string) string {
 }
 
 var (
+	spaces     = regexp.MustCompile(`\s+`)
+	blankLines = regexp.MustCompile(`\n{3,}`)
 	wroteLine  = regexp.MustCompile(`(?i)^(on\s.+wrote:|am\s.+schrieb.*:|le\s.+a écrit\s?:|-{2,}\s*original message\s*-{2,}|_{10,})\s*$`)
 	outlookHdr = regexp.MustCompile(`(?i)^(from|von|de):\s.+`)
 )
