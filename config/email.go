@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 	"net/mail"
+	"slices"
 	"strings"
 )
 
@@ -33,6 +34,9 @@ func validateEmail(c *Config, s *source, p *problems) {
 		}
 		if len(addrs) == 0 {
 			p.at(s, dp, "email: desk %q has no address", id)
+		}
+		if d := c.Desk(id); d != nil && !slices.ContainsFunc(d.Agents, func(a *Agent) bool { return a.Email != "" }) {
+			p.at(s, dp, "email: desk %q takes mail but none of its agents has an email address (email: ada@example.com); its email tickets would wait in the queue", id)
 		}
 		for i, a := range addrs {
 			ap := join(dp, i)

@@ -10,7 +10,7 @@ desks:
   - id: it
     agents: [{name: Ada, email: ada@example.com}]
   - id: hr
-    agents: [{name: Hal, web: hal}]
+    agents: [{name: Hal, web: hal, email: hal@example.com}]
 `
 
 func TestEmailConfig(t *testing.T) {
@@ -31,6 +31,7 @@ func TestEmailConfig(t *testing.T) {
       it: [it-help@example.com, "IT <it@example.com>"]
       hr: [it-help@example.com]
       ops: [ops@example.com]
+      hr2: [hr2@example.com]
     imap: {addr: imap.example.com, security: ssl, username: it}
     receiver: {listen: ":2525", cert_file: /etc/tls.crt}
     link_secret: short

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -209,4 +210,26 @@ func smtpCode(err error) int {
 		return se.Code
 	}
 	return 0
+}
+
+// acks are the acknowledgements in the outbox.
+func (d *desk) acks() []queued {
+	var out []queued
+	for _, q := range d.outbox() {
+		if strings.HasPrefix(q.ID, "ack-") {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// to are the outbox's mails to addr.
+func (d *desk) to(addr string) []queued {
+	var out []queued
+	for _, q := range d.outbox() {
+		if q.To == addr {
+			out = append(out, q)
+		}
+	}
+	return out
 }

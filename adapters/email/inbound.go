@@ -134,6 +134,10 @@ func (a *Adapter) take(ctx context.Context, raw []byte, envelopeFrom string, rcp
 	if err != nil {
 		return fmt.Errorf("%w: %v", errRejected, err)
 	}
+	if a.deskOf(m.From) != "" {
+		// The desk's own mail coming back (a forwarding loop, a copy to itself).
+		return fmt.Errorf("%w: the mail is from the desk's own address %s", errRejected, m.From)
+	}
 	desk := ""
 	for _, to := range append(append([]string(nil), rcpts...), m.To...) {
 		if desk = a.deskOf(to); desk != "" {

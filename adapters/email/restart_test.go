@@ -50,14 +50,14 @@ func TestAMailCutShortIsFinishedOnceWhenTakenAgain(t *testing.T) {
 	if tr := d.transcript("IT-1"); len(tr) != 1 {
 		t.Fatalf("the mail is in the transcript once: %+v", tr)
 	}
-	if ob := d.outbox(); len(ob) != 1 {
+	if ob := d.acks(); len(ob) != 1 {
 		t.Fatalf("one acknowledgement: %d", len(ob))
 	}
 	// A third delivery (the sender's server retrying once more) changes nothing.
 	if err := d.deliver("erin@example.org", []string{"it-help@example.com"}, raw); err != nil {
 		t.Fatal(err)
 	}
-	if n, ob := len(d.all()), d.outbox(); n != 1 || len(ob) != 1 {
+	if n, ob := len(d.all()), d.acks(); n != 1 || len(ob) != 1 {
 		t.Fatalf("a repeated mail changes nothing: %d tickets, %d mails", n, len(ob))
 	}
 }
