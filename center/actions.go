@@ -182,6 +182,17 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 			return result{}, err
 		}
 		return result{ticket: got, what: "internal note added"}, nil
+	case "reply":
+		// Goes to the requester on the ticket's channel (chat or email).
+		text := textutil.ClipBytes(strings.TrimSpace(req.Text), maxNoteLen)
+		if text == "" {
+			return result{}, errs.Errorf(errs.EINVALID, "The reply is empty.")
+		}
+		got, err := c.engine.Reply(ctx, t.ID, text, actor, src)
+		if err != nil {
+			return result{}, err
+		}
+		return result{ticket: got, what: "reply sent to the requester"}, nil
 	case "follow", "unfollow":
 		if follower == nil {
 			return result{}, errs.Errorf(errs.EINVALID, "Following needs a signed-in person.")

@@ -202,6 +202,12 @@ func (e *engine) Follow(ctx context.Context, id int64, p tickets.Person, follow 
 	return e.did(t, kind, err)
 }
 
+// Reply records the answer as the bot does after sending it.
+func (e *engine) Reply(ctx context.Context, id int64, text string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.RecordMessage(ctx, id, text, "", actor, src)
+	return e.did(t, "reply", err)
+}
+
 func (e *engine) Notify(_ context.Context, platform, user, text string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

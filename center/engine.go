@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -32,6 +33,9 @@ type Engine interface {
 	SetAgentStatus(ctx context.Context, agent, status string, actor tickets.Actor) error
 	Split(ctx context.Context, id, messageID int64, actor tickets.Actor, src tickets.Source) (from, split *tickets.Ticket, err error)
 	Notify(ctx context.Context, platform, user, text string) error
+	// Reply sends an agent's answer to the requester on the ticket's
+	// channel and records it in the transcript.
+	Reply(ctx context.Context, id int64, text string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 }
 
 // serviceOnly is the Engine of a Center without a bot (Options.Engine nil):
@@ -130,3 +134,8 @@ func (s serviceOnly) Split(ctx context.Context, id, messageID int64, actor ticke
 }
 
 func (serviceOnly) Notify(context.Context, string, string, string) error { return nil }
+
+// Reply without the bot reaches nobody: refused rather than recorded as sent.
+func (serviceOnly) Reply(context.Context, int64, string, tickets.Actor, tickets.Source) (*tickets.Ticket, error) {
+	return nil, errs.Errorf(errs.EINVALID, "Replies need the bot running: there is no channel to send them on.")
+}

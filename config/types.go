@@ -46,6 +46,7 @@ type Platforms struct {
 	Discord    *Discord    `yaml:"discord"`
 	Mattermost *Mattermost `yaml:"mattermost"`
 	Web        *Web        `yaml:"web"`
+	Email      *Email      `yaml:"email"`
 }
 
 type Slack struct {
@@ -69,6 +70,63 @@ type Mattermost struct {
 	Token        string `yaml:"token"`
 	Team         string `yaml:"team"`
 	ActionSecret string `yaml:"action_secret"`
+}
+
+// Email is the email channel: mail to a desk's addresses opens tickets,
+// read from an IMAP mailbox and/or taken by an SMTP receiver, and the
+// replies go out through an SMTP server.
+type Email struct {
+	// Desks maps a desk id to the addresses whose mail opens its tickets;
+	// the first is the From of the desk's replies.
+	Desks map[string][]string `yaml:"desks"`
+	// FromName is the display name of outgoing mail ("" = the desk's name).
+	FromName string     `yaml:"from_name"`
+	IMAP     *EmailIMAP `yaml:"imap"`
+	Receiver *EmailIn   `yaml:"receiver"`
+	SMTP     *EmailSMTP `yaml:"smtp"`
+	// LinkSecret signs the buttons turned into links in mail (ratings);
+	// write ${ENV_VAR}.
+	LinkSecret string `yaml:"link_secret"`
+	// PerSenderHour is how many mails one sender may send in an hour before
+	// more wait (IMAP) or are deferred with 451 (SMTP); 0 = 30.
+	PerSenderHour int `yaml:"per_sender_hour"`
+	// MaxBytes is the largest mail taken (default 10 MiB).
+	MaxBytes int64 `yaml:"max_bytes"`
+}
+
+// EmailIMAP is a mailbox the desk reads, with IDLE where the server has it.
+type EmailIMAP struct {
+	Addr     string `yaml:"addr"`     // host:port
+	Security string `yaml:"security"` // tls (default), starttls, none (only for 127.0.0.1 tests)
+	Username string `yaml:"username"`
+	Password string `yaml:"password"` // write ${ENV_VAR}
+	Mailbox  string `yaml:"mailbox"`  // default INBOX
+	// MoveTo, when set, is the mailbox processed mail is moved to; else it
+	// stays, flagged \Seen and $Helpdesk.
+	MoveTo string `yaml:"move_to"`
+	// Poll is how often the mailbox is checked when the server has no IDLE,
+	// and the longest IDLE (default 1m).
+	Poll Duration `yaml:"poll"`
+	// InsecureSkipVerify accepts any server certificate (tests only).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+// EmailIn is an SMTP receiver for forwarding setups.
+type EmailIn struct {
+	Listen string `yaml:"listen"` // e.g. 0.0.0.0:2525
+	Domain string `yaml:"domain"` // the name in the greeting (default localhost)
+	// CertFile and KeyFile, when both set, offer STARTTLS.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// EmailSMTP is the server outgoing mail is sent through.
+type EmailSMTP struct {
+	Addr               string `yaml:"addr"`     // host:port
+	Security           string `yaml:"security"` // starttls (default), tls, none
+	Username           string `yaml:"username"`
+	Password           string `yaml:"password"` // write ${ENV_VAR}
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
 }
 
 type Web struct {
@@ -241,6 +299,7 @@ type Agent struct {
 	Discord    string   `yaml:"discord"`
 	Mattermost string   `yaml:"mattermost"`
 	Web        string   `yaml:"web"`
+	Email      string   `yaml:"email"` // the agent's address: ticket cards of email tickets go there
 	Skills     []string `yaml:"skills"`
 	MaxOpen    int      `yaml:"max_open"`
 	Hours      *Hours   `yaml:"hours"`
@@ -258,6 +317,8 @@ func (a *Agent) ID(platform string) string {
 		return a.Mattermost
 	case "web":
 		return a.Web
+	case "email":
+		return a.Email
 	}
 	return ""
 }

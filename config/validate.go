@@ -21,7 +21,7 @@ func KnownLanguage(code string) bool { return slices.Contains(knownLanguages, co
 func KnownLanguages() []string { return slices.Clone(knownLanguages) }
 
 // Platform names as used in config keys and People.
-var platformNames = []string{"slack", "discord", "mattermost", "web"}
+var platformNames = []string{"slack", "discord", "mattermost", "web", "email"}
 
 var (
 	deskIDPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
@@ -40,7 +40,7 @@ func setDefaults(c *Config, s *source) {
 		c.Listen = "127.0.0.1:8080"
 	}
 	pl := &c.Platforms
-	if pl.Slack == nil && pl.Discord == nil && pl.Mattermost == nil && pl.Web == nil && !s.failed("platforms") {
+	if pl.Slack == nil && pl.Discord == nil && pl.Mattermost == nil && pl.Web == nil && pl.Email == nil && !s.failed("platforms") {
 		pl.Web = &Web{Enabled: true}
 	}
 	if pl.Web != nil && !s.has("platforms.web.enabled") {
@@ -181,6 +181,7 @@ func validate(c *Config, s *source, faqSrc map[*Desk]*source, p *problems) {
 		}
 	}
 	validatePlatforms(&c.Platforms, s, p)
+	validateEmail(c, s, p)
 	defer validateAPI(c, s, p)
 
 	if len(c.Desks) == 0 {
@@ -277,7 +278,7 @@ func validatePlatforms(pl *Platforms, s *source, p *problems) {
 			p.at(s, "platforms.web.streams_per_address", "web streams_per_address %d must be at least streams_per_session (%d)", w.StreamsPerAddress, w.SessionStreams())
 		}
 	}
-	enabled := pl.Slack != nil || pl.Discord != nil || pl.Mattermost != nil || (pl.Web != nil && pl.Web.Enabled)
+		enabled := pl.Slack != nil || pl.Discord != nil || pl.Mattermost != nil || (pl.Web != nil && pl.Web.Enabled) || pl.Email != nil
 	if !enabled && !s.failed("platforms") {
 		p.at(s, "platforms", "no platform is enabled: configure slack, discord, mattermost or web")
 	}

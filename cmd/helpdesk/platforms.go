@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/discord"
+	"github.com/helpdesk-chat/helpdesk/adapters/email"
 	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
 	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/adapters/web"
@@ -26,6 +27,7 @@ var (
 	_ platform = (*slackad.Adapter)(nil)
 	_ platform = (*mattermost.Adapter)(nil)
 	_ platform = (*discord.Adapter)(nil)
+	_ platform = (*email.Adapter)(nil)
 )
 
 // newPlatforms builds every platform enabled in the config and adds its
@@ -97,6 +99,26 @@ func (m *Main) newPlatforms(cfg *config.Config, mux *http.ServeMux) ([]platform,
 		if err != nil {
 			return nil, err
 		}
+		ps = append(ps, p)
+	}
+	if ec := cfg.Platforms.Email; ec != nil {
+		o := email.OptionsFrom(ec)
+		m.secrets.Add(o.LinkSecret)
+		m.secrets.Add(o.SMTP.Password)
+		if o.IMAP != nil {
+			m.secrets.Add(o.IMAP.Password)
+		}
+		o.Store, o.Logger = m.store, m.log
+		o.Engine = func() email.Engine { return m.engine }
+		o.BaseURL = func() string { return m.baseURL(m.engine.Runtime().Config) }
+		if m.opts.Email != nil {
+			m.opts.Email(&o)
+		}
+		p, err := email.New(o)
+		if err != nil {
+			return nil, err
+		}
+		p.Routes(mux) // the links that stand for buttons in mail
 		ps = append(ps, p)
 	}
 	return ps, nil

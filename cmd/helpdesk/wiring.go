@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/discord"
+	"github.com/helpdesk-chat/helpdesk/adapters/email"
 	"github.com/helpdesk-chat/helpdesk/adapters/mattermost"
 	slackad "github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/auth"
@@ -50,6 +51,7 @@ type MainOptions struct {
 	Slack      func(*slackad.Options)
 	Discord    func(*discord.Options)
 	Mattermost func(*mattermost.Options)
+	Email      func(*email.Options)
 }
 
 // Main is the running program: config, store, engine, HTTP server, timers

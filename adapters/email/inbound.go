@@ -1,0 +1,366 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/internal/textutil"
+	"github.com/helpdesk-chat/helpdesk/rules"
+	"github.com/helpdesk-chat/helpdesk/tickets"
+)
+
+// thread is one ticket's mail thread: every Message-ID in it, oldest first.
+type thread struct {
+	Token     string   `json:"token"`
+	Root      string   `json:"root"`
+	Refs      []string `json:"refs"`
+	Subject   string   `json:"subject"`
+	TicketID  int64    `json:"ticket_id,omitempty"`
+	Key       string   `json:"key,omitempty"`
+	Desk      string   `json:"desk"`
+	Requester string   `json:"requester"`
+	// NoAuto says why the requester gets no automatic mail ("" = they do).
+	NoAuto string `json:"no_auto,omitempty"`
+}
+
+func threadName(token string) string { return "email:thread:" + token }
+func msgName(id string) string       { return "email:msg:" + hashID(id) }
+
+type msgIndex struct {
+	Token string `json:"token"`
+}
+
+func (a *Adapter) loadThread(ctx context.Context, token string) (*thread, error) {
+	var th thread
+	_, found, err := getJSON(ctx, a.opts.Store, threadName(token), &th)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errs.Errorf(errs.ENOTFOUND, "email: no thread %s", token)
+	}
+	return &th, nil
+}
+
+// addToThread records a Message-ID as part of the thread, so a reply to it
+// finds the ticket.
+func (a *Adapter) addToThread(ctx context.Context, token, id string) error {
+	if _, err := updateJSON(ctx, a.opts.Store, threadName(token), func(th *thread) (bool, error) {
+		if slices.Contains(th.Refs, id) {
+			return false, nil
+		}
+		th.Refs = append(th.Refs, id)
+		return true, nil
+	}); err != nil {
+		return fmt.Errorf("email: record thread: %w", err)
+	}
+	_, err := updateJSON(ctx, a.opts.Store, msgName(id), func(m *msgIndex) (bool, error) {
+		if m.Token == token {
+			return false, nil
+		}
+		m.Token = token
+		return true, nil
+	})
+	return err
+}
+
+// keyOf finds the ticket key of a thread whose ticket was being opened.
+func (a *Adapter) keyOf(ctx context.Context, th *thread) string {
+	ts, err := a.opts.Store.List(ctx, tickets.Filter{Requester: &tickets.Person{Platform: Name, ID: th.Requester}})
+	if err != nil {
+		return ""
+	}
+	for _, t := range ts {
+		if t.RequestKey == "email:"+th.Token {
+			return t.Key
+		}
+	}
+	return ""
+}
+
+var keyInSubject = regexp.MustCompile(`\[([A-Za-z][A-Za-z0-9_]*-\d+)\]`)
+
+// findThread finds the thread a mail answers: by In-Reply-To and
+// References, else by the ticket key in the subject when the sender is the
+// ticket's requester.
+func (a *Adapter) findThread(ctx context.Context, m *inMail) (*thread, error) {
+	ids := append([]string(nil), m.InReplyTo...)
+	for _, r := range slices.Backward(m.References) {
+		ids = append(ids, r)
+	}
+	for _, id := range ids {
+		var ix msgIndex
+		_, found, err := getJSON(ctx, a.opts.Store, msgName(id), &ix)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			return a.loadThread(ctx, ix.Token)
+		}
+	}
+	if k := keyInSubject.FindStringSubmatch(m.Subject); k != nil {
+		t, err := a.opts.Store.GetByKey(ctx, strings.ToUpper(k[1]))
+		if err == nil && t.Platform == Name && t.Requester.ID == m.From {
+			if _, token, ok := strings.Cut(t.RequesterChat, "/"); ok {
+				return a.loadThread(ctx, token)
+			}
+		} else if err != nil && errs.Code(err) != errs.ENOTFOUND {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// Errors of an incoming mail: deferred ones are taken again later (the
+// IMAP mail stays unread; SMTP answers 451); rejected ones cannot be taken.
+var (
+	errDeferred = errors.New("deferred")
+	errRejected = errors.New("rejected")
+)
+
+// take handles one incoming mail exactly once across redeliveries, restarts
+// and replicas: it is claimed in the event ledger by its Message-ID, and
+// every step under the claim is idempotent, so a mail taken again after a
+// crash finishes what the first try began.
+func (a *Adapter) take(ctx context.Context, raw []byte, envelopeFrom string, rcpts []string) error {
+	m, err := parse(raw, envelopeFrom)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errRejected, err)
+	}
+	if a.deskOf(m.From) != "" {
+		// The desk's own mail coming back (a forwarding loop, a copy to itself).
+		return fmt.Errorf("%w: the mail is from the desk's own address %s", errRejected, m.From)
+	}
+	desk := ""
+	for _, to := range append(append([]string(nil), rcpts...), m.To...) {
+		if desk = a.deskOf(to); desk != "" {
+			break
+		}
+	}
+	if desk == "" && len(a.opts.Desks) == 1 {
+		for id := range a.opts.Desks {
+			desk = id // a mailbox that serves one desk takes all its mail
+		}
+	}
+	if desk == "" {
+		return fmt.Errorf("%w: the mail from %s is to none of the desks' addresses (%s)", errRejected, m.From, strings.Join(m.To, ", "))
+	}
+	eng := a.opts.Engine()
+	if eng.Runtime().Config.Desk(desk) == nil {
+		return fmt.Errorf("%w: desk %q is not in the config", errDeferred, desk)
+	}
+	key := "email-in:" + hashID(m.MessageID)
+	c, err := a.opts.Store.ClaimEvent(ctx, key, a.owner, a.now(), a.now().Add(2*time.Minute))
+	if err != nil {
+		return err
+	}
+	switch c {
+	case tickets.ClaimDone:
+		return nil
+	case tickets.ClaimBusy:
+		return fmt.Errorf("%w: another replica is taking it", errDeferred)
+	}
+	bg := context.WithoutCancel(ctx)
+	if !a.limit.allow(m.From) {
+		_ = a.opts.Store.ReleaseEvent(bg, key, a.owner)
+		return fmt.Errorf("%w: %s sent more than %d mails in an hour", errDeferred, m.From, a.opts.PerSenderHour)
+	}
+	if err := a.handleMail(ctx, desk, m, raw); err != nil {
+		_ = a.opts.Store.ReleaseEvent(bg, key, a.owner)
+		return err
+	}
+	if err := a.opts.Store.FinishEvent(bg, key, a.owner, a.now()); err != nil {
+		return fmt.Errorf("mark mail handled: %w", err)
+	}
+	if a.opts.Handled != nil {
+		a.opts.Handled(m.MessageID)
+	}
+	return nil
+}
+
+func (a *Adapter) handleMail(ctx context.Context, desk string, m *inMail, raw []byte) error {
+	// The original, attachments and all, is kept as it came.
+	if _, err := a.opts.Store.PutCheckpoint(ctx, "email:raw:"+hashID(m.MessageID), raw, 0); err != nil && errs.Code(err) != errs.ECONFLICT {
+		return fmt.Errorf("keep the original mail: %w", err)
+	}
+	eng := a.opts.Engine()
+	svc := eng.Tickets()
+	rt := eng.Runtime()
+	actor := tickets.Actor{Role: tickets.RoleUser, Platform: Name, ID: m.From, Name: m.FromName}
+	if actor.Name == "" {
+		actor.Name = m.From
+	}
+	text := stripQuoted(m.Body)
+	if text == "" {
+		text = "(no text)"
+	}
+	th, err := a.findThread(ctx, m)
+	if err != nil {
+		return err
+	}
+	if th != nil && th.TicketID != 0 {
+		t, err := a.opts.Store.Get(ctx, th.TicketID)
+		if err != nil && errs.Code(err) != errs.ENOTFOUND {
+			return err
+		}
+		if err == nil {
+			d := rt.Config.Desk(t.Desk)
+			reopen := t.Status == tickets.StatusResolved && d != nil && d.ReopenWindow > 0 &&
+				a.now().Sub(t.EndedAt) <= d.ReopenWindow.D() && m.From == t.Requester.ID
+			if t.Status.Active() || reopen {
+				if reopen {
+					if _, err := eng.Reopen(ctx, t.ID, "the requester answered by email", actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
+						return fmt.Errorf("reopen %s: %w", t.Key, err)
+					}
+				}
+				if err := a.record(ctx, svc, t.ID, m, text, actor); err != nil {
+					return err
+				}
+				return a.addToThread(ctx, th.Token, m.MessageID)
+			}
+		}
+	}
+	return a.openTicket(ctx, desk, m, text, actor)
+}
+
+// record adds the mail to the ticket's transcript (what the sender wrote)
+// and, when quoting or attachments were cut from it, a note with the rest.
+func (a *Adapter) record(ctx context.Context, svc *tickets.Service, id int64, m *inMail, text string, actor tickets.Actor) error {
+	if _, err := svc.RecordMessage(ctx, id, textutil.ShortenTrim(text, maxText), m.MessageID, actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
+		return fmt.Errorf("record mail: %w", err)
+	}
+	var note []string
+	if strings.TrimSpace(m.Body) != text {
+		note = append(note, "The mail as written, with its quoted history and signature:\n\n"+textutil.ShortenTrim(strings.TrimSpace(m.Body), maxText))
+	}
+	for _, at := range m.Attach {
+		note = append(note, fmt.Sprintf("Attachment: %s (%s, %d bytes); the original mail is kept whole.", at.Name, at.Type, at.Size))
+	}
+	if m.Automated != "" {
+		note = append(note, "No automatic answer was sent: "+m.Automated+".")
+	}
+	if len(note) == 0 {
+		return nil
+	}
+	if _, err := svc.AddNote(ctx, id, strings.Join(note, "\n\n"), "orig:"+m.MessageID, tickets.System, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
+		return fmt.Errorf("record mail note: %w", err)
+	}
+	return nil
+}
+
+// maxText is the most of a mail the transcript shows; the original is kept.
+const maxText = 20000
+
+func (a *Adapter) openTicket(ctx context.Context, deskID string, m *inMail, text string, actor tickets.Actor) error {
+	eng := a.opts.Engine()
+	rt := eng.Runtime()
+	d := rt.Config.Desk(deskID)
+	token := hashID(m.MessageID)
+	subject := strings.TrimSpace(keyInSubject.ReplaceAllString(m.Subject, ""))
+	for _, p := range []string{"re:", "fwd:", "fw:", "aw:", "wg:"} {
+		if len(subject) >= len(p) && strings.EqualFold(subject[:len(p)], p) {
+			subject = strings.TrimSpace(subject[len(p):])
+		}
+	}
+	if subject == "" {
+		subject = textutil.ShortenTrim(text, 80)
+	}
+	th := thread{Token: token, Root: m.MessageID, Refs: []string{m.MessageID}, Subject: subject, Desk: deskID,
+		Requester: m.From, NoAuto: m.Automated}
+	if _, err := updateJSON(ctx, a.opts.Store, threadName(token), func(cur *thread) (bool, error) {
+		if cur.Token != "" {
+			return false, nil // written by an earlier try
+		}
+		*cur = th
+		return true, nil
+	}); err != nil {
+		return fmt.Errorf("record thread: %w", err)
+	}
+	if err := a.addToThread(ctx, token, m.MessageID); err != nil {
+		return err
+	}
+	lang := ""
+	if len(d.Languages) > 0 {
+		lang = d.Languages[0]
+	}
+	// The FAQ reads the mail as a question: a confident answer goes into
+	// the acknowledgement, and the card says the bot suggested it.
+	var answer *faq.Hit
+	if ix, ok := rt.FAQ.Desk(deskID); ok {
+		q := textutil.ShortenTrim(subject+"\n"+text, 1000)
+		hits, err := ix.Search(ctx, q, lang, 3)
+		if err == nil && len(hits) > 0 && ix.Decide(hits) == faq.DecideAnswer {
+			answer = &hits[0]
+		}
+	}
+	t := &tickets.Ticket{
+		Desk: deskID, Platform: Name, RequestKey: "email:" + token,
+		Requester:     tickets.Person{Platform: Name, ID: m.From, Name: actor.Name},
+		RequesterChat: m.From + "/" + token,
+		Language:      lang,
+		Subject:       subject,
+	}
+	if answer != nil {
+		t.Suggested, t.Category = []string{answer.ItemID}, answer.CategoryID
+	}
+	t.Priority = rules.Match(d, t).Priority
+	saved, _, err := eng.Tickets().Open(ctx, t, d.Prefix, actor, tickets.SourceChat)
+	if err != nil {
+		return err
+	}
+	if _, err := updateJSON(ctx, a.opts.Store, threadName(token), func(cur *thread) (bool, error) {
+		if cur.TicketID == saved.ID {
+			return false, nil
+		}
+		cur.TicketID, cur.Key = saved.ID, saved.Key
+		return true, nil
+	}); err != nil {
+		return fmt.Errorf("record thread: %w", err)
+	}
+	if err := a.record(ctx, eng.Tickets(), saved.ID, m, text, actor); err != nil {
+		return err
+	}
+	if m.Automated == "" {
+		if err := a.acknowledge(ctx, saved, m, answer); err != nil {
+			return err
+		}
+	} else {
+		a.log.Info("ticket opened from an automated mail; no acknowledgement", "ticket", saved.Key, "why", m.Automated)
+	}
+	eng.Dispatch(ctx, deskID)
+	return nil
+}
+
+// acknowledge mails the ticket key and, when the FAQ is confident, its
+// answer. Its Message-ID comes from the incoming mail's, so taking the mail
+// again after a crash queues it once.
+func (a *Adapter) acknowledge(ctx context.Context, t *tickets.Ticket, m *inMail, answer *faq.Hit) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hello %s,\n\nwe have received your request and opened ticket %s: %s.\n", t.Requester.Name, t.Key, t.Subject)
+	if answer != nil {
+		fmt.Fprintf(&b, "\nThis may already solve it (reply if not):\n\n%s\n\n%s\n", answer.Question, strings.TrimSpace(answer.Answer))
+	}
+	b.WriteString("\nAn agent will answer in this thread. Reply to this mail to add to your request; keep " + t.Key + " in the subject.")
+	_, domain, _ := strings.Cut(a.from(t.Desk).Address, "@")
+	th, err := a.loadThread(ctx, hashID(m.MessageID))
+	if err != nil {
+		return err
+	}
+	om := outMail{
+		ID: "ack-" + th.Token + "@" + domain, From: a.from(t.Desk), To: m.From, Auto: true,
+		Subject: "Re: [" + t.Key + "] " + t.Subject, InReplyTo: m.MessageID, References: []string{m.MessageID},
+	}
+	msg := botMessage(b.String())
+	om.Text, om.HTML = a.plainText(m.From, t.RequesterChat, msg), a.htmlText(m.From, t.RequesterChat, msg)
+	if err := a.queueMail(ctx, om); err != nil {
+		return err
+	}
+	return a.addToThread(ctx, th.Token, om.ID)
+}
