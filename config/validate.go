@@ -278,7 +278,7 @@ func validatePlatforms(pl *Platforms, s *source, p *problems) {
 			p.at(s, "platforms.web.streams_per_address", "web streams_per_address %d must be at least streams_per_session (%d)", w.StreamsPerAddress, w.SessionStreams())
 		}
 	}
-		enabled := pl.Slack != nil || pl.Discord != nil || pl.Mattermost != nil || (pl.Web != nil && pl.Web.Enabled) || pl.Email != nil
+	enabled := pl.Slack != nil || pl.Discord != nil || pl.Mattermost != nil || (pl.Web != nil && pl.Web.Enabled) || pl.Email != nil
 	if !enabled && !s.failed("platforms") {
 		p.at(s, "platforms", "no platform is enabled: configure slack, discord, mattermost or web")
 	}
