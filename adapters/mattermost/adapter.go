@@ -431,7 +431,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		}
 		c, resp, err := a.api.CreateChannel(ctx, &model.Channel{
 			TeamId: team, Type: model.ChannelTypePrivate, Name: name, DisplayName: title,
-			Purpose: textutil.Shorten(textutil.OneLine(gc.Topic), 250), Header: textutil.Shorten(textutil.OneLine(gc.Topic), 1024),
+			Purpose: textutil.Shorten(textutil.OneLine(gc.Topic), 250), Header: plain(textutil.OneLine(gc.Topic), 1000), // headers render markdown
 		})
 		if err != nil {
 			if status(resp) == http.StatusBadRequest && strings.Contains(appErrorID(err), "exists") && n < 20 {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -227,4 +228,64 @@ func (s *mmSession) Archived(t *testing.T, chat string) bool {
 	defer s.mm.mu.Unlock()
 	c := s.mm.channels[chat]
 	return c != nil && c.DeleteAt > 0
+}
+
+var _ platformtest.Markup = (*mmSession)(nil)
+
+// markdownTexts are the parts of a post Mattermost renders as markdown.
+func markdownTexts(p *model.Post) []string {
+	out := []string{p.Message}
+	for _, a := range p.Attachments() {
+		out = append(out, a.Pretext, a.Title, a.Text)
+		for _, f := range a.Fields {
+			out = append(out, f.Title, fmt.Sprint(f.Value))
+		}
+	}
+	return out
+}
+
+func (s *mmSession) Links(t *testing.T, m platformtest.Message) []platformtest.Link {
+	var out []platformtest.Link
+	for _, txt := range markdownTexts(m.Raw.(*model.Post)) {
+		out = append(out, platformtest.MarkdownLinks(txt)...)
+	}
+	return out
+}
+
+// Notified parses the fields Mattermost parses for mentions (the message,
+// each attachment's pretext, text and field values:
+// channels/app/notification.go getMentionsEnabledFields) the way its
+// standard parser splits words (mention_parser_standard.go): every word
+// that starts with @ after trimming ":.-_" is a mention (of a user, a group
+// or @here/@channel/@all), and so is each part of it split at ".-:".
+func (s *mmSession) Notified(t *testing.T, m platformtest.Message) []string {
+	return mentions(m.Raw.(*model.Post))
+}
+
+func mentions(p *model.Post) []string {
+	texts := []string{p.Message}
+	for _, a := range p.Attachments() {
+		texts = append(texts, a.Pretext, a.Text)
+		for _, f := range a.Fields {
+			if v, ok := f.Value.(string); ok {
+				texts = append(texts, v)
+			}
+		}
+	}
+	var out []string
+	for _, txt := range texts {
+		for _, w := range strings.FieldsFunc(txt, func(c rune) bool {
+			return !(c == ':' || c == '.' || c == '-' || c == '_' || c == '@' || unicode.IsLetter(c) || unicode.IsNumber(c))
+		}) {
+			w = strings.TrimLeft(w, ":.-_")
+			parts := append([]string{w}, strings.FieldsFunc(w, func(c rune) bool { return c == '.' || c == '-' || c == ':' })...)
+			for _, p := range parts {
+				if len(p) > 1 && p[0] == '@' {
+					out = append(out, p)
+					break
+				}
+			}
+		}
+	}
+	return out
 }

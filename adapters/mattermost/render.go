@@ -45,13 +45,26 @@ const (
 // Colours of the attachment bar.
 const cardColor = "#1c58d9"
 
-var reBroadcast = regexp.MustCompile(`(?i)([@!])(channel|here|all|everyone)\b`)
+// reMention finds an @ that starts a word as Mattermost's mention parser
+// splits words (channels/app/mention_parser_standard.go: a word is a run of
+// letters, digits and ":.-_@", trimmed of ":.-_" on the left, and also
+// split at ".-:"): an @ after anything but a letter or digit.
+var reMention = regexp.MustCompile(`(^|[^\p{L}\p{N}])@`)
 
-// neutralize breaks @all, @channel, @here (and @everyone) with a zero-width
-// joiner, so no text the bot posts can notify a whole channel. Engine text
-// never means to; user text must not be able to.
+// neutralize puts a zero-width joiner after every @ that could start a
+// mention (@ada, @here, @channel, @all, a group), so nothing the bot posts
+// notifies anyone: the parser splits the word at the joiner, leaving a bare
+// "@". The bot never means to mention; people's text must not be able to.
+// (Mattermost also notifies users on their own keywords such as a first
+// name, which no post can avoid.)
 func neutralize(s string) string {
-	return reBroadcast.ReplaceAllString(s, "$1\u200d$2")
+	return reMention.ReplaceAllString(s, "$1@\u200d")
+}
+
+// plain makes plain text (a title, a card field) literal in Mattermost's
+// markdown, with mentions broken.
+func plain(s string, max int) string {
+	return neutralize(bot.Literal(textutil.Shorten(s, max)))
 }
 
 // Text converts the engine's markdown to what the bot posts on Mattermost:
@@ -85,13 +98,13 @@ func (a *Adapter) render(post *model.Post, m bot.Message, chat, postID string) {
 	att := &model.MessageAttachment{
 		Fallback: textutil.Shorten(textutil.OneLine(neutralize(fallback(m))), 300),
 		Color:    cardColor,
-		Title:    textutil.Shorten(textutil.OneLine(neutralize(m.Title)), 250),
+		Title:    plain(textutil.OneLine(m.Title), 250),
 		Text:     Text(m.Text),
 	}
 	for _, f := range m.Fields {
 		att.Fields = append(att.Fields, &model.MessageAttachmentField{
-			Title: textutil.Shorten(textutil.OneLine(neutralize(f.Label)), 250),
-			Value: textutil.Shorten(neutralize(f.Value), 2000),
+			Title: plain(textutil.OneLine(f.Label), 250),
+			Value: plain(f.Value, 2000),
 			Short: model.SlackCompatibleBool(len(f.Value) < 40),
 		})
 	}

@@ -97,6 +97,7 @@ func cases() []Case {
 		{"OrderInOneChat", orderInOneChat},
 		{"LongAnswer5000ArrivesWhole", longAnswer("What does the printer handbook say?", 5000)},
 		{"LongAnswer20000ArrivesWhole", longAnswer("What does the travel expense handbook say?", 20000)},
+		{"NoDisguisedLinksNoMentions", disguisedLinks},
 	}
 }
 
