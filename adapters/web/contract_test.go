@@ -4,8 +4,8 @@ import (
 	"context"
 	"html"
 	"regexp"
-	"strings"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
