@@ -38,6 +38,17 @@ func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 }
 
+// literal is plain text escaped for Discord's markdown, within max
+// characters as Discord counts them (the escapes included).
+func literal(s string, limit int) string {
+	l := bot.Literal(s)
+	for n := limit; utf8.RuneCountInString(l) > limit && n > 1; {
+		n = max(1, n-(utf8.RuneCountInString(l)-limit))
+		l = bot.Literal(textutil.Shorten(s, n))
+	}
+	return l
+}
+
 // render turns a neutral message into content, embeds and components. A
 // message with a title or fields is a card: an embed. desk, when set, is
 // carried in every control (a panel names its desk).
@@ -45,7 +56,9 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 	content := ""
 	var embeds []*discordgo.MessageEmbed
 	if msg.Title != "" || len(msg.Fields) > 0 {
-		e := &discordgo.MessageEmbed{Title: textutil.Shorten(msg.Title, maxEmbedTitle), Description: textutil.Shorten(msg.Text, maxEmbedDesc), Color: 0x5865F2}
+		// Titles and fields are plain text (bot.Field): made literal in
+		// Discord's markdown, so a typed [label](url) is no masked link.
+		e := &discordgo.MessageEmbed{Title: literal(msg.Title, maxEmbedTitle), Description: textutil.Shorten(msg.Text, maxEmbedDesc), Color: 0x5865F2}
 		for i, f := range msg.Fields {
 			if i == maxEmbedFields {
 				break
@@ -54,7 +67,7 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 			if strings.TrimSpace(v) == "" {
 				v = "—"
 			}
-			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: textutil.Shorten(f.Label, maxFieldName), Value: textutil.Shorten(v, maxFieldValue), Inline: len(v) <= 40})
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: literal(f.Label, maxFieldName), Value: literal(v, maxFieldValue), Inline: len(v) <= 40})
 		}
 		if fitEmbed(e) {
 			a.log.Warn("card over Discord's 6,000 characters of embeds; its longest field values are shortened", "title", msg.Title)
