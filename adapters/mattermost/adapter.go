@@ -2,6 +2,7 @@ package mattermost
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -121,6 +122,7 @@ type Adapter struct {
 	replies     map[string]*replyBox // "channel user" -> the request waiting for private replies
 	lastEvent   int64                // ms: newest post seen (catch-up starts here)
 	chanTypes   map[string]string    // channel -> type (D, G, O, P)
+	signKey     *ecdsa.PublicKey     // the server's trigger_id key (trigger.go)
 
 	cursorMu      sync.Mutex // serialises saving the catch-up cursor
 	cursorAt      int64      // ms: the cursor as last read or saved

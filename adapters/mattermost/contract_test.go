@@ -170,7 +170,6 @@ func (s *mmSession) Redeliver(t *testing.T, d platformtest.Delivery) {
 func (s *mmSession) Press(t *testing.T, user string, m platformtest.Message, label string) {
 	t.Helper()
 	req := actionRequest(t, m.Raw.(*model.Post), label, user)
-	req.TriggerId = fmt.Sprintf("trig-%d", s.seq.Add(1))
 	body, _ := json.Marshal(req)
 	resp, err := http.Post(s.web.URL+mattermost.PathAction, "application/json", bytes.NewReader(body))
 	if err != nil {

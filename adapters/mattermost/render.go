@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -38,6 +40,7 @@ const (
 	ctxChannel = "hd_c" // the chat the post is in ("channel" or "channel/root")
 	ctxPost    = "hd_p" // the post id, when known (updates)
 	ctxNonce   = "hd_n" // makes every signature unique
+	ctxIssued  = "hd_t" // when the context was made (unix seconds): contexts expire
 	ctxSig     = "hd_s" // HMAC-SHA256 of the above
 	ctxSelect  = "selected_option"
 )
@@ -184,10 +187,10 @@ func fallback(m bot.Message) string {
 
 // signContext returns an action context with its HMAC.
 func (a *Adapter) signContext(control, value, chat, postID string) map[string]any {
-	nonce := newNonce()
+	nonce, issued := newNonce(), strconv.FormatInt(a.opts.Now().Unix(), 10)
 	return map[string]any{
-		ctxControl: control, ctxValue: value, ctxChannel: chat, ctxPost: postID, ctxNonce: nonce,
-		ctxSig: a.mac("action", control, value, chat, postID, nonce),
+		ctxControl: control, ctxValue: value, ctxChannel: chat, ctxPost: postID, ctxNonce: nonce, ctxIssued: issued,
+		ctxSig: a.mac("action", control, value, chat, postID, nonce, issued),
 	}
 }
 
@@ -218,16 +221,25 @@ func newNonce() string {
 // actionContext is a verified action context.
 type actionContext struct {
 	control, value, chat, post string
+	issued                     time.Time
 }
 
-// verifyContext checks an action context's HMAC.
+// verifyContext checks an action context's HMAC (its age is the caller's
+// to judge: expired).
 func (a *Adapter) verifyContext(c map[string]any) (actionContext, bool) {
 	str := func(k string) string { s, _ := c[k].(string); return s }
 	ac := actionContext{control: str(ctxControl), value: str(ctxValue), chat: str(ctxChannel), post: str(ctxPost)}
-	if ac.control == "" || ac.chat == "" {
+	secs, err := strconv.ParseInt(str(ctxIssued), 10, 64)
+	if ac.control == "" || ac.chat == "" || err != nil {
 		return ac, false
 	}
-	return ac, a.macOK(str(ctxSig), "action", ac.control, ac.value, ac.chat, ac.post, str(ctxNonce))
+	ac.issued = time.Unix(secs, 0)
+	return ac, a.macOK(str(ctxSig), "action", ac.control, ac.value, ac.chat, ac.post, str(ctxNonce), str(ctxIssued))
+}
+
+// expired reports whether the context is older than ActionMaxAge.
+func (a *Adapter) expired(ac actionContext) bool {
+	return a.opts.Now().Sub(ac.issued) > ActionMaxAge
 }
 
 // dialogState travels in a dialog's state: who it was opened for and where
