@@ -657,3 +657,31 @@ func TestRateLimited(t *testing.T) {
 	f.DM(annID, "How do I connect to the VPN?")
 	f.WaitMessage(dm, annID, 0, "Did this help?")
 }
+
+// A ticket card posted to the agent channel while an agent's command there
+// is being handled (/helpdesk online dispatches the queue) is a real post
+// that every agent sees, not an ephemeral follow-up for the one who typed.
+func TestCardsInTheAgentChannelArePublic(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	f := e.fake
+	f.Command(adaID, agentChannel, "offline", nil, 0)
+	f.WaitFor("Ada offline", func() bool { return len(f.Unanswered()) == 0 && e.count(agentChannel, adaID) > 0 })
+	dm := f.DMChannel(annID)
+	f.DM(annID, "How do I connect to the VPN?")
+	f.Press(annID, f.WaitMessage(dm, annID, 0, "Did this help?").ID, "No")
+	n := e.count(dm, annID)
+	f.Press(annID, f.WaitMessage(dm, annID, n, "talk to an agent").ID, "Talk to an agent")
+	f.Choose(annID, f.WaitMessage(dm, annID, n, "Which system?").ID, "GitLab")
+	f.WaitFor("the modal", func() bool { return len(f.Modals()) == 1 })
+	f.Submit(f.Modals()[0], map[string]string{"What happened?": "Cannot push"})
+	f.WaitMessage(dm, annID, n, "I've opened ticket **IT-1**")
+	if tk := e.ticket("IT-1"); tk.Status != tickets.StatusOpen {
+		t.Fatalf("IT-1 is %s with Ada offline, want queued", tk.Status)
+	}
+	f.Command(adaID, agentChannel, "online", nil, 0)
+	card := f.WaitMessage(agentChannel, bobID, 0, "Start Chat") // bob sees only real posts
+	if card.Flags&discordfake.FlagEphemeral != 0 || card.EphemeralFor != "" || !strings.Contains(card.Text(), "IT-1") {
+		t.Fatalf("the card is private (flags %d, for %q): %s", card.Flags, card.EphemeralFor, card.Text())
+	}
+}

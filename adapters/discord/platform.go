@@ -21,9 +21,12 @@ const (
 
 // Send posts a message. Inside an interaction from a server channel (a
 // /helpdesk command, a panel button), replies to that channel are shown to
-// the person who asked only.
+// the person who asked only; but what goes to a desk's agent channel (ticket
+// cards, warnings) is always a real post that every agent sees and that
+// stays, even when it is sent while an agent's command or click there is
+// being handled (/helpdesk online dispatching the queue).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
-	if p := pendingFrom(ctx); p != nil && p.i.ChannelID == chat && p.ephemeral {
+	if p := pendingFrom(ctx); p != nil && p.i.ChannelID == chat && p.ephemeral && !a.isAgentChannel(chat) {
 		p.mu.Lock()
 		modal := p.modal
 		p.mu.Unlock()
@@ -39,6 +42,23 @@ func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.M
 		chat = dm
 	}
 	return a.post(chat, msg)
+}
+
+// isAgentChannel reports whether chat is a desk's agent channel.
+func (a *Adapter) isAgentChannel(chat string) bool {
+	if a.opts.Runtime == nil {
+		return false
+	}
+	rt := a.opts.Runtime()
+	if rt == nil || rt.Config == nil {
+		return false
+	}
+	for _, d := range rt.Config.Desks {
+		if d.AgentChannel[Name] == chat {
+			return true
+		}
+	}
+	return false
 }
 
 // post posts msg to chat, as several messages when its text is longer than
