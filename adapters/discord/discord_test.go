@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"log/slog"
 	"path/filepath"
@@ -683,5 +684,51 @@ func TestCardsInTheAgentChannelArePublic(t *testing.T) {
 	card := f.WaitMessage(agentChannel, bobID, 0, "Start Chat") // bob sees only real posts
 	if card.Flags&discordfake.FlagEphemeral != 0 || card.EphemeralFor != "" || !strings.Contains(card.Text(), "IT-1") {
 		t.Fatalf("the card is private (flags %d, for %q): %s", card.Flags, card.EphemeralFor, card.Text())
+	}
+}
+
+// private_channels: a category holds at most 50 channels (the fake refuses
+// the 51st, as Discord does). When a new ticket channel would not fit, the
+// oldest closed ticket channel is deleted to make room, so Start Chat keeps
+// working after the 50th chat.
+func TestPrivateChannelsMakeRoom(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(o *discord.Options) { o.PrivateChannels = true })
+	f := e.fake
+	sc, _ := f.Channel(support)
+	for i := len(f.ChildrenOf(sc.ParentID)); i < 49; i++ {
+		f.AddChannel(fmt.Sprintf("other-%d", i), discordfake.TypeText, sc.ParentID)
+	}
+	chat := func(user, key string) string {
+		dm := f.DMChannel(user)
+		f.DM(user, "How do I connect to the VPN?")
+		f.Press(user, f.WaitMessage(dm, user, 0, "Did this help?").ID, "No")
+		n := e.count(dm, user)
+		f.Press(user, f.WaitMessage(dm, user, n, "talk to an agent").ID, "Talk to an agent")
+		modals := len(f.Modals())
+		f.Choose(user, f.WaitMessage(dm, user, n, "Which system?").ID, "GitLab")
+		f.WaitFor("the modal", func() bool { return len(f.Modals()) > modals })
+		md := f.Modals()
+		f.Submit(md[len(md)-1], map[string]string{"What happened?": "Cannot push"})
+		f.WaitMessage(dm, user, n, "I've opened ticket **"+key+"**")
+		f.WaitFor(key+" assigned", func() bool { return e.ticket(key).Status == tickets.StatusAssigned })
+		card := f.WaitMessage(f.DMChannel(adaID), adaID, 0, key+" ·")
+		f.Press(adaID, card.ID, "Start Chat")
+		f.WaitFor(key+" in service", func() bool { return e.ticket(key).GroupChat != "" })
+		return e.ticket(key).GroupChat
+	}
+	first := chat(annID, "IT-1")
+	if got := len(f.ChildrenOf(sc.ParentID)); got != 50 {
+		t.Fatalf("the category holds %d channels, want 50", got)
+	}
+	f.Press(adaID, f.WaitMessage(first, adaID, 0, "End Service").ID, "End Service")
+	f.WaitMessage(first, adaID, 0, "This chat is now closed")
+	f.WaitFor("IT-1 resolved", func() bool { return e.ticket("IT-1").Status == tickets.StatusResolved })
+	second := chat(bobID, "IT-2")
+	if _, ok := f.Channel(first); ok || f.Deleted() != 1 {
+		t.Fatalf("the closed channel of IT-1 is still there (%d deleted)", f.Deleted())
+	}
+	if _, ok := f.Channel(second); !ok || len(f.ChildrenOf(sc.ParentID)) != 50 {
+		t.Fatalf("IT-2's channel %s: the category holds %d", second, len(f.ChildrenOf(sc.ParentID)))
 	}
 }
