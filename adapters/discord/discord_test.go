@@ -1,13 +1,19 @@
 package discord_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -730,5 +736,54 @@ func TestPrivateChannelsMakeRoom(t *testing.T) {
 	}
 	if _, ok := f.Channel(second); !ok || len(f.ChildrenOf(sc.ParentID)) != 50 {
 		t.Fatalf("IT-2's channel %s: the category holds %d", second, len(f.ChildrenOf(sc.ParentID)))
+	}
+}
+
+// The gateway connection goes through the proxy Options.Proxy names
+// (HTTPS_PROXY by default), with CONNECT, as REST calls do.
+func TestGatewayThroughProxy(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var tunnels atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				req, err := http.ReadRequest(br)
+				if err != nil || req.Method != http.MethodConnect {
+					_, _ = io.WriteString(c, "HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+					return
+				}
+				up, err := net.Dial("tcp", req.Host)
+				if err != nil {
+					_, _ = io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
+					return
+				}
+				defer up.Close()
+				tunnels.Add(1)
+				_, _ = io.WriteString(c, "HTTP/1.1 200 Connection Established\r\n\r\n")
+				go func() { _, _ = io.Copy(up, br); up.Close() }()
+				_, _ = io.Copy(c, up)
+			}()
+		}
+	}()
+	proxyURL := &url.URL{Scheme: "http", Host: ln.Addr().String()}
+	e := start(t, func(o *discord.Options) {
+		o.Proxy = func(*http.Request) (*url.URL, error) { return proxyURL, nil }
+	})
+	f := e.fake
+	f.DM(annID, "How do I connect to the VPN?")
+	f.WaitMessage(f.DMChannel(annID), annID, 0, "Did this help?")
+	if tunnels.Load() == 0 {
+		t.Fatal("the gateway did not connect through the proxy")
 	}
 }
