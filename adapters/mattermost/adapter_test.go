@@ -275,6 +275,8 @@ func TestPostsBecomeEvents(t *testing.T) {
 			&bot.Chat{ID: "town/p6", Kind: bot.ChatChannel}, "my password expired"},
 		{"card thread reply", &model.Post{Id: "p7", ChannelId: "agents", UserId: "ada", RootId: "card1", Message: "checked the logs"}, model.ChannelTypeOpen,
 			&bot.Chat{ID: "agents", Kind: bot.ChatChannel, Thread: "card1"}, "checked the logs"},
+		{"reply on the card in an agent's DM", &model.Post{Id: "p8", ChannelId: "dm-carl", UserId: "carl", RootId: "card2", Message: "called back"}, model.ChannelTypeDirect,
+			&bot.Chat{ID: "dm-carl", Kind: bot.ChatDirect, Thread: "card2"}, "called back"},
 		{"the same post again", &model.Post{Id: "p1", ChannelId: "dm-carl", UserId: "carl", Message: "VPN does not connect"}, model.ChannelTypeDirect, nil, ""},
 	}
 	for _, tt := range tests {

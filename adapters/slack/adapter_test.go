@@ -105,6 +105,36 @@ func TestCardThreadReplyIsInternalNote(t *testing.T) {
 	}
 }
 
+// A thread reply on the card in the agent's own DM is an internal note too,
+// not a new question of the agent's.
+func TestCardThreadReplyInAgentDMIsInternalNote(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	escalate(w)
+	var card fakeMsg
+	for _, m := range w.slack.messages("DADA", "UADA") {
+		if strings.Contains(render(m.Blocks), "Start Chat") {
+			card = m
+		}
+	}
+	if card.TS == "" {
+		t.Fatalf("no card in Ada's DM:\n%s", w.transcript("DADA", "UADA"))
+	}
+	before := len(w.slack.messages("DADA", "UADA"))
+	w.event(map[string]any{"type": "message", "channel": "DADA", "channel_type": "im", "user": "UADA",
+		"text": "called the user, waiting for the logs", "ts": "1712399999.000200", "thread_ts": card.TS})
+	msgs, err := w.store.Messages(context.Background(), w.ticket("IT-1").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Kind != tickets.KindNote || msgs[0].Text != "called the user, waiting for the logs" {
+		t.Fatalf("want one internal note, got %+v", msgs)
+	}
+	if after := w.slack.messages("DADA", "UADA"); len(after) != before {
+		t.Fatalf("the bot answered the note as a question: %s", render(after[len(after)-1].Blocks))
+	}
+}
+
 func TestSlashCommand(t *testing.T) {
 	w := newWorld(t)
 	w.start()
