@@ -10,6 +10,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -331,5 +332,18 @@ func assertNoSecrets(t *testing.T, w *world, text string) {
 		if strings.Contains(text, secret) {
 			t.Fatalf("%q leaked into:\n%s", secret, text)
 		}
+	}
+}
+
+// platforms.slack.api_url reaches the adapter (GovSlack, test set-ups): the
+// world's adapter talks to the fake only through it.
+func TestAPIURLFromConfig(t *testing.T) {
+	cfg, err := config.Load(testConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Platforms.Slack.APIURL = "https://slack-gov.example/api/"
+	if got := slack.OptionsFrom(cfg.Platforms.Slack).APIURL; got != "https://slack-gov.example/api/" {
+		t.Fatalf("APIURL = %q", got)
 	}
 }
