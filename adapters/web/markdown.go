@@ -11,7 +11,14 @@ import (
 // italic, code, links, lists, line breaks) as HTML. The text is escaped
 // first, so nothing a user typed can become markup; links keep only http,
 // https, mailto and local addresses.
-func Markdown(s string) string {
+func Markdown(s string) string { return markdown(s, true) }
+
+// Typed renders what a person typed: the same markdown (bold, italic, code,
+// lists), but a [label](address) stays text, so no typed link can hide
+// where it goes; bare addresses are still linked, as themselves.
+func Typed(s string) string { return markdown(s, false) }
+
+func markdown(s string, links bool) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	var list string      // "ul", "ol" or "" while inside a list
@@ -52,16 +59,16 @@ func Markdown(s string) string {
 				list = kind
 			}
 			closeItem()
-			li = inline(item)
+			li = inline(item, links)
 		case list != "" && li != "" && (line[0] == ' ' || line[0] == '\t'):
-			li += " " + inline(trimmed)
+			li += " " + inline(trimmed, links)
 		default:
 			closeList()
 			// A single newline is a soft break (FAQ answers are hard-wrapped in
 			// YAML), except after a line ending in two spaces or a backslash,
 			// or before a line that starts with a bold label.
 			hard := strings.HasSuffix(line, "  ") || strings.HasSuffix(trimmed, "\\")
-			text := inline(strings.TrimSuffix(trimmed, "\\"))
+			text := inline(strings.TrimSuffix(trimmed, "\\"), links)
 			if n := len(para); n > 0 && !hardBreak[n-1] && !strings.HasPrefix(trimmed, "**") {
 				para[n-1] += " " + text
 				hardBreak[n-1] = hard
@@ -115,7 +122,7 @@ func Plain(s string) string {
 // inline renders one line: code spans verbatim, then links, bold, italic
 // and bare addresses. Finished pieces are parked behind \x00n\x00 tokens so
 // later steps cannot touch them.
-func inline(s string) string {
+func inline(s string, links bool) string {
 	s = strings.ReplaceAll(s, "\x00", "")
 	var parked []string
 	park := func(h string) string {
@@ -141,7 +148,7 @@ func inline(s string) string {
 	s = linkRE.ReplaceAllStringFunc(s, func(m string) string {
 		sub := linkRE.FindStringSubmatch(m)
 		href, ok := safeHref(sub[2])
-		if !ok {
+		if !ok || !links {
 			return m
 		}
 		return park(`<a href="` + href + `" target="_blank" rel="noopener noreferrer">` + emphasis(sub[1]) + `</a>`)

@@ -7,6 +7,17 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot"
 )
 
+func TestTyped(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`A ThinkPad **T14**`, `<p>A ThinkPad <strong>T14</strong></p>`},
+		{`[click here](https://evil.example/x) [x](/\evil.example)`, `<p>[click here](<a href="https://evil.example/x" target="_blank" rel="noopener noreferrer">https://evil.example/x</a>) [x](/\evil.example)</p>`},
+	} {
+		if got := web.Typed(tc.in); got != tc.want {
+			t.Errorf("Typed(%q)\n got  %s\n want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestPlain(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`[x](/\evil.example) <b> **b**`, `[x](/\evil.example) &lt;b&gt; **b**`},

@@ -198,7 +198,7 @@ func (p *Platform) view(m webchat.Message, user string) (View, error) {
 		Title: b.Title, HTML: Markdown(b.Text), Select: b.Select, Form: b.Form, FormState: b.FormState,
 		Values: b.Values, Pressed: b.Pressed}
 	if !b.From.Bot {
-		v.HTML = Plain(b.Text) // what a person typed is never read as markup
+		v.HTML = Typed(b.Text) // what a person typed never becomes a labelled link
 	}
 	for _, f := range b.Fields {
 		v.Fields = append(v.Fields, FieldView{Label: f.Label, HTML: Plain(f.Value)}) // fields are plain text (bot.Field)
