@@ -95,7 +95,7 @@ func (e *Engine) showQueue(ctx context.Context, rt *Runtime, ev Event) error {
 		}
 		fmt.Fprintf(&b, "**%s**: %d waiting\n", d.Name, len(q))
 		for _, t := range q {
-			fmt.Fprintf(&b, "• %s (%s) %s, since %s\n", t.Key, t.Priority, t.Subject, t.CreatedAt.Format("Mon 15:04 MST"))
+			fmt.Fprintf(&b, "• %s (%s) %s, since %s\n", t.Key, t.Priority, Literal(t.Subject), t.CreatedAt.Format("Mon 15:04 MST"))
 		}
 	}
 	return e.private(ctx, ev, strings.TrimSpace(b.String()))
@@ -135,7 +135,7 @@ func (e *Engine) transferCommand(ctx context.Context, rt *Runtime, ev Event, arg
 		}
 	}
 	if target == nil || target.ID(t.Platform) == "" {
-		return e.private(ctx, ev, fmt.Sprintf("%s is not an agent of the %s on %s.", Sanitize(to, 40), desk.Name, t.Platform))
+		return e.private(ctx, ev, fmt.Sprintf("%s is not an agent of the %s on %s.", Literal(Sanitize(to, 40)), desk.Name, t.Platform))
 	}
 	moved, err := e.Transfer(ctx, t.ID, target.Name, "transferred by "+actor.Name, actor, tickets.SourceCommand)
 	if err != nil {

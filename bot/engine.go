@@ -206,14 +206,18 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 	ev.Text = strings.TrimSpace(ev.Text)
 	rt := e.rt.Load()
 
-	// A reply in a ticket card's thread is an internal note on that ticket.
-	if ev.Kind == EventMessage && ev.Chat.Kind != ChatDirect && ev.Chat.Thread != "" {
+	// A reply in a ticket card's thread is an internal note on that ticket,
+	// in the agent channel and on the card in the agent's own DM alike.
+	if ev.Kind == EventMessage && ev.Chat.Thread != "" {
 		t, err := e.store.FindByCard(ctx, ev.Platform, ev.Chat.ID, ev.Chat.Thread)
 		if err == nil {
 			return e.cardThreadNote(ctx, rt, t, ev)
 		}
 		if errs.Code(err) != errs.ENOTFOUND {
 			return err
+		}
+		if ev.Chat.Kind == ChatDirect {
+			ev.Chat.Thread = "" // any other thread in a DM is the conversation
 		}
 	}
 	// Events in a ticket's group chat belong to that ticket, not to a conversation.

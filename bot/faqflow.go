@@ -26,7 +26,7 @@ func (c *conv) greet(ctx context.Context) error {
 	text := c.desk.Greeting
 	if text == "" {
 		if name := firstName(c.ev.User.Name); name != "" {
-			text = c.t(mGreeting, name, c.desk.Name)
+			text = c.t(mGreeting, Literal(name), c.desk.Name)
 		} else {
 			text = c.t(mGreetingAnon, c.desk.Name)
 		}

@@ -296,7 +296,7 @@ func (c *conv) completeOpening(ctx context.Context) error {
 	if !created {
 		c.e.log.Info("ticket open resumed after restart", "ticket", saved.Key)
 	}
-	c.say(c.t(mTicketOpened, saved.Key, saved.Subject))
+	c.say(c.t(mTicketOpened, saved.Key, Literal(saved.Subject)))
 	lang := c.st.Lang
 	c.out.add(func(ctx context.Context) error {
 		c.e.dispatch(ctx, c.rt, d.ID)

@@ -72,7 +72,7 @@ func (e *Engine) faqInChat(ctx context.Context, rt *Runtime, desk *config.Desk, 
 		return err
 	}
 	if len(hits) == 0 {
-		return e.private(ctx, ev, fmt.Sprintf("No FAQ entry matches %q.", Sanitize(words, 80)))
+		return e.private(ctx, ev, fmt.Sprintf("No FAQ entry matches “%s”.", Literal(Sanitize(words, 80))))
 	}
 	text := fmt.Sprintf("**%s**\n\n%s", hits[0].Question, strings.TrimSpace(hits[0].Answer))
 	if _, err := e.sendTo(ctx, t.Platform, t.GroupChat, Message{Text: text}); err != nil {

@@ -99,7 +99,9 @@ type Select struct {
 	Options     []Option
 }
 
-// Field is a labelled value on a card.
+// Field is a labelled value on a card. Label and Value are plain text:
+// adapters show them literally (no markup, no links, no mentions), so form
+// answers and subjects can go in as they were typed.
 type Field struct {
 	Label string
 	Value string
@@ -108,8 +110,10 @@ type Field struct {
 // Message is a neutral message: markdown text, an optional card title and
 // fields, buttons and at most one select menu. Adapters render it natively.
 type Message struct {
-	Title   string
-	Text    string // markdown: **bold**, _italic_, `code`, [link](url), lists
+	Title string // plain text, shown literally
+	// Text is markdown: **bold**, _italic_, `code`, [link](url), lists.
+	// Untrusted text goes in through Literal.
+	Text    string
 	Fields  []Field
 	Buttons []Button
 	Select  *Select

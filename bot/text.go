@@ -35,6 +35,30 @@ func Sanitize(s string, max int) string {
 	return textutil.ShortenTrim(strings.TrimSpace(s), max)
 }
 
+// markdownPunct is the markup the engine's markdown, Slack mrkdwn,
+// Mattermost and Discord give a meaning to.
+const markdownPunct = "\\`*_~[]()<>#|!"
+
+// Literal makes untrusted text (anything an employee, user or agent typed:
+// subjects, form answers, notes, display names) literal inside a message's
+// markdown Text: every markup character is escaped with a backslash, so a
+// typed [label](https://evil) stays text and can never become a link with a
+// hidden target; only admin-written FAQ answers carry links. Each adapter
+// honours the escapes (Mattermost and Discord speak CommonMark-style
+// escapes; the Slack and web renderers turn them back into plain text).
+// Message titles and card fields are plain text by contract and need no
+// Literal.
+func Literal(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && strings.ContainsRune(markdownPunct, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
 
 // chatName makes a group chat name from the ticket key and subject:

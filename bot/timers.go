@@ -124,7 +124,7 @@ func (e *Engine) fire(ctx context.Context, rt *Runtime, d *config.Desk, t *ticke
 		if err != nil {
 			return err
 		}
-		text := fmt.Sprintf("⚠️ **%s** (%s): %s", w.Key, w.Subject, tm.Detail)
+		text := fmt.Sprintf("⚠️ **%s** (%s): %s", w.Key, Literal(w.Subject), tm.Detail)
 		if ch := d.AgentChannel[w.Platform]; ch != "" {
 			_, err = e.sendTo(ctx, w.Platform, ch, Message{Text: text})
 		} else if ag := d.AgentByName(w.Assignee); ag != nil && ag.ID(w.Platform) != "" {

@@ -157,7 +157,7 @@ func (e *Engine) startChat(ctx context.Context, rt *Runtime, t *tickets.Ticket, 
 	summary := Message{
 		Title: started.Key + " · " + started.Subject,
 		Text: fmt.Sprintf("%s is here to help %s. Everything written here is recorded in the ticket. Press **End Service** when the problem is solved.",
-			started.Assignee, started.Requester.Name),
+			started.Assignee, Literal(started.Requester.Name)),
 		Fields:  formFields(started),
 		Buttons: []Button{{ID: actEnd, Label: "End Service", Value: idValue(started.ID), Style: StyleDanger}},
 	}
@@ -216,7 +216,7 @@ func (e *Engine) endService(ctx context.Context, rt *Runtime, id int64, note str
 
 func (e *Engine) afterEnd(ctx context.Context, rt *Runtime, t *tickets.Ticket, actor tickets.Actor) error {
 	desk := rt.Config.Desk(t.Desk)
-	by := actor.Name
+	by := Literal(actor.Name)
 	if actor.Role == tickets.RoleSystem {
 		by = "the help desk after a period of inactivity"
 	}
@@ -378,9 +378,9 @@ func (e *Engine) Edit(ctx context.Context, id int64, ed tickets.Edit, actor tick
 	e.updateCards(ctx, rt, t)
 	told := slices.DeleteFunc(slices.Clone(what), func(w string) bool { return w == "tags" })
 	if t.Status == tickets.StatusInService && t.GroupChat != "" && len(told) > 0 {
-		text := fmt.Sprintf("%s updated **%s** (%s).", actor.Name, t.Key, strings.Join(told, ", "))
+		text := fmt.Sprintf("%s updated **%s** (%s).", Literal(actor.Name), t.Key, strings.Join(told, ", "))
 		if slices.Contains(told, "subject") {
-			text += " Subject: " + t.Subject
+			text += " Subject: " + Literal(t.Subject)
 		}
 		if _, err := e.sendTo(ctx, t.Platform, t.GroupChat, Message{Text: text}); err != nil {
 			e.log.Warn("announce edit", "ticket", t.Key, "err", err)
@@ -572,9 +572,9 @@ func (e *Engine) notifyMentions(ctx context.Context, rt *Runtime, t *tickets.Tic
 		if id == "" {
 			continue
 		}
-		msg := fmt.Sprintf("%s mentioned you in a note on **%s**: %s", actor.Name, t.Key, text)
+		msg := fmt.Sprintf("%s mentioned you in a note on **%s**: %s", Literal(actor.Name), t.Key, Literal(text))
 		if web {
-			msg = fmt.Sprintf("%s mentioned you in a note on %s (%s): %s", actor.Name, t.Key, t.Subject, text)
+			msg = fmt.Sprintf("%s mentioned you in a note on %s (%s): %s", Literal(actor.Name), t.Key, Literal(t.Subject), Literal(text))
 			if rt.Config.BaseURL != "" {
 				msg += "\n" + strings.TrimRight(rt.Config.BaseURL, "/") + "/center/tickets/" + t.Key
 			}

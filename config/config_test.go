@@ -193,6 +193,8 @@ func TestProblems(t *testing.T) {
 		{name: "agent hours validated", main: "desks:\n  - id: it\n    agents:\n      - name: Ada\n        web: a@x\n        hours:\n          timezone: Europe/Berlin\n          weekly: {mon-thu: \"09:00-25:00\"}\n", want: `helpdesk.yaml:8: invalid opening time "09:00-25:00"`},
 		{name: "available_to bad scalar", main: "desks:\n  - id: it\n    available_to: nobody\n", want: `helpdesk.yaml:3: available_to: expected everyone or a mapping`},
 		{name: "available_to unknown platform", main: "desks:\n  - id: it\n    available_to:\n      teams: [a]\n", want: `helpdesk.yaml:4: unknown key "teams" in people list`, count: 2},
+		{name: "slack api_url", main: "platforms:\n  slack: {bot_token: x, app_token: y, api_url: \"slack.example/api\"}\ndesks:\n  - id: it\n", want: `helpdesk.yaml:2: slack api_url "slack.example/api" must be an http:// or https:// URL`},
+		{name: "available_to groups refused", main: "desks:\n  - id: it\n    available_to:\n      web: [a@x]\n      groups: [staff]\n", want: `helpdesk.yaml:5: available_to: groups are not supported yet`},
 		{name: "duplicate key", main: "desks:\n  - id: it\n    name: A\n    name: B\n", want: `helpdesk.yaml:4: duplicate key "name" (first on line 3)`},
 		{name: "yaml syntax", main: "desks:\n  - id: it\n    name: a: b\n", want: "helpdesk.yaml:3: invalid YAML: mapping values are not allowed in this context"},
 	}
@@ -430,7 +432,6 @@ desks:
   - id: it
     available_to:
       web: [ann@example.com]
-      groups: [staff]
     admins:
       web: [boss@example.com]
     agents:

@@ -458,6 +458,14 @@ func (d *decoder) decodeAvailability(n *yaml.Node, v reflect.Value, path string,
 	case n.Kind == yaml.MappingNode:
 		d.decodeStruct(n, reflect.ValueOf(&a.People).Elem(), path, depth+1)
 		p := a.People
+		// Platform groups (Slack user groups, Mattermost groups, Discord
+		// roles) are not resolved yet: a desk open to "groups" would be open
+		// to nobody in them, silently. Refuse the key until it is.
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "groups" && len(p.Groups) > 0 {
+				d.fail(n.Content[i], path, "available_to: groups are not supported yet (platform groups are not looked up); list the people per platform (slack, discord, mattermost, web) or write everyone")
+			}
+		}
 		if len(p.Slack)+len(p.Discord)+len(p.Mattermost)+len(p.Web)+len(p.Groups) == 0 && !d.src.failed(path) {
 			d.fail(n, path, "available_to lists nobody: write everyone, or list people per platform")
 		}

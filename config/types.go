@@ -54,6 +54,9 @@ type Slack struct {
 	AppToken      string `yaml:"app_token"`
 	SigningSecret string `yaml:"signing_secret"`
 	Mode          string `yaml:"mode"` // socket (default) or http
+	// APIURL is the Web API base (default https://slack.com/api/), e.g.
+	// https://slack-gov.com/api/ for GovSlack.
+	APIURL string `yaml:"api_url"`
 }
 
 type Discord struct {

@@ -252,6 +252,12 @@ func validatePlatforms(pl *Platforms, s *source, p *problems) {
 			}
 		}
 	}
+	if sl := pl.Slack; sl != nil && sl.APIURL != "" {
+		u, err := url.Parse(sl.APIURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			p.at(s, "platforms.slack.api_url", "slack api_url %q must be an http:// or https:// URL such as https://slack.com/api/", sl.APIURL)
+		}
+	}
 	if dc := pl.Discord; dc != nil {
 		need("platforms.discord", "discord", "token", dc.Token)
 		if dc.ShardCount < 0 || dc.ShardID < 0 || (dc.ShardCount > 0 && dc.ShardID >= dc.ShardCount) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +61,9 @@ type Options struct {
 	FormTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Proxy picks the HTTP proxy for the gateway connection (default
+	// http.ProxyFromEnvironment: HTTPS_PROXY, NO_PROXY, as for REST).
+	Proxy func(*http.Request) (*url.URL, error)
 }
 
 // OptionsFrom takes the connection settings from the config.
@@ -122,6 +126,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Proxy == nil {
+		opts.Proxy = http.ProxyFromEnvironment
+	}
 	s, err := discordgo.New("Bot " + strings.TrimPrefix(opts.Token, "Bot "))
 	if err != nil {
 		return nil, fmt.Errorf("discord: new session: %w", err)
@@ -148,7 +155,7 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a.disp.Log = a.log
 	a.sniff = newCloseSniffer(a.closedBy)
-	s.Dialer = a.sniff.dialer()
+	s.Dialer = a.sniff.dialer(opts.Proxy)
 	return a, nil
 }
 

@@ -1,12 +1,16 @@
 package discord
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -76,36 +80,100 @@ func (c *closeSniffer) closed(code int) {
 	}
 }
 
-func (c *closeSniffer) dialer() *websocket.Dialer {
+// dialer is the gateway's WebSocket dialer. It reaches the gateway
+// through the proxy that proxy names for it (HTTPS_PROXY by default, as
+// REST does), tunnelling with CONNECT itself: the sniffer must sit above
+// TLS to read the frames, so gorilla's own proxy support (which would put
+// TLS above our connection) cannot be used.
+func (c *closeSniffer) dialer(proxy func(*http.Request) (*url.URL, error)) *websocket.Dialer {
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	dial := func(ctx context.Context, network, addr, scheme string) (net.Conn, error) {
+		if c.isStopped() {
+			return nil, errors.New("discord: gateway connection stopped")
+		}
+		if proxy == nil {
+			return d.DialContext(ctx, network, addr)
+		}
+		pu, err := proxy(&http.Request{URL: &url.URL{Scheme: scheme, Host: addr}})
+		if err != nil || pu == nil {
+			if err != nil {
+				return nil, fmt.Errorf("discord: gateway proxy: %w", err)
+			}
+			return d.DialContext(ctx, network, addr)
+		}
+		return connectVia(ctx, d, pu, addr)
+	}
 	return &websocket.Dialer{
 		HandshakeTimeout: 45 * time.Second,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if c.isStopped() {
-				return nil, errors.New("discord: gateway connection stopped")
-			}
-			conn, err := d.DialContext(ctx, network, addr)
+			conn, err := dial(ctx, network, addr, "http")
 			if err != nil {
 				return nil, err
 			}
 			return &sniffConn{Conn: conn, c: c}, nil
 		},
 		NetDialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if c.isStopped() {
-				return nil, errors.New("discord: gateway connection stopped")
-			}
 			host, _, err := net.SplitHostPort(addr)
 			if err != nil {
 				return nil, err
 			}
-			td := &tls.Dialer{NetDialer: d, Config: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}}
-			conn, err := td.DialContext(ctx, network, addr)
+			raw, err := dial(ctx, network, addr, "https")
 			if err != nil {
+				return nil, err
+			}
+			conn := tls.Client(raw, &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12})
+			if err := conn.HandshakeContext(ctx); err != nil {
+				raw.Close()
 				return nil, err
 			}
 			return &sniffConn{Conn: conn, c: c}, nil
 		},
 	}
+}
+
+// connectVia opens a tunnel to addr through an HTTP proxy (CONNECT,
+// RFC 9110 §9.3.6), with the proxy URL's user and password if it has them.
+func connectVia(ctx context.Context, d *net.Dialer, proxy *url.URL, addr string) (net.Conn, error) {
+	if proxy.Scheme != "http" && proxy.Scheme != "" {
+		return nil, fmt.Errorf("discord: gateway proxy %s: only http:// proxies are supported", proxy.Redacted())
+	}
+	host := proxy.Host
+	if proxy.Port() == "" {
+		host = net.JoinHostPort(proxy.Hostname(), "80")
+	}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, fmt.Errorf("discord: gateway proxy %s: %w", proxy.Redacted(), err)
+	}
+	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: addr}, Host: addr, Header: http.Header{}}
+	if u := proxy.User; u != nil {
+		pw, _ := u.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pw)))
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	if err := req.Write(conn); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("discord: gateway proxy %s: %w", proxy.Redacted(), err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("discord: gateway proxy %s: %w", proxy.Redacted(), err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		conn.Close()
+		return nil, fmt.Errorf("discord: gateway proxy %s refused CONNECT %s: %s", proxy.Redacted(), addr, resp.Status)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	if br.Buffered() > 0 {
+		conn.Close()
+		return nil, fmt.Errorf("discord: gateway proxy %s sent data before the tunnel was up", proxy.Redacted())
+	}
+	return conn, nil
 }
 
 func (c *closeSniffer) isStopped() bool {

@@ -1,6 +1,7 @@
 package discord_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -78,6 +79,38 @@ func (s *discordSession) Archived(t *testing.T, chat string) bool {
 	}
 	return c.Metadata != nil && c.Metadata.Archived
 }
+
+var _ platformtest.Markup = (*discordSession)(nil)
+
+// Links are the masked links and <address> links Discord renders in the
+// content and in each embed's title, description and fields.
+func (s *discordSession) Links(t *testing.T, m platformtest.Message) []platformtest.Link {
+	dm := m.Raw.(discordfake.Message)
+	out := platformtest.MarkdownLinks(dm.Content)
+	for _, raw := range dm.Embeds {
+		var e struct {
+			Title, Description string
+			Fields             []struct{ Name, Value string }
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		for _, txt := range []string{e.Title, e.Description} {
+			out = append(out, platformtest.MarkdownLinks(txt)...)
+		}
+		for _, f := range e.Fields {
+			out = append(out, platformtest.MarkdownLinks(f.Name)...)
+			out = append(out, platformtest.MarkdownLinks(f.Value)...)
+		}
+	}
+	return out
+}
+
+// Notified is empty: the fake refuses (400) every message whose
+// allowed_mentions is not {"parse": []}, which suppresses every ping
+// (https://discord.com/developers/docs/resources/message#allowed-mentions-object),
+// and mentions in embeds never ping.
+func (s *discordSession) Notified(t *testing.T, m platformtest.Message) []string { return nil }
 
 var _ platformtest.Chooser = (*discordSession)(nil)
 

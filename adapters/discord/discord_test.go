@@ -1,14 +1,20 @@
 package discord_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -736,5 +742,128 @@ func TestBigFormAndBigCard(t *testing.T) {
 	})
 	if logs := e.logs.String(); strings.Contains(logs, "could not be posted") {
 		t.Fatalf("a card part was refused:\n%s", logs)
+	}
+}
+
+// A ticket card posted to the agent channel while an agent's command there
+// is being handled (/helpdesk online dispatches the queue) is a real post
+// that every agent sees, not an ephemeral follow-up for the one who typed.
+func TestCardsInTheAgentChannelArePublic(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	f := e.fake
+	f.Command(adaID, agentChannel, "offline", nil, 0)
+	f.WaitFor("Ada offline", func() bool { return len(f.Unanswered()) == 0 && e.count(agentChannel, adaID) > 0 })
+	dm := f.DMChannel(annID)
+	f.DM(annID, "How do I connect to the VPN?")
+	f.Press(annID, f.WaitMessage(dm, annID, 0, "Did this help?").ID, "No")
+	n := e.count(dm, annID)
+	f.Press(annID, f.WaitMessage(dm, annID, n, "talk to an agent").ID, "Talk to an agent")
+	f.Choose(annID, f.WaitMessage(dm, annID, n, "Which system?").ID, "GitLab")
+	f.WaitFor("the modal", func() bool { return len(f.Modals()) == 1 })
+	f.Submit(f.Modals()[0], map[string]string{"What happened?": "Cannot push"})
+	f.WaitMessage(dm, annID, n, "I've opened ticket **IT-1**")
+	if tk := e.ticket("IT-1"); tk.Status != tickets.StatusOpen {
+		t.Fatalf("IT-1 is %s with Ada offline, want queued", tk.Status)
+	}
+	f.Command(adaID, agentChannel, "online", nil, 0)
+	card := f.WaitMessage(agentChannel, bobID, 0, "Start Chat") // bob sees only real posts
+	if card.Flags&discordfake.FlagEphemeral != 0 || card.EphemeralFor != "" || !strings.Contains(card.Text(), "IT-1") {
+		t.Fatalf("the card is private (flags %d, for %q): %s", card.Flags, card.EphemeralFor, card.Text())
+	}
+}
+
+// private_channels: a category holds at most 50 channels (the fake refuses
+// the 51st, as Discord does). When a new ticket channel would not fit, the
+// oldest closed ticket channel is deleted to make room, so Start Chat keeps
+// working after the 50th chat.
+func TestPrivateChannelsMakeRoom(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(o *discord.Options) { o.PrivateChannels = true })
+	f := e.fake
+	sc, _ := f.Channel(support)
+	for i := len(f.ChildrenOf(sc.ParentID)); i < 49; i++ {
+		f.AddChannel(fmt.Sprintf("other-%d", i), discordfake.TypeText, sc.ParentID)
+	}
+	chat := func(user, key string) string {
+		dm := f.DMChannel(user)
+		f.DM(user, "How do I connect to the VPN?")
+		f.Press(user, f.WaitMessage(dm, user, 0, "Did this help?").ID, "No")
+		n := e.count(dm, user)
+		f.Press(user, f.WaitMessage(dm, user, n, "talk to an agent").ID, "Talk to an agent")
+		modals := len(f.Modals())
+		f.Choose(user, f.WaitMessage(dm, user, n, "Which system?").ID, "GitLab")
+		f.WaitFor("the modal", func() bool { return len(f.Modals()) > modals })
+		md := f.Modals()
+		f.Submit(md[len(md)-1], map[string]string{"What happened?": "Cannot push"})
+		f.WaitMessage(dm, user, n, "I've opened ticket **"+key+"**")
+		f.WaitFor(key+" assigned", func() bool { return e.ticket(key).Status == tickets.StatusAssigned })
+		card := f.WaitMessage(f.DMChannel(adaID), adaID, 0, key+" ·")
+		f.Press(adaID, card.ID, "Start Chat")
+		f.WaitFor(key+" in service", func() bool { return e.ticket(key).GroupChat != "" })
+		return e.ticket(key).GroupChat
+	}
+	first := chat(annID, "IT-1")
+	if got := len(f.ChildrenOf(sc.ParentID)); got != 50 {
+		t.Fatalf("the category holds %d channels, want 50", got)
+	}
+	f.Press(adaID, f.WaitMessage(first, adaID, 0, "End Service").ID, "End Service")
+	f.WaitMessage(first, adaID, 0, "This chat is now closed")
+	f.WaitFor("IT-1 resolved", func() bool { return e.ticket("IT-1").Status == tickets.StatusResolved })
+	second := chat(bobID, "IT-2")
+	if _, ok := f.Channel(first); ok || f.Deleted() != 1 {
+		t.Fatalf("the closed channel of IT-1 is still there (%d deleted)", f.Deleted())
+	}
+	if _, ok := f.Channel(second); !ok || len(f.ChildrenOf(sc.ParentID)) != 50 {
+		t.Fatalf("IT-2's channel %s: the category holds %d", second, len(f.ChildrenOf(sc.ParentID)))
+	}
+}
+
+// The gateway connection goes through the proxy Options.Proxy names
+// (HTTPS_PROXY by default), with CONNECT, as REST calls do.
+func TestGatewayThroughProxy(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var tunnels atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				req, err := http.ReadRequest(br)
+				if err != nil || req.Method != http.MethodConnect {
+					_, _ = io.WriteString(c, "HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+					return
+				}
+				up, err := net.Dial("tcp", req.Host)
+				if err != nil {
+					_, _ = io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
+					return
+				}
+				defer up.Close()
+				tunnels.Add(1)
+				_, _ = io.WriteString(c, "HTTP/1.1 200 Connection Established\r\n\r\n")
+				go func() { _, _ = io.Copy(up, br); up.Close() }()
+				_, _ = io.Copy(c, up)
+			}()
+		}
+	}()
+	proxyURL := &url.URL{Scheme: "http", Host: ln.Addr().String()}
+	e := start(t, func(o *discord.Options) {
+		o.Proxy = func(*http.Request) (*url.URL, error) { return proxyURL, nil }
+	})
+	f := e.fake
+	f.DM(annID, "How do I connect to the VPN?")
+	f.WaitMessage(f.DMChannel(annID), annID, 0, "Did this help?")
+	if tunnels.Load() == 0 {
+		t.Fatal("the gateway did not connect through the proxy")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -20,9 +21,12 @@ const (
 
 // Send posts a message. Inside an interaction from a server channel (a
 // /helpdesk command, a panel button), replies to that channel are shown to
-// the person who asked only.
+// the person who asked only; but what goes to a desk's agent channel (ticket
+// cards, warnings) is always a real post that every agent sees and that
+// stays, even when it is sent while an agent's command or click there is
+// being handled (/helpdesk online dispatching the queue).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
-	if p := pendingFrom(ctx); p != nil && p.i.ChannelID == chat && p.ephemeral {
+	if p := pendingFrom(ctx); p != nil && p.i.ChannelID == chat && p.ephemeral && !a.isAgentChannel(chat) {
 		p.mu.Lock()
 		modal := p.modal
 		p.mu.Unlock()
@@ -38,6 +42,23 @@ func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.M
 		chat = dm
 	}
 	return a.post(chat, msg)
+}
+
+// isAgentChannel reports whether chat is a desk's agent channel.
+func (a *Adapter) isAgentChannel(chat string) bool {
+	if a.opts.Runtime == nil {
+		return false
+	}
+	rt := a.opts.Runtime()
+	if rt == nil || rt.Config == nil {
+		return false
+	}
+	for _, d := range rt.Config.Desks {
+		if d.AgentChannel[Name] == chat {
+			return true
+		}
+	}
+	return false
 }
 
 // post posts msg to chat, as several messages when it is longer than
@@ -178,6 +199,9 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 				parent = sc.ID
 			}
 		}
+		if err := a.makeRoom(parent); err != nil {
+			return "", err
+		}
 		ch, err := a.s.GuildChannelCreateComplex(a.opts.Guild, discordgo.GuildChannelCreateData{
 			Name: name, Type: discordgo.ChannelTypeGuildText, Topic: textutil.Shorten(gc.Topic, 1024), ParentID: parent, PermissionOverwrites: ows,
 		})
@@ -202,6 +226,87 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		}
 	}
 	return id, nil
+}
+
+// Discord's channel limits: 50 in a category ("each parent category can
+// contain up to 50 channels",
+// https://discord.com/developers/docs/resources/channel#channel-object),
+// 500 in a guild (error 30013).
+const (
+	maxInCategory = 50
+	maxInGuild    = 500
+)
+
+// makeRoom deletes the oldest closed ticket channels (private_channels) of
+// the category, and of the guild, when a new channel would not fit: a
+// closed ticket channel stays readable until its room is needed. The
+// transcript is in the ticket store. When only open chats fill the
+// category, it says so.
+func (a *Adapter) makeRoom(parent string) error {
+	chs, err := a.s.GuildChannels(a.opts.Guild)
+	if err != nil {
+		return fmt.Errorf("discord: list the server's channels: %w", err)
+	}
+	inParent := 0
+	var closed []*discordgo.Channel
+	for _, c := range chs {
+		if c.ParentID == parent {
+			if parent != "" {
+				inParent++
+			}
+			if a.closedTicketChannel(c) {
+				closed = append(closed, c)
+			}
+		}
+	}
+	need := max(0, len(chs)-(maxInGuild-1))
+	if parent != "" {
+		need = max(need, inParent-(maxInCategory-1))
+	}
+	if need == 0 {
+		return nil
+	}
+	sort.Slice(closed, func(i, j int) bool {
+		x, y := closed[i].ID, closed[j].ID
+		return len(x) < len(y) || len(x) == len(y) && x < y
+	})
+	if need > len(closed) {
+		return fmt.Errorf("discord: no room for another ticket channel: the category holds %d of %d channels (the server %d of %d) and only %d are closed ticket channels",
+			inParent, maxInCategory, len(chs), maxInGuild, len(closed))
+	}
+	for _, c := range closed[:need] {
+		if _, err := a.s.ChannelDelete(c.ID); err != nil {
+			return fmt.Errorf("discord: delete closed ticket channel %s to make room: %w", c.Name, err)
+		}
+		a.mu.Lock()
+		delete(a.groups, c.ID)
+		delete(a.chans, c.ID)
+		a.mu.Unlock()
+		a.log.Info("deleted a closed ticket channel to make room", "channel", c.Name)
+	}
+	return nil
+}
+
+// closedTicketChannel reports whether c is a private ticket channel this
+// bot made and ArchiveGroupChat closed: hidden from @everyone, the bot
+// allowed to manage it, and its members no longer allowed to write.
+func (a *Adapter) closedTicketChannel(c *discordgo.Channel) bool {
+	if c.Type != discordgo.ChannelTypeGuildText {
+		return false
+	}
+	me := a.self()
+	hidden, mine, locked := false, false, false
+	for _, o := range c.PermissionOverwrites {
+		switch {
+		case o.ID == a.opts.Guild && o.Type == discordgo.PermissionOverwriteTypeRole:
+			hidden = o.Deny&discordgo.PermissionViewChannel != 0
+		case o.ID == me:
+			mine = o.Allow&discordgo.PermissionManageChannels != 0
+		case o.Type == discordgo.PermissionOverwriteTypeMember:
+			locked = locked || o.Deny&discordgo.PermissionSendMessages != 0
+		}
+	}
+	return hidden && mine && locked
 }
 
 func (a *Adapter) remember2(ch *discordgo.Channel) {

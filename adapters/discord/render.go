@@ -47,6 +47,17 @@ func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 }
 
+// literal is plain text escaped for Discord's markdown, within max
+// characters as Discord counts them (the escapes included).
+func literal(s string, limit int) string {
+	l := bot.Literal(s)
+	for n := limit; utf8.RuneCountInString(l) > limit && n > 1; {
+		n = max(1, n-(utf8.RuneCountInString(l)-limit))
+		l = bot.Literal(textutil.Shorten(s, n))
+	}
+	return l
+}
+
 // render turns a neutral message into content, embeds and components. A
 // message with a title or fields is a card: an embed. desk, when set, is
 // carried in every control (a panel names its desk).
@@ -56,7 +67,9 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 	if msg.Title != "" || len(msg.Fields) > 0 {
 		// parts keeps each embed within its limits; what is left over here
 		// (a part not made by parts) is cut with "…" rather than refused.
-		e := &discordgo.MessageEmbed{Title: textutil.Shorten(msg.Title, maxEmbedTitle), Description: textutil.Shorten(msg.Text, maxEmbedDesc), Color: 0x5865F2}
+		// Titles and fields are plain text (bot.Field): made literal in
+		// Discord's markdown, so a typed [label](url) is no masked link.
+		e := &discordgo.MessageEmbed{Title: literal(msg.Title, maxEmbedTitle), Description: textutil.Shorten(msg.Text, maxEmbedDesc), Color: 0x5865F2}
 		for i, f := range msg.Fields {
 			if i == maxEmbedFields {
 				break
@@ -65,7 +78,7 @@ func (a *Adapter) render(msg bot.Message, desk string) (string, []*discordgo.Mes
 			if strings.TrimSpace(v) == "" {
 				v = "—"
 			}
-			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: textutil.Shorten(f.Label, maxFieldName), Value: textutil.Shorten(v, maxFieldValue), Inline: len(v) <= 40})
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: literal(f.Label, maxFieldName), Value: literal(v, maxFieldValue), Inline: len(v) <= 40})
 		}
 		embeds = append(embeds, e)
 	} else {
@@ -134,6 +147,7 @@ func parts(msg bot.Message) []bot.Message {
 		return kit.SplitMessage(msg, maxContent, nil)
 	}
 	n := utf8.RuneCountInString
+	lit := func(s string) int { return n(bot.Literal(s)) } // what render sends of a title or field
 	title := textutil.Shorten(msg.Title, maxEmbedTitle-20)
 	var fields []bot.Field
 	for _, f := range msg.Fields {
@@ -145,7 +159,7 @@ func parts(msg bot.Message) []bot.Message {
 		if strings.TrimSpace(v) == "" {
 			v = "—"
 		}
-		for i, chunk := range textutil.Split(v, maxFieldValue, nil) {
+		for i, chunk := range splitLiteral(v, maxFieldValue) {
 			if strings.TrimSpace(chunk) == "" {
 				continue
 			}
@@ -162,9 +176,9 @@ func parts(msg bot.Message) []bot.Message {
 		text, descs = descs[len(descs)-1], descs[:len(descs)-1]
 	}
 	// Fits as it is: one message, as render makes it.
-	total := n(title) + n(text)
+	total := lit(title) + n(text)
 	for _, f := range fields {
-		total += n(f.Label) + n(f.Value)
+		total += lit(f.Label) + lit(f.Value)
 	}
 	if len(descs) == 0 && len(fields) <= maxEmbedFields && total+statusReserve <= maxEmbedsTotal && len(fields) == len(msg.Fields) {
 		return []bot.Message{msg}
@@ -175,13 +189,13 @@ func parts(msg bot.Message) []bot.Message {
 	}
 	// Pack the fields in order; the last message keeps room for the text.
 	cur := bot.Message{Title: title}
-	size := n(title)
+	size := lit(title)
 	for _, f := range fields {
-		fs := n(f.Label) + n(f.Value)
+		fs := lit(f.Label) + lit(f.Value)
 		if len(cur.Fields) > 0 && (len(cur.Fields) == maxEmbedFields || size+fs+max(n(text), statusReserve) > maxEmbedsTotal) {
 			out = append(out, cur)
 			cur = bot.Message{Title: title}
-			size = n(title)
+			size = lit(title)
 		}
 		cur.Fields = append(cur.Fields, f)
 		size += fs
@@ -192,6 +206,21 @@ func parts(msg bot.Message) []bot.Message {
 		for i := range out {
 			out[i].Title = fmt.Sprintf("%s (%d/%d)", title, i+1, len(out))
 		}
+	}
+	return out
+}
+
+// splitLiteral splits v into chunks that stay within limit once made
+// literal (bot.Literal escapes markup with a backslash, so a chunk may grow
+// up to twice its length): a chunk that grows past it is split again.
+func splitLiteral(v string, limit int) []string {
+	var out []string
+	for _, c := range textutil.Split(v, limit, nil) {
+		if limit > 1 && utf8.RuneCountInString(bot.Literal(c)) > limit {
+			out = append(out, splitLiteral(c, limit/2)...)
+			continue
+		}
+		out = append(out, c)
 	}
 	return out
 }

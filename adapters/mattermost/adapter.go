@@ -2,6 +2,7 @@ package mattermost
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -121,6 +122,7 @@ type Adapter struct {
 	replies     map[string]*replyBox // "channel user" -> the request waiting for private replies
 	lastEvent   int64                // ms: newest post seen (catch-up starts here)
 	chanTypes   map[string]string    // channel -> type (D, G, O, P)
+	signKey     *ecdsa.PublicKey     // the server's trigger_id key (trigger.go)
 
 	cursorMu      sync.Mutex // serialises saving the catch-up cursor
 	cursorAt      int64      // ms: the cursor as last read or saved
@@ -431,7 +433,7 @@ func (a *Adapter) CreateGroupChat(ctx context.Context, gc bot.GroupChat) (string
 		}
 		c, resp, err := a.api.CreateChannel(ctx, &model.Channel{
 			TeamId: team, Type: model.ChannelTypePrivate, Name: name, DisplayName: title,
-			Purpose: textutil.Shorten(textutil.OneLine(gc.Topic), 250), Header: textutil.Shorten(textutil.OneLine(gc.Topic), 1024),
+			Purpose: textutil.Shorten(textutil.OneLine(gc.Topic), 250), Header: plain(textutil.OneLine(gc.Topic), 1000), // headers render markdown
 		})
 		if err != nil {
 			if status(resp) == http.StatusBadRequest && strings.Contains(appErrorID(err), "exists") && n < 20 {

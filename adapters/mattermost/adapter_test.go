@@ -3,6 +3,9 @@ package mattermost_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -47,8 +50,15 @@ func TestTextBreaksBroadcasts(t *testing.T) {
 			}
 		}
 	}
-	if got := mattermost.Text("mail ada@example.com about @ada"); got != "mail ada@example.com about @ada" {
-		t.Errorf("ordinary text changed: %q", got)
+	// A mention of a person is broken too (the server's parser would
+	// notify them); an e-mail address is left alone.
+	if got := mattermost.Text("mail ada@example.com about @ada, (@bob) .@carl"); got != "mail ada@example.com about @\u200dada, (@\u200dbob) .@\u200dcarl" {
+		t.Errorf("Text = %q", got)
+	} else if m := mentions(&model.Post{Message: got}); len(m) > 0 {
+		t.Errorf("%q still mentions %v", got, m)
+	}
+	if m := mentions(&model.Post{Message: "@ada (@bob) .@carl"}); len(m) != 3 {
+		t.Errorf("the parser finds %v in unbroken text, want 3 mentions", m)
 	}
 }
 
@@ -76,7 +86,7 @@ func actionRequest(t *testing.T, p *model.Post, label, user string) model.PostAc
 				for k, v := range act.Integration.Context {
 					ctx[k] = v
 				}
-				return model.PostActionIntegrationRequest{UserId: user, ChannelId: p.ChannelId, PostId: p.Id, TriggerId: "trig-" + label + "-" + user, Type: act.Type, Context: ctx}
+				return model.PostActionIntegrationRequest{UserId: user, ChannelId: p.ChannelId, PostId: p.Id, TriggerId: triggerFor(t, user), Type: act.Type, Context: ctx}
 			}
 		}
 	}
@@ -151,6 +161,15 @@ func TestActionsMustVerify(t *testing.T) {
 		{"another channel", func(q *model.PostActionIntegrationRequest) { q.ChannelId = "town" }, "ada", 403},
 		{"no context", func(q *model.PostActionIntegrationRequest) { q.Context = nil }, "ada", 403},
 		{"not a member of the channel", func(*model.PostActionIntegrationRequest) {}, "carl", 403},
+		// A captured context replayed "as" the agent: the request says ada,
+		// but only bob's click made a trigger (or none did).
+		{"trigger made for another user", func(q *model.PostActionIntegrationRequest) { q.TriggerId = triggerFor(t, "bob") }, "ada", 403},
+		{"no trigger", func(q *model.PostActionIntegrationRequest) { q.TriggerId = "" }, "ada", 403},
+		{"made-up trigger", func(q *model.PostActionIntegrationRequest) { q.TriggerId = "trig-1" }, "ada", 403},
+		{"trigger signed with another key", func(q *model.PostActionIntegrationRequest) {
+			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			_, q.TriggerId, _ = model.GenerateTriggerId("ada", k)
+		}, "ada", 403},
 		{"valid", func(*model.PostActionIntegrationRequest) {}, "ada", 200},
 	}
 	for _, tt := range tests {
@@ -177,6 +196,30 @@ func TestActionsMustVerify(t *testing.T) {
 			r.none()
 		})
 	}
+
+	t.Run("stale trigger", func(t *testing.T) {
+		req := actionRequest(t, p, "Start Chat", "ada")
+		r.skew.Store(int64(6 * time.Minute)) // the click reaches us 6 minutes after the server made it
+		defer r.skew.Store(0)
+		if status, _ := r.post(mattermost.PathAction, req); status != 403 {
+			t.Fatalf("status %d, want 403", status)
+		}
+		r.none()
+	})
+
+	t.Run("expired context", func(t *testing.T) {
+		r.skew.Store(-int64(mattermost.ActionMaxAge + time.Hour)) // the post was made over 30 days ago
+		if _, err := r.ad.Send(context.Background(), "agents", card()); err != nil {
+			t.Fatal(err)
+		}
+		r.skew.Store(0)
+		posts := r.mm.botPosts()
+		status, body := r.post(mattermost.PathAction, actionRequest(t, posts[len(posts)-1], "Start Chat", "ada"))
+		if status != 200 || !strings.Contains(body, "expired") {
+			t.Fatalf("status %d %s, want 200 and the button's expiry", status, body)
+		}
+		r.none()
+	})
 
 	t.Run("select", func(t *testing.T) {
 		req := actionRequest(t, p, "Transfer to…", "ada")
@@ -232,6 +275,8 @@ func TestPostsBecomeEvents(t *testing.T) {
 			&bot.Chat{ID: "town/p6", Kind: bot.ChatChannel}, "my password expired"},
 		{"card thread reply", &model.Post{Id: "p7", ChannelId: "agents", UserId: "ada", RootId: "card1", Message: "checked the logs"}, model.ChannelTypeOpen,
 			&bot.Chat{ID: "agents", Kind: bot.ChatChannel, Thread: "card1"}, "checked the logs"},
+		{"reply on the card in an agent's DM", &model.Post{Id: "p8", ChannelId: "dm-carl", UserId: "carl", RootId: "card2", Message: "called back"}, model.ChannelTypeDirect,
+			&bot.Chat{ID: "dm-carl", Kind: bot.ChatDirect, Thread: "card2"}, "called back"},
 		{"the same post again", &model.Post{Id: "p1", ChannelId: "dm-carl", UserId: "carl", Message: "VPN does not connect"}, model.ChannelTypeDirect, nil, ""},
 	}
 	for _, tt := range tests {
@@ -308,7 +353,7 @@ func TestDialogIsBoundToItsUser(t *testing.T) {
 	}
 	d := r.mm.dialogs[0]
 	r.mm.mu.Unlock()
-	if d.TriggerId != "trig-Talk to an agent-carl" || d.URL != r.web.URL+mattermost.PathDialog || len(d.Dialog.Elements) != 2 ||
+	if _, who, err := model.DecodeAndVerifyTriggerId(d.TriggerId, serverKey, time.Minute); err != nil || who != "carl" || d.URL != r.web.URL+mattermost.PathDialog || len(d.Dialog.Elements) != 2 ||
 		d.Dialog.Elements[0].Type != "select" || d.Dialog.Elements[0].Optional || d.Dialog.Elements[1].Type != "textarea" || !d.Dialog.Elements[1].Optional {
 		t.Fatalf("dialog: %+v", d)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -169,7 +170,6 @@ func (s *mmSession) Redeliver(t *testing.T, d platformtest.Delivery) {
 func (s *mmSession) Press(t *testing.T, user string, m platformtest.Message, label string) {
 	t.Helper()
 	req := actionRequest(t, m.Raw.(*model.Post), label, user)
-	req.TriggerId = fmt.Sprintf("trig-%d", s.seq.Add(1))
 	body, _ := json.Marshal(req)
 	resp, err := http.Post(s.web.URL+mattermost.PathAction, "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -261,7 +261,6 @@ func (s *mmSession) Choose(t *testing.T, user string, m platformtest.Message, op
 					continue
 				}
 				req := actionRequest(t, p, act.Name, user)
-				req.TriggerId = fmt.Sprintf("trig-%d", s.seq.Add(1))
 				req.Context["selected_option"] = o.Value
 				body, _ := json.Marshal(req)
 				resp, err := http.Post(s.web.URL+mattermost.PathAction, "application/json", bytes.NewReader(body))
@@ -316,4 +315,64 @@ func (s *mmSession) FillForm(t *testing.T, user, chat string, answers map[string
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%s submits the dialog: %d", user, resp.StatusCode)
 	}
+}
+
+var _ platformtest.Markup = (*mmSession)(nil)
+
+// markdownTexts are the parts of a post Mattermost renders as markdown.
+func markdownTexts(p *model.Post) []string {
+	out := []string{p.Message}
+	for _, a := range p.Attachments() {
+		out = append(out, a.Pretext, a.Title, a.Text)
+		for _, f := range a.Fields {
+			out = append(out, f.Title, fmt.Sprint(f.Value))
+		}
+	}
+	return out
+}
+
+func (s *mmSession) Links(t *testing.T, m platformtest.Message) []platformtest.Link {
+	var out []platformtest.Link
+	for _, txt := range markdownTexts(m.Raw.(*model.Post)) {
+		out = append(out, platformtest.MarkdownLinks(txt)...)
+	}
+	return out
+}
+
+// Notified parses the fields Mattermost parses for mentions (the message,
+// each attachment's pretext, text and field values:
+// channels/app/notification.go getMentionsEnabledFields) the way its
+// standard parser splits words (mention_parser_standard.go): every word
+// that starts with @ after trimming ":.-_" is a mention (of a user, a group
+// or @here/@channel/@all), and so is each part of it split at ".-:".
+func (s *mmSession) Notified(t *testing.T, m platformtest.Message) []string {
+	return mentions(m.Raw.(*model.Post))
+}
+
+func mentions(p *model.Post) []string {
+	texts := []string{p.Message}
+	for _, a := range p.Attachments() {
+		texts = append(texts, a.Pretext, a.Text)
+		for _, f := range a.Fields {
+			if v, ok := f.Value.(string); ok {
+				texts = append(texts, v)
+			}
+		}
+	}
+	var out []string
+	for _, txt := range texts {
+		for _, w := range strings.FieldsFunc(txt, func(c rune) bool {
+			return !(c == ':' || c == '.' || c == '-' || c == '_' || c == '@' || unicode.IsLetter(c) || unicode.IsNumber(c))
+		}) {
+			w = strings.TrimLeft(w, ":.-_")
+			parts := append([]string{w}, strings.FieldsFunc(w, func(c rune) bool { return c == '.' || c == '-' || c == ':' })...)
+			for _, p := range parts {
+				if len(p) > 1 && p[0] == '@' {
+					out = append(out, p)
+					break
+				}
+			}
+		}
+	}
+	return out
 }

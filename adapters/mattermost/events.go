@@ -69,7 +69,8 @@ func (a *Adapter) post(ctx context.Context, p *model.Post, channelType string) {
 	ev := bot.Event{ID: p.Id, Platform: Name, Kind: bot.EventMessage, Text: strings.TrimSpace(text)}
 	switch {
 	case channelType == string(model.ChannelTypeDirect):
-		ev.Chat = bot.Chat{ID: p.ChannelId, Kind: bot.ChatDirect}
+		// A reply on a card in an agent's DM is a note (the engine decides).
+		ev.Chat = bot.Chat{ID: p.ChannelId, Kind: bot.ChatDirect, Thread: p.RootId}
 	case channelType == string(model.ChannelTypePrivate) && a.isGroupChat(ctx, p.ChannelId):
 		ev.Chat = bot.Chat{ID: p.ChannelId, Kind: bot.ChatGroup}
 	case p.RootId != "" && a.isAgentChannel(p.ChannelId):

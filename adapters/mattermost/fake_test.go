@@ -3,6 +3,11 @@ package mattermost_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -10,6 +15,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -22,6 +28,27 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/internal/redact"
 )
+
+// serverKey is the fake server's asymmetric signing key: it signs the
+// trigger_id of every action request, as Mattermost does
+// (model.GenerateTriggerId).
+var serverKey = func() *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// triggerFor makes the trigger_id Mattermost sends with a click of user.
+func triggerFor(t testing.TB, user string) string {
+	t.Helper()
+	_, trig, appErr := model.GenerateTriggerId(user, serverKey)
+	if appErr != nil {
+		t.Fatal(appErr)
+	}
+	return trig
+}
 
 const (
 	fakeToken  = "fake-bot-token-SECRET"
@@ -65,6 +92,15 @@ func newFakeMM(t *testing.T) *fakeMM {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(v)
 	}
+	// The server publishes its trigger_id signing key in the client config
+	// (channels/app/platform/config.go regenerateClientConfig).
+	mux.HandleFunc("GET /api/v4/config/client", func(w http.ResponseWriter, r *http.Request) {
+		der, err := x509.MarshalPKIXPublicKey(&serverKey.PublicKey)
+		if err != nil {
+			t.Error(err)
+		}
+		js(w, map[string]string{"AsymmetricSigningPublicKey": base64.StdEncoding.EncodeToString(der), "Version": "11.1.0"})
+	})
 	mux.HandleFunc("GET /api/v4/users/me", func(w http.ResponseWriter, r *http.Request) {
 		js(w, model.User{Id: botID, Username: "helpdesk"})
 	})
@@ -241,6 +277,12 @@ func newFakeMM(t *testing.T) *fakeMM {
 	mux.HandleFunc("POST /api/v4/actions/dialogs/open", func(w http.ResponseWriter, r *http.Request) {
 		var d model.OpenDialogRequest
 		_ = json.NewDecoder(r.Body).Decode(&d)
+		// The server opens a dialog only for a valid, fresh trigger_id
+		// (channels/app/integration_action.go OpenInteractiveDialog).
+		if _, _, appErr := d.DecodeAndVerifyTriggerId(serverKey, 30*time.Second); appErr != nil {
+			http.Error(w, appErr.Error(), http.StatusBadRequest)
+			return
+		}
 		// The dialog is checked as the server does (model.Dialog.IsValid):
 		// the title and each element's display_name at most 24, counted in
 		// bytes (https://developers.mattermost.com/integrate/plugins/interactive-dialogs:
@@ -337,6 +379,8 @@ type rig struct {
 	web     *httptest.Server
 	sleeps  chan time.Duration
 	onEvent func(context.Context, bot.Event) error
+	// skew moves the adapter's clock away from the fake server's (ns).
+	skew atomic.Int64
 }
 
 type syncBuf struct {
@@ -372,6 +416,7 @@ func newRig(t *testing.T) *rig {
 			return ctx.Err()
 		},
 		ReplyWait: 2 * time.Second,
+		Now:       func() time.Time { return time.Now().Add(time.Duration(r.skew.Load())) },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -70,7 +70,21 @@ func (a *Adapter) serveAction(w http.ResponseWriter, r *http.Request) {
 		a.forbid(w, r, "action names another chat or post")
 		return
 	}
+	// The acting user is the one the server signed the trigger_id for;
+	// the request's user_id alone could be anyone's.
+	if who, err := a.verifyTrigger(req.TriggerId); err != nil || who != req.UserId {
+		reason := "trigger_id made for another user"
+		if err != nil {
+			reason = err.Error()
+		}
+		a.forbid(w, r, reason)
+		return
+	}
 	if !a.running(w) {
+		return
+	}
+	if a.expired(ac) {
+		writeJSON(w, model.PostActionIntegrationResponse{EphemeralText: "This button has expired. Ask the help desk again, or use `/helpdesk`.", SkipSlackParsing: true})
 		return
 	}
 	// Only a member of the channel can have clicked a post in it.
@@ -78,7 +92,8 @@ func (a *Adapter) serveAction(w http.ResponseWriter, r *http.Request) {
 		a.forbid(w, r, "the user is not a member of the channel")
 		return
 	}
-	if !a.seen.First("action:" + req.TriggerId + ":" + req.PostId) {
+	// A trigger is made for one click: the same one again is a replay.
+	if !a.seen.First("action:" + req.TriggerId) {
 		writeJSON(w, model.PostActionIntegrationResponse{})
 		return
 	}

@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -37,6 +39,7 @@ const (
 	ctxChannel = "hd_c" // the chat the post is in ("channel" or "channel/root")
 	ctxPost    = "hd_p" // the post id, when known (updates)
 	ctxNonce   = "hd_n" // makes every signature unique
+	ctxIssued  = "hd_t" // when the context was made (unix seconds): contexts expire
 	ctxSig     = "hd_s" // HMAC-SHA256 of the above
 	ctxSelect  = "selected_option"
 )
@@ -44,13 +47,26 @@ const (
 // Colours of the attachment bar.
 const cardColor = "#1c58d9"
 
-var reBroadcast = regexp.MustCompile(`(?i)([@!])(channel|here|all|everyone)\b`)
+// reMention finds an @ that starts a word as Mattermost's mention parser
+// splits words (channels/app/mention_parser_standard.go: a word is a run of
+// letters, digits and ":.-_@", trimmed of ":.-_" on the left, and also
+// split at ".-:"): an @ after anything but a letter or digit.
+var reMention = regexp.MustCompile(`(^|[^\p{L}\p{N}])@`)
 
-// neutralize breaks @all, @channel, @here (and @everyone) with a zero-width
-// joiner, so no text the bot posts can notify a whole channel. Engine text
-// never means to; user text must not be able to.
+// neutralize puts a zero-width joiner after every @ that could start a
+// mention (@ada, @here, @channel, @all, a group), so nothing the bot posts
+// notifies anyone: the parser splits the word at the joiner, leaving a bare
+// "@". The bot never means to mention; people's text must not be able to.
+// (Mattermost also notifies users on their own keywords such as a first
+// name, which no post can avoid.)
 func neutralize(s string) string {
-	return reBroadcast.ReplaceAllString(s, "$1\u200d$2")
+	return reMention.ReplaceAllString(s, "$1@\u200d")
+}
+
+// plain makes plain text (a title, a card field) literal in Mattermost's
+// markdown, with mentions broken.
+func plain(s string, max int) string {
+	return neutralize(bot.Literal(textutil.Shorten(s, max)))
 }
 
 // Text converts the engine's markdown to what the bot posts on Mattermost:
@@ -84,13 +100,13 @@ func (a *Adapter) render(post *model.Post, m bot.Message, chat, postID string) {
 	att := &model.MessageAttachment{
 		Fallback: textutil.Shorten(textutil.OneLine(neutralize(fallback(m))), 300),
 		Color:    cardColor,
-		Title:    textutil.Shorten(textutil.OneLine(neutralize(m.Title)), 250),
+		Title:    plain(textutil.OneLine(m.Title), 250),
 		Text:     Text(m.Text),
 	}
 	for _, f := range m.Fields {
 		att.Fields = append(att.Fields, &model.MessageAttachmentField{
-			Title: textutil.Shorten(textutil.OneLine(neutralize(f.Label)), 250),
-			Value: textutil.Shorten(neutralize(f.Value), 2000),
+			Title: plain(textutil.OneLine(f.Label), 250),
+			Value: plain(f.Value, 2000),
 			Short: model.SlackCompatibleBool(len(f.Value) < 40),
 		})
 	}
@@ -169,10 +185,10 @@ func fallback(m bot.Message) string {
 
 // signContext returns an action context with its HMAC.
 func (a *Adapter) signContext(control, value, chat, postID string) map[string]any {
-	nonce := newNonce()
+	nonce, issued := newNonce(), strconv.FormatInt(a.opts.Now().Unix(), 10)
 	return map[string]any{
-		ctxControl: control, ctxValue: value, ctxChannel: chat, ctxPost: postID, ctxNonce: nonce,
-		ctxSig: a.mac("action", control, value, chat, postID, nonce),
+		ctxControl: control, ctxValue: value, ctxChannel: chat, ctxPost: postID, ctxNonce: nonce, ctxIssued: issued,
+		ctxSig: a.mac("action", control, value, chat, postID, nonce, issued),
 	}
 }
 
@@ -203,16 +219,25 @@ func newNonce() string {
 // actionContext is a verified action context.
 type actionContext struct {
 	control, value, chat, post string
+	issued                     time.Time
 }
 
-// verifyContext checks an action context's HMAC.
+// verifyContext checks an action context's HMAC (its age is the caller's
+// to judge: expired).
 func (a *Adapter) verifyContext(c map[string]any) (actionContext, bool) {
 	str := func(k string) string { s, _ := c[k].(string); return s }
 	ac := actionContext{control: str(ctxControl), value: str(ctxValue), chat: str(ctxChannel), post: str(ctxPost)}
-	if ac.control == "" || ac.chat == "" {
+	secs, err := strconv.ParseInt(str(ctxIssued), 10, 64)
+	if ac.control == "" || ac.chat == "" || err != nil {
 		return ac, false
 	}
-	return ac, a.macOK(str(ctxSig), "action", ac.control, ac.value, ac.chat, ac.post, str(ctxNonce))
+	ac.issued = time.Unix(secs, 0)
+	return ac, a.macOK(str(ctxSig), "action", ac.control, ac.value, ac.chat, ac.post, str(ctxNonce), str(ctxIssued))
+}
+
+// expired reports whether the context is older than ActionMaxAge.
+func (a *Adapter) expired(ac actionContext) bool {
+	return a.opts.Now().Sub(ac.issued) > ActionMaxAge
 }
 
 // dialogState travels in a dialog's state: who it was opened for and where

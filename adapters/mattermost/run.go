@@ -39,6 +39,10 @@ func (a *Adapter) Run(ctx context.Context, handle Handler) error {
 	a.botID, a.botName, a.teamID = me.Id, me.Username, team.Id
 	a.lastEvent = model.GetMillisForTime(a.opts.Now())
 	a.mu.Unlock()
+	if err := a.loadSigningKey(ctx); err != nil {
+		// Without it no click can be verified: every action is refused (403).
+		a.log.Error("button clicks will be refused", "err", err)
+	}
 	if err := a.registerCommand(ctx); err != nil {
 		a.log.Warn("cannot register the /helpdesk slash command; make the bot a team admin or register it by hand",
 			"url", a.opts.CallbackURL+PathCommand, "err", err)

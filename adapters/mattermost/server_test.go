@@ -317,6 +317,7 @@ type world struct {
 	cfg             *config.Config
 	faq             *faq.Set
 	routes          atomic.Pointer[http.ServeMux] // the running bot's routes
+	lastAction      atomic.Pointer[[]byte]        // the body of the last action request the server posted
 	stopBot         func()
 }
 
@@ -409,6 +410,11 @@ func newWorld(t *testing.T) *world {
 	w.callback = "http://" + ln.Addr().String()
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if mux := w.routes.Load(); mux != nil {
+			if r.URL.Path == mattermost.PathAction {
+				body, _ := io.ReadAll(r.Body)
+				w.lastAction.Store(&body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
 			mux.ServeHTTP(rw, r)
 			return
 		}
@@ -635,11 +641,32 @@ func TestJourneyOnRealServer(t *testing.T) {
 		}
 	}
 
+	// Bob's click, captured as the server posted it and replayed "as" Ada
+	// (her user id, the same valid context): the trigger_id was signed for
+	// Bob, so it is refused with 403 and the ticket stays as it was.
+	var captured model.PostActionIntegrationRequest
+	if err := json.Unmarshal(*w.lastAction.Load(), &captured); err != nil || captured.UserId != w.bob.id {
+		t.Fatalf("captured action: %v %+v", err, captured)
+	}
+	captured.UserId = w.ada.id
+	replay, _ := json.Marshal(captured)
+	resp, err := http.Post(w.callback+mattermost.PathAction, "application/json", bytes.NewReader(replay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("Bob's click replayed as Ada: status %d, want 403", resp.StatusCode)
+	}
+	if got := w.ticket("IT-1"); got.Status != tickets.StatusAssigned || got.GroupChat != "" {
+		t.Fatalf("a replayed action changed the ticket: %+v", got)
+	}
+
 	// A forged action (its HMAC does not verify) is refused with 403.
 	forged := model.PostActionIntegrationRequest{UserId: w.ada.id, ChannelId: adaDM, PostId: card.Id, TriggerId: "forged",
 		Context: map[string]any{"hd_a": "start", "hd_v": fmt.Sprint(tk.ID), "hd_c": adaDM, "hd_p": card.Id, "hd_n": "x", "hd_s": strings.Repeat("ab", 32)}}
 	body, _ := json.Marshal(forged)
-	resp, err := http.Post(w.callback+mattermost.PathAction, "application/json", bytes.NewReader(body))
+	resp, err = http.Post(w.callback+mattermost.PathAction, "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

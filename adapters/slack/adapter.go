@@ -79,7 +79,7 @@ func OptionsFrom(c *config.Slack) Options {
 	if c == nil {
 		return Options{}
 	}
-	return Options{BotToken: c.BotToken, AppToken: c.AppToken, SigningSecret: c.SigningSecret, Mode: c.Mode}
+	return Options{BotToken: c.BotToken, AppToken: c.AppToken, SigningSecret: c.SigningSecret, Mode: c.Mode, APIURL: c.APIURL}
 }
 
 // Adapter is the Slack platform.

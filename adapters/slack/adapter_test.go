@@ -10,6 +10,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -102,6 +103,36 @@ func TestCardThreadReplyIsInternalNote(t *testing.T) {
 	mustContain(t, "Ada's DM", w.transcript("DADA", "UADA"), "mentioned you in a note on *IT-1*")
 	if strings.Contains(w.transcript("DCARL", "UCARL"), "urgent") {
 		t.Fatal("the requester must never see a note")
+	}
+}
+
+// A thread reply on the card in the agent's own DM is an internal note too,
+// not a new question of the agent's.
+func TestCardThreadReplyInAgentDMIsInternalNote(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	escalate(w)
+	var card fakeMsg
+	for _, m := range w.slack.messages("DADA", "UADA") {
+		if strings.Contains(render(m.Blocks), "Start Chat") {
+			card = m
+		}
+	}
+	if card.TS == "" {
+		t.Fatalf("no card in Ada's DM:\n%s", w.transcript("DADA", "UADA"))
+	}
+	before := len(w.slack.messages("DADA", "UADA"))
+	w.event(map[string]any{"type": "message", "channel": "DADA", "channel_type": "im", "user": "UADA",
+		"text": "called the user, waiting for the logs", "ts": "1712399999.000200", "thread_ts": card.TS})
+	msgs, err := w.store.Messages(context.Background(), w.ticket("IT-1").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Kind != tickets.KindNote || msgs[0].Text != "called the user, waiting for the logs" {
+		t.Fatalf("want one internal note, got %+v", msgs)
+	}
+	if after := w.slack.messages("DADA", "UADA"); len(after) != before {
+		t.Fatalf("the bot answered the note as a question: %s", render(after[len(after)-1].Blocks))
 	}
 }
 
@@ -301,5 +332,18 @@ func assertNoSecrets(t *testing.T, w *world, text string) {
 		if strings.Contains(text, secret) {
 			t.Fatalf("%q leaked into:\n%s", secret, text)
 		}
+	}
+}
+
+// platforms.slack.api_url reaches the adapter (GovSlack, test set-ups): the
+// world's adapter talks to the fake only through it.
+func TestAPIURLFromConfig(t *testing.T) {
+	cfg, err := config.Load(testConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Platforms.Slack.APIURL = "https://slack-gov.example/api/"
+	if got := slack.OptionsFrom(cfg.Platforms.Slack).APIURL; got != "https://slack-gov.example/api/" {
+		t.Fatalf("APIURL = %q", got)
 	}
 }

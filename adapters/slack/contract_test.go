@@ -1,6 +1,7 @@
 package slack_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -92,6 +93,72 @@ func (s *slackSession) Messages(t *testing.T, user, chat string) []platformtest.
 
 func (s *slackSession) Archived(t *testing.T, chat string) bool {
 	return s.w.slack.channel(chat).Archived
+}
+
+var _ platformtest.Markup = (*slackSession)(nil)
+
+// mrkdwnTexts are the texts of a post that Slack reads as mrkdwn: the
+// fallback text and every mrkdwn text object of its blocks (plain_text is
+// shown as it is).
+func mrkdwnTexts(fm fakeMsg) []string {
+	out := []string{fm.Text}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["type"] == "mrkdwn" {
+				s, _ := v["text"].(string)
+				out = append(out, s)
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	for _, b := range fm.Blocks {
+		walk(b)
+	}
+	return out
+}
+
+var (
+	// https://docs.slack.dev/messaging/formatting-message-text#linking-urls
+	reSlackLink = regexp.MustCompile(`<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>`)
+	// https://docs.slack.dev/messaging/formatting-message-text#mentioning-users
+	// and #special-mentions: <@U…>, <!here>, <!channel>, <!everyone>, <!subteam^…>.
+	reSlackMention = regexp.MustCompile(`<(@[UW][A-Z0-9]+|![a-z^A-Z0-9]+)(?:\|[^>]*)?>`)
+)
+
+// Links are Slack's <address|text> links; bare addresses Slack links as
+// themselves.
+func (s *slackSession) Links(t *testing.T, m platformtest.Message) []platformtest.Link {
+	var out []platformtest.Link
+	for _, txt := range mrkdwnTexts(m.Raw.(fakeMsg)) {
+		for _, l := range reSlackLink.FindAllStringSubmatch(txt, -1) {
+			text := l[2]
+			if text == "" {
+				text = l[1]
+			}
+			out = append(out, platformtest.Link{Text: text, Target: l[1]})
+		}
+	}
+	return out
+}
+
+// Notified: without link_names Slack notifies only the <@…> and <!…>
+// forms (the adapter never sets link_names).
+func (s *slackSession) Notified(t *testing.T, m platformtest.Message) []string {
+	var out []string
+	for _, txt := range mrkdwnTexts(m.Raw.(fakeMsg)) {
+		for _, l := range reSlackMention.FindAllStringSubmatch(txt, -1) {
+			out = append(out, l[1])
+		}
+	}
+	return out
 }
 
 var _ platformtest.Chooser = (*slackSession)(nil)

@@ -137,6 +137,9 @@ func (a *Adapter) eventsAPI(ctx context.Context, raw []byte) ([]incoming, error)
 		switch {
 		case me.ChannelType == "im":
 			ev.Chat = bot.Chat{ID: me.Channel, Kind: bot.ChatDirect}
+			if me.ThreadTS != "" && me.ThreadTS != me.TS {
+				ev.Chat.Thread = me.ThreadTS // a reply on a card in an agent's DM is a note
+			}
 		case me.ChannelType == "group" && a.isGroupChat(ctx, me.Channel):
 			ev.Chat = bot.Chat{ID: me.Channel, Kind: bot.ChatGroup}
 		case me.ThreadTS != "" && me.ThreadTS != me.TS && a.isAgentChannel(me.Channel):

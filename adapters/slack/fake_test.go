@@ -26,6 +26,10 @@ type fakeSlack struct {
 	srv      *httptest.Server
 	botToken string
 	appToken string
+	// hold, when set before the adapter starts, keeps every call of the
+	// method holdMethod waiting until it is closed (a slow Web API).
+	hold       chan struct{}
+	holdMethod string
 
 	mu        sync.Mutex
 	seq       int
@@ -161,6 +165,13 @@ func fail(w http.ResponseWriter, code string) { reply(w, map[string]any{"ok": fa
 
 func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 	method := r.PathValue("method")
+	if f.hold != nil && method == f.holdMethod {
+		select {
+		case <-f.hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	body, _ := io.ReadAll(r.Body)
 	c := apiCall{Method: method, Auth: r.Header.Get("Authorization")}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") && len(body) > 0 {

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 )
 
 // HTTP paths of the Events API mode (Request URLs in the app's settings).
@@ -121,8 +123,8 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if !a.running(w) {
 		return
 	}
-	a.process(r.Context(), body, a.eventsAPI)
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(http.StatusOK) // acknowledge first: Slack wants the 200 within 3 s
+	a.processLater(body, a.eventsAPI)
 }
 
 func (a *Adapter) serveInteractivity(w http.ResponseWriter, r *http.Request) {
@@ -146,8 +148,8 @@ func (a *Adapter) serveInteractivity(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(resp)
 		return
 	}
-	a.process(r.Context(), payload, a.interactive)
 	w.WriteHeader(http.StatusOK)
+	a.processLater(payload, a.interactive)
 }
 
 func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
@@ -165,12 +167,20 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
 	}
 	c := command{Command: form.Get("command"), Text: form.Get("text"), UserID: form.Get("user_id"),
 		ChannelID: form.Get("channel_id"), TriggerID: form.Get("trigger_id")}
-	events, err := a.slash(r.Context(), c)
-	if err != nil {
-		a.log.Warn("slash command", "err", err)
-	}
-	a.dispatch(events)
 	w.WriteHeader(http.StatusOK)
+	a.processLater(nil, func(ctx context.Context, _ []byte) ([]incoming, error) { return a.slash(ctx, c) })
+}
+
+// parseKey orders the reading of payloads. Reading one may call the Web
+// API (a user's name for a mention, the DM of a slash command), so it runs
+// after the acknowledgement (HTTP 200, the Socket Mode ack) and off the
+// Socket Mode loop, in arrival order; the events then go on in order per
+// chat. A slow or rate-limited call delays the payloads read after it, but
+// never an acknowledgement.
+const parseKey = "\x00parse"
+
+func (a *Adapter) processLater(raw []byte, parse func(context.Context, []byte) ([]incoming, error)) {
+	a.disp.Do(parseKey, func(ctx context.Context, _ kit.Handler) { a.process(ctx, raw, parse) })
 }
 
 func (a *Adapter) process(ctx context.Context, raw []byte, parse func(context.Context, []byte) ([]incoming, error)) {

@@ -138,3 +138,40 @@ func TestHTTPModeVerifiesEveryRequest(t *testing.T) {
 		t.Fatal("the command should be answered")
 	}
 }
+
+// HTTP mode acknowledges first: the 200 comes while the Web API calls the
+// event needs (here users.info for the name of the mentioned <@UADA>, held by the fake until the test lets it go)
+// have not been answered, so a slow or rate-limited Slack never makes the
+// request miss Slack's 3 seconds
+// (https://docs.slack.dev/apis/events-api/#responding).
+func TestHTTPModeAcknowledgesBeforeAnyWebAPICall(t *testing.T) {
+	w := newWorld(t, func(o *slack.Options) { o.Mode = slack.ModeHTTP })
+	w.slack.hold, w.slack.holdMethod = make(chan struct{}), "users.info"
+	w.start()
+	mux := http.NewServeMux()
+	w.adapter.Routes(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	w.ensureIM("UCARL")
+	b, _ := json.Marshal(w.callback(dm("UCARL", "How do I reset my password? <@UADA> told me to ask")))
+	acked := make(chan int, 1)
+	go func() {
+		code, _ := post(t, srv, slack.PathEvents, "application/json", string(b), w.cfg.Platforms.Slack.SigningSecret, w.clock.Now())
+		acked <- code
+	}()
+	select {
+	case code := <-acked:
+		if code != 200 {
+			t.Fatalf("status %d", code)
+		}
+	case <-time.After(10 * time.Second): // a bound, not a synchronisation
+		close(w.slack.hold)
+		t.Fatal("no 200 while users.info was unanswered: the ack waited for the Web API")
+	}
+	if n := len(w.slack.messages("DCARL", "UCARL")); n != 0 {
+		t.Fatalf("%d answers before users.info was answered", n)
+	}
+	close(w.slack.hold) // Slack answers users.info now
+	w.wait(1)
+	mustContain(t, "the DM", w.transcript("DCARL", "UCARL"), "reset my password")
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -82,7 +83,8 @@ func Blocks(m bot.Message) []slack.Block {
 	for i := 0; i < len(m.Fields); i += maxFields {
 		var fs []*slack.TextBlockObject
 		for _, f := range m.Fields[i:min(i+maxFields, len(m.Fields))] {
-			text := "*" + escape(textutil.OneLine(f.Label)) + "*\n" + Mrkdwn(f.Value)
+			// Fields are plain text (bot.Field): escaped, never converted.
+			text := "*" + escape(textutil.OneLine(f.Label)) + "*\n" + escape(f.Value)
 			fs = append(fs, slack.NewTextBlockObject(slack.MarkdownType, textutil.Shorten(text, maxFieldText), false, false))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(nil, fs, nil))
@@ -275,16 +277,73 @@ func safeURL(u string) bool { return reURL.MatchString(u) }
 // first; only the markup the engine uses is turned into Slack markup:
 // **bold** → *bold*, *italic* → _italic_, ~~strike~~ → ~strike~,
 // [text](https://…) → <https://…|text>, # heading → *heading*, "- item" → "• item".
+//
+// A backslash escape (\[, \*, \<, … as bot.Literal writes them around what
+// people typed) makes the character literal: it takes part in no markup,
+// so a typed [label](url) never becomes a link with a hidden target.
 func Mrkdwn(md string) string {
-	md = strings.ReplaceAll(md, "\r\n", "\n")
+	md = hideEscapes(strings.ReplaceAll(md, "\r\n", "\n"))
 	var b strings.Builder
 	last := 0
 	for _, loc := range reCode.FindAllStringIndex(md, -1) {
 		b.WriteString(convert(md[last:loc[0]]))
-		b.WriteString(escape(md[loc[0]:loc[1]]))
+		b.WriteString(escape(showEscapes(md[loc[0]:loc[1]], true)))
 		last = loc[1]
 	}
 	b.WriteString(convert(md[last:]))
+	return showEscapes(b.String(), false)
+}
+
+// escaped is where hideEscapes parks an escaped ASCII character: the
+// Unicode private use area, which no markup rule matches.
+const escaped = 0xE000
+
+// hideEscapes replaces each backslash-escaped ASCII punctuation character
+// with a private-use stand-in (and drops stand-ins already in the text).
+func hideEscapes(s string) string {
+	if !strings.ContainsRune(s, '\\') && !strings.ContainsFunc(s, isStandIn) {
+		return s
+	}
+	var b strings.Builder
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case isStandIn(r):
+			continue
+		case r == '\\' && i+1 < len(rs) && asciiPunct(rs[i+1]):
+			b.WriteRune(escaped + rs[i+1])
+			i++
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func asciiPunct(r rune) bool { return r < 0x80 && (unicode.IsPunct(r) || unicode.IsSymbol(r)) }
+
+func isStandIn(r rune) bool { return r >= escaped && r < escaped+0x80 }
+
+// showEscapes puts the escaped characters back: as they were written
+// (with the backslash) inside code, literal and entity-escaped elsewhere.
+func showEscapes(s string, code bool) string {
+	if !strings.ContainsFunc(s, isStandIn) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !isStandIn(r) {
+			b.WriteRune(r)
+			continue
+		}
+		c := string(r - escaped)
+		if code {
+			b.WriteString("\\" + c)
+		} else {
+			b.WriteString(escape(c))
+		}
+	}
 	return b.String()
 }
 

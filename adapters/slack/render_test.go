@@ -32,6 +32,12 @@ func TestMrkdwn(t *testing.T) {
 		{"[x](!channel)", "[x](!channel)"},
 		{"[x](https://a.example/|<!here>)", "[x](https://a.example/|&lt;!here&gt;)"},
 		{"<https://evil.example|https://bank.example>", "&lt;https://evil.example|https://bank.example&gt;"},
+		// Text the engine made literal (bot.Literal) takes part in no markup:
+		// a typed link keeps its visible address and has no hidden target.
+		{bot.Literal("[click here](https://evil.example/x)"), "[click here](https://evil.example/x)"},
+		{"see " + bot.Literal("**[a](https://evil.example)**") + " [docs](https://docs.example)", "see **[a](https://evil.example)** <https://docs.example|docs>"},
+		{bot.Literal("<@U1> <!here> a\\b ~~x~~"), "&lt;@U1&gt; &lt;!here&gt; a\\b ~~x~~"},
+		{"`a\\*b` \\`x\\`", "`a\\*b` `x`"},
 	}
 	for _, tc := range cases {
 		if got := slack.Mrkdwn(tc.in); got != tc.want {

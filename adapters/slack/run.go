@@ -112,26 +112,21 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		if !a.seen.First("envelope:" + req.EnvelopeID) {
 			return
 		}
-		var (
-			events []incoming
-			err    error
-		)
+		// The envelope is read off the loop: reading may call the Web API.
 		switch evt.Type {
 		case socketmode.EventTypeEventsAPI:
-			events, err = a.eventsAPI(ctx, req.Payload)
+			a.processLater(req.Payload, a.eventsAPI)
 		case socketmode.EventTypeInteractive:
-			events, err = a.interactive(ctx, req.Payload)
+			a.processLater(req.Payload, a.interactive)
 		default:
-			var c command
-			if err = json.Unmarshal(req.Payload, &c); err == nil {
-				events, err = a.slash(ctx, c)
-			}
+			a.processLater(req.Payload, func(ctx context.Context, raw []byte) ([]incoming, error) {
+				var c command
+				if err := json.Unmarshal(raw, &c); err != nil {
+					return nil, err
+				}
+				return a.slash(ctx, c)
+			})
 		}
-		if err != nil {
-			a.log.Warn("bad Socket Mode envelope", "type", evt.Type, "err", err)
-			return
-		}
-		a.dispatch(events)
 	case socketmode.EventTypeErrorBadMessage:
 		a.log.Warn("unreadable Socket Mode message")
 	case socketmode.EventTypeDisconnect:

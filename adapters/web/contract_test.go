@@ -2,7 +2,10 @@ package web_test
 
 import (
 	"context"
+	"html"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -104,6 +107,67 @@ func (s *webSession) Archived(t *testing.T, chat string) bool {
 	}
 	t.Fatalf("sam is not in chat %s", chat)
 	return false
+}
+
+var _ platformtest.Markup = (*webSession)(nil)
+
+var reAnchor = regexp.MustCompile(`<a href="([^"]*)"[^>]*>(.*?)</a>`)
+
+// htmlLinks are the anchors of the HTML the page inserts, with their
+// targets as the browser reads them.
+func htmlLinks(h string) []platformtest.Link {
+	var out []platformtest.Link
+	for _, m := range reAnchor.FindAllStringSubmatch(h, -1) {
+		out = append(out, platformtest.Link{Text: html.UnescapeString(reTags.ReplaceAllString(m[2], "")), Target: html.UnescapeString(m[1])})
+	}
+	return out
+}
+
+var reTags = regexp.MustCompile(`<[^>]+>`)
+
+func viewLinks(v web.View) []platformtest.Link {
+	out := htmlLinks(v.HTML)
+	for _, f := range v.Fields {
+		out = append(out, htmlLinks(f.HTML)...)
+	}
+	return out
+}
+
+func (s *webSession) Links(t *testing.T, m platformtest.Message) []platformtest.Link {
+	return viewLinks(m.Raw.(web.View))
+}
+
+// Notified: the web chat has no mentions; titles and labels are set as
+// text by the page (app.js uses textContent).
+func (s *webSession) Notified(t *testing.T, m platformtest.Message) []string { return nil }
+
+// TestTypedLinksStayVisible: what a person types in the web chat is shown
+// as text; a typed [x](/\evil.example) (which a browser would resolve to
+// http://evil.example) or [click here](https://evil…) is no link with a
+// hidden target, for the writer or anyone else in the chat.
+func TestTypedLinksStayVisible(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	sam := signIn(t, srv, "sam", "Sam")
+	sam.say(web.DMPrefix+"sam", platformtest.Payload)
+	mine := 0
+	for _, v := range sam.history(web.DMPrefix + "sam") {
+		if v.From.ID == "" {
+			continue
+		}
+		mine++
+		if !strings.Contains(html.UnescapeString(v.HTML), "[click here](") {
+			t.Errorf("the typed text is not shown as typed: %s", v.HTML)
+		}
+		for _, l := range viewLinks(v) {
+			if l.Hidden() {
+				t.Errorf("typed text became a link %q → %q: %s", l.Text, l.Target, v.HTML)
+			}
+		}
+	}
+	if mine != 1 {
+		t.Fatalf("%d messages of sam's own in the DM, want 1", mine)
+	}
 }
 
 var _ platformtest.Chooser = (*webSession)(nil)

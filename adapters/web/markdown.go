@@ -11,7 +11,14 @@ import (
 // italic, code, links, lists, line breaks) as HTML. The text is escaped
 // first, so nothing a user typed can become markup; links keep only http,
 // https, mailto and local addresses.
-func Markdown(s string) string {
+func Markdown(s string) string { return markdown(s, true) }
+
+// Typed renders what a person typed: the same markdown (bold, italic, code,
+// lists), but a [label](address) stays text, so no typed link can hide
+// where it goes; bare addresses are still linked, as themselves.
+func Typed(s string) string { return markdown(s, false) }
+
+func markdown(s string, links bool) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	var list string      // "ul", "ol" or "" while inside a list
@@ -52,16 +59,16 @@ func Markdown(s string) string {
 				list = kind
 			}
 			closeItem()
-			li = inline(item)
+			li = inline(item, links)
 		case list != "" && li != "" && (line[0] == ' ' || line[0] == '\t'):
-			li += " " + inline(trimmed)
+			li += " " + inline(trimmed, links)
 		default:
 			closeList()
 			// A single newline is a soft break (FAQ answers are hard-wrapped in
 			// YAML), except after a line ending in two spaces or a backslash,
 			// or before a line that starts with a bold label.
 			hard := strings.HasSuffix(line, "  ") || strings.HasSuffix(trimmed, "\\")
-			text := inline(strings.TrimSuffix(trimmed, "\\"))
+			text := inline(strings.TrimSuffix(trimmed, "\\"), links)
 			if n := len(para); n > 0 && !hardBreak[n-1] && !strings.HasPrefix(trimmed, "**") {
 				para[n-1] += " " + text
 				hardBreak[n-1] = hard
@@ -93,20 +100,38 @@ var (
 	linkRE   = regexp.MustCompile(`\[([^\]\n]+)\]\(([^)\s]+)\)`)
 	boldRE   = regexp.MustCompile(`\*\*([^*\n]+?)\*\*|__([^_\n]+?)__`)
 	italicRE = regexp.MustCompile(`(^|[\s(>])(?:_([^_\n]+?)_|\*([^*\n]+?)\*)($|[\s).,!?:;<])`)
-	urlRE    = regexp.MustCompile(`https?://[^\s<>"']+[^\s<>"'.,!?;:)]`)
+	urlRE    = regexp.MustCompile("https?://[^\\s<>\"'\x00]+[^\\s<>\"'.,!?;:)\x00]") // \x00: a parked piece ends it
 	tokenRE  = regexp.MustCompile("\x00(\\d+)\x00")
+	reEscape = regexp.MustCompile("\\\\[!-/:-@\\[-`{-~]")
 )
+
+// Plain renders text people typed (and card fields) as HTML: escaped, line
+// breaks kept, bare web addresses linked as themselves. No markup is read,
+// so no typed [label](address) can hide where a link goes.
+func Plain(s string) string {
+	s = html.EscapeString(strings.ReplaceAll(s, "\r\n", "\n"))
+	s = urlRE.ReplaceAllStringFunc(s, func(m string) string {
+		if _, ok := safeHref(m); !ok {
+			return m
+		}
+		return `<a href="` + m + `" target="_blank" rel="noopener noreferrer">` + m + `</a>`
+	})
+	return strings.ReplaceAll(s, "\n", "<br>")
+}
 
 // inline renders one line: code spans verbatim, then links, bold, italic
 // and bare addresses. Finished pieces are parked behind \x00n\x00 tokens so
 // later steps cannot touch them.
-func inline(s string) string {
+func inline(s string, links bool) string {
 	s = strings.ReplaceAll(s, "\x00", "")
 	var parked []string
 	park := func(h string) string {
 		parked = append(parked, h)
 		return "\x00" + strconv.Itoa(len(parked)-1) + "\x00"
 	}
+	// A backslash escape (bot.Literal writes them around what people typed)
+	// makes the character literal: it is parked, so no rule sees it.
+	s = reEscape.ReplaceAllStringFunc(s, func(m string) string { return park(html.EscapeString(m[1:])) })
 	// Code spans, on the raw text, so their content stays literal.
 	var b strings.Builder
 	for i, part := range strings.Split(s, "`") {
@@ -123,7 +148,7 @@ func inline(s string) string {
 	s = linkRE.ReplaceAllStringFunc(s, func(m string) string {
 		sub := linkRE.FindStringSubmatch(m)
 		href, ok := safeHref(sub[2])
-		if !ok {
+		if !ok || !links {
 			return m
 		}
 		return park(`<a href="` + href + `" target="_blank" rel="noopener noreferrer">` + emphasis(sub[1]) + `</a>`)
@@ -147,10 +172,16 @@ func emphasis(s string) string {
 }
 
 // safeHref accepts an already HTML-escaped address if it is http(s),
-// mailto or local.
+// mailto or local. Browsers read a backslash as a slash and drop tabs and
+// line breaks (https://url.spec.whatwg.org/#concept-basic-url-parser), so
+// "/\evil.example" would be protocol-relative, http://evil.example: an
+// address with a backslash, a blank or a control character is refused.
 func safeHref(h string) (string, bool) {
 	raw := html.UnescapeString(h)
 	lower := strings.ToLower(raw)
+	if strings.ContainsFunc(raw, func(r rune) bool { return r == '\\' || r <= ' ' || r == 0x7f }) {
+		return "", false
+	}
 	switch {
 	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"), strings.HasPrefix(lower, "mailto:"):
 	case strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "//"):

@@ -4,7 +4,31 @@ import (
 	"testing"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/web"
+	"github.com/helpdesk-chat/helpdesk/bot"
 )
+
+func TestTyped(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`A ThinkPad **T14**`, `<p>A ThinkPad <strong>T14</strong></p>`},
+		{`[click here](https://evil.example/x) [x](/\evil.example)`, `<p>[click here](<a href="https://evil.example/x" target="_blank" rel="noopener noreferrer">https://evil.example/x</a>) [x](/\evil.example)</p>`},
+	} {
+		if got := web.Typed(tc.in); got != tc.want {
+			t.Errorf("Typed(%q)\n got  %s\n want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestPlain(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`[x](/\evil.example) <b> **b**`, `[x](/\evil.example) &lt;b&gt; **b**`},
+		{"see https://a.example/x\nbye", `see <a href="https://a.example/x" target="_blank" rel="noopener noreferrer">https://a.example/x</a><br>bye`},
+		{"[click](https://evil.example)", `[click](<a href="https://evil.example" target="_blank" rel="noopener noreferrer">https://evil.example</a>)`},
+	} {
+		if got := web.Plain(tc.in); got != tc.want {
+			t.Errorf("Plain(%q)\n got  %s\n want %s", tc.in, got, tc.want)
+		}
+	}
+}
 
 func TestMarkdown(t *testing.T) {
 	tests := []struct{ name, in, want string }{
@@ -27,6 +51,12 @@ func TestMarkdown(t *testing.T) {
 		{"bullets", "Desks:\n• **IT**: laptops\n• **HR**: leave", "<p>Desks:</p><ul><li><strong>IT</strong>: laptops</li><li><strong>HR</strong>: leave</li></ul>"},
 		{"snake_case untouched", "set max_open_tickets to 5", "<p>set max_open_tickets to 5</p>"},
 		{"nul bytes cannot fake tokens", "a\x000\x00b", "<p>a0b</p>"},
+		// Browsers read "/\" as "//": the address would be http://evil.example.
+		{"backslash address refused", `[x](/\evil.example)`, `<p>[x](/\evil.example)</p>`},
+		{"escaped backslash address refused", `[x](/%5C/evil.example) [y](/\/evil.example)`, `<p><a href="/%5C/evil.example" target="_blank" rel="noopener noreferrer">x</a> [y](//evil.example)</p>`},
+		// What the engine made literal (bot.Literal) takes part in no markup.
+		{"literal link stays text", bot.Literal("[click here](https://evil.example/x) **b**"), `<p>[click here](<a href="https://evil.example/x" target="_blank" rel="noopener noreferrer">https://evil.example/x</a>) **b**</p>`},
+		{"literal backtick", bot.Literal("`x`") + " `y`", "<p>`x` <code>y</code></p>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -198,8 +198,11 @@ func (p *Platform) view(m webchat.Message, user string) (View, error) {
 		Private: m.Viewer != "", Mine: !b.From.Bot && b.From.ID == user, From: b.From,
 		Title: b.Title, HTML: Markdown(b.Text), Select: b.Select, Form: b.Form, FormState: b.FormState,
 		Values: b.Values, Pressed: b.Pressed}
+	if !b.From.Bot {
+		v.HTML = Typed(b.Text) // what a person typed never becomes a labelled link
+	}
 	for _, f := range b.Fields {
-		v.Fields = append(v.Fields, FieldView{Label: f.Label, HTML: Markdown(f.Value)})
+		v.Fields = append(v.Fields, FieldView{Label: f.Label, HTML: Plain(f.Value)}) // fields are plain text (bot.Field)
 	}
 	for _, bt := range b.Buttons {
 		bv := ButtonView{Button: bt}

@@ -154,6 +154,7 @@ type Server struct {
 	Commands     []json.RawMessage
 	revoked      bool
 	rateLimit    int
+	deleted      int // channels deleted over REST
 
 	// gateway
 	conn       *websocket.Conn
@@ -192,6 +193,21 @@ func New(tb testing.TB, token string) *Server {
 	s.URL = s.http.URL + "/"
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// Deleted is how many channels were deleted over REST.
+func (s *Server) Deleted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deleted
+}
+
+// snowflakeLess orders snowflakes by age (they are numbers).
+func snowflakeLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
 }
 
 // Close stops the server.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -264,11 +265,55 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 			c.Overwrites = append(c.Overwrites, o)
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case len(p) == 3 && p[0] == "guilds" && p[2] == "channels" && m == "GET":
+		// Guild channels, threads excluded
+		// (https://discord.com/developers/docs/resources/guild#get-guild-channels).
+		out := []*Channel{}
+		for _, c := range s.channels {
+			if c.GuildID == s.GuildID && c.Type != TypePrivateThread && c.Type != TypePublicThread {
+				out = append(out, c)
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return snowflakeLess(out[i].ID, out[j].ID) })
+		writeJSON(w, out)
+	case len(p) == 2 && p[0] == "channels" && m == "DELETE":
+		c := s.channels[p[1]]
+		if c == nil {
+			http.Error(w, `{"message":"Unknown Channel","code":10003}`, http.StatusNotFound)
+			return
+		}
+		delete(s.channels, p[1])
+		s.deleted++
+		s.dispatchLocked("CHANNEL_DELETE", c)
+		writeJSON(w, c)
 	case len(p) == 3 && p[0] == "guilds" && p[2] == "channels" && m == "POST":
 		var c Channel
 		_ = json.Unmarshal(raw, &c)
 		if c.Name == "" || p[1] != s.GuildID {
 			s.violation(w, "create channel without name or in an unknown guild")
+			return
+		}
+		// A category holds at most 50 channels ("each parent category can
+		// contain up to 50 channels",
+		// https://discord.com/developers/docs/resources/channel#channel-object),
+		// a guild at most 500 (JSON error 30013, "Maximum number of guild
+		// channels reached (500)",
+		// https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes).
+		inGuild, inParent := 0, 0
+		for _, o := range s.channels {
+			if o.GuildID == s.GuildID && o.Type != TypePrivateThread && o.Type != TypePublicThread {
+				inGuild++
+				if c.ParentID != "" && o.ParentID == c.ParentID {
+					inParent++
+				}
+			}
+		}
+		if inGuild >= 500 {
+			http.Error(w, `{"message":"Maximum number of guild channels reached (500)","code":30013}`, http.StatusBadRequest)
+			return
+		}
+		if inParent >= 50 {
+			http.Error(w, `{"message":"Invalid Form Body","code":50035,"errors":{"parent_id":{"_errors":[{"code":"CHANNEL_PARENT_MAX_CHANNELS","message":"Maximum number of channels in category reached (50)"}]}}}`, http.StatusBadRequest)
 			return
 		}
 		c.ID, c.GuildID = s.id(), s.GuildID

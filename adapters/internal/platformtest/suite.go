@@ -101,6 +101,7 @@ func cases() []Case {
 		{"Menu120TopicsAllBrowsable", menu120},
 		{"Subject300CharactersKeptWhole", longSubject},
 		{"Form12FieldsSelect150Answers900", bigForm},
+		{"NoDisguisedLinksNoMentions", disguisedLinks},
 	}
 }
 
