@@ -333,14 +333,16 @@ func (m *Manager) page(w http.ResponseWriter, status int, title, body string) {
 // pageHeaders are the security headers of the sign-in pages: nothing but
 // their own inline style (by its hash, CSP Level 3 hash-source), forms
 // posting only here, no framing at all (frame-ancestors 'none' and
-// X-Frame-Options DENY, RFC 7034), no sniffing, and no Referer (the
-// address of a sign-in page holds a token).
+// X-Frame-Options DENY, RFC 7034), no sniffing, and no Referer to other
+// sites (the address of a sign-in page holds a token). Not "no-referrer":
+// under that policy browsers send "Origin: null" with the page's own form
+// post (Fetch, "serializing a request origin"), which sameOrigin refuses.
 func pageHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+pageStyleHash+"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 }
 

@@ -121,7 +121,9 @@ func (e *env) confirm(t *testing.T, path string, mod func(*http.Request)) (page,
 	}
 	r = httptest.NewRequest("POST", "/auth/signin", strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// What a browser sends with the page's own form post.
 	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	r.Header.Set("Origin", "http://"+r.Host)
 	for _, c := range page.Result().Cookies() {
 		r.AddCookie(c)
 	}
@@ -512,7 +514,7 @@ func checkHeaders(t *testing.T, name string, w *httptest.ResponseRecorder) {
 			t.Errorf("%s: CSP %q lacks %s", name, csp, want)
 		}
 	}
-	if h.Get("X-Frame-Options") != "DENY" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+	if h.Get("X-Frame-Options") != "DENY" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
 		t.Errorf("%s: X-Frame-Options %q, X-Content-Type-Options %q, Referrer-Policy %q", name,
 			h.Get("X-Frame-Options"), h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
 	}
