@@ -4,7 +4,7 @@ package bot
 // field in chat) is saved as a StepOpening state with the answers in one
 // write, and the ticket is opened from it after that save. A crash can fall
 // between any two writes of that, so the engine keeps an index of the
-// conversations with an opening in progress (a checkpoint the store keeps
+// conversations with an opening in progress (checkpoints the store keeps
 // under a version, shared by replicas) and finishes them by itself, at start
 // (Recover) and on every Tick, without waiting for the user to write again:
 //
@@ -32,6 +32,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"time"
@@ -39,8 +40,19 @@ import (
 	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
-// openingsCheckpoint names the index of pending openings in the store.
-const openingsCheckpoint = "bot:openings"
+// The index of pending openings is kept in openingShards checkpoints
+// ("bot:openings:07"), a conversation's entry in the one its key hashes to,
+// so that replicas opening tickets for different people at once seldom
+// write the same row (a write that meets another is done again on it).
+const openingShards = 16
+
+func openingsCheckpoint(shard int) string { return fmt.Sprintf("bot:openings:%02d", shard) }
+
+func shardOf(key string) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % openingShards)
+}
 
 // pendingOpening is one entry of the index: whose conversation, and the Seq
 // of the opening (the ticket's request key).
@@ -53,9 +65,9 @@ type pendingOpening struct {
 	At time.Time `json:"at"`
 }
 
-// openings reads the index of pending openings and its version.
-func (e *Engine) openings(ctx context.Context) (map[string]pendingOpening, int64, error) {
-	data, version, err := e.store.GetCheckpoint(ctx, openingsCheckpoint)
+// openingsShard reads one checkpoint of the index and its version.
+func (e *Engine) openingsShard(ctx context.Context, shard int) (map[string]pendingOpening, int64, error) {
+	data, version, err := e.store.GetCheckpoint(ctx, openingsCheckpoint(shard))
 	if errs.Code(err) == errs.ENOTFOUND {
 		return map[string]pendingOpening{}, 0, nil
 	}
@@ -71,17 +83,42 @@ func (e *Engine) openings(ctx context.Context) (map[string]pendingOpening, int64
 	return idx, version, nil
 }
 
-// maxIndexRuns bounds the retries of an index change that met another
-// writer's change (each retry reads the other's result first).
-const maxIndexRuns = 20
+// openings reads the whole index of pending openings.
+func (e *Engine) openings(ctx context.Context) (map[string]pendingOpening, error) {
+	all := map[string]pendingOpening{}
+	for shard := range openingShards {
+		idx, _, err := e.openingsShard(ctx, shard)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(all, idx)
+	}
+	return all, nil
+}
 
-// changeOpenings applies change to the index and saves it, again on the
-// other writer's index after a conflict. change reports whether it changed
-// anything (nothing to write otherwise).
-func (e *Engine) changeOpenings(ctx context.Context, change func(map[string]pendingOpening) bool) error {
+// openingEntry reads the index entry of one conversation.
+func (e *Engine) openingEntry(ctx context.Context, key string) (pendingOpening, bool, error) {
+	idx, _, err := e.openingsShard(ctx, shardOf(key))
+	if err != nil {
+		return pendingOpening{}, false, err
+	}
+	p, ok := idx[key]
+	return p, ok, nil
+}
+
+// maxIndexRuns bounds the retries of an index change that met another
+// writer's change (each retry reads the other's result first, so every
+// round some writer gets through).
+const maxIndexRuns = 100
+
+// changeOpenings applies change to the checkpoint of key's entry and saves
+// it, again on the other writer's version after a conflict. change reports
+// whether it changed anything (nothing to write otherwise).
+func (e *Engine) changeOpenings(ctx context.Context, key string, change func(map[string]pendingOpening) bool) error {
+	shard := shardOf(key)
 	var err error
 	for range maxIndexRuns {
-		idx, version, rerr := e.openings(ctx)
+		idx, version, rerr := e.openingsShard(ctx, shard)
 		if rerr != nil {
 			return rerr
 		}
@@ -92,7 +129,7 @@ func (e *Engine) changeOpenings(ctx context.Context, change func(map[string]pend
 		if merr != nil {
 			return fmt.Errorf("encode pending ticket openings: %w", merr)
 		}
-		if _, err = e.store.PutCheckpoint(ctx, openingsCheckpoint, data, version); err == nil {
+		if _, err = e.store.PutCheckpoint(ctx, openingsCheckpoint(shard), data, version); err == nil {
 			return nil
 		}
 		if errs.Code(err) != errs.ECONFLICT {
@@ -105,7 +142,7 @@ func (e *Engine) changeOpenings(ctx context.Context, change func(map[string]pend
 // markOpening puts a conversation into the index before its StepOpening
 // state is saved.
 func (e *Engine) markOpening(ctx context.Context, key, platform, user string, seq int64) error {
-	return e.changeOpenings(ctx, func(idx map[string]pendingOpening) bool {
+	return e.changeOpenings(ctx, key, func(idx map[string]pendingOpening) bool {
 		idx[key] = pendingOpening{Platform: platform, User: user, Seq: seq, At: e.now()}
 		return true
 	})
@@ -114,7 +151,7 @@ func (e *Engine) markOpening(ctx context.Context, key, platform, user string, se
 // unmarkOpening takes a conversation out of the index once the opening
 // numbered seq is finished and told (a later opening's entry stays).
 func (e *Engine) unmarkOpening(ctx context.Context, key string, seq int64) error {
-	return e.changeOpenings(ctx, func(idx map[string]pendingOpening) bool {
+	return e.changeOpenings(ctx, key, func(idx map[string]pendingOpening) bool {
 		p, ok := idx[key]
 		if !ok || p.Seq > seq {
 			return false
@@ -129,7 +166,7 @@ func (e *Engine) unmarkOpening(ctx context.Context, key string, seq int64) error
 // Replicas take turns (a cluster lock), so each reads the conversations as
 // the previous one left them.
 func (e *Engine) finishOpenings(ctx context.Context) error {
-	idx, _, err := e.openings(ctx)
+	idx, err := e.openings(ctx)
 	if err != nil || len(idx) == 0 {
 		return err
 	}
@@ -138,7 +175,7 @@ func (e *Engine) finishOpenings(ctx context.Context) error {
 		return fmt.Errorf("lock pending ticket openings: %w", err)
 	}
 	defer unlock()
-	if idx, _, err = e.openings(ctx); err != nil {
+	if idx, err = e.openings(ctx); err != nil {
 		return err
 	}
 	rt := e.rt.Load()
@@ -162,11 +199,10 @@ func (e *Engine) finishOpening(ctx context.Context, rt *Runtime, key string, p p
 		c.unchanged = true
 		// Read the entry again under the lock: the opening's own run may
 		// have finished it meanwhile.
-		idx, _, err := e.openings(ctx)
+		cur, ok, err := e.openingEntry(ctx, key)
 		if err != nil {
 			return err
 		}
-		cur, ok := idx[key]
 		if !ok || cur.Seq != p.Seq {
 			return nil
 		}
