@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -180,24 +181,96 @@ func safeNext(next string) string {
 	return next
 }
 
-// Routes registers GET /auth/signin, POST /auth/signout and GET /auth/please.
+// Routes registers GET and POST /auth/signin, POST /auth/signout and GET
+// /auth/please.
 func (m *Manager) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /auth/signin", m.handleSignIn)
+	mux.HandleFunc("GET /auth/signin", m.handleSignInPage)
+	mux.HandleFunc("POST /auth/signin", m.handleSignIn)
 	mux.Handle("POST /auth/signout", m.Require(http.HandlerFunc(m.handleSignOut)))
 	mux.HandleFunc("GET /auth/please", m.handlePlease)
 }
 
-func (m *Manager) handleSignIn(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	// A HEAD (link checkers) must not use up the link.
-	if r.Method != http.MethodGet {
-		w.WriteHeader(http.StatusOK)
+// confirmCookie holds the random value the sign-in page's form must carry
+// back (a double-submit token): a page on another site can neither read
+// it nor, the cookie being SameSite=Strict, make the browser send it.
+const confirmCookie = "helpdesk_signin"
+
+// validToken reports whether s looks like a token newToken made.
+func validToken(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
+}
+
+// handleSignInPage answers a sign-in link. Opening the link signs nobody
+// in and uses nothing up (link previews and checkers open links too): it
+// shows a page whose button posts the token back (handleSignIn). So a link
+// someone else sends cannot replace the session of a browser that opens
+// it without its user pressing the button, told whose session it replaces.
+func (m *Manager) handleSignInPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if token == "" || !validToken(token) {
+		m.page(w, http.StatusBadRequest, "Sign-in link incomplete", "This sign-in link is incomplete or damaged. Ask the bot for a new one: send <code>/helpdesk web</code> or <code>web</code> in your chat with the help desk.")
 		return
 	}
-	token := r.URL.Query().Get("token")
-	if token == "" {
-		m.page(w, http.StatusBadRequest, "Sign-in link incomplete", "This sign-in link has no token. Ask the bot for a new one: send <code>/helpdesk web</code> or <code>web</code> in your chat with the help desk.")
+	confirm := ""
+	if c, err := r.Cookie(confirmCookie); err == nil && validToken(c.Value) {
+		confirm = c.Value // another tab's page stays valid
+	} else {
+		var err error
+		if confirm, err = newToken(); err != nil {
+			m.log.Error("sign-in page", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: confirmCookie, Value: confirm, Path: "/auth/signin",
+		MaxAge: int(m.linkTTL / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: m.secure(r)})
+	body := "You opened a sign-in link from the help desk bot. Press the button to sign in."
+	if s, ok := m.Session(r); ok {
+		body = "This browser is signed in as <strong>" + html.EscapeString(s.Identity.Name) + "</strong> (" +
+			html.EscapeString(s.Identity.Platform) + "). Signing in with this link ends that session. Continue only if you asked the help desk bot for this link yourself."
+	}
+	form := `</p><form method="post" action="/auth/signin">` +
+		`<input type="hidden" name="token" value="` + html.EscapeString(token) + `">` +
+		`<input type="hidden" name="next" value="` + html.EscapeString(safeNext(r.URL.Query().Get("next"))) + `">` +
+		`<input type="hidden" name="` + confirmCookie + `" value="` + confirm + `">` +
+		`<button type="submit">Sign in</button></form><p>`
+	m.page(w, http.StatusOK, "Sign in to the help desk", body+form)
+}
+
+// sameOrigin refuses a form post another site makes the browser send
+// (Fetch Metadata: Sec-Fetch-Site; else the Origin header, RFC 6454).
+func sameOrigin(r *http.Request) bool {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if o == "null" || err != nil || u.Host != r.Host {
+			return false
+		}
+	}
+	return true
+}
+
+// handleSignIn completes a sign-in from the page of handleSignInPage: the
+// post must come from this site and carry the page's confirm value; then
+// the link is used up and the session starts.
+func (m *Manager) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	token := r.PostFormValue("token")
+	c, err := r.Cookie(confirmCookie)
+	if !sameOrigin(r) || err != nil || !validToken(c.Value) ||
+		subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue(confirmCookie))) != 1 {
+		m.log.Info("sign-in refused", "reason", "not confirmed from the sign-in page")
+		m.page(w, http.StatusForbidden, "Sign-in not confirmed", "A sign-in must be confirmed on the page its link opens. Open the link from the help desk bot again and press <strong>Sign in</strong>.")
+		return
+	}
+	if !validToken(token) {
+		m.page(w, http.StatusBadRequest, "Sign-in link incomplete", "This sign-in link is incomplete or damaged. Ask the bot for a new one: send <code>/helpdesk web</code> or <code>web</code> in your chat with the help desk.")
 		return
 	}
 	id, err := m.store.TakeLink(r.Context(), hash(token), m.now())
@@ -216,8 +289,10 @@ func (m *Manager) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	http.SetCookie(w, &http.Cookie{Name: confirmCookie, Value: "", Path: "/auth/signin", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: m.secure(r)})
 	m.log.Info("signed in", "platform", id.Platform, "user", id.UserID)
-	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
 func (m *Manager) handleSignOut(w http.ResponseWriter, r *http.Request) {
@@ -249,16 +324,42 @@ func (m *Manager) handlePlease(w http.ResponseWriter, r *http.Request) {
 
 // page writes a small self-contained HTML page. body is trusted HTML.
 func (m *Manager) page(w http.ResponseWriter, status int, title, body string) {
+	pageHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, pageHTML, title, title, body)
+	fmt.Fprintf(w, pageHTML, title, pageStyle, title, body)
 }
+
+// pageHeaders are the security headers of the sign-in pages: nothing but
+// their own inline style (by its hash, CSP Level 3 hash-source), forms
+// posting only here, no framing at all (frame-ancestors 'none' and
+// X-Frame-Options DENY, RFC 7034), no sniffing, and no Referer to other
+// sites (the address of a sign-in page holds a token). Not "no-referrer":
+// under that policy browsers send "Origin: null" with the page's own form
+// post (Fetch, "serializing a request origin"), which sameOrigin refuses.
+func pageHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+pageStyleHash+"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+}
+
+const pageStyle = `body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1f2328;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
+main{background:#fff;border-radius:12px;box-shadow:0 1px 4px #0002;padding:2rem;max-width:32rem;margin:1rem}
+h1{font-size:1.4rem;margin-top:0}code{background:#eef;padding:0 .3em;border-radius:4px}a{color:#0b5cad}
+button{font:inherit;background:#0b5cad;color:#fff;border:0;border-radius:8px;padding:.6rem 1.4rem;cursor:pointer}`
+
+// pageStyleHash is the CSP hash-source of pageStyle.
+var pageStyleHash = func() string {
+	sum := sha256.Sum256([]byte(pageStyle))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}()
 
 const pageHTML = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>%s · Help desk</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1f2328;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
-main{background:#fff;border-radius:12px;box-shadow:0 1px 4px #0002;padding:2rem;max-width:32rem;margin:1rem}
-h1{font-size:1.4rem;margin-top:0}code{background:#eef;padding:0 .3em;border-radius:4px}a{color:#0b5cad}</style>
+<style>%s</style>
 </head><body><main><h1>%s</h1><p>%s</p></main></body></html>`
 
 // SignIn starts a session for id and sets its cookie on w. Callers must

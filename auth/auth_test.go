@@ -2,11 +2,15 @@ package auth_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -93,10 +97,46 @@ func sessionCookie(w *httptest.ResponseRecorder) *http.Cookie {
 	return nil
 }
 
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+// confirm opens a link as a browser does: the GET shows the sign-in page
+// (which must sign nobody in), and pressing its button posts its form
+// back. mod, if set, changes both requests (cookies, TLS, headers).
+func (e *env) confirm(t *testing.T, path string, mod func(*http.Request)) (page, result *httptest.ResponseRecorder) {
+	t.Helper()
+	r := httptest.NewRequest("GET", path, nil)
+	if mod != nil {
+		mod(r)
+	}
+	page = e.do(t, r)
+	if sessionCookie(page) != nil {
+		t.Fatalf("opening the link set a session cookie")
+	}
+	if page.Code != http.StatusOK {
+		return page, page
+	}
+	form := url.Values{}
+	for _, m := range hiddenField.FindAllStringSubmatch(page.Body.String(), -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	r = httptest.NewRequest("POST", "/auth/signin", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// What a browser sends with the page's own form post.
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	r.Header.Set("Origin", "http://"+r.Host)
+	for _, c := range page.Result().Cookies() {
+		r.AddCookie(c)
+	}
+	if mod != nil {
+		mod(r)
+	}
+	return page, e.do(t, r)
+}
+
 // signIn follows a fresh link and returns the session cookie.
 func (e *env) signIn(t *testing.T) *http.Cookie {
 	t.Helper()
-	w := e.do(t, httptest.NewRequest("GET", e.link(t, "/app/x"), nil))
+	_, w := e.confirm(t, e.link(t, "/app/x"), nil)
 	c := sessionCookie(w)
 	if w.Code != http.StatusSeeOther || c == nil {
 		t.Fatalf("sign-in: %d, cookie %v", w.Code, c)
@@ -113,7 +153,10 @@ func TestLinkSignsInOnceAndSetsCookie(t *testing.T) {
 	if w := e.do(t, httptest.NewRequest("HEAD", path, nil)); sessionCookie(w) != nil {
 		t.Fatal("HEAD signed in")
 	}
-	w := e.do(t, httptest.NewRequest("GET", path, nil))
+	page, w := e.confirm(t, path, nil)
+	if !strings.Contains(page.Body.String(), `<button type="submit">Sign in</button>`) {
+		t.Fatalf("the link's page has no Sign in button: %s", page.Body.String())
+	}
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/app/tickets?x=1" {
 		t.Fatalf("sign-in: %d to %q, want 303 to /app/tickets?x=1", w.Code, w.Header().Get("Location"))
 	}
@@ -132,7 +175,7 @@ func TestLinkSignsInOnceAndSetsCookie(t *testing.T) {
 	}
 
 	// The same link again: refused, no cookie.
-	w = e.do(t, httptest.NewRequest("GET", path, nil))
+	_, w = e.confirm(t, path, nil)
 	if w.Code != http.StatusForbidden || sessionCookie(w) != nil {
 		t.Fatalf("reused link: %d, cookie %v; want 403 and none", w.Code, sessionCookie(w))
 	}
@@ -156,14 +199,14 @@ func TestRefusedLinks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := e.do(t, httptest.NewRequest("GET", tc.path, nil))
+			_, w := e.confirm(t, tc.path, nil)
 			if w.Code < 400 || sessionCookie(w) != nil {
 				t.Fatalf("%s link: %d, cookie %v; want refusal, no cookie", tc.name, w.Code, sessionCookie(w))
 			}
 		})
 	}
 	// The refusals did not use up the live link.
-	if w := e.do(t, httptest.NewRequest("GET", live, nil)); sessionCookie(w) == nil {
+	if _, w := e.confirm(t, live, nil); sessionCookie(w) == nil {
 		t.Fatalf("live link refused after the others: %d", w.Code)
 	}
 }
@@ -172,7 +215,7 @@ func TestNextStaysLocal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "http://help.test")
 	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"} {
-		w := e.do(t, httptest.NewRequest("GET", e.link(t, next), nil))
+		_, w := e.confirm(t, e.link(t, next), nil)
 		if loc := w.Header().Get("Location"); loc != "/" {
 			t.Errorf("next %q redirected to %q, want /", next, loc)
 		}
@@ -314,14 +357,15 @@ func TestSecureCookie(t *testing.T) {
 				t.Fatal(err)
 			}
 			u, _ := url.Parse(l)
-			r := httptest.NewRequest("GET", u.RequestURI(), nil)
-			if tc.tls {
-				r.TLS = &tls.ConnectionState{}
-			}
-			if tc.proto != "" {
-				r.Header.Set("X-Forwarded-Proto", tc.proto)
-			}
-			c := sessionCookie(e.do(t, r))
+			_, w := e.confirm(t, u.RequestURI(), func(r *http.Request) {
+				if tc.tls {
+					r.TLS = &tls.ConnectionState{}
+				}
+				if tc.proto != "" {
+					r.Header.Set("X-Forwarded-Proto", tc.proto)
+				}
+			})
+			c := sessionCookie(w)
 			if c == nil || c.Secure != tc.want {
 				t.Fatalf("cookie %v, want Secure=%v", c, tc.want)
 			}
@@ -339,7 +383,8 @@ func TestOnlyHashesStored(t *testing.T) {
 	if _, err := e.store.TakeLink(context.Background(), token, e.clock.Now()); err == nil {
 		t.Fatal("the raw token is stored as the key")
 	}
-	c := sessionCookie(e.do(t, httptest.NewRequest("GET", path, nil)))
+	_, w := e.confirm(t, path, nil)
+	c := sessionCookie(w)
 	if c == nil {
 		t.Fatal("no cookie")
 	}
@@ -352,5 +397,134 @@ func TestNewWithoutStoreFails(t *testing.T) {
 	t.Parallel()
 	if m, err := auth.New(auth.Options{}); err == nil || m != nil {
 		t.Fatalf("New without a Store = %v, %v; want an error", m, err)
+	}
+}
+
+// TestOpeningALinkDoesNotReplaceTheSession: a link someone else sends (for
+// their own account) does not sign in the browser that opens it: the page
+// says whose session it would end, and only its button does that.
+func TestOpeningALinkDoesNotReplaceTheSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "http://help.test")
+	mine := e.signIn(t)
+	l, err := e.m.Link(context.Background(), auth.Identity{Platform: "web", UserID: "mallory@example.com", Name: "Mallory"}, "/app/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(l)
+	r := httptest.NewRequest("GET", u.RequestURI(), nil)
+	r.AddCookie(mine)
+	w := e.do(t, r)
+	if w.Code != 200 || sessionCookie(w) != nil {
+		t.Fatalf("opening the link: %d, cookie %v; want the page and no new session", w.Code, sessionCookie(w))
+	}
+	if !strings.Contains(w.Body.String(), "signed in as <strong>Ada</strong>") {
+		t.Errorf("the page does not say whose session the link would end: %s", w.Body.String())
+	}
+	r = httptest.NewRequest("GET", "/app/x", nil)
+	r.AddCookie(mine)
+	if w := e.do(t, r); w.Body.String() != "ok ada@example.com" {
+		t.Fatalf("after opening someone else's link the browser is %q, want still Ada", w.Body.String())
+	}
+}
+
+// TestSignInPostMustComeFromTheSignInPage: a post to /auth/signin made by
+// another site (or without the page's confirm value) signs nobody in and
+// leaves the link usable.
+func TestSignInPostMustComeFromTheSignInPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "http://help.test")
+	path := e.link(t, "/")
+	q, _ := url.ParseQuery(strings.SplitN(path, "?", 2)[1])
+	page := e.do(t, httptest.NewRequest("GET", path, nil))
+	var confirm *http.Cookie
+	for _, c := range page.Result().Cookies() {
+		if c.Name == "helpdesk_signin" {
+			confirm = c
+		}
+	}
+	if confirm == nil || !confirm.HttpOnly || confirm.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("confirm cookie %v, want HttpOnly SameSite=Strict", confirm)
+	}
+	post := func(field string, cookie bool, hdr map[string]string) *httptest.ResponseRecorder {
+		form := url.Values{"token": {q.Get("token")}, "helpdesk_signin": {field}}
+		r := httptest.NewRequest("POST", "/auth/signin", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if cookie {
+			r.AddCookie(confirm)
+		}
+		for k, v := range hdr {
+			r.Header.Set(k, v)
+		}
+		return e.do(t, r)
+	}
+	tests := []struct {
+		name   string
+		field  string
+		cookie bool
+		hdr    map[string]string
+	}{
+		{"no confirm cookie (a cross-site form)", confirm.Value, false, nil},
+		{"wrong confirm value", strings.Repeat("A", 43), true, nil},
+		{"no confirm value", "", true, nil},
+		{"cross-site fetch", confirm.Value, true, map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{"other origin", confirm.Value, true, map[string]string{"Origin": "https://evil.example"}},
+		{"null origin", confirm.Value, true, map[string]string{"Origin": "null"}},
+	}
+	for _, tc := range tests {
+		if w := post(tc.field, tc.cookie, tc.hdr); w.Code != http.StatusForbidden || sessionCookie(w) != nil {
+			t.Errorf("%s: %d, cookie %v; want 403 and no session", tc.name, w.Code, sessionCookie(w))
+		}
+	}
+	if w := post(confirm.Value, true, map[string]string{"Origin": "http://example.com"}); w.Code != http.StatusSeeOther || sessionCookie(w) == nil {
+		t.Fatalf("the page's own post after the refusals: %d, cookie %v", w.Code, sessionCookie(w))
+	}
+}
+
+// TestSignInPagesHaveSecurityHeaders: every page of this package refuses
+// framing, sniffing and any script; its inline style is allowed by hash.
+func TestSignInPagesHaveSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "http://help.test")
+	refused := httptest.NewRequest("POST", "/auth/signin", strings.NewReader("token=x"))
+	refused.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for name, r := range map[string]*http.Request{
+		"please":            httptest.NewRequest("GET", "/auth/please", nil),
+		"signed out":        httptest.NewRequest("GET", "/auth/please?out=1", nil),
+		"sign-in page":      httptest.NewRequest("GET", e.link(t, "/"), nil),
+		"incomplete link":   httptest.NewRequest("GET", "/auth/signin", nil),
+		"refused post":      refused,
+		"unknown link post": nil,
+	} {
+		if r == nil {
+			_, w := e.confirm(t, "/auth/signin?token="+strings.Repeat("B", 43), nil)
+			checkHeaders(t, name, w)
+			continue
+		}
+		checkHeaders(t, name, e.do(t, r))
+	}
+}
+
+func checkHeaders(t *testing.T, name string, w *httptest.ResponseRecorder) {
+	t.Helper()
+	h := w.Header()
+	csp := h.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "form-action 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("%s: CSP %q lacks %s", name, csp, want)
+		}
+	}
+	if h.Get("X-Frame-Options") != "DENY" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
+		t.Errorf("%s: X-Frame-Options %q, X-Content-Type-Options %q, Referrer-Policy %q", name,
+			h.Get("X-Frame-Options"), h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+	}
+	body := w.Body.String()
+	i, j := strings.Index(body, "<style>"), strings.Index(body, "</style>")
+	if i < 0 || j < i {
+		t.Fatalf("%s: no style in %s", name, body)
+	}
+	sum := sha256.Sum256([]byte(body[i+len("<style>") : j]))
+	if want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, want) {
+		t.Errorf("%s: CSP %q does not allow the page's style (%s)", name, csp, want)
 	}
 }

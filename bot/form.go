@@ -204,11 +204,19 @@ func (c *conv) formSubmitted(ctx context.Context) error {
 const questionAnswerID = "~question"
 
 // openTicket decides to open the ticket for the conversation. The state is
-// saved first (write-ahead, as StepOpening) and the ticket's request key
-// comes from it; the ticket is opened when the outbox is flushed. So a crash
-// at any point leads to exactly one ticket once the user writes again.
+// saved first (write-ahead, as StepOpening, with the answers and who sent
+// them) and the ticket's request key comes from it; the ticket is opened
+// when the outbox is flushed. Before that save the conversation is put in
+// the index of pending openings (see openings.go), so after a crash at any
+// point the engine finishes the opening by itself (Recover, Tick): exactly
+// one ticket, and the user is told.
 func (c *conv) openTicket() error {
+	src := tickets.SourceChat
+	if c.ev.Kind == EventForm {
+		src = tickets.SourceForm
+	}
 	c.st.Step = StepOpening
+	c.st.Opener = &Opener{Name: c.ev.User.Name, Source: src}
 	c.out.add(c.completeOpening)
 	return nil
 }
@@ -261,7 +269,9 @@ func (c *conv) completeOpening(ctx context.Context) error {
 	t.Priority = rules.Match(d, t).Priority
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
 	src := tickets.SourceChat
-	if c.ev.Kind == EventForm {
+	if c.st.Opener != nil && c.st.Opener.Source != "" {
+		src = c.st.Opener.Source
+	} else if c.ev.Kind == EventForm {
 		src = tickets.SourceForm
 	}
 	saved, created, err := c.e.svc.Open(ctx, t, d.Prefix, actor, src)
@@ -296,11 +306,25 @@ func (c *conv) completeOpening(ctx context.Context) error {
 	if !created {
 		c.e.log.Info("ticket open resumed after restart", "ticket", saved.Key)
 	}
-	c.say(c.t(mTicketOpened, saved.Key, Literal(saved.Subject)))
+	c.announceOpened(saved, opening)
+	return nil
+}
+
+// announceOpened queues telling the user that their ticket is open, then
+// taking the conversation out of the index of pending openings (so that a
+// crash before the notice is sent leads to it being sent by the recovery),
+// then dispatching the desk's queue and, if the ticket is still queued,
+// telling the user what happens next.
+func (c *conv) announceOpened(t *tickets.Ticket, opening int64) {
+	d := c.desk
+	c.say(c.t(mTicketOpened, t.Key, Literal(t.Subject)))
+	c.out.add(func(ctx context.Context) error {
+		return c.e.unmarkOpening(ctx, c.key, opening)
+	})
 	lang := c.st.Lang
 	c.out.add(func(ctx context.Context) error {
 		c.e.dispatch(ctx, c.rt, d.ID)
-		cur, err := c.e.store.Get(ctx, saved.ID)
+		cur, err := c.e.store.Get(ctx, t.ID)
 		if err != nil {
 			return err
 		}
@@ -309,7 +333,6 @@ func (c *conv) completeOpening(ctx context.Context) error {
 		}
 		return nil
 	})
-	return nil
 }
 
 // queueNotice tells a user whose ticket is queued what happens next, in the

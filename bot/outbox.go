@@ -127,6 +127,12 @@ func (e *Engine) converse(ctx context.Context, rt *Runtime, ev Event, step func(
 			return err
 		}
 		if !c.unchanged {
+			if c.st.Step == StepOpening {
+				// Write-ahead: indexed before the state that needs finishing is saved.
+				if err := e.markOpening(ctx, key, ev.Platform, ev.User.ID, c.st.Seq); err != nil {
+					return err
+				}
+			}
 			err = c.save(ctx)
 		}
 		if err == nil {

@@ -42,6 +42,10 @@ type State struct {
 	Form        string               `json:"form,omitempty"`
 	FormField   int                  `json:"form_field,omitempty"`
 	FormAnswers []tickets.FormAnswer `json:"form_answers,omitempty"`
+	// Opener is who submitted the form and how, saved with StepOpening, so
+	// that the engine can finish the opening after a crash without an event
+	// from the user.
+	Opener *Opener `json:"opener,omitempty"`
 	// Ticket is the user's current ticket (waiting, rating, comment).
 	Ticket int64 `json:"ticket,omitempty"`
 	Rating int   `json:"rating,omitempty"`
@@ -50,6 +54,12 @@ type State struct {
 	Seq       int64     `json:"seq"`
 	Greeted   bool      `json:"greeted,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Opener is the submission a StepOpening state finishes.
+type Opener struct {
+	Name   string         `json:"name,omitempty"` // the user's display name
+	Source tickets.Source `json:"source"`         // form (a dialog) or chat (field by field)
 }
 
 // StateStore keeps the conversations' states. The bot owns what a state

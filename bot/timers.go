@@ -19,6 +19,9 @@ var activeStatuses = []tickets.Status{tickets.StatusOpen, tickets.StatusAssigned
 // may have come on shift). Timers are derived from persisted ticket fields
 // and flags, so they survive restarts and fire once.
 func (e *Engine) Tick(ctx context.Context) error {
+	if err := e.finishOpenings(ctx); err != nil {
+		e.log.Warn("pending ticket openings", "err", err)
+	}
 	rt := e.rt.Load()
 	for _, d := range rt.Config.Desks {
 		if err := e.fireDue(ctx, rt, d); err != nil {
@@ -135,9 +138,14 @@ func (e *Engine) fire(ctx context.Context, rt *Runtime, d *config.Desk, t *ticke
 	return nil
 }
 
-// Recover finishes what a crash may have cut short: assigned tickets whose
-// cards were never posted get them now, and every queue is dispatched.
+// Recover finishes what a crash may have cut short: submitted forms get
+// their tickets and their users are told (see openings.go), assigned
+// tickets whose cards were never posted get them now, and every queue is
+// dispatched.
 func (e *Engine) Recover(ctx context.Context) error {
+	if err := e.finishOpenings(ctx); err != nil {
+		return fmt.Errorf("recover pending ticket openings: %w", err)
+	}
 	rt := e.rt.Load()
 	for _, d := range rt.Config.Desks {
 		ts, err := e.store.List(ctx, tickets.Filter{Desk: d.ID, Statuses: []tickets.Status{tickets.StatusAssigned}})

@@ -2,6 +2,7 @@ package center_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -384,13 +385,14 @@ func (e *env) signIn(user string) *browser {
 	u, _ := url.Parse(link)
 	jar, _ := cookiejar.New(nil)
 	b := &browser{e: e, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	resp, err := b.client.Get(e.srv.URL + u.RequestURI())
-	if err != nil {
-		e.t.Fatal(err)
+	// The link's page, then its Sign in button.
+	_, landing := b.do("GET", u.RequestURI(), nil)
+	form := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`).FindAllStringSubmatch(landing, -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		e.t.Fatalf("sign-in: status %d", resp.StatusCode)
+	if code, _ := b.do("POST", "/auth/signin", form); code != http.StatusSeeOther {
+		e.t.Fatalf("sign-in: status %d", code)
 	}
 	_, body := b.do("GET", "/center/", nil)
 	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(body)

@@ -222,13 +222,10 @@ func (c *Center) handleBulk(w http.ResponseWriter, r *http.Request) {
 		if httpStatus(err) == http.StatusInternalServerError {
 			c.log.Error("bulk action", "ticket", key, "err", err)
 		}
-		failed = append(failed, textutil.ClipBytes(key, 20)+": "+errs.Message(err))
+		c.log.Info("bulk action refused", "ticket", textutil.ClipBytes(key, 20), "action", req.Action, "user", v.id.UserID, "err", errs.Message(err))
+		failed = append(failed, textutil.ClipBytes(key, 20))
 	}
-	msg := fmt.Sprintf("%s: %d of %d done.", r.PostFormValue("action"), done, len(keys))
-	if len(failed) > 0 {
-		msg += " " + strings.Join(failed, " ")
-	}
-	http.Redirect(w, r, "/center/?view=all&done="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, bulkDone(req.Action, done, len(keys), failed), http.StatusSeeOther)
 }
 
 // handleStatus switches the signed-in agent's status and goes back.
@@ -360,7 +357,7 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	data := listData{F: f, Views: views, Desks: deskOptions(cfg, v.desks), Query: r.URL.RawQuery, Done: textutil.ClipBytes(q.Get("done"), 300)}
+	data := listData{F: f, Views: views, Desks: deskOptions(cfg, v.desks), Query: r.URL.RawQuery, Done: listNotice(q)}
 	for name := range agents {
 		data.Agents = append(data.Agents, name)
 	}
@@ -473,9 +470,12 @@ func (c *Center) handleTicket(w http.ResponseWriter, r *http.Request) {
 
 func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t *tickets.Ticket, status int, errMsg, done string) {
 	cfg := c.config()
-	d := detailData{T: t, DeskName: t.Desk, Category: t.Category, Staff: v.staff(t.Desk), Done: textutil.ClipBytes(done, 100)}
+	d := detailData{T: t, DeskName: t.Desk, Category: t.Category, Staff: v.staff(t.Desk)}
 	if desk := cfg.Desk(t.Desk); desk != nil {
 		d.DeskName = desk.Name
+	}
+	d.Done = ticketNotice(done, t, d.DeskName)
+	if desk := cfg.Desk(t.Desk); desk != nil {
 		if desk.FAQ != nil {
 			if cat := desk.FAQ.Category(t.Category); cat != nil {
 				d.Category = cat.Title
@@ -656,10 +656,10 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 	c.tell(ctx, res, actor)
 	if !v.canSee(res.ticket) {
 		// Moved to a desk the viewer is not on: back to their list.
-		http.Redirect(w, r, "/center/?done="+url.QueryEscape(res.ticket.Key+" "+res.what), http.StatusSeeOther)
+		http.Redirect(w, r, "/center/?"+url.Values{"done": {"moved"}, "ticket": {res.ticket.Key}}.Encode(), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(res.ticket.Key)+"?done="+url.QueryEscape(res.what), http.StatusSeeOther)
+	http.Redirect(w, r, "/center/tickets/"+url.PathEscape(res.ticket.Key)+"?done="+url.QueryEscape(doneID(req.Action, res)), http.StatusSeeOther)
 }
 
 // editRequest reads the edit form: the fields it posts are the ones changed

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -580,5 +581,24 @@ func TestLoadFAQ(t *testing.T) {
 	_, err = config.LoadFAQ(filepath.Join(t.TempDir(), "missing.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestFrameAncestors(t *testing.T) {
+	cfg := mustLoad(t, "helpdesk.yaml", map[string]string{"helpdesk.yaml": "platforms:\n  web:\n    frame_ancestors: [https://intranet.example.com, \"https://*.example.org:8443\", http://localhost:3000]\ndesks:\n  - id: it\n"})
+	if got := cfg.Platforms.Web.FrameAncestors; len(got) != 3 || got[1] != "https://*.example.org:8443" {
+		t.Fatalf("frame_ancestors %q", got)
+	}
+	if got := mustLoad(t, "helpdesk.yaml", map[string]string{"helpdesk.yaml": "platforms:\n  web: {}\ndesks:\n  - id: it\n"}).Platforms.Web.FrameAncestors; len(got) != 0 {
+		t.Fatalf("default frame_ancestors %q, want none", got)
+	}
+	// Anything that is not an origin is refused, above all what would
+	// end or widen the CSP directive.
+	for _, bad := range []string{"*", "'self'", "https://a.example.com/path", "intranet.example.com", "https://a.example.com; script-src *",
+		"https://a.example.com https://b.example.com", "ftp://a.example.com", "https://", "https://a.example.com:99999x", "javascript:alert(1)"} {
+		got := problems(t, "helpdesk.yaml", map[string]string{"helpdesk.yaml": "platforms:\n  web:\n    frame_ancestors:\n      - " + strconv.Quote(bad) + "\ndesks:\n  - id: it\n"})
+		if len(got) != 1 || !strings.HasPrefix(got[0], "helpdesk.yaml:4: frame_ancestors ") {
+			t.Errorf("frame_ancestors %q: problems %q, want one at line 4", bad, got)
+		}
 	}
 }

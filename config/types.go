@@ -136,6 +136,11 @@ type Web struct {
 	Enabled bool `yaml:"enabled"`
 	// Demo users and agents may sign in from the printed demo link (first run).
 	Demo bool `yaml:"demo"`
+	// FrameAncestors are the origins (https://intranet.example.com, or
+	// https://*.example.com) whose pages may show the chat in a frame: the
+	// widget's panel (/?embed=1) only. Empty: no site may frame any page.
+	FrameAncestors []string `yaml:"frame_ancestors"`
+
 	// StreamsPerSession and StreamsPerAddress cap the open event streams
 	// (browser tabs) of one session and of one client address; 0 means the
 	// default (DefaultStreamsPerSession, DefaultStreamsPerAddress).

@@ -29,7 +29,15 @@ var (
 	priorities    = []string{"low", "normal", "high", "urgent"}
 	strategies    = []string{"least_busy", "round_robin"}
 	fieldTypes    = []string{"text", "paragraph", "select"}
+	// frameAncestor is an origin as a CSP host-source may name it (CSP
+	// Level 3, "host-source"): scheme, host (a leading "*." for its
+	// subdomains), an optional port; nothing that could end the directive.
+	frameAncestor = regexp.MustCompile(`^https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$`)
 )
+
+// ValidFrameAncestor reports whether o may be listed in
+// platforms.web.frame_ancestors (and so in a frame-ancestors directive).
+func ValidFrameAncestor(o string) bool { return frameAncestor.MatchString(o) }
 
 // setDefaults fills what the files left out; s tells which keys were given.
 func setDefaults(c *Config, s *source) {
@@ -274,6 +282,11 @@ func validatePlatforms(pl *Platforms, s *source, p *problems) {
 		}
 	}
 	if w := pl.Web; w != nil {
+		for i, o := range w.FrameAncestors {
+			if path := join("platforms.web.frame_ancestors", i); !ValidFrameAncestor(o) && !s.failed(path) {
+				p.at(s, path, "frame_ancestors %q must be an origin such as https://intranet.example.com (http or https, a host that may start with *., an optional port, no path)", o)
+			}
+		}
 		if w.StreamsPerSession < 0 {
 			p.at(s, "platforms.web.streams_per_session", "web streams_per_session %d must be 0 (default %d) or more", w.StreamsPerSession, DefaultStreamsPerSession)
 		}

@@ -34,7 +34,8 @@ func TestTicketCenterStatistics(t *testing.T) {
 	tab := b.Person(t)
 	Step(t, tab, "sign in as the demo admin and open the statistics",
 		chromedp.EmulateViewport(1280, 1700),
-		chromedp.Navigate(srv.Link(t, "admin@example.com", "Admin")),
+		FollowLink(srv.Link(t, "admin@example.com", "Admin")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-live="1"] #text`)),
 		chromedp.Navigate(srv.URL+"/center/stats?since="+since.Format(time.DateOnly)),
 		chromedp.WaitVisible(chromedp.Search(`//h2[normalize-space()='Daily volume']`)),
 		chromedp.WaitVisible(chromedp.CSS(`svg.chart`)),

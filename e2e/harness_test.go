@@ -30,10 +30,31 @@ const StepTimeout = 30 * time.Second
 // (the Ticket Center) before the server starts.
 func StartServer(t *testing.T, routes func(mux *http.ServeMux, s *webtest.Server)) *webtest.Server {
 	t.Helper()
+	return StartServerFramed(t, routes)
+}
+
+// StartServerFramed is StartServer with platforms.web.frame_ancestors set
+// to origins (the sites that may show the widget's panel).
+func StartServerFramed(t *testing.T, routes func(mux *http.ServeMux, s *webtest.Server), origins ...string) *webtest.Server {
+	t.Helper()
 	dir := t.TempDir()
 	cfg, err := examples.WriteTo(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(origins) > 0 {
+		data, err := os.ReadFile(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const demo = "    demo: true"
+		text := strings.Replace(string(data), demo, demo+"\n    frame_ancestors: ["+strings.Join(origins, ", ")+"]", 1)
+		if text == string(data) {
+			t.Fatal("the demo config has no platforms.web.demo line to add frame_ancestors after")
+		}
+		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return webtest.Start(t, webtest.Options{Config: cfg, Routes: routes, CenterURL: os.Getenv("E2E_CENTER_URL")})
 }
@@ -135,13 +156,23 @@ func Screenshot(t *testing.T, tab context.Context, name string) string {
 	return path
 }
 
-// SignIn opens a one-time sign-in link for the web user in the tab and waits
-// for the chat to be live.
+// SignIn opens a one-time sign-in link for the web user in the tab,
+// presses Sign in on the page the link opens and waits for the chat to be
+// live.
 func SignIn(t *testing.T, srv *webtest.Server, tab context.Context, user, name string) {
 	t.Helper()
 	Step(t, tab, "sign in as "+name,
-		chromedp.Navigate(srv.Link(t, user, name)),
+		FollowLink(srv.Link(t, user, name)),
 		WaitLive(),
+	)
+}
+
+// FollowLink opens a sign-in link and confirms it with the page's Sign in
+// button (opening the link alone signs nobody in).
+func FollowLink(link string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.Search(`//button[normalize-space()='Sign in']`)),
 	)
 }
 

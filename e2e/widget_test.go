@@ -6,23 +6,31 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/helpdesk-chat/helpdesk/adapters/web/webtest"
 )
 
 // TestWidget pastes the widget snippet into a company page served from
 // another origin, opens the chat from its button, and chats as a visitor in
 // the embedded page.
 func TestWidget(t *testing.T) {
-	srv := StartServer(t, nil)
+	// The intranet page names the help desk's address when it is served,
+	// so it can start first: the help desk lets (only) it frame the panel.
+	var helpdesk atomic.Pointer[webtest.Server]
 	intranet := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv := helpdesk.Load()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html><head><title>Intranet</title></head>
 <body style="font-family:sans-serif;background:#fafafa;margin:2rem"><h1>Example Corp intranet</h1><p>News, links and the canteen menu.</p>
 <script src="%s/chat/widget.js" data-desk="it" data-label="IT help" async></script></body></html>`, srv.URL)
 	}))
 	t.Cleanup(intranet.Close)
+	srv := StartServerFramed(t, nil, intranet.URL)
+	helpdesk.Store(srv)
 
 	b := NewBrowser(t)
 	tab := b.Person(t)

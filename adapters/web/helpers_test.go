@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,11 +43,7 @@ func newClient(t testing.TB, srv *webtest.Server) *client {
 func signIn(t testing.TB, srv *webtest.Server, user, name string) *client {
 	t.Helper()
 	c := newClient(t, srv)
-	resp, err := c.http.Get(srv.Link(t, user, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := c.followLink(srv.Link(t, user, name))
 	if resp.StatusCode != 200 || resp.Request.URL.Path != "/" {
 		t.Fatalf("sign-in as %s ended at %s with %d", user, resp.Request.URL, resp.StatusCode)
 	}
@@ -52,6 +51,33 @@ func signIn(t testing.TB, srv *webtest.Server, user, name string) *client {
 	me := c.me()
 	c.csrf = me.CSRF
 	return c
+}
+
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+// followLink opens a sign-in link as a person does: the link's page, then
+// its Sign in button. It returns the response the browser ends at.
+func (c *client) followLink(link string) *http.Response {
+	c.t.Helper()
+	resp, err := c.http.Get(link)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	form := url.Values{}
+	for _, m := range hiddenField.FindAllStringSubmatch(string(page), -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	if form.Get("token") == "" {
+		c.t.Fatalf("the sign-in link's page (%d) has no form:\n%s", resp.StatusCode, page)
+	}
+	resp, err = c.http.PostForm(c.srv.URL+"/auth/signin", form)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
 }
 
 type me struct {

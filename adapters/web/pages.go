@@ -29,17 +29,59 @@ func initial(name string) string {
 	return "?"
 }
 
-// securityHeaders are set on every page. Framing is allowed on purpose: the
-// widget shows the chat page in an iframe on the company's own pages.
-func securityHeaders(w http.ResponseWriter) {
+// securityHeaders are set on every page. Framing is refused
+// (frame-ancestors 'none', X-Frame-Options DENY) except for the embed view
+// (the widget's panel, /?embed=1), which the origins listed in
+// platforms.web.frame_ancestors may frame, and no other site.
+// (CSP Level 3 frame-ancestors: https://www.w3.org/TR/CSP3/#directive-frame-ancestors;
+// X-Frame-Options: RFC 7034. Browsers that know frame-ancestors ignore
+// X-Frame-Options, so it is sent only where framing is refused to all.)
+func securityHeaders(w http.ResponseWriter, ancestors []string) {
+	fa := frameAncestors(ancestors)
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors "+fa)
+	if fa == "'none'" {
+		h.Set("X-Frame-Options", "DENY")
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 }
 
+// frameAncestors is the frame-ancestors source list for the origins, the
+// ones `helpdesk check` accepts only; 'none' when that leaves none.
+func frameAncestors(origins []string) string {
+	var ok []string
+	for _, o := range origins {
+		if config.ValidFrameAncestor(o) {
+			ok = append(ok, o)
+		}
+	}
+	if len(ok) == 0 {
+		return "'none'"
+	}
+	return strings.Join(ok, " ")
+}
+
+// framers returns the origins that may frame a page with data: the
+// configured ones for the embed view, none for every other page.
+func (p *Platform) framers(data any) []string {
+	embed := false
+	switch d := data.(type) {
+	case indexData:
+		embed = d.Embed
+	case visitorData:
+		embed = d.Embed
+	case noticeData:
+		embed = d.Embed
+	}
+	if w := p.config().Platforms.Web; embed && w != nil {
+		return w.FrameAncestors
+	}
+	return nil
+}
+
 func (p *Platform) render(w http.ResponseWriter, status int, name string, data any) {
-	securityHeaders(w)
+	securityHeaders(w, p.framers(data))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -63,6 +105,8 @@ type visitorData struct {
 
 type noticeData struct {
 	Title, Text, Link, LinkText string
+	// Embed: shown in the widget's panel (a visitor sign-in from it).
+	Embed bool
 }
 
 func (p *Platform) handleIndex(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +131,7 @@ func (p *Platform) handleIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.Identity.Platform != Name {
-		n := noticeData{Title: "Chat on " + s.Identity.Platform,
+		n := noticeData{Title: "Chat on " + s.Identity.Platform, Embed: embed,
 			Text: "You signed in through " + s.Identity.Platform + ". Talk to the help desk bot there; the web chat is for people without a chat account."}
 		if p.centerURL != "" {
 			n.Link, n.LinkText = p.centerURL, "Open the Ticket Center"
@@ -172,16 +216,17 @@ func (p *Platform) handleVisitor(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	desk := r.PostFormValue("desk")
+	embed := r.PostFormValue("embed") == "1"
 	if len(desks) == 0 || (desk != "" && !containsDesk(desks, desk)) {
 		p.render(w, http.StatusForbidden, "notice.html", noticeData{Title: "Not open to visitors",
-			Text: "This help desk is for signed-in people only."})
+			Text: "This help desk is for signed-in people only.", Embed: embed})
 		return
 	}
 	if !p.visitors.allow(clientAddr(r)) {
 		p.log.Warn("visitor sign-ins rate limited", "addr", clientAddr(r))
 		w.Header().Set("Retry-After", "60")
 		p.render(w, http.StatusTooManyRequests, "notice.html", noticeData{Title: "Too many sign-ins",
-			Text: "Too many visitors started a chat from your network just now. Please try again in a minute."})
+			Text: "Too many visitors started a chat from your network just now. Please try again in a minute.", Embed: embed})
 		return
 	}
 	name := cleanName(r.PostFormValue("name"))
@@ -199,7 +244,7 @@ func (p *Platform) handleVisitor(w http.ResponseWriter, r *http.Request) {
 	if desk != "" {
 		q.Set("desk", desk)
 	}
-	if r.PostFormValue("embed") == "1" {
+	if embed {
 		q.Set("embed", "1")
 	}
 	next := "/"

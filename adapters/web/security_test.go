@@ -247,11 +247,7 @@ func TestNonWebIdentityGetsNoWebChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := c.http.Get(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	c.followLink(link)
 	if code := c.get("/chat/api/me", nil); code != http.StatusForbidden {
 		t.Errorf("a Slack user's web chat API: %d, want 403", code)
 	}
@@ -323,11 +319,7 @@ func TestDemoSignIn(t *testing.T) {
 		t.Fatalf("DemoLink = %q, %v", l, err)
 	}
 	admin := newClient(t, on)
-	resp, err := admin.http.Get(l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	admin.followLink(l)
 	if m := admin.me(); m.User.UserID != "boss@example.com" {
 		t.Errorf("the demo link signs in %q, want the first admin", m.User.UserID)
 	}

@@ -445,15 +445,20 @@ func (p *Platform) handleForm(w http.ResponseWriter, r *http.Request, s auth.Ses
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "Please check the form.", "fields": problems})
 		return
 	}
-	b.FormState, b.Values = formSent, values
-	if err := p.rewrite(r.Context(), req.Chat, m.ID, b); err != nil {
-		p.writeErr(w, err)
-		return
-	}
+	// The engine takes the submission first: once it returns, the answers
+	// are saved (and the ticket opened, or finished by the engine after a
+	// crash), so only then does the form show "✓ Sent". A crash before
+	// leaves the form open to send again; the event id (one per form
+	// message) makes a second send of a handled form change nothing.
 	ev := p.event(r, s, req.Chat, kind, req.Desk)
 	ev.ID = "form:" + strconv.FormatInt(m.ID, 10)
 	ev.Kind, ev.FormID, ev.Values = bot.EventForm, b.Form.ID, values
 	if err := p.dispatch(r, ev); err != nil {
+		p.writeErr(w, err)
+		return
+	}
+	b.FormState, b.Values = formSent, values
+	if err := p.rewrite(r.Context(), req.Chat, m.ID, b); err != nil {
 		p.writeErr(w, err)
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/faq"
 	"github.com/helpdesk-chat/helpdesk/internal/clocktest"
 	"github.com/helpdesk-chat/helpdesk/tickets"
+	"github.com/helpdesk-chat/helpdesk/tickets/postgres"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
 
@@ -30,10 +31,17 @@ type Harness struct {
 	Config   *config.Config
 	// Wrap, when set, wraps the store the next time the engine starts (to
 	// inject failures such as a crash in the middle of a step).
-	Wrap   func(tickets.Store) tickets.Store
-	dbPath string
-	mu     sync.Mutex
-	seq    int
+	Wrap func(tickets.Store) tickets.Store
+	// WrapPlatform, when set, wraps the platform the next time the engine
+	// starts (to make its sends fail as in a crash).
+	WrapPlatform func(bot.Platform) bot.Platform
+	// SkipRecover, when set, makes the next start skip Engine.Recover (as
+	// when a user's event reaches a new process before its recovery ran).
+	SkipRecover bool
+	dbPath      string
+	pgDSN       string
+	mu          sync.Mutex
+	seq         int
 }
 
 // Option changes how a Harness is built.
@@ -44,11 +52,16 @@ type harnessOpts struct {
 	platform string
 	start    time.Time
 	limit    int
+	pgDSN    string
 }
 
 // WithSelectLimit makes the platform's selects show at most n options (as
 // Discord's 25), so the engine pages longer lists.
 func WithSelectLimit(n int) Option { return func(o *harnessOpts) { o.limit = n } }
+
+// WithPostgres runs the engine on the PostgreSQL store at dsn (a test
+// schema of its own, see tickets/postgres/pgtest) instead of SQLite.
+func WithPostgres(dsn string) Option { return func(o *harnessOpts) { o.pgDSN = dsn } }
 
 // WithForms makes the platform open forms as dialogs.
 func WithForms() Option { return func(o *harnessOpts) { o.forms = true } }
@@ -76,6 +89,7 @@ func New(tb testing.TB, configPath string, opts ...Option) *Harness {
 		Clock:    clocktest.New(o.start),
 		Config:   cfg,
 		dbPath:   filepath.Join(tb.TempDir(), "helpdesk.db"),
+		pgDSN:    o.pgDSN,
 	}
 	h.Platform.SelectLimit = o.limit
 	h.start()
@@ -88,7 +102,13 @@ func New(tb testing.TB, configPath string, opts ...Option) *Harness {
 func (h *Harness) start() {
 	h.T.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, h.dbPath)
+	var st tickets.Store
+	var err error
+	if h.pgDSN != "" {
+		st, err = postgres.Open(ctx, h.pgDSN)
+	} else {
+		st, err = sqlite.Open(ctx, h.dbPath)
+	}
 	if err != nil {
 		h.T.Fatalf("open store: %v", err)
 	}
@@ -100,18 +120,24 @@ func (h *Harness) start() {
 	if h.Wrap != nil {
 		store = h.Wrap(st)
 	}
+	var platform bot.Platform = h.Platform
+	if h.WrapPlatform != nil {
+		platform = h.WrapPlatform(platform)
+	}
 	e, err := bot.New(bot.Options{
 		Store:     store,
 		Runtime:   &bot.Runtime{Config: h.Config, FAQ: set},
-		Platforms: []bot.Platform{h.Platform},
+		Platforms: []bot.Platform{platform},
 		Now:       h.Clock.Now,
 		Logger:    testLogger(h.T),
 	})
 	if err != nil {
 		h.T.Fatalf("new engine: %v", err)
 	}
-	if err := e.Recover(ctx); err != nil {
-		h.T.Fatalf("recover: %v", err)
+	if !h.SkipRecover {
+		if err := e.Recover(ctx); err != nil {
+			h.T.Fatalf("recover: %v", err)
+		}
 	}
 	h.Store, h.Engine = store, e
 }
