@@ -53,6 +53,11 @@ type Options struct {
 	// platform, when the adapter knows one (the desk share page). Nil or
 	// false: the page derives what it can from the config.
 	DMLink func(ctx context.Context, platform string) (string, bool)
+	// LiveEvery is how often the live updates read the store's change feed
+	// for changes made elsewhere (the bot, another replica) while a page
+	// listens; 0: every second. Changes made through this Center are read
+	// at once.
+	LiveEvery time.Duration
 }
 
 // Center serves the Ticket Center, the API, /metrics and the desk pages.
@@ -68,6 +73,10 @@ type Center struct {
 	dmLink  func(ctx context.Context, platform string) (string, bool)
 	pages   map[string]*template.Template
 	static  http.Handler
+	feed    ChangeFeed          // nil: no live updates
+	hub     *hub                // nil without feed
+	marks   tickets.Checkpoints // the read marks; nil: no unread markers
+	kb      knowledgeBase       // the desks' FAQ full-text indexes
 }
 
 //go:embed templates/*.html
@@ -98,6 +107,17 @@ func New(o Options) (*Center, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if f, ok := o.Store.(ChangeFeed); ok {
+		every := o.LiveEvery
+		if every <= 0 {
+			every = time.Second
+		}
+		c.feed = f
+		c.hub = newHub(f, o.Store, every, c.log.Warn)
+	}
+	if m, ok := o.Store.(tickets.Checkpoints); ok {
+		c.marks = m
 	}
 	var err error
 	if c.pages, err = parsePages(); err != nil {
@@ -131,12 +151,14 @@ func (c *Center) Routes(mux *http.ServeMux) {
 	page("GET /center/export", c.handleExport)
 	page("POST /center/status", c.handleStatus)
 	page("POST /center/bulk", c.handleBulk)
+	page("GET /center/live", c.handleLive)
 
 	mux.HandleFunc("GET /api/v1/tickets", c.api(c.apiList))
 	mux.HandleFunc("POST /api/v1/tickets", c.api(c.apiCreate))
 	mux.HandleFunc("GET /api/v1/tickets/{key}", c.api(c.apiGet))
 	mux.HandleFunc("POST /api/v1/tickets/{key}/transitions", c.api(c.apiTransition))
 	mux.HandleFunc("GET /api/v1/export", c.api(c.apiExport))
+	mux.HandleFunc("GET /api/v1/faq", c.api(c.apiFAQ))
 
 	mux.HandleFunc("GET /desks/{id}", c.handleDesk)
 	mux.HandleFunc("GET /desks/{id}/qr.png", c.handleQR)
