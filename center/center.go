@@ -159,6 +159,7 @@ func (c *Center) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/tickets/{key}/transitions", c.api(c.apiTransition))
 	mux.HandleFunc("GET /api/v1/export", c.api(c.apiExport))
 	mux.HandleFunc("GET /api/v1/faq", c.api(c.apiFAQ))
+	mux.HandleFunc("GET /api/v1/snippets", c.api(c.apiSnippets))
 
 	mux.HandleFunc("GET /desks/{id}", c.handleDesk)
 	mux.HandleFunc("GET /desks/{id}/qr.png", c.handleQR)

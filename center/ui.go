@@ -471,6 +471,11 @@ type detailData struct {
 	Knowledge *KnowledgeResults
 	KnowErr   string
 	NoteText  string
+	// Canned replies (staff): the desk's snippets matching ?sq=, filled in
+	// for this ticket; HasSnippets: the desk has any.
+	Snippets    []SnippetView
+	SnippetQ    string
+	HasSnippets bool
 }
 
 // contextSize caps each list of the context panel.
@@ -571,7 +576,20 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		}
 	}
 	if d.Staff {
-		c.knowledgePanel(r, cfg.Desk(t.Desk), &d)
+		desk := cfg.Desk(t.Desk)
+		c.knowledgePanel(r, desk, &d)
+		if desk != nil && len(desk.Snippets) > 0 {
+			q := r.URL.Query()
+			d.HasSnippets, d.SnippetQ = true, textutil.ClipBytes(strings.TrimSpace(q.Get("sq")), 200)
+			d.Snippets = findSnippets(desk, d.SnippetQ, t, v.names[t.Desk])
+			if id := q.Get("snippet"); id != "" {
+				for _, sn := range d.Snippets {
+					if sn.ID == id {
+						d.NoteText = sn.Text
+					}
+				}
+			}
+		}
 	}
 	actor := v.actorOn(t)
 	// The buttons shown are the ones the service would accept.
