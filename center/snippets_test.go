@@ -39,7 +39,9 @@ func TestSnippetsAPI(t *testing.T) {
 	tk := e.open("it", "alice@example.com", "laptop slow")
 	hr := e.open("hr", "bob@example.com", "payslip")
 	status, body := e.api("GET", "/api/v1/snippets?ticket="+tk.Key+"&q=restart", crmToken, "")
-	var res struct{ Snippets []struct{ ID, Title, Text string } }
+	var res struct {
+		Snippets []struct{ ID, Title, Text string }
+	}
 	if err := json.Unmarshal([]byte(body), &res); status != http.StatusOK || err != nil {
 		t.Fatalf("status %d: %s", status, body)
 	}
