@@ -32,7 +32,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return "—"
 		}
-		return t.UTC().Format("2 Jan 2006 15:04")
+		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"dur": fmtDuration,
