@@ -78,6 +78,7 @@ type Engine struct {
 	flightMu   sync.Mutex
 	inFlight   map[string]chan struct{} // events this engine is handling
 	prunedAt   atomic.Int64             // unix nanos of the last PruneEvents
+	knowledge  knowledgeCache           // full-text FAQ indexes for agents
 }
 
 // New returns an engine. It does no I/O; call Recover once after start.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -606,9 +607,24 @@ func TestAgentPullsFAQIntoChatAndSeesEarlierTickets(t *testing.T) {
 	carl, _, agent := escalate(h)
 	agent.Press("Start Chat")
 	g := carl.Group()
+	// The search is a private list of results, with the command that posts one.
 	agent.CommandIn(g.ID, bot.ChatGroup, "faq reset password")
+	list := h.Transcript(g.ID, agent.ID)
+	if !strings.Contains(list, "How do I reset my password?") || !strings.Contains(list, "`/helpdesk faq post ") {
+		t.Fatalf("the agent should see a list of FAQ entries:\n%s", list)
+	}
+	if strings.Contains(h.Transcript(g.ID, "carl"), "How do I reset my password?") {
+		t.Fatal("the requester sees the agent's FAQ search")
+	}
+	id := regexp.MustCompile("`/helpdesk faq post ([^`]+)`").FindStringSubmatch(list)[1]
+	agent.CommandIn(g.ID, bot.ChatGroup, "faq post "+id)
 	if !strings.Contains(h.Transcript(g.ID, "carl"), "https://id.example.com/reset") {
 		t.Fatalf("the FAQ answer should be posted in the chat:\n%s", h.Transcript(g.ID, "carl"))
+	}
+	// The transcript says the bot wrote it, at the agent's request.
+	ms, _ := h.Store.Messages(context.Background(), h.Ticket("IT-1").ID)
+	if last := ms[len(ms)-1]; last.Author.Role != tickets.RoleSystem || !strings.Contains(last.Author.Name, "posted by "+agent.Name) {
+		t.Errorf("the posted answer is attributed to %+v", last.Author)
 	}
 	carl.CommandIn(g.ID, bot.ChatGroup, "faq reset password")
 	if !strings.Contains(h.Transcript(g.ID, "carl"), "Only agents can post FAQ answers here.") {

@@ -237,3 +237,15 @@ func TestUnreadMarks(t *testing.T) {
 		t.Error("the requester's list marks tickets new")
 	}
 }
+
+// TestSharePageLinked: agents reach their desks' share pages from the list.
+func TestSharePageLinked(t *testing.T) {
+	e := newEnv(t)
+	_, page := e.signIn("ada@example.com").do("GET", "/center/", nil)
+	if !strings.Contains(page, `<a href="/desks/it">IT Help Desk</a>`) || strings.Contains(page, `href="/desks/hr"`) {
+		t.Fatalf("share page links:\n%s", page)
+	}
+	if _, page := e.signIn("alice@example.com").do("GET", "/center/", nil); strings.Contains(page, `href="/desks/`) {
+		t.Error("a requester is shown share pages")
+	}
+}
