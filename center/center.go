@@ -178,11 +178,12 @@ type viewer struct {
 	desks  []string                     // desks with a staff role, in config order
 	agent  string                       // the agent's name on their first desk ("" if no agent)
 	status string                       // the agent's status (online if none recorded)
+	own    map[string]bool              // desk ids where the viewer, an agent, sees only their tickets
 }
 
 // viewerFor resolves the identity against the config only.
 func viewerFor(cfg *config.Config, s auth.Session) *viewer {
-	v := &viewer{id: s.Identity, csrf: s.CSRF, roles: map[string]tickets.ActorRole{}, names: map[string]string{}}
+	v := &viewer{id: s.Identity, csrf: s.CSRF, roles: map[string]tickets.ActorRole{}, names: map[string]string{}, own: map[string]bool{}}
 	v.global = cfg.Admins.Has(v.id.Platform, v.id.UserID)
 	for _, d := range cfg.Desks {
 		role := tickets.ActorRole("")
@@ -200,6 +201,9 @@ func viewerFor(cfg *config.Config, s auth.Session) *viewer {
 			v.roles[d.ID] = role
 			v.desks = append(v.desks, d.ID)
 		}
+		if role == tickets.RoleAgent && d.Visibility == "own" {
+			v.own[d.ID] = true
+		}
 	}
 	return v
 }
@@ -211,7 +215,14 @@ func (v *viewer) requested(t *tickets.Ticket) bool {
 	return t.Requester.Platform == v.id.Platform && t.Requester.ID == v.id.UserID && v.id.UserID != ""
 }
 
-func (v *viewer) canSee(t *tickets.Ticket) bool { return v.staff(t.Desk) || v.requested(t) }
+func (v *viewer) canSee(t *tickets.Ticket) bool { return v.staffSees(t) || v.requested(t) }
+
+// staffSees reports whether the viewer sees t as staff of its desk: every
+// ticket of the desk, or with `visibility: own` an agent only those
+// assigned to them.
+func (v *viewer) staffSees(t *tickets.Ticket) bool {
+	return v.staff(t.Desk) && (!v.own[t.Desk] || (t.Assignee != "" && t.Assignee == v.names[t.Desk]))
+}
 
 // actor is who the viewer acts as on a ticket of desk.
 func (v *viewer) actor(desk string) tickets.Actor {
@@ -266,7 +277,7 @@ func (c *Center) visible(ctx context.Context, v *viewer, f tickets.Filter, text 
 		if err != nil {
 			return nil, err
 		}
-		add(ts)
+		add(slices.DeleteFunc(ts, func(t *tickets.Ticket) bool { return !v.staffSees(t) }))
 	}
 	own := f
 	own.Requester = &tickets.Person{Platform: v.id.Platform, ID: v.id.UserID}

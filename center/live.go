@@ -33,6 +33,7 @@ type change struct {
 	Key       string
 	Desk      string
 	Requester tickets.Person
+	Assignee  string
 	Kind      string
 	Actor     tickets.Actor
 }
@@ -132,7 +133,7 @@ func (h *hub) read(ctx context.Context) error {
 				known[ev.TicketID] = t
 			}
 			if t != nil {
-				h.send(change{ID: ev.ID, Key: t.Key, Desk: t.Desk, Requester: t.Requester, Kind: ev.Kind, Actor: ev.Actor})
+				h.send(change{ID: ev.ID, Key: t.Key, Desk: t.Desk, Requester: t.Requester, Assignee: t.Assignee, Kind: ev.Kind, Actor: ev.Actor})
 			}
 			h.mu.Lock()
 			h.cursor = ev.ID
@@ -215,7 +216,7 @@ func (c *Center) handleLive(w http.ResponseWriter, r *http.Request) {
 		if ch.Kind == "cards" { // the cards' own bookkeeping: nothing a page shows
 			return nil
 		}
-		if !v.canSee(&tickets.Ticket{Desk: ch.Desk, Requester: ch.Requester}) {
+		if !v.canSee(&tickets.Ticket{Desk: ch.Desk, Requester: ch.Requester, Assignee: ch.Assignee}) {
 			return nil
 		}
 		mine := ch.Actor.Platform == v.id.Platform && ch.Actor.ID == v.id.UserID && v.id.UserID != ""
@@ -271,7 +272,7 @@ func (c *Center) catchUp(ctx context.Context, after int64, write func(change) er
 			if err != nil {
 				return err
 			}
-			if err := write(change{ID: ev.ID, Key: t.Key, Desk: t.Desk, Requester: t.Requester, Kind: ev.Kind, Actor: ev.Actor}); err != nil {
+			if err := write(change{ID: ev.ID, Key: t.Key, Desk: t.Desk, Requester: t.Requester, Assignee: t.Assignee, Kind: ev.Kind, Actor: ev.Actor}); err != nil {
 				return err
 			}
 			after = ev.ID

@@ -637,7 +637,7 @@ func (c *Center) contextPanel(ctx context.Context, v *viewer, t *tickets.Ticket,
 	}
 	for i := len(ts) - 1; i >= 0 && len(d.Earlier) < contextSize; i-- {
 		o := ts[i]
-		if o.ID == t.ID {
+		if o.ID == t.ID || !v.staffSees(o) {
 			continue
 		}
 		desk := o.Desk

@@ -149,6 +149,7 @@ func TestProblems(t *testing.T) {
 		{name: "snippet unknown variable", main: "desks:\n  - id: it\n    snippets:\n      - id: hi\n        text: Hello {name}, about {ticket}\n", want: "helpdesk.yaml:5: snippet \"hi\": unknown variable {name} (use {requester}, {ticket}, {subject}, {agent}, {desk})"},
 		{name: "snippet without text", main: "desks:\n  - id: it\n    snippets:\n      - {id: hi}\n", want: `helpdesk.yaml:4: snippet "hi" has no text`},
 		{name: "snippet id twice", main: "desks:\n  - id: it\n    snippets:\n      - {id: hi, text: a}\n      - {id: hi, text: b}\n", want: `helpdesk.yaml:5: snippet id "hi" is used twice`},
+		{name: "unknown visibility", main: "desks:\n  - id: it\n    visibility: mine\n", want: `helpdesk.yaml:3: unknown visibility "mine" (use all or own)`},
 		{name: "evaluation scale", main: "desks:\n  - id: it\n    evaluation:\n      scale: 11\n", want: "helpdesk.yaml:4: evaluation scale 11 must be between 2 and 10"},
 		{name: "field without id", main: "desks:\n  - id: it\n    forms:\n      f:\n        fields:\n          - label: Name\n", want: "helpdesk.yaml:6: form field without id"},
 		{name: "field without label", main: "desks:\n  - id: it\n    forms:\n      f:\n        fields:\n          - id: name\n", want: `helpdesk.yaml:6: form field "name" without label`},

@@ -144,6 +144,10 @@ type Desk struct {
 	// insert (Ticket Center, API); their text may hold the variables of
 	// SnippetVariables.
 	Snippets []*Snippet `yaml:"snippets"`
+	// Visibility is what the desk's agents see in the Ticket Center and the
+	// API: "all" (default) the desk's tickets, "own" only those assigned
+	// to them. Desk admins see all.
+	Visibility string `yaml:"visibility"`
 	// AssignTimeout: an agent who does not press Start Chat within it loses the ticket.
 	AssignTimeout Duration `yaml:"assign_timeout"`
 	// ReopenWindow: a user reply within it after End Service reopens the ticket.

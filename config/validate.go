@@ -301,6 +301,9 @@ func validateDesk(d *Desk, s *source, fs *source, dp string, p *problems) {
 		p.at(s, join(dp, "evaluation.scale"), "evaluation scale %d must be between 2 and 10", sc)
 	}
 	validateCloseReasons(d, s, dp, p)
+	if v := d.Visibility; v != "" && v != "all" && v != "own" {
+		p.at(s, join(dp, "visibility"), "unknown visibility %q (use all or own)", v)
+	}
 	validateSnippets(d, s, dp, p)
 	if d.Inactivity.Warn >= d.Inactivity.Close {
 		p.at(s, join(dp, "inactivity.warn"), "inactivity warn (%s) must be shorter than close (%s)", d.Inactivity.Warn, d.Inactivity.Close)
