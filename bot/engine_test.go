@@ -789,3 +789,24 @@ func TestRepliesInACardThreadAreInternalNotes(t *testing.T) {
 	mustSee(t, assignee, other+" mentioned you in a note on **IT-1**")
 	mustNotSee(t, carl, "it is urgent")
 }
+
+// TestCardShowsTagsAndCloseReason: the agents' card lists the desk's tags
+// and, once ended, the close reason.
+func TestCardShowsTagsAndCloseReason(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	_, tk, agent := escalate(h)
+	actor := tickets.Actor{Role: tickets.RoleAgent, Platform: "web", ID: agent.ID, Name: tk.Assignee}
+	tags := []string{"vpn", "home-office"}
+	if _, err := h.Engine.Edit(context.Background(), tk.ID, tickets.Edit{Tags: &tags}, actor, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	if dm := h.Transcript(agent.DM(), agent.ID); !strings.Contains(dm, "Tags: home-office, vpn") {
+		t.Fatalf("the card has no tags:\n%s", dm)
+	}
+	if _, err := h.Engine.EndServiceWithReason(context.Background(), tk.ID, "", "Duplicate", actor, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	if dm := h.Transcript(agent.DM(), agent.ID); !strings.Contains(dm, "Close reason: Duplicate") {
+		t.Fatalf("the card has no close reason:\n%s", dm)
+	}
+}
