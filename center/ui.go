@@ -1074,7 +1074,8 @@ func (c *Center) writeExport(w http.ResponseWriter, r *http.Request, desks []str
 		name += "-from-" + since.Format("20060102")
 	}
 	if untilS != "" {
-		name += "-until-" + until.Format("20060102")
+		// until is exclusive (the midnight after the last day): the name says the last day.
+		name += "-until-" + until.Add(-time.Nanosecond).Format("20060102")
 	}
 	w.Header().Set("Content-Type", export.ContentType(format))
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
