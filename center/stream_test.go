@@ -249,3 +249,21 @@ func TestSharePageLinked(t *testing.T) {
 		t.Error("a requester is shown share pages")
 	}
 }
+
+// TestEarlierRatingsKept: a rating given before a reopen stays on the
+// ticket and its page.
+func TestEarlierRatingsKept(t *testing.T) {
+	l := newLive(t, false)
+	tk := l.ask(l.alice, "zebra quantum marmalade")
+	chat := l.start(tk)
+	l.agents[tk.Assignee].PressIn(chat, "End Service")
+	l.alice.Press("★★☆☆☆")
+	l.act("requester", tk.Key, "reopen", nil)
+	got := l.h.Ticket(tk.Key)
+	if got.Evaluation != nil || len(got.EarlierRatings) != 1 || got.EarlierRatings[0].Rating != 2 {
+		t.Fatalf("after reopen: evaluation %+v, earlier %+v", got.Evaluation, got.EarlierRatings)
+	}
+	if _, page := l.agentBrowser[tk.Assignee].do("GET", "/center/tickets/"+tk.Key, nil); !strings.Contains(page, "Earlier ratings") || !strings.Contains(page, "2/5") {
+		t.Error("the ticket page does not show the earlier rating")
+	}
+}
