@@ -241,6 +241,11 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 			return err
 		}
 	}
+	if ev.Kind == EventMessage || ev.Kind == EventCommand {
+		if handled, err := e.typedCommand(ctx, rt, ev); handled || err != nil {
+			return err
+		}
+	}
 	return e.conversation(ctx, rt, ev)
 }
 

@@ -810,3 +810,29 @@ func TestCardShowsTagsAndCloseReason(t *testing.T) {
 		t.Fatalf("the card has no close reason:\n%s", dm)
 	}
 }
+
+// TestAgentCommandsTypedInTheDM: an agent's commands work without
+// /helpdesk in their DM; a mistyped one gets a hint and is not logged as a
+// question the FAQ could not answer; an employee's words are questions.
+func TestAgentCommandsTypedInTheDM(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	ada := h.Person("ada", "Ada")
+	ada.Say("away")
+	mustSee(t, ada, "You are now away.")
+	ada.Say("onlnie")
+	mustSee(t, ada, "did you mean `/helpdesk online`?")
+	ada.Command("offlien")
+	mustSee(t, ada, "did you mean `/helpdesk offline`?")
+	qs, err := h.Store.Questions(context.Background(), tickets.QuestionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 0 {
+		t.Errorf("an agent's commands were logged as questions: %+v", qs)
+	}
+	carl := h.Person("carl", "Carl")
+	carl.Say("away")
+	if strings.Contains(h.Transcript(carl.DM(), carl.ID), "You are now") {
+		t.Error("an employee's word was taken as an agent command")
+	}
+}
