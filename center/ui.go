@@ -220,7 +220,7 @@ func (c *Center) handleBulk(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			var res result
 			actor := v.actorOn(t)
-			if res, err = c.apply(ctx, cfg, t, actor, tickets.SourceWeb, req, &me, v.staffSees); err == nil {
+			if res, err = c.apply(ctx, cfg, t, actor, tickets.SourceWeb, req, &me, v.canSee); err == nil {
 				c.tell(ctx, res, actor)
 				done++
 				continue
@@ -717,7 +717,7 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 	}
 	me := v.person()
 	actor := v.actorOn(t)
-	res, err := c.apply(ctx, c.config(), t, actor, tickets.SourceWeb, req, &me, v.staffSees)
+	res, err := c.apply(ctx, c.config(), t, actor, tickets.SourceWeb, req, &me, v.canSee)
 	if err != nil {
 		status := httpStatus(err)
 		if status == http.StatusInternalServerError {

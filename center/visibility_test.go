@@ -40,25 +40,3 @@ func TestVisibilityOwn(t *testing.T) {
 		}
 	}
 }
-
-// TestMergeAcrossDesks: a ticket is merged into one of another desk by
-// someone who works on both; an agent of one desk only cannot.
-func TestMergeAcrossDesks(t *testing.T) {
-	e := newEnv(t)
-	dup := e.open("it", "alice@example.com", "payslip question sent to IT")
-	into := e.open("hr", "alice@example.com", "payslip missing")
-	ada := e.signIn("ada@example.com")
-	if status, _ := ada.post("/center/tickets/"+dup.Key+"/merge", map[string][]string{"into": {into.Key}}); status == http.StatusSeeOther {
-		t.Fatal("an IT agent merged into an HR ticket she may not see")
-	}
-	if got := e.get(dup.Key); got.MergedInto != "" {
-		t.Fatalf("merged anyway into %s", got.MergedInto)
-	}
-	root := e.signIn("root@example.com")
-	if status, body := root.post("/center/tickets/"+dup.Key+"/merge", map[string][]string{"into": {into.Key}}); status != http.StatusSeeOther {
-		t.Fatalf("merge across desks: %d %s", status, body)
-	}
-	if got := e.get(dup.Key); got.MergedInto != into.Key || got.Status != "resolved" {
-		t.Fatalf("after the merge: %+v", got)
-	}
-}

@@ -11,8 +11,7 @@ import (
 
 // Merge closes the duplicate dup as merged into the ticket into: dup is
 // resolved with MergedInto set, and into records the merge as a note, so its
-// agent sees where the duplicate went. The tickets may be of different desks (the
-// caller checks that the actor may see the one merged into);
+// agent sees where the duplicate went. Both must be tickets of the same desk;
 // only agents and admins merge. It returns both tickets as changed.
 //
 // The two writes are separate transactions: if the second fails, dup is
@@ -32,6 +31,9 @@ func (s *Service) Merge(ctx context.Context, dupID, intoID int64, actor Actor, s
 		return nil, nil, errs.Errorf(errs.ECONFLICT, "%s was itself merged into %s; merge into that one.", target.Key, target.MergedInto)
 	}
 	dup, err = s.Store.Update(ctx, dupID, func(t *Ticket) (*Change, error) {
+		if t.Desk != target.Desk {
+			return nil, errs.Errorf(errs.EINVALID, "%s and %s belong to different desks.", t.Key, target.Key)
+		}
 		if t.MergedInto != "" {
 			return nil, errs.Errorf(errs.ECONFLICT, "%s is already merged into %s.", t.Key, t.MergedInto)
 		}
