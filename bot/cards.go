@@ -53,6 +53,13 @@ func (e *Engine) card(ctx context.Context, rt *Runtime, t *tickets.Ticket) Messa
 		msg.Fields = append(msg.Fields, Field{Label: "Topic", Value: cat})
 	}
 	msg.Fields = append(msg.Fields, formFields(t)...)
+	// Cards go to agents only: the desk's own tags are shown there.
+	if len(t.Tags) > 0 {
+		msg.Fields = append(msg.Fields, Field{Label: "Tags", Value: strings.Join(t.Tags, ", ")})
+	}
+	if t.CloseReason != "" {
+		msg.Fields = append(msg.Fields, Field{Label: "Close reason", Value: t.CloseReason})
+	}
 	if len(t.Suggested) > 0 && desk != nil {
 		var tried []string
 		if ix, ok := rt.FAQ.Desk(desk.ID); ok {

@@ -78,6 +78,7 @@ type Engine struct {
 	flightMu   sync.Mutex
 	inFlight   map[string]chan struct{} // events this engine is handling
 	prunedAt   atomic.Int64             // unix nanos of the last PruneEvents
+	knowledge  knowledgeCache           // full-text FAQ indexes for agents
 }
 
 // New returns an engine. It does no I/O; call Recover once after start.
@@ -241,6 +242,11 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 		}
 	case EventCommand:
 		if handled, err := e.command(ctx, rt, ev); handled || err != nil {
+			return err
+		}
+	}
+	if ev.Kind == EventMessage || ev.Kind == EventCommand {
+		if handled, err := e.typedCommand(ctx, rt, ev); handled || err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -606,9 +607,24 @@ func TestAgentPullsFAQIntoChatAndSeesEarlierTickets(t *testing.T) {
 	carl, _, agent := escalate(h)
 	agent.Press("Start Chat")
 	g := carl.Group()
+	// The search is a private list of results, with the command that posts one.
 	agent.CommandIn(g.ID, bot.ChatGroup, "faq reset password")
+	list := h.Transcript(g.ID, agent.ID)
+	if !strings.Contains(list, "How do I reset my password?") || !strings.Contains(list, "`/helpdesk faq post ") {
+		t.Fatalf("the agent should see a list of FAQ entries:\n%s", list)
+	}
+	if strings.Contains(h.Transcript(g.ID, "carl"), "How do I reset my password?") {
+		t.Fatal("the requester sees the agent's FAQ search")
+	}
+	id := regexp.MustCompile("`/helpdesk faq post ([^`]+)`").FindStringSubmatch(list)[1]
+	agent.CommandIn(g.ID, bot.ChatGroup, "faq post "+id)
 	if !strings.Contains(h.Transcript(g.ID, "carl"), "https://id.example.com/reset") {
 		t.Fatalf("the FAQ answer should be posted in the chat:\n%s", h.Transcript(g.ID, "carl"))
+	}
+	// The transcript says the bot wrote it, at the agent's request.
+	ms, _ := h.Store.Messages(context.Background(), h.Ticket("IT-1").ID)
+	if last := ms[len(ms)-1]; last.Author.Role != tickets.RoleSystem || !strings.Contains(last.Author.Name, "posted by "+agent.Name) {
+		t.Errorf("the posted answer is attributed to %+v", last.Author)
 	}
 	carl.CommandIn(g.ID, bot.ChatGroup, "faq reset password")
 	if !strings.Contains(h.Transcript(g.ID, "carl"), "Only agents can post FAQ answers here.") {
@@ -772,4 +788,51 @@ func TestRepliesInACardThreadAreInternalNotes(t *testing.T) {
 	assignee := h.Person(strings.ToLower(tk.Assignee), tk.Assignee)
 	mustSee(t, assignee, other+" mentioned you in a note on **IT-1**")
 	mustNotSee(t, carl, "it is urgent")
+}
+
+// TestCardShowsTagsAndCloseReason: the agents' card lists the desk's tags
+// and, once ended, the close reason.
+func TestCardShowsTagsAndCloseReason(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	_, tk, agent := escalate(h)
+	actor := tickets.Actor{Role: tickets.RoleAgent, Platform: "web", ID: agent.ID, Name: tk.Assignee}
+	tags := []string{"vpn", "home-office"}
+	if _, err := h.Engine.Edit(context.Background(), tk.ID, tickets.Edit{Tags: &tags}, actor, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	if dm := h.Transcript(agent.DM(), agent.ID); !strings.Contains(dm, "Tags: home-office, vpn") {
+		t.Fatalf("the card has no tags:\n%s", dm)
+	}
+	if _, err := h.Engine.EndServiceWithReason(context.Background(), tk.ID, "", "Duplicate", actor, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	if dm := h.Transcript(agent.DM(), agent.ID); !strings.Contains(dm, "Close reason: Duplicate") {
+		t.Fatalf("the card has no close reason:\n%s", dm)
+	}
+}
+
+// TestAgentCommandsTypedInTheDM: an agent's commands work without
+// /helpdesk in their DM; a mistyped one gets a hint and is not logged as a
+// question the FAQ could not answer; an employee's words are questions.
+func TestAgentCommandsTypedInTheDM(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	ada := h.Person("ada", "Ada")
+	ada.Say("away")
+	mustSee(t, ada, "You are now away.")
+	ada.Say("onlnie")
+	mustSee(t, ada, "did you mean `/helpdesk online`?")
+	ada.Command("offlien")
+	mustSee(t, ada, "did you mean `/helpdesk offline`?")
+	qs, err := h.Store.Questions(context.Background(), tickets.QuestionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 0 {
+		t.Errorf("an agent's commands were logged as questions: %+v", qs)
+	}
+	carl := h.Person("carl", "Carl")
+	carl.Say("away")
+	if strings.Contains(h.Transcript(carl.DM(), carl.ID), "You are now") {
+		t.Error("an employee's word was taken as an agent command")
+	}
 }

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/helpdesk-chat/helpdesk/config"
@@ -55,29 +54,20 @@ func (e *Engine) groupChatEvent(ctx context.Context, rt *Runtime, t *tickets.Tic
 	return err
 }
 
-// faqInChat lets an agent pull an FAQ answer into the group chat.
+// faqInChat lets an agent search the FAQ (`faq <words>`: a private list of
+// the matching entries) and post one into the group chat (`faq post <id>`).
 func (e *Engine) faqInChat(ctx context.Context, rt *Runtime, desk *config.Desk, t *tickets.Ticket, actor tickets.Actor, words string, ev Event) error {
 	if actor.Role != tickets.RoleAgent && actor.Role != tickets.RoleAdmin {
 		return e.private(ctx, ev, "Only agents can post FAQ answers here.")
 	}
 	if desk == nil || words == "" {
-		return e.private(ctx, ev, "Usage: `/helpdesk faq <words>`")
+		return e.private(ctx, ev, "Usage: `/helpdesk faq <words>` lists the FAQ entries that match; `/helpdesk faq post <id>` posts one here.")
 	}
-	ix, ok := rt.FAQ.Desk(desk.ID)
-	if !ok {
+	if desk.FAQ == nil {
 		return e.private(ctx, ev, "This desk has no FAQ.")
 	}
-	hits, err := ix.Search(ctx, words, t.Language, 1)
-	if err != nil {
-		return err
+	if verb, id, _ := strings.Cut(words, " "); strings.EqualFold(verb, "post") && strings.TrimSpace(id) != "" {
+		return e.faqPost(ctx, rt, desk, t, actor, strings.TrimSpace(id), ev)
 	}
-	if len(hits) == 0 {
-		return e.private(ctx, ev, fmt.Sprintf("No FAQ entry matches “%s”.", Literal(Sanitize(words, 80))))
-	}
-	text := fmt.Sprintf("**%s**\n\n%s", hits[0].Question, strings.TrimSpace(hits[0].Answer))
-	if _, err := e.sendTo(ctx, t.Platform, t.GroupChat, Message{Text: text}); err != nil {
-		return err
-	}
-	_, err = e.svc.RecordMessage(ctx, t.ID, text, "", actor, tickets.SourceCommand)
-	return err
+	return e.faqList(ctx, desk, words, ev)
 }

@@ -264,6 +264,7 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 
 // tell tells the followers of the changed tickets what was done.
 func (c *Center) tell(ctx context.Context, res result, actor tickets.Actor) {
+	c.poke()
 	if res.quiet {
 		return
 	}
@@ -288,4 +289,11 @@ func (c *Center) snoozeUntil(req request) (time.Time, error) {
 		return time.Time{}, errs.Errorf(errs.EINVALID, "Snooze for how long? Write e.g. 2h or 1d.")
 	}
 	return c.now().Add(d), nil
+}
+
+// poke makes the open pages' live updates read the change just made.
+func (c *Center) poke() {
+	if c.hub != nil {
+		c.hub.poke()
+	}
 }

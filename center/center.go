@@ -53,6 +53,11 @@ type Options struct {
 	// platform, when the adapter knows one (the desk share page). Nil or
 	// false: the page derives what it can from the config.
 	DMLink func(ctx context.Context, platform string) (string, bool)
+	// LiveEvery is how often the live updates read the store's change feed
+	// for changes made elsewhere (the bot, another replica) while a page
+	// listens; 0: every second. Changes made through this Center are read
+	// at once.
+	LiveEvery time.Duration
 }
 
 // Center serves the Ticket Center, the API, /metrics and the desk pages.
@@ -68,6 +73,10 @@ type Center struct {
 	dmLink  func(ctx context.Context, platform string) (string, bool)
 	pages   map[string]*template.Template
 	static  http.Handler
+	feed    ChangeFeed          // nil: no live updates
+	hub     *hub                // nil without feed
+	marks   tickets.Checkpoints // the read marks; nil: no unread markers
+	kb      knowledgeBase       // the desks' FAQ full-text indexes
 }
 
 //go:embed templates/*.html
@@ -98,6 +107,17 @@ func New(o Options) (*Center, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if f, ok := o.Store.(ChangeFeed); ok {
+		every := o.LiveEvery
+		if every <= 0 {
+			every = time.Second
+		}
+		c.feed = f
+		c.hub = newHub(f, o.Store, every, c.log.Warn)
+	}
+	if m, ok := o.Store.(tickets.Checkpoints); ok {
+		c.marks = m
 	}
 	var err error
 	if c.pages, err = parsePages(); err != nil {
@@ -131,12 +151,15 @@ func (c *Center) Routes(mux *http.ServeMux) {
 	page("GET /center/export", c.handleExport)
 	page("POST /center/status", c.handleStatus)
 	page("POST /center/bulk", c.handleBulk)
+	page("GET /center/live", c.handleLive)
 
 	mux.HandleFunc("GET /api/v1/tickets", c.api(c.apiList))
 	mux.HandleFunc("POST /api/v1/tickets", c.api(c.apiCreate))
 	mux.HandleFunc("GET /api/v1/tickets/{key}", c.api(c.apiGet))
 	mux.HandleFunc("POST /api/v1/tickets/{key}/transitions", c.api(c.apiTransition))
 	mux.HandleFunc("GET /api/v1/export", c.api(c.apiExport))
+	mux.HandleFunc("GET /api/v1/faq", c.api(c.apiFAQ))
+	mux.HandleFunc("GET /api/v1/snippets", c.api(c.apiSnippets))
 
 	mux.HandleFunc("GET /desks/{id}", c.handleDesk)
 	mux.HandleFunc("GET /desks/{id}/qr.png", c.handleQR)
@@ -155,11 +178,12 @@ type viewer struct {
 	desks  []string                     // desks with a staff role, in config order
 	agent  string                       // the agent's name on their first desk ("" if no agent)
 	status string                       // the agent's status (online if none recorded)
+	own    map[string]bool              // desk ids where the viewer, an agent, sees only their tickets
 }
 
 // viewerFor resolves the identity against the config only.
 func viewerFor(cfg *config.Config, s auth.Session) *viewer {
-	v := &viewer{id: s.Identity, csrf: s.CSRF, roles: map[string]tickets.ActorRole{}, names: map[string]string{}}
+	v := &viewer{id: s.Identity, csrf: s.CSRF, roles: map[string]tickets.ActorRole{}, names: map[string]string{}, own: map[string]bool{}}
 	v.global = cfg.Admins.Has(v.id.Platform, v.id.UserID)
 	for _, d := range cfg.Desks {
 		role := tickets.ActorRole("")
@@ -177,6 +201,9 @@ func viewerFor(cfg *config.Config, s auth.Session) *viewer {
 			v.roles[d.ID] = role
 			v.desks = append(v.desks, d.ID)
 		}
+		if role == tickets.RoleAgent && d.Visibility == "own" {
+			v.own[d.ID] = true
+		}
 	}
 	return v
 }
@@ -188,7 +215,14 @@ func (v *viewer) requested(t *tickets.Ticket) bool {
 	return t.Requester.Platform == v.id.Platform && t.Requester.ID == v.id.UserID && v.id.UserID != ""
 }
 
-func (v *viewer) canSee(t *tickets.Ticket) bool { return v.staff(t.Desk) || v.requested(t) }
+func (v *viewer) canSee(t *tickets.Ticket) bool { return v.staffSees(t) || v.requested(t) }
+
+// staffSees reports whether the viewer sees t as staff of its desk: every
+// ticket of the desk, or with `visibility: own` an agent only those
+// assigned to them.
+func (v *viewer) staffSees(t *tickets.Ticket) bool {
+	return v.staff(t.Desk) && (!v.own[t.Desk] || (t.Assignee != "" && t.Assignee == v.names[t.Desk]))
+}
 
 // actor is who the viewer acts as on a ticket of desk.
 func (v *viewer) actor(desk string) tickets.Actor {
@@ -243,7 +277,7 @@ func (c *Center) visible(ctx context.Context, v *viewer, f tickets.Filter, text 
 		if err != nil {
 			return nil, err
 		}
-		add(ts)
+		add(slices.DeleteFunc(ts, func(t *tickets.Ticket) bool { return !v.staffSees(t) }))
 	}
 	own := f
 	own.Requester = &tickets.Person{Platform: v.id.Platform, ID: v.id.UserID}

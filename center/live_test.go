@@ -58,7 +58,8 @@ func newLiveConfig(t *testing.T, viaAPI bool, cfgText, faqText string) *live {
 	}
 	e.auth = am
 	c, err := center.New(center.Options{Store: h.Store, Service: h.Engine.Tickets(), Engine: h.Engine,
-		Config: func() *config.Config { return h.Config }, Auth: e.auth, Now: h.Clock.Now, Logger: slog.New(slog.DiscardHandler)})
+		Config: func() *config.Config { return h.Config }, Auth: e.auth, Now: h.Clock.Now, Logger: slog.New(slog.DiscardHandler),
+		LiveEvery: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

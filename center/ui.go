@@ -32,7 +32,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return "—"
 		}
-		return t.UTC().Format("2 Jan 2006 15:04")
+		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"dur": fmtDuration,
@@ -50,6 +50,7 @@ var funcs = template.FuncMap{
 	},
 	"statusText": statusText,
 	"lower":      strings.ToLower,
+	"inc":        func(n int) int { return n + 1 },
 	"stars": func(n, scale int) string {
 		n = min(max(n, 0), scale)
 		return strings.Repeat("★", n) + strings.Repeat("☆", scale-n)
@@ -129,6 +130,12 @@ type page struct {
 	Me    Me
 	Error string
 	Data  any
+	// Live is the change feed's position as the page was rendered: the
+	// page's event stream starts there (0: no live updates). LiveKey is the
+	// ticket the page shows, if one.
+	Live    int64
+	LiveOn  bool
+	LiveKey string
 }
 
 // render writes a page; it buffers so a template error becomes a clean 500.
@@ -281,6 +288,8 @@ type Row struct {
 	Created                                           time.Time
 	Mine                                              bool
 	Tags                                              []string
+	// Unread: the ticket changed since the viewer last opened it (staff).
+	Unread bool
 }
 
 type listData struct {
@@ -344,10 +353,18 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 	case "mine":
 		filter.Statuses = []tickets.Status{tickets.StatusAssigned, tickets.StatusInService, tickets.StatusSnoozed}
 	}
+	live := c.feedPosition(r.Context())
 	ts, err := c.visible(r.Context(), v, filter, f.Q)
 	if err != nil {
 		c.fail(w, v, err)
 		return
+	}
+	var marks map[string]int64
+	if v.isStaff() {
+		if marks, _, err = c.readMarks(r.Context(), v); err != nil {
+			c.fail(w, v, err)
+			return
+		}
 	}
 	agents := map[string]bool{}
 	for _, id := range v.desks {
@@ -400,13 +417,14 @@ func (c *Center) handleList(w http.ResponseWriter, r *http.Request) {
 			desk = d.Name
 		}
 		data.Rows = append(data.Rows, Row{Key: t.Key, Subject: t.Subject, Desk: desk, Assignee: t.Assignee,
-			Requester: t.Requester.Name, Priority: t.Priority.String(), Status: t.Status, Created: t.CreatedAt, Mine: mine, Tags: t.Tags})
+			Requester: t.Requester.Name, Priority: t.Priority.String(), Status: t.Status, Created: t.CreatedAt, Mine: mine, Tags: t.Tags,
+			Unread: v.staff(t.Desk) && unread(marks, t)})
 	}
 	title := "Tickets"
 	if !v.isStaff() {
 		title = "My tickets"
 	}
-	c.render(w, http.StatusOK, "list", v, page{Title: title, Nav: "list", Error: errMsg, Data: data})
+	c.render(w, http.StatusOK, "list", v, page{Title: title, Nav: "list", Error: errMsg, Data: data, Live: live, LiveOn: live >= 0})
 }
 
 func containsFold(s, sub string) bool {
@@ -445,6 +463,16 @@ type detailData struct {
 	// viewer's desks, newest first, and their latest questions to the bot.
 	Earlier   []Row
 	Questions []tickets.Question
+	// The knowledge panel (staff): a search of the desk's FAQ (?kq=words,
+	// &kp=offset) and what "Insert into note" put in the note box.
+	Knowledge *KnowledgeResults
+	KnowErr   string
+	NoteText  string
+	// Canned replies (staff): the desk's snippets matching ?sq=, filled in
+	// for this ticket; HasSnippets: the desk has any.
+	Snippets    []SnippetView
+	SnippetQ    string
+	HasSnippets bool
 }
 
 // contextSize caps each list of the context panel.
@@ -470,6 +498,13 @@ func (c *Center) handleTicket(w http.ResponseWriter, r *http.Request) {
 
 func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t *tickets.Ticket, status int, errMsg, done string) {
 	cfg := c.config()
+	live := c.feedPosition(r.Context())
+	if live >= 0 {
+		// The ticket as of the feed's position, so nothing after it is missed.
+		if fresh, err := c.store.Get(r.Context(), t.ID); err == nil {
+			t = fresh
+		}
+	}
 	d := detailData{T: t, DeskName: t.Desk, Category: t.Category, Staff: v.staff(t.Desk)}
 	if desk := cfg.Desk(t.Desk); desk != nil {
 		d.DeskName = desk.Name
@@ -540,11 +575,55 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 			return
 		}
 	}
+	if d.Staff {
+		desk := cfg.Desk(t.Desk)
+		c.knowledgePanel(r, desk, &d)
+		if desk != nil && len(desk.Snippets) > 0 {
+			q := r.URL.Query()
+			d.HasSnippets, d.SnippetQ = true, textutil.ClipBytes(strings.TrimSpace(q.Get("sq")), 200)
+			d.Snippets = findSnippets(desk, d.SnippetQ, t, v.names[t.Desk])
+			if id := q.Get("snippet"); id != "" {
+				for _, sn := range d.Snippets {
+					if sn.ID == id {
+						d.NoteText = sn.Text
+					}
+				}
+			}
+		}
+	}
 	actor := v.actorOn(t)
 	// The buttons shown are the ones the service would accept.
 	d.CanEnd = tickets.MayEnd(t, actor) == nil
 	d.CanReopen = tickets.MayReopen(t, actor) == nil
-	c.render(w, status, "ticket", v, page{Title: t.Key + " · " + t.Subject, Nav: "list", Error: errMsg, Data: d})
+	c.markRead(context.WithoutCancel(r.Context()), v, t)
+	c.render(w, status, "ticket", v, page{Title: t.Key + " · " + t.Subject, Nav: "list", Error: errMsg, Data: d, Live: live, LiveOn: live >= 0, LiveKey: t.Key})
+}
+
+// knowledgePanel runs the ticket page's FAQ search (?kq=words&kp=offset)
+// and fills the note box with the result to insert (&insert=item:lang).
+func (c *Center) knowledgePanel(r *http.Request, desk *config.Desk, d *detailData) {
+	q := r.URL.Query()
+	words := strings.TrimSpace(textutil.ClipBytes(q.Get("kq"), 500))
+	if words == "" {
+		return
+	}
+	from, _ := strconv.Atoi(q.Get("kp"))
+	res, err := c.searchKnowledge(r.Context(), desk, words, max(from, 0), knowledgePage)
+	if err != nil {
+		if httpStatus(err) == http.StatusInternalServerError {
+			c.log.Error("knowledge search", "err", err)
+		}
+		d.KnowErr = errs.Message(err)
+		return
+	}
+	d.Knowledge = &res
+	if ins := q.Get("insert"); ins != "" {
+		for _, h := range res.Hits {
+			if h.Item+":"+h.Lang == ins {
+				d.NoteText = h.Question + "\n\n" + h.Answer
+			}
+		}
+	}
 }
 
 // contextPanel fills in the requester's earlier tickets (on desks the
@@ -558,7 +637,7 @@ func (c *Center) contextPanel(ctx context.Context, v *viewer, t *tickets.Ticket,
 	}
 	for i := len(ts) - 1; i >= 0 && len(d.Earlier) < contextSize; i-- {
 		o := ts[i]
-		if o.ID == t.ID {
+		if o.ID == t.ID || !v.staffSees(o) {
 			continue
 		}
 		desk := o.Desk
@@ -762,6 +841,7 @@ type newTicket struct {
 // open creates the ticket and brings it to the wanted status, every step
 // through tickets.Service.
 func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	defer c.poke()
 	ctx := r.Context()
 	desk := cfg.Desk(n.Desk)
 	if desk == nil {
@@ -994,7 +1074,8 @@ func (c *Center) writeExport(w http.ResponseWriter, r *http.Request, desks []str
 		name += "-from-" + since.Format("20060102")
 	}
 	if untilS != "" {
-		name += "-until-" + until.Format("20060102")
+		// until is exclusive (the midnight after the last day): the name says the last day.
+		name += "-until-" + until.Add(-time.Nanosecond).Format("20060102")
 	}
 	w.Header().Set("Content-Type", export.ContentType(format))
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))

@@ -234,6 +234,14 @@ type Desk struct {
 	// CloseReasons are offered when ending a ticket's service; agents may
 	// also write their own.
 	CloseReasons []string `yaml:"close_reasons"`
+	// Snippets are the desk's canned replies, which agents search and
+	// insert (Ticket Center, API); their text may hold the variables of
+	// SnippetVariables.
+	Snippets []*Snippet `yaml:"snippets"`
+	// Visibility is what the desk's agents see in the Ticket Center and the
+	// API: "all" (default) the desk's tickets, "own" only those assigned
+	// to them. Desk admins see all.
+	Visibility string `yaml:"visibility"`
 	// AssignTimeout: an agent who does not press Start Chat within it loses the ticket.
 	AssignTimeout Duration `yaml:"assign_timeout"`
 	// ReopenWindow: a user reply within it after End Service reopens the ticket.
@@ -416,3 +424,15 @@ type Translation struct {
 	Keywords   []string `yaml:"keywords"`
 	Answer     string   `yaml:"answer"`
 }
+
+// Snippet is a canned reply of a desk.
+type Snippet struct {
+	ID    string `yaml:"id"`
+	Title string `yaml:"title"`
+	Text  string `yaml:"text"`
+}
+
+// SnippetVariables are the variables a snippet's text may hold: the
+// requester's name, the ticket's key and subject, the agent's name and the
+// desk's name.
+var SnippetVariables = []string{"requester", "ticket", "subject", "agent", "desk"}

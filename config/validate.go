@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // knownLanguages are the languages a desk and a translation may use.
@@ -330,6 +331,11 @@ func validateDesk(d *Desk, s *source, fs *source, dp string, p *problems) {
 	if sc := d.Evaluation.Scale; sc < 2 || sc > 10 {
 		p.at(s, join(dp, "evaluation.scale"), "evaluation scale %d must be between 2 and 10", sc)
 	}
+	validateCloseReasons(d, s, dp, p)
+	if v := d.Visibility; v != "" && v != "all" && v != "own" {
+		p.at(s, join(dp, "visibility"), "unknown visibility %q (use all or own)", v)
+	}
+	validateSnippets(d, s, dp, p)
 	if d.Inactivity.Warn >= d.Inactivity.Close {
 		p.at(s, join(dp, "inactivity.warn"), "inactivity warn (%s) must be shorter than close (%s)", d.Inactivity.Warn, d.Inactivity.Close)
 	}
@@ -555,6 +561,56 @@ func validateAPI(c *Config, s *source, p *problems) {
 		for j, d := range in.Desks {
 			if c.Desk(d) == nil && len(c.Desks) > 0 {
 				p.at(s, join(join(ip, "desks"), j), "API integration %q names desk %q, which does not exist", in.Name, d)
+			}
+		}
+	}
+}
+
+// maxCloseReason is tickets.MaxCloseReasonLen (config cannot import tickets).
+const maxCloseReason = 100
+
+// validateCloseReasons: each reason is a short text, given once.
+func validateCloseReasons(d *Desk, s *source, dp string, p *problems) {
+	seen := map[string]bool{}
+	for i, r := range d.CloseReasons {
+		at := join(join(dp, "close_reasons"), i)
+		switch t := strings.TrimSpace(r); {
+		case t == "":
+			p.at(s, at, "close_reasons: reason %d is empty", i+1)
+		case utf8.RuneCountInString(t) > maxCloseReason:
+			p.at(s, at, "close_reasons: %q is longer than %d characters", string([]rune(t)[:40])+"…", maxCloseReason)
+		case seen[strings.ToLower(t)]:
+			p.at(s, at, "close_reasons: %q is listed twice", t)
+		}
+		seen[strings.ToLower(strings.TrimSpace(r))] = true
+	}
+}
+
+// snippetVar finds {name} placeholders in a snippet's text.
+var snippetVar = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// validateSnippets: each snippet has a unique id and a text whose
+// variables are known.
+func validateSnippets(d *Desk, s *source, dp string, p *problems) {
+	ids := map[string]bool{}
+	for i, sn := range d.Snippets {
+		at := join(join(dp, "snippets"), i)
+		if sn == nil {
+			continue
+		}
+		switch {
+		case strings.TrimSpace(sn.ID) == "":
+			p.at(s, at, "snippet %d has no id", i+1)
+		case ids[sn.ID]:
+			p.at(s, join(at, "id"), "snippet id %q is used twice", sn.ID)
+		}
+		ids[sn.ID] = true
+		if strings.TrimSpace(sn.Text) == "" {
+			p.at(s, at, "snippet %q has no text", sn.ID)
+		}
+		for _, m := range snippetVar.FindAllStringSubmatch(sn.Text, -1) {
+			if !slices.Contains(SnippetVariables, m[1]) {
+				p.at(s, join(at, "text"), "snippet %q: unknown variable {%s} (use {%s})", sn.ID, m[1], strings.Join(SnippetVariables, "}, {"))
 			}
 		}
 	}

@@ -91,6 +91,8 @@ func TestJourney(t *testing.T) {
 	Step(t, ada, "agent presses End Service",
 		chromedp.Click(Button("End Service")),
 		chromedp.WaitVisible(chromedp.ID("closed-note")),
+		// The closed chat takes no messages: its message box is gone.
+		chromedp.WaitNotVisible(chromedp.ID("composer")),
 	)
 	Step(t, sam, "employee rates with stars",
 		chromedp.WaitVisible(chromedp.ID("closed-note")),

@@ -286,6 +286,11 @@ func (s *Service) Reopen(ctx context.Context, id int64, reason string, actor Act
 		now := s.now()
 		t.EndedAt = time.Time{}
 		t.CloseReason = ""
+		// The rating of the service that ended stays in the ticket's
+		// history and the statistics; the next service gets its own.
+		if t.Evaluation != nil {
+			t.EarlierRatings = append(t.EarlierRatings, *t.Evaluation)
+		}
 		t.Evaluation = nil
 		t.Flags &^= FlagEvaluationAsked | FlagInactivityWarned
 		t.LastActivityAt = now

@@ -389,6 +389,10 @@ func TestReopen(t *testing.T) {
 				if after.Flags&tickets.FlagEvaluationAsked != 0 {
 					t.Error("evaluation flag kept: the requester would not be asked again")
 				}
+				// The rating given is kept, for the history and the statistics.
+				if before.Evaluation == nil || len(after.EarlierRatings) != 1 || after.EarlierRatings[0].Rating != before.Evaluation.Rating {
+					t.Errorf("earlier ratings %+v, want the one given (%+v)", after.EarlierRatings, before.Evaluation)
+				}
 				wantTime(t, "AssignedAt", after.AssignedAt, now)
 				wantTime(t, "LastActivityAt", after.LastActivityAt, now)
 				wantTime(t, "FirstResponseAt", after.FirstResponseAt, before.FirstResponseAt)

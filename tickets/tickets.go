@@ -126,6 +126,9 @@ type Ticket struct {
 	Cards         []CardRef    `json:"cards,omitempty"`
 	Flags         Flags        `json:"flags"`
 	Evaluation    *Evaluation  `json:"evaluation,omitempty"`
+	// EarlierRatings are the ratings given before a reopen, oldest first:
+	// the evaluation of each service, kept for the history and the statistics.
+	EarlierRatings []Evaluation `json:"earlier_ratings,omitempty"`
 	// MergedInto is the key of the ticket this duplicate was merged into.
 	MergedInto string `json:"merged_into,omitempty"`
 	// Followers are notified when the ticket changes (Ticket Center).
@@ -167,6 +170,11 @@ func (t *Ticket) Clone() *Ticket {
 		e.Reasons = append([]string(nil), t.Evaluation.Reasons...)
 		c.Evaluation = &e
 	}
+	c.EarlierRatings = nil
+	for _, ev := range t.EarlierRatings {
+		ev.Reasons = append([]string(nil), ev.Reasons...)
+		c.EarlierRatings = append(c.EarlierRatings, ev)
+	}
 	return &c
 }
 
@@ -179,6 +187,9 @@ func (t *Ticket) NormalizeTimes() {
 	}
 	if t.Evaluation != nil {
 		t.Evaluation.At = utc(t.Evaluation.At)
+	}
+	for i := range t.EarlierRatings {
+		t.EarlierRatings[i].At = utc(t.EarlierRatings[i].At)
 	}
 }
 

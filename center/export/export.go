@@ -5,6 +5,7 @@
 package export
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -23,6 +24,36 @@ type Record struct {
 	Messages []tickets.Message `json:"messages"`
 	Events   []tickets.Event   `json:"events"`
 }
+
+// MarshalJSON writes the ticket as the CSV reads it: the priority as its
+// name (low, normal, high, urgent), and a time that never happened (not
+// assigned, never answered) as null instead of year 1; times are RFC 3339
+// (ISO 8601 with the offset, UTC).
+func (r Record) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(r.Ticket)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	m := map[string]any{}
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if r.Ticket != nil {
+		m["priority"] = r.Ticket.Priority.String()
+	}
+	for k, v := range m {
+		if s, ok := v.(string); ok && s == zeroTime {
+			m[k] = nil
+		}
+	}
+	m["messages"], m["events"] = nonNil(r.Messages), nonNil(r.Events)
+	return json.Marshal(m)
+}
+
+// zeroTime is how encoding/json writes time.Time{}.
+var zeroTime = time.Time{}.Format(time.RFC3339Nano)
 
 // Reader is what Load needs of a store.
 type Reader interface {

@@ -72,6 +72,22 @@ func TestJSON(t *testing.T) {
 	if len(out.Tickets) != 1 || out.Tickets[0].Key != "IT-1" || len(out.Tickets[0].Messages) != 2 || len(out.Tickets[0].Events) != 1 {
 		t.Errorf("JSON = %s", b.String())
 	}
+	// The priority by name, as in the CSV; a time that never happened is null, not year 1.
+	var raw struct {
+		Tickets []map[string]any `json:"tickets"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	tk := raw.Tickets[0]
+	if tk["priority"] != "high" || tk["assigned_at"] != nil || tk["created_at"] != "2026-03-02T09:00:00Z" || tk["id"] != float64(1) {
+		t.Errorf("priority %v, assigned_at %v, created_at %v, id %v", tk["priority"], tk["assigned_at"], tk["created_at"], tk["id"])
+	}
+	for k, v := range tk {
+		if s, ok := v.(string); ok && strings.HasPrefix(s, "0001-01-01") {
+			t.Errorf("%s is the zero time", k)
+		}
+	}
 	b.Reset()
 	if err := export.WriteJSON(&b, nil); err != nil || !strings.Contains(b.String(), `"tickets": []`) {
 		t.Errorf("empty export = %q, %v; want an empty list", b.String(), err)

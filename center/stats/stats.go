@@ -181,7 +181,18 @@ func Compute(p Period, ts []*tickets.Ticket, qs []tickets.Question) Report {
 				}
 			}
 		}
-		if ev := t.Evaluation; ev != nil && p.has(ev.At) {
+		// Every rating counts: those given before a reopen too.
+		evs := make([]*tickets.Evaluation, 0, len(t.EarlierRatings)+1)
+		for i := range t.EarlierRatings {
+			evs = append(evs, &t.EarlierRatings[i])
+		}
+		if t.Evaluation != nil {
+			evs = append(evs, t.Evaluation)
+		}
+		for _, ev := range evs {
+			if !p.has(ev.At) {
+				continue
+			}
 			ratings = append(ratings, ev)
 			cat(t.Category).ratings = append(cat(t.Category).ratings, ev)
 			if t.Assignee != "" {

@@ -225,3 +225,18 @@ func TestCharts(t *testing.T) {
 		t.Errorf("empty chart = %q", empty)
 	}
 }
+
+// TestRatingsBeforeAReopenCount: a ticket rated, reopened and rated again
+// counts both ratings.
+func TestRatingsBeforeAReopenCount(t *testing.T) {
+	t.Parallel()
+	ts := []*tickets.Ticket{ticket("IT-1", at(2, 9, 0), func(t *tickets.Ticket) {
+		t.EarlierRatings = []tickets.Evaluation{{Rating: 1, Scale: 5, At: at(2, 10, 0)}}
+		t.Evaluation = &tickets.Evaluation{Rating: 5, Scale: 5, At: at(2, 12, 0)}
+	})}
+	s := stats.Compute(stats.Period{Since: at(2, 0, 0), Until: at(3, 0, 0)}, ts, nil).Satisfaction
+	want := stats.Satisfaction{Count: 2, Average: 3, Scale: 5, Distribution: []int{1, 0, 0, 0, 1}}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("satisfaction = %+v, want %+v", s, want)
+	}
+}

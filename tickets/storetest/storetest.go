@@ -62,6 +62,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"MergeAndFollow", testMergeAndFollow},
 		{"Tags", testTags},
 		{"Erase", testErase},
+		{"ChangeFeed", testChangeFeed},
 	}
 	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
@@ -252,6 +253,7 @@ func fullTicket() *tickets.Ticket {
 		Cards:           []tickets.CardRef{{Platform: "slack", Chat: "D-ada", Message: "171.1"}, {Platform: "slack", Chat: "C-agents", Message: "171.2"}},
 		Flags:           tickets.FlagFirstResponseWarned | tickets.FlagEvaluationAsked,
 		Evaluation:      &tickets.Evaluation{Rating: 4, Scale: 5, Reasons: []string{"fast", "friendly"}, Comment: "thanks", At: at(9).In(cet)},
+		EarlierRatings:  []tickets.Evaluation{{Rating: 2, Scale: 5, Reasons: []string{"slow"}, Comment: "first try", At: at(8)}},
 		MergedInto:      "IT-7",
 		Followers:       []tickets.Person{bob, carol},
 		Tags:            []string{"vip", "vpn"},

@@ -754,3 +754,23 @@ func describe(args []any) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// EventsAfter returns up to limit audit events of every ticket with an id
+// above after, in id order: the change feed the Ticket Center's live
+// updates read.
+func (c *Core) EventsAfter(ctx context.Context, after int64, limit int) ([]tickets.Event, error) {
+	evs, err := QueryEvents(ctx, c.Read, "id IN (SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?)", after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("events after %d: %w", after, err)
+	}
+	return evs, nil
+}
+
+// LastEventID returns the highest audit event id (0 if there is none).
+func (c *Core) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := c.Read.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("last event id: %w", err)
+	}
+	return id, nil
+}
