@@ -354,7 +354,7 @@ func benchHelpdesk(ctx context.Context, o benchOptions, name, store string) (ben
 		if err != nil {
 			return "", err
 		}
-		resp, err := hc.Get(link)
+		resp, err := followSignInLink(ctx, hc, link)
 		if err != nil {
 			return "", err
 		}

@@ -265,7 +265,7 @@ func (w *mailWorld) centerAction(key, action string, form url.Values) {
 	}
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	resp, err := hc.Get(link)
+	resp, err := followSignInLink(context.Background(), hc, link)
 	if err != nil {
 		w.t.Fatal(err)
 	}
