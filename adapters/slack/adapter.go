@@ -318,7 +318,7 @@ func (a *Adapter) waitTurn(ctx context.Context, channel string) error {
 // messages when the text is longer than one takes (the ref is the last).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range split(msg) {
+	for _, part := range parts(msg) {
 		var err error
 		if ref, err = a.send1(ctx, chat, part); err != nil {
 			return ref, err
@@ -352,9 +352,12 @@ func (a *Adapter) send1(ctx context.Context, chat string, msg bot.Message) (bot.
 	return bot.MessageRef{Chat: chat, ID: ts}, nil
 }
 
-// Update implements bot.Platform: chat.update.
+// Update implements bot.Platform: chat.update of the last message of the
+// card (its status and controls), as parts splits it.
 func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
 	channel := kit.ParseChat(ref.Chat).Chat
+	all := parts(msg) // the ref is the last of the parts Send posted
+	msg = all[len(all)-1]
 	return a.call(ctx, "chat.update", func() error {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ref.ID, messageOptions(msg)...)
 		return err
@@ -364,7 +367,7 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 // SendPrivate implements bot.Platform: chat.postEphemeral, several when
 // the text is longer than one message takes.
 func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
-	for _, part := range split(msg) {
+	for _, part := range parts(msg) {
 		if err := a.sendPrivate1(ctx, chat, user, part); err != nil {
 			return err
 		}
