@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -146,6 +147,29 @@ func (e *Engine) announce(ctx context.Context, rt *Runtime, desk *config.Desk, t
 	}
 	if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, Message{Text: text}); err != nil {
 		e.log.Warn("tell requester about assignment", "ticket", t.Key, "err", err)
+		e.requesterMissed(ctx, desk, t, "", "the notice of who will help", err)
+	}
+}
+
+// requesterMissed tells the agents in chat (the ticket's group chat; ""
+// for the desk's agent channel) that what could not be delivered to the
+// requester, so no notice is lost silently; with ErrUnreachable, that the
+// requester takes no direct messages from the bot.
+func (e *Engine) requesterMissed(ctx context.Context, desk *config.Desk, t *tickets.Ticket, chat, what string, cause error) {
+	if chat == "" && desk != nil {
+		chat = desk.AgentChannel[t.Platform]
+	}
+	if chat == "" {
+		e.log.Error("requester not reached and no agent channel to tell", "ticket", t.Key, "what", what, "err", cause)
+		return
+	}
+	text := fmt.Sprintf("⚠️ **%s**: %s could not be sent to %s (%s).", t.Key, what, Literal(t.Requester.Name), textutil.ShortenTrim(cause.Error(), 300))
+	if errors.Is(cause, ErrUnreachable) {
+		text = fmt.Sprintf("⚠️ **%s**: %s could not be reached by direct message (they do not accept direct messages from the bot), so %s was not delivered. Please reach them another way.",
+			t.Key, Literal(t.Requester.Name), what)
+	}
+	if _, err := e.sendTo(ctx, t.Platform, chat, Message{Text: text}); err != nil {
+		e.log.Error("tell the agents a requester was not reached", "ticket", t.Key, "err", err)
 	}
 }
 

@@ -166,6 +166,11 @@ type GroupChat struct {
 // this event) cannot show a form; the engine then asks field by field in chat.
 var ErrFormsUnsupported = errors.New("forms are not supported here")
 
+// ErrUnreachable is wrapped by a platform's error when the person does not
+// take direct messages from the bot (Discord's 50007, DMs closed): the
+// engine then tells the agents, who must reach them another way.
+var ErrUnreachable = errors.New("the person does not accept direct messages from the bot")
+
 // Platform renders neutral messages on one chat platform.
 type Platform interface {
 	// Name is the platform name used in config and events: slack, discord, mattermost, web.

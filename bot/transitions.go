@@ -169,6 +169,7 @@ func (e *Engine) startChat(ctx context.Context, rt *Runtime, t *tickets.Ticket, 
 		Text: tFor(started, desk, mChatOpened, started.Assignee, started.Key),
 	}); err != nil {
 		e.log.Warn("tell requester about chat", "ticket", t.Key, "err", err)
+		e.requesterMissed(ctx, desk, started, chat, "the notice that this chat is open", err)
 	}
 	return started, nil
 }
@@ -223,10 +224,13 @@ func (e *Engine) afterEnd(ctx context.Context, rt *Runtime, t *tickets.Ticket, a
 	e.closeGroupChat(ctx, t, fmt.Sprintf("**%s** was resolved by %s. This chat is now closed.", t.Key, by))
 	e.updateCards(ctx, rt, t)
 	if desk != nil {
-		if err := e.askEvaluation(ctx, rt, desk, t); err != nil {
-			return err
+		err := e.askEvaluation(ctx, rt, desk, t)
+		if err != nil {
+			// The agents learn it; the freed agent still gets the next ticket.
+			e.requesterMissed(ctx, desk, t, "", "the rating prompt", err)
 		}
 		e.dispatch(ctx, rt, desk.ID)
+		return err
 	}
 	return nil
 }

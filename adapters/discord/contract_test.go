@@ -237,3 +237,7 @@ func mapKeys(m map[string]string) []string {
 	}
 	return out
 }
+
+// RateLimitNext implements platformtest.RateLimiter: the fake answers the
+// next n posts 429 with retry_after 0.05 s, as Discord words it.
+func (s *discordSession) RateLimitNext(t *testing.T, n int) { s.f.RateLimitNext(n) }

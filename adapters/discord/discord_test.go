@@ -867,3 +867,52 @@ func TestGatewayThroughProxy(t *testing.T) {
 		t.Fatal("the gateway did not connect through the proxy")
 	}
 }
+
+// A requester whose DMs are closed to the bot (Discord answers 50007) is
+// never left out silently: the agent is told in the ticket's thread that
+// the "chat opened" notice did not reach them, and in the agent channel
+// that the rating prompt did not; the freed agent is still dispatched.
+func TestRequesterWithDMsClosedIsReportedToTheAgent(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	f := e.fake
+	dm := f.DMChannel(annID)
+	f.DM(annID, "How do I connect to the VPN?")
+	answer := f.WaitMessage(dm, annID, 0, "Did this help?")
+	n := e.count(dm, annID)
+	f.Press(annID, answer.ID, "No")
+	offer := f.WaitMessage(dm, annID, n, "talk to an agent")
+	n = e.count(dm, annID)
+	f.Press(annID, offer.ID, "Talk to an agent")
+	sel := f.WaitMessage(dm, annID, n, "Which system?")
+	f.Choose(annID, sel.ID, "VPN")
+	f.WaitFor("the modal", func() bool { return len(f.Modals()) == 1 })
+	n = e.count(dm, annID)
+	f.Submit(f.Modals()[0], map[string]string{"What happened?": "VPN drops", "Phone number": "+49 30 1234"})
+	f.WaitMessage(dm, annID, n, "Ada")
+	card := f.WaitMessage(agentChannel, adaID, 0, "Start Chat")
+
+	// Ann turns off direct messages from server members.
+	f.CloseDMs(annID)
+	if _, err := e.ad.Send(context.Background(), dm, bot.Message{Text: "ping"}); !errors.Is(err, bot.ErrUnreachable) {
+		t.Fatalf("a post to a closed DM: err = %v, want bot.ErrUnreachable", err)
+	}
+	before := e.count(dm, annID)
+	f.Press(adaID, card.ID, "Start Chat")
+	f.WaitFor("the group thread", func() bool { return len(f.ChildrenOf(support)) == 1 })
+	th := f.ChildrenOf(support)[0]
+	summary := f.WaitMessage(th.ID, adaID, 0, "End Service")
+	warn := f.WaitMessage(th.ID, adaID, 0, "could not be reached by direct message")
+	if !strings.Contains(warn.Text(), "IT-1") || !strings.Contains(warn.Text(), "chat is open") {
+		t.Errorf("the warning in the thread = %q", warn.Text())
+	}
+	n = e.count(agentChannel, adaID)
+	f.Press(adaID, summary.ID, "End Service")
+	warn = f.WaitMessage(agentChannel, adaID, n, "could not be reached by direct message")
+	if !strings.Contains(warn.Text(), "IT-1") || !strings.Contains(warn.Text(), "rating prompt") {
+		t.Errorf("the warning in the agent channel = %q", warn.Text())
+	}
+	if got := e.count(dm, annID); got != before {
+		t.Errorf("%d messages reached the closed DM", got-before)
+	}
+}

@@ -81,6 +81,11 @@ func (a *Adapter) post1(chat string, msg bot.Message) (bot.MessageRef, error) {
 		Content: content, Embeds: embeds, Components: comps, AllowedMentions: noMentions(),
 	})
 	if err != nil {
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeCannotSendMessagesToThisUser {
+			// 50007: the user's DMs are closed to the bot; the engine tells the agents.
+			return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w: %w", chat, bot.ErrUnreachable, err)
+		}
 		return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w", chat, err)
 	}
 	if len(embeds) > 0 {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,9 @@ type Options struct {
 	Secrets *redact.Secrets
 	Now     func() time.Time                                 // default time.Now
 	Sleep   func(ctx context.Context, d time.Duration) error // default: a timer
+	// RetryFor is how long a post answered 429 keeps being retried, each
+	// time after the server's Retry-After (default 2m).
+	RetryFor time.Duration
 	// MinBackoff and MaxBackoff bound the wait between WebSocket
 	// reconnections (defaults 1s and 1m; doubled after each failure).
 	MinBackoff, MaxBackoff time.Duration
@@ -162,6 +166,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Sleep == nil {
 		opts.Sleep = kit.Sleep
 	}
+	if opts.RetryFor <= 0 {
+		opts.RetryFor = 2 * time.Minute
+	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = time.Second
 	}
@@ -255,6 +262,38 @@ func appErrorID(err error) string {
 	return ""
 }
 
+// retry runs a REST call, waiting out 429 answers for up to RetryFor: the
+// server's rate limiter answers 429 with Retry-After (seconds) and the
+// X-Ratelimit-* headers (https://docs.mattermost.com/configure/rate-limiting-configuration-settings.html,
+// https://api.mattermost.com/#tag/rate-limiting). The last 429 is logged
+// and returned.
+func (a *Adapter) retry(ctx context.Context, what string, fn func() (*model.Response, error)) error {
+	start := a.opts.Now()
+	for attempt := 1; ; attempt++ {
+		resp, err := fn()
+		if err == nil || status(resp) != http.StatusTooManyRequests {
+			return err
+		}
+		wait := time.Second
+		if resp != nil {
+			for _, h := range []string{"Retry-After", "X-Ratelimit-Reset"} {
+				if n, perr := strconv.Atoi(resp.Header.Get(h)); perr == nil && n >= 0 {
+					wait = max(time.Duration(n)*time.Second, 10*time.Millisecond)
+					break
+				}
+			}
+		}
+		if a.opts.Now().Add(wait).Sub(start) > a.opts.RetryFor {
+			a.log.Error("rate limited by Mattermost for too long; giving up", "call", what, "attempts", attempt)
+			return err
+		}
+		a.log.Info("rate limited by Mattermost; retrying", "call", what, "retry_after", wait)
+		if serr := a.opts.Sleep(ctx, wait); serr != nil {
+			return serr
+		}
+	}
+}
+
 // Send implements bot.Platform: a post with the message as text or as a
 // message attachment with interactive actions.
 // A text longer than a post takes goes out as several posts, the last one
@@ -278,7 +317,13 @@ func (a *Adapter) send1(ctx context.Context, chat string, msg bot.Message) (bot.
 	}
 	post := &model.Post{ChannelId: channel, RootId: root}
 	a.render(post, msg, chat, "")
-	created, _, err := a.api.CreatePost(ctx, post)
+	var created *model.Post
+	err := a.retry(ctx, "create post", func() (*model.Response, error) {
+		var resp *model.Response
+		var err error
+		created, resp, err = a.api.CreatePost(ctx, post)
+		return resp, err
+	})
 	if err != nil {
 		return bot.MessageRef{}, a.wrap("create post", err)
 	}
@@ -298,7 +343,10 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 	}
 	message := post.Message
 	patch := &model.PostPatch{Message: &message, Props: &props}
-	if _, _, err := a.api.PatchPost(ctx, ref.ID, patch); err != nil {
+	if err := a.retry(ctx, "update post", func() (*model.Response, error) {
+		_, resp, err := a.api.PatchPost(ctx, ref.ID, patch)
+		return resp, err
+	}); err != nil {
 		return a.wrap("update post", err)
 	}
 	return nil

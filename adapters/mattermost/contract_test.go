@@ -376,3 +376,11 @@ func mentions(p *model.Post) []string {
 	}
 	return out
 }
+
+// RateLimitNext implements platformtest.RateLimiter: the fake answers the
+// next n posts 429 with Retry-After: 0, as Mattermost's limiter does.
+func (s *mmSession) RateLimitNext(t *testing.T, n int) {
+	s.mm.mu.Lock()
+	s.mm.rateLimit = n
+	s.mm.mu.Unlock()
+}

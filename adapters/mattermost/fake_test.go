@@ -80,6 +80,28 @@ type fakeMM struct {
 	conn      *websocket.Conn
 	connected chan struct{}
 	seq       int64
+	rateLimit int // answer this many post calls with 429
+}
+
+// limited answers 429 as Mattermost's rate limiter does (Retry-After in
+// seconds and the X-Ratelimit-* headers:
+// https://docs.mattermost.com/configure/rate-limiting-configuration-settings.html,
+// https://api.mattermost.com/#tag/rate-limiting) while rateLimit lasts.
+func (f *fakeMM) limited(w http.ResponseWriter) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rateLimit <= 0 {
+		return false
+	}
+	f.rateLimit--
+	w.Header().Set("X-Ratelimit-Limit", "10")
+	w.Header().Set("X-Ratelimit-Remaining", "0")
+	w.Header().Set("X-Ratelimit-Reset", "0")
+	w.Header().Set("Retry-After", "0")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = w.Write([]byte("limit exceeded\n"))
+	return true
 }
 
 func newFakeMM(t *testing.T) *fakeMM {
@@ -119,6 +141,9 @@ func newFakeMM(t *testing.T) *fakeMM {
 		js(w, c)
 	})
 	mux.HandleFunc("POST /api/v4/posts", func(w http.ResponseWriter, r *http.Request) {
+		if f.limited(w) {
+			return
+		}
 		var p model.Post
 		_ = json.NewDecoder(r.Body).Decode(&p)
 		// A post's message is at most model.PostMessageMaxRunesV2 (16,383)
@@ -142,6 +167,9 @@ func newFakeMM(t *testing.T) *fakeMM {
 		js(w, model.AppError{Id: "api.context.permissions.app_error", StatusCode: 403})
 	})
 	mux.HandleFunc("PUT /api/v4/posts/{id}/patch", func(w http.ResponseWriter, r *http.Request) {
+		if f.limited(w) {
+			return
+		}
 		var p model.PostPatch
 		_ = json.NewDecoder(r.Body).Decode(&p)
 		f.mu.Lock()

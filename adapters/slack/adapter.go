@@ -67,8 +67,13 @@ type Options struct {
 	// (Slack allows about one message per second per channel). Default 1s;
 	// negative disables pacing.
 	ChannelInterval time.Duration
-	MaxRetries      int           // retries of a call answered 429 (default 3)
-	UserTTL         time.Duration // users.info cache lifetime (default 1h)
+	// RetryFor is how long a call answered 429 keeps being retried, each
+	// time after Slack's Retry-After (default 2m): a reply in a 429 storm
+	// waits it out rather than being dropped. MaxRetries, when set, also
+	// bounds the number of retries (default: none but RetryFor).
+	RetryFor   time.Duration
+	MaxRetries int
+	UserTTL    time.Duration // users.info cache lifetime (default 1h)
 	// PingInterval: reconnect when Slack sends no WebSocket ping for this long (default 30s).
 	PingInterval time.Duration
 	HTTPClient   *http.Client
@@ -147,8 +152,8 @@ func New(opts Options) (*Adapter, error) {
 	if opts.ChannelInterval == 0 {
 		opts.ChannelInterval = time.Second
 	}
-	if opts.MaxRetries == 0 {
-		opts.MaxRetries = 3
+	if opts.RetryFor == 0 {
+		opts.RetryFor = 2 * time.Minute
 	}
 	if opts.UserTTL == 0 {
 		opts.UserTTL = time.Hour
@@ -264,19 +269,25 @@ func (a *Adapter) wrap(what string, err error) error {
 	return a.secrets.Errorf("slack %s: %w", what, err)
 }
 
-// call runs one Web API call, waiting out 429 answers (Retry-After) up to
-// MaxRetries times. A refused token stops the adapter.
+// call runs one Web API call, waiting out 429 answers (Retry-After) for
+// up to RetryFor (and MaxRetries times, when set); the last 429 is logged
+// and returned. A refused token stops the adapter.
 func (a *Adapter) call(ctx context.Context, what string, fn func() error) error {
+	start := a.opts.Now()
 	for attempt := 0; ; attempt++ {
 		err := fn()
 		if err == nil {
 			return nil
 		}
 		var rl *slack.RateLimitedError
-		if errors.As(err, &rl) && attempt < a.opts.MaxRetries {
+		if errors.As(err, &rl) {
 			wait := rl.RetryAfter
 			if wait <= 0 {
 				wait = time.Second
+			}
+			if a.opts.Now().Add(wait).Sub(start) > a.opts.RetryFor || a.opts.MaxRetries > 0 && attempt >= a.opts.MaxRetries {
+				a.log.Error("rate limited by Slack for too long; giving up", "call", what, "attempts", attempt+1, "for", a.opts.Now().Sub(start))
+				return a.wrap(what, err)
 			}
 			a.log.Info("rate limited by Slack; retrying", "call", what, "retry_after", wait)
 			if serr := a.opts.Sleep(ctx, wait); serr != nil {
@@ -318,7 +329,7 @@ func (a *Adapter) waitTurn(ctx context.Context, channel string) error {
 // messages when the text is longer than one takes (the ref is the last).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range split(msg) {
+	for _, part := range parts(msg) {
 		var err error
 		if ref, err = a.send1(ctx, chat, part); err != nil {
 			return ref, err
@@ -352,9 +363,12 @@ func (a *Adapter) send1(ctx context.Context, chat string, msg bot.Message) (bot.
 	return bot.MessageRef{Chat: chat, ID: ts}, nil
 }
 
-// Update implements bot.Platform: chat.update.
+// Update implements bot.Platform: chat.update of the last message of the
+// card (its status and controls), as parts splits it.
 func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
 	channel := kit.ParseChat(ref.Chat).Chat
+	all := parts(msg) // the ref is the last of the parts Send posted
+	msg = all[len(all)-1]
 	return a.call(ctx, "chat.update", func() error {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ref.ID, messageOptions(msg)...)
 		return err
@@ -364,7 +378,7 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 // SendPrivate implements bot.Platform: chat.postEphemeral, several when
 // the text is longer than one message takes.
 func (a *Adapter) SendPrivate(ctx context.Context, chat, user string, msg bot.Message) error {
-	for _, part := range split(msg) {
+	for _, part := range parts(msg) {
 		if err := a.sendPrivate1(ctx, chat, user, part); err != nil {
 			return err
 		}

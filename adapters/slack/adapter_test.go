@@ -259,6 +259,35 @@ func TestRateLimitGivesUpAfterMaxRetries(t *testing.T) {
 	}
 }
 
+// TestRateLimitStormIsWaitedOutForRetryFor: a reply answered 429 ten times
+// (Retry-After 10s each) is still posted once, after waiting out each
+// Retry-After; a storm longer than RetryFor (2 minutes) gives up with the
+// error and a log line.
+func TestRateLimitStormIsWaitedOutForRetryFor(t *testing.T) {
+	w := newWorld(t)
+	for range 10 {
+		w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 10})
+	}
+	if _, err := w.adapter.Send(context.Background(), "CGENERAL", bot.Message{Text: "hello"}); err != nil {
+		t.Fatalf("a 100-second storm should be waited out: %v", err)
+	}
+	if msgs := w.slack.messages("CGENERAL", ""); len(msgs) != 1 {
+		t.Fatalf("want the message posted once, got %d", len(msgs))
+	}
+	if got := w.clock.Sleeps(); len(got) != 10 || got[0] != 10*time.Second {
+		t.Fatalf("waits = %v, want ten of 10s", got)
+	}
+	for range 20 {
+		w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 10})
+	}
+	if _, err := w.adapter.Send(context.Background(), "CGENERAL", bot.Message{Text: "again"}); err == nil {
+		t.Fatal("a storm longer than RetryFor should give up with an error")
+	}
+	if !strings.Contains(w.logs.String(), "rate limited by Slack for too long") {
+		t.Errorf("giving up should be logged:\n%s", w.logs.String())
+	}
+}
+
 func TestPostsArePacedPerChannel(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()

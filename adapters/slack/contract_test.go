@@ -1,6 +1,7 @@
 package slack_test
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -222,4 +223,12 @@ func (s *slackSession) FillForm(t *testing.T, user, chat string, answers map[str
 		values[bm["block_id"].(string)] = ans
 	}
 	s.w.slack.push(s.w.next("env-"), "interactive", s.w.submission(user, values))
+}
+
+// RateLimitNext implements platformtest.RateLimiter: chat.postMessage
+// answers 429 with Retry-After: 1 (the test clock waits it out at once).
+func (s *slackSession) RateLimitNext(t *testing.T, n int) {
+	for range n {
+		s.w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 1})
+	}
 }

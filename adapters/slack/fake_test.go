@@ -299,7 +299,15 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 	case "chat.update":
 		for _, m := range f.msgs {
 			if m.Channel == p("channel") && m.TS == p("ts") && m.Ephemeral == "" {
-				m.Text, m.Blocks = p("text"), decodeBlocks(f.t, p("blocks"))
+				blocks := decodeBlocks(f.t, p("blocks"))
+				// chat.update takes blocks as chat.postMessage does
+				// (https://docs.slack.dev/reference/methods/chat.update).
+				if why := checkBlocks(blocks); why != "" {
+					f.t.Errorf("slack fake: chat.update refuses the message with invalid_blocks: %s", why)
+					fail(w, "invalid_blocks")
+					return
+				}
+				m.Text, m.Blocks = p("text"), blocks
 				m.Updates++
 				reply(w, map[string]any{"channel": m.Channel, "ts": m.TS, "text": m.Text})
 				return
@@ -629,12 +637,34 @@ func checkBlockList(blocks []map[string]any, max int) string {
 				return why
 			}
 		}
+		if b["type"] == "header" {
+			// A header's text: at most 150 characters
+			// (https://docs.slack.dev/reference/block-kit/blocks/header-block).
+			if t, ok := b["text"].(map[string]any); ok {
+				if s, _ := t["text"].(string); utf8.RuneCountInString(s) > 150 {
+					return fmt.Sprintf("header text of %d characters (max 150)", utf8.RuneCountInString(s))
+				}
+			}
+		}
 		if b["type"] != "section" {
 			continue
 		}
 		if t, ok := b["text"].(map[string]any); ok {
 			if s, _ := t["text"].(string); utf8.RuneCountInString(s) > 3000 {
 				return fmt.Sprintf("section text of %d characters (max 3000)", utf8.RuneCountInString(s))
+			}
+		}
+		// A section's fields: "Maximum number of items is 10. Maximum
+		// length for the text in each item is 2000 characters."
+		// (https://docs.slack.dev/reference/block-kit/blocks/section-block).
+		fs, _ := b["fields"].([]any)
+		if len(fs) > 10 {
+			return fmt.Sprintf("a section of %d fields (max 10)", len(fs))
+		}
+		for _, fl := range fs {
+			m, _ := fl.(map[string]any)
+			if s, _ := m["text"].(string); utf8.RuneCountInString(s) > 2000 {
+				return fmt.Sprintf("a section field of %d characters (max 2000)", utf8.RuneCountInString(s))
 			}
 		}
 	}

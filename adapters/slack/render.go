@@ -84,8 +84,8 @@ func Blocks(m bot.Message) []slack.Block {
 		var fs []*slack.TextBlockObject
 		for _, f := range m.Fields[i:min(i+maxFields, len(m.Fields))] {
 			// Fields are plain text (bot.Field): escaped, never converted.
-			text := "*" + escape(textutil.OneLine(f.Label)) + "*\n" + escape(f.Value)
-			fs = append(fs, slack.NewTextBlockObject(slack.MarkdownType, textutil.Shorten(text, maxFieldText), false, false))
+			// parts keeps each within maxFieldText; Shorten is a last guard.
+			fs = append(fs, slack.NewTextBlockObject(slack.MarkdownType, textutil.Shorten(fieldText(f), maxFieldText), false, false))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(nil, fs, nil))
 	}
@@ -244,10 +244,99 @@ func sections(s string, max int) []string {
 	return out
 }
 
+// fieldText is a field as a section field renders it: the label in bold
+// over the value, both escaped (never converted).
+func fieldText(f bot.Field) string {
+	return "*" + escape(textutil.OneLine(f.Label)) + "*\n" + escape(f.Value)
+}
+
+// Card limits of parts.
+const (
+	// maxCardFields is the most fields parts puts in one message: 10
+	// section blocks of 10, well within the 50 blocks of a message.
+	maxCardFields = 100
+	// maxFieldLabel is the longest field label kept whole (a label is a
+	// config question, not content).
+	maxFieldLabel = 200
+	// statusReserve is room kept in a card's last message for its text (the
+	// ticket's status), so a card updated with a longer status still fits.
+	statusReserve = 400
+)
+
 // split cuts a message whose text is too long for one Slack message into
 // several, counting the text as mrkdwn, the controls on the last.
 func split(m bot.Message) []bot.Message {
-	return kit.SplitMessage(m, maxMessageText, func(s string) int { return utf8.RuneCountInString(Mrkdwn(s)) })
+	return kit.SplitMessage(m, maxMessageText, mrkdwnRunes)
+}
+
+func mrkdwnRunes(s string) int { return utf8.RuneCountInString(Mrkdwn(s)) }
+
+// parts turns a message into the messages Slack takes, as the Discord
+// adapter does: a text longer than one message takes goes out as several
+// (split); a card (a message with fields) whose fields pass a limit —
+// 2,000 characters of a section field, 10 fields of a section
+// (https://docs.slack.dev/reference/block-kit/blocks/section-block), the
+// text one message carries (maxMessageText, below msg_blocks_too_long) —
+// goes out as several cards titled "(1/n)". Nothing is cut: a long field
+// value continues in fields named "… (cont.)"; the text (a card's status),
+// the buttons and the select are on the last message, the ref.
+func parts(m bot.Message) []bot.Message {
+	if len(m.Fields) == 0 {
+		return split(m)
+	}
+	n := utf8.RuneCountInString
+	title := textutil.Shorten(textutil.OneLine(m.Title), maxHeader-10)
+	var fields []bot.Field
+	for _, f := range m.Fields {
+		label := textutil.Shorten(textutil.OneLine(f.Label), maxFieldLabel)
+		room := maxFieldText - n(fieldText(bot.Field{Label: label + " (cont.)"}))
+		chunks := textutil.Split(f.Value, room, func(s string) int { return n(escape(s)) })
+		if len(chunks) == 0 {
+			chunks = []string{f.Value}
+		}
+		for i, c := range chunks {
+			l := label
+			if i > 0 {
+				l = label + " (cont.)"
+			}
+			fields = append(fields, bot.Field{Label: l, Value: c})
+		}
+	}
+	texts := textutil.Split(m.Text, maxMessageText, mrkdwnRunes)
+	text := ""
+	if len(texts) > 0 {
+		text, texts = texts[len(texts)-1], texts[:len(texts)-1]
+	}
+	var out []bot.Message
+	for _, d := range texts {
+		out = append(out, bot.Message{Title: title, Text: d})
+	}
+	size0 := n(title)
+	cur, size := bot.Message{Title: title}, size0
+	for _, f := range fields {
+		fs := n(fieldText(f))
+		if len(cur.Fields) > 0 && (len(cur.Fields) == maxCardFields || size+fs > maxMessageText) {
+			out = append(out, cur)
+			cur, size = bot.Message{Title: title}, size0
+		}
+		cur.Fields = append(cur.Fields, f)
+		size += fs
+	}
+	// The last message keeps room for the text, however the status grows.
+	if len(cur.Fields) > 0 && size+max(mrkdwnRunes(text), statusReserve) > maxMessageText {
+		out = append(out, cur)
+		cur = bot.Message{Title: title}
+	}
+	cur.Text, cur.Buttons, cur.Select = text, m.Buttons, m.Select
+	out = append(out, cur)
+	if len(out) == 1 {
+		out[0].Title = m.Title
+		return out
+	}
+	for i := range out {
+		out[i].Title = fmt.Sprintf("%s (%d/%d)", title, i+1, len(out))
+	}
+	return out
 }
 
 // escape makes text literal in mrkdwn: Slack's control characters become

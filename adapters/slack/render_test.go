@@ -3,6 +3,7 @@ package slack_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -169,4 +170,82 @@ func TestAgainstSlacktest(t *testing.T) {
 	if u.ID != "W012A3CDE" || u.Name == "" || u.Name == "W012A3CDE" {
 		t.Fatalf("user from slacktest's users.info: %+v", u)
 	}
+}
+
+// TestBigCardSplitWithinLimits: a ticket card whose fields pass Slack's
+// limits (a 5,000-character answer, 30 answers in all) goes out as several
+// messages "(i/n)" that the fake accepts (10 fields of 2,000 characters a
+// section, 50 blocks, 3,000 a section text), every answer whole across its
+// "… (cont.)" fields, the status and buttons on the last message only; an
+// update changes the last message.
+func TestBigCardSplitWithinLimits(t *testing.T) {
+	w := newWorld(t)
+	long := strings.Repeat("Fish & <chips> are served; ", 185) // 4,995 characters, longer once escaped
+	card := bot.Message{Title: "IT-7 · The printer on floor 3 is on fire", Text: "*Status:* waiting for an agent",
+		Buttons: []bot.Button{{ID: "take", Label: "Take ticket", Value: "IT-7"}}}
+	want := map[string]string{}
+	for i := range 30 {
+		f := bot.Field{Label: fmt.Sprintf("Answer %d", i+1), Value: strings.Repeat(string(rune('a'+i%26)), 900)}
+		if i == 3 {
+			f.Value = long
+		}
+		want[f.Label] = f.Value
+		card.Fields = append(card.Fields, f)
+	}
+	ref, err := w.adapter.Send(context.Background(), "CAGENTS", card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := w.slack.messages("CAGENTS", "")
+	if len(msgs) < 2 {
+		t.Fatalf("want the card split over several messages, got %d", len(msgs))
+	}
+	if last := msgs[len(msgs)-1]; last.TS != ref.ID {
+		t.Errorf("the ref should be the last message, got %s of %s", ref.ID, last.TS)
+	}
+	unescape := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace
+	got := map[string]string{}
+	for i, m := range msgs {
+		r := render(m.Blocks)
+		if wantTitle := fmt.Sprintf("# %s (%d/%d)", card.Title, i+1, len(msgs)); !strings.HasPrefix(r, wantTitle) {
+			t.Errorf("message %d starts %q, want %q", i+1, head(r), wantTitle)
+		}
+		last := i == len(msgs)-1
+		if strings.Contains(r, "[Take ticket]") != last || strings.Contains(r, "waiting for an agent") != last {
+			t.Errorf("message %d of %d: the status and buttons belong on the last only:\n%s", i+1, len(msgs), head(r))
+		}
+		for _, b := range m.Blocks {
+			fs, _ := b["fields"].([]any)
+			for _, fl := range fs {
+				text, _ := fl.(map[string]any)["text"].(string)
+				label, value, ok := strings.Cut(text, "*\n")
+				if !ok {
+					t.Fatalf("field %q is not *label*\\nvalue", head(text))
+				}
+				label = strings.TrimSuffix(strings.TrimPrefix(label, "*"), " (cont.)")
+				got[label] += unescape(value)
+			}
+		}
+	}
+	for label, v := range want {
+		if got[label] != v {
+			t.Errorf("%s: got %d characters %q…, want the %d sent", label, len(got[label]), head(got[label]), len(v))
+		}
+	}
+	card.Text = "*Status:* taken by Ada"
+	card.Buttons = nil
+	if err := w.adapter.Update(context.Background(), ref, card); err != nil {
+		t.Fatal(err)
+	}
+	msgs = w.slack.messages("CAGENTS", "")
+	if r := render(msgs[len(msgs)-1].Blocks); !strings.Contains(r, "taken by Ada") || strings.Contains(r, "[Take ticket]") {
+		t.Errorf("the update should change the last message:\n%s", head(r))
+	}
+}
+
+func head(s string) string {
+	if len(s) > 80 {
+		return s[:80]
+	}
+	return s
 }

@@ -154,7 +154,8 @@ type Server struct {
 	Commands     []json.RawMessage
 	revoked      bool
 	rateLimit    int
-	deleted      int // channels deleted over REST
+	dmsClosed    map[string]bool // users who take no DMs from the bot
+	deleted      int             // channels deleted over REST
 
 	// gateway
 	conn       *websocket.Conn
@@ -274,6 +275,18 @@ func (s *Server) Revoke() {
 		s.conn.Close()
 		s.conn = nil
 	}
+}
+
+// CloseDMs makes user take no direct messages from the bot, as a member
+// with "Allow direct messages from server members" off: posts to their DM
+// answer 50007.
+func (s *Server) CloseDMs(user string) {
+	s.mu.Lock()
+	if s.dmsClosed == nil {
+		s.dmsClosed = map[string]bool{}
+	}
+	s.dmsClosed[user] = true
+	s.mu.Unlock()
 }
 
 // RateLimitNext makes the next n REST calls answer 429.

@@ -215,6 +215,16 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 			s.violation(w, "POST /channels/%s/messages: %s", p[1], why)
 			return
 		}
+		// A user whose DMs are closed to the bot: the DM channel opens, but
+		// a post to it is refused with 403 and JSON error code 50007,
+		// "Cannot send messages to this user"
+		// (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes).
+		if c.Type == TypeDM && len(c.Recipients) == 1 && s.dmsClosed[c.Recipients[0].ID] {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"message": "Cannot send messages to this user", "code": 50007}`))
+			return
+		}
 		msg := s.addMessageLocked(c, s.users[s.BotID], &body, "")
 		writeJSON(w, msg)
 	case len(p) == 4 && p[0] == "channels" && p[2] == "messages" && m == "GET":

@@ -102,7 +102,28 @@ func cases() []Case {
 		{"Subject300CharactersKeptWhole", longSubject},
 		{"Form12FieldsSelect150Answers900", bigForm},
 		{"NoDisguisedLinksNoMentions", disguisedLinks},
+		{"RateLimitStormLosesNoReply", rateLimitStorm},
 	}
+}
+
+// RateLimiter is a Session whose fake can answer 429, in its platform's
+// form (Slack's and Mattermost's Retry-After header, Discord's retry_after
+// body and X-RateLimit-* headers), with a small wait so tests do not sleep.
+type RateLimiter interface {
+	// RateLimitNext makes the next n posts of the bot answer 429.
+	RateLimitNext(t *testing.T, n int)
+}
+
+// rateLimitStorm: while the platform answers 429 to the bot's next posts,
+// a question with a long answer (several messages) is asked; the answer
+// still arrives whole and in order, "Did this help?" on the last.
+func rateLimitStorm(t *testing.T, s Session) {
+	rl, ok := s.(RateLimiter)
+	if !ok {
+		t.Skip("the session cannot rate limit the bot")
+	}
+	rl.RateLimitNext(t, 8)
+	longAnswer("What does the printer handbook say?", 5000)(t, s)
 }
 
 // FormFiller is a Session whose people fill in the form the bot opened for
