@@ -229,12 +229,11 @@ func (c *conv) action(ctx context.Context) error {
 	case actRate:
 		return c.rate(ctx, a)
 	case actReason:
-		return c.reason(ctx, a.Value)
+		return c.reason(ctx, a)
 	case actComment:
 		return c.commentButton(a.Value)
 	case actSkipComment:
-		c.reset()
-		return c.say(c.t(mThanksFeedback))
+		return c.finishComment(ctx, a)
 	case actReopen:
 		id, _ := strconv.ParseInt(a.Value, 10, 64)
 		t, err := c.e.store.Get(ctx, id)

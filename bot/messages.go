@@ -65,6 +65,7 @@ const (
 	mSend            msgID = "send"
 	mOptional        msgID = "optional"
 	mSkip            msgID = "skip"
+	mDone            msgID = "done"
 	mRequired        msgID = "required"
 	mChooseOneOf     msgID = "choose_one_of"
 	mTooLong         msgID = "too_long"

@@ -102,6 +102,18 @@ func TestJourneyOverHTTP(t *testing.T) {
 	if err != nil || len(ts) != 1 || ts[0].Evaluation == nil || ts[0].Evaluation.Rating != 4 {
 		t.Fatalf("ticket after rating: %+v %v", ts, err)
 	}
+	// Several reasons can be picked: each press leaves the prompt live.
+	sam.press(sam.last(sam.dm(), "Anything you"), "Fast")
+	more := sam.last(sam.dm(), "Anything you")
+	if more.Pressed != nil {
+		t.Fatalf("after a reason the prompt is marked pressed (its buttons disabled): %+v", more.Pressed)
+	}
+	sam.press(more, "Friendly")
+	sam.press(sam.last(sam.dm(), "Anything you"), "Done")
+	ts, err = srv.Store.List(t.Context(), tickets.Filter{})
+	if err != nil || len(ts) != 1 || ts[0].Evaluation == nil || strings.Join(ts[0].Evaluation.Reasons, ",") != "Fast,Friendly" {
+		t.Fatalf("ticket after the reasons: %+v %v", ts, err)
+	}
 	msgs, err := srv.Store.Messages(t.Context(), ts[0].ID)
 	if err != nil || len(msgs) < 2 {
 		t.Errorf("transcript has %d messages (%v), want the room's two", len(msgs), err)
