@@ -1,11 +1,14 @@
 package bot_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/helpdesk-chat/helpdesk/bot/bottest"
+	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
 // resolved escalates a question, starts and ends the chat, and returns the
@@ -60,4 +63,60 @@ func TestReasonsThenComment(t *testing.T) {
 	if ev == nil || ev.Rating != 2 || ev.Comment != "Took two tries" || !slices.Equal(ev.Reasons, []string{"Friendly", "Fast"}) {
 		t.Fatalf("evaluation = %+v", ev)
 	}
+}
+
+func TestReplyAfterRatingAndCommentOffersReopen(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl, agent := resolved(t, h)
+	carl.Press("★★★★★")
+	carl.Say("Quick, thanks")
+	mustSee(t, carl, "Thanks for your feedback!")
+	if !strings.Contains(h.Transcript(carl.DM(), carl.ID), "You rated it ★★★★★.\n[Reopen]") {
+		t.Fatalf("the rated prompt should keep its Reopen button:\n%s", h.Transcript(carl.DM(), carl.ID))
+	}
+	h.Clock.Advance(3 * time.Hour)
+	carl.Say("thanks!")
+	mustSee(t, carl, "You're welcome!")
+	carl.Say("It dropped again this morning")
+	mustSee(t, carl, "Is this about **IT-1**, resolved earlier?")
+	mustNotSee(t, carl, "couldn't find")
+	if st := h.Ticket("IT-1").Status; st != tickets.StatusResolved {
+		t.Fatalf("status %s: only the press reopens", st)
+	}
+	carl.Press("Reopen")
+	mustSee(t, carl, "I've reopened **IT-1**")
+	tk := h.Ticket("IT-1")
+	if tk.Status != tickets.StatusAssigned || tk.Assignee != agent.Name {
+		t.Fatalf("reopened ticket %s/%s", tk.Status, tk.Assignee)
+	}
+	msgs, err := h.Store.Messages(context.Background(), tk.ID)
+	if err != nil || len(msgs) == 0 || msgs[len(msgs)-1].Text != "It dropped again this morning" {
+		t.Fatalf("the reply should be on the reopened ticket for the agent: %+v %v", msgs, err)
+	}
+	if !strings.Contains(h.Transcript(agent.DM(), agent.ID), "IT-1") {
+		t.Fatal("the agent should hear of the reopened ticket")
+	}
+}
+
+func TestThanksNeverReopens(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl, _ := resolved(t, h)
+	for _, s := range []string{"thanks!", "Thank you.", "ok, thanks", "Danke", "👍"} {
+		carl.Say(s)
+		mustSee(t, carl, "You're welcome!")
+	}
+	if st := h.Ticket("IT-1").Status; st != tickets.StatusResolved {
+		t.Fatalf("status %s after thanks", st)
+	}
+	carl.Press("★★★☆☆") // the rating prompt is still live
+	mustSee(t, carl, "Anything you'd like to add?")
+}
+
+func TestReplyAfterTheWindowIsANewQuestion(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl, _ := resolved(t, h)
+	h.Clock.Advance(73 * time.Hour)
+	carl.Say("How do I reset my password?")
+	mustNotSee(t, carl, "Is this about **IT-1**")
+	mustSee(t, carl, "https://id.example.com/reset")
 }

@@ -86,8 +86,12 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 		return c.refuse(err)
 	}
 	if a.Message.ID != "" {
-		c.update(a.Message, Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))},
-			"update evaluation prompt", "ticket", rated.Key)
+		done := Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))}
+		if c.e.inReopenWindow(desk, rated) {
+			// Rating does not close the way back.
+			done.Buttons = []Button{{ID: actReopen, Label: c.t(mReopen), Value: idValue(rated.ID)}}
+		}
+		c.update(a.Message, done, "update evaluation prompt", "ticket", rated.Key)
 	}
 	if !desk.Evaluation.Comment && len(desk.Evaluation.Reasons) == 0 {
 		c.reset()
@@ -246,4 +250,63 @@ func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error
 		return nil
 	})
 	return nil
+}
+
+// recentlyResolved returns the user's ticket on this desk that ended last,
+// if it is still inside the reopen window (nil otherwise).
+func (c *conv) recentlyResolved(ctx context.Context) (*tickets.Ticket, error) {
+	if c.desk == nil || c.desk.ReopenWindow <= 0 {
+		return nil, nil
+	}
+	if c.st.Step == StepRating && c.st.Ticket != 0 {
+		if t, err := c.e.store.Get(ctx, c.st.Ticket); err == nil && c.e.inReopenWindow(c.desk, t) {
+			return t, nil
+		}
+	}
+	ts, err := c.e.store.List(ctx, tickets.Filter{
+		Desk: c.desk.ID, Statuses: []tickets.Status{tickets.StatusResolved},
+		Requester: &tickets.Person{Platform: c.ev.Platform, ID: c.ev.User.ID},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recent tickets of %s: %w", c.ev.User.ID, err)
+	}
+	var last *tickets.Ticket
+	for _, t := range ts {
+		if c.e.inReopenWindow(c.desk, t) && (last == nil || t.EndedAt.After(last.EndedAt)) {
+			last = t
+		}
+	}
+	return last, nil
+}
+
+// offerReopen answers a reply after a ticket ended: one press reopens it
+// with the reply (so the agent sees it), the other asks it as a new question.
+func (c *conv) offerReopen(t *tickets.Ticket, text string) error {
+	c.reset()
+	c.st.Step, c.st.Ticket, c.st.Question = StepReopen, t.ID, text
+	reopen, fresh := c.t(mReopen), c.t(mNewQuestion)
+	return c.reply(Message{
+		Text: c.t(mReopenOffer, t.Key, reopen, fresh),
+		Buttons: []Button{
+			{ID: actReopen, Label: reopen, Value: idValue(t.ID), Style: StylePrimary},
+			{ID: actNewQuestion, Label: fresh},
+		},
+	})
+}
+
+var thanks = map[string]bool{
+	"thanks": true, "thank you": true, "thx": true, "ty": true, "thanks a lot": true, "thank you very much": true,
+	"many thanks": true, "cheers": true, "ok": true, "okay": true, "ok thanks": true, "great": true, "perfect": true,
+	"great thanks": true, "awesome": true, "cool": true, "works now": true, "it works": true, "solved": true,
+	"danke": true, "vielen dank": true, "danke schön": true, "merci": true, "merci beaucoup": true,
+	"gracias": true, "muchas gracias": true, "grazie": true, "grazie mille": true, "bedankt": true,
+	"dank je": true, "dank u": true, "obrigado": true, "obrigada": true, "👍": true, "🙏": true,
+}
+
+// isThanks reports whether text is only a thanks or an acknowledgement,
+// which never reopens a ticket by itself.
+func isThanks(text string) bool {
+	t := strings.Trim(strings.ToLower(strings.TrimSpace(text)), "!.,?:) ")
+	t = strings.Join(strings.Fields(strings.ReplaceAll(t, ",", " ")), " ")
+	return thanks[t]
 }
