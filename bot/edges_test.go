@@ -120,3 +120,32 @@ func TestReplyAfterTheWindowIsANewQuestion(t *testing.T) {
 	mustNotSee(t, carl, "Is this about **IT-1**")
 	mustSee(t, carl, "https://id.example.com/reset")
 }
+
+func TestClosedRoomEndServiceDoesNotEndTheReopenedTicket(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl, agent := resolved(t, h)
+	old := carl.Group().ID
+	carl.Say("Broken again")
+	carl.Press("Reopen")
+	// Before the new chat starts, and after: the old room's button is stale.
+	agent.PressIn(old, "End Service")
+	if st := h.Ticket("IT-1").Status; st != tickets.StatusAssigned {
+		t.Fatalf("the closed room's End Service changed the reopened ticket: %s", st)
+	}
+	agent.Press("Start Chat")
+	agent.PressIn(old, "End Service")
+	if st := h.Ticket("IT-1").Status; st != tickets.StatusInService {
+		t.Fatalf("the closed room's End Service changed the reopened ticket: %s", st)
+	}
+	if !strings.Contains(h.Transcript(old, agent.ID), "no longer active") {
+		t.Fatalf("the agent should be told the button is stale:\n%s", h.Transcript(old, agent.ID))
+	}
+	groups := h.Platform.Groups("carl")
+	if len(groups) != 2 {
+		t.Fatalf("%d group chats", len(groups))
+	}
+	agent.PressIn(groups[1].ID, "End Service")
+	if st := h.Ticket("IT-1").Status; st != tickets.StatusResolved {
+		t.Fatalf("the new room's End Service should end the ticket: %s", st)
+	}
+}
