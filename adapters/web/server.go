@@ -242,6 +242,21 @@ func (p *Platform) handleHistory(w http.ResponseWriter, r *http.Request, s auth.
 		p.writeErr(w, err)
 		return
 	}
+	if len(ms) == 0 && before == 0 && chat == DMPrefix+user {
+		// The chat opens empty: the bot greets first, with the desk's
+		// description and menu (or the desk picker). The event id makes
+		// it once per user, however many tabs open at the same time.
+		ev := p.event(r, s, chat, bot.ChatDirect, r.URL.Query().Get("desk"))
+		ev.ID, ev.Kind = "greet:"+chat, bot.EventMessage
+		if err := p.dispatch(r, ev); err != nil {
+			p.writeErr(w, err)
+			return
+		}
+		if ms, err = p.store.History(r.Context(), chat, user, before, historySize); err != nil {
+			p.writeErr(w, err)
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": p.views(ms, user), "more": len(ms) == historySize})
 }
 

@@ -116,7 +116,7 @@
     renderHead();
     $("log").textContent = "";
     $("empty").hidden = true;
-    var q = "?chat=" + encodeURIComponent(id);
+    var q = "?chat=" + encodeURIComponent(id) + (desk ? "&desk=" + encodeURIComponent(desk) : "");
     return api("GET", "/chat/api/history" + q).then(function (data) {
       if (state.current !== id) return;
       data.messages.forEach(function (m) { upsertMessage(m); });
