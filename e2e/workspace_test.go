@@ -36,6 +36,7 @@ func TestTicketCenterWorkspace(t *testing.T) {
 	Step(t, ada, "the agent opens the Ticket Center",
 		chromedp.EmulateViewport(1280, 1100),
 		FollowLink(srv.Link(t, "ada@example.com", "Ada")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-live="1"] #text`)),
 		chromedp.Navigate(srv.URL+"/center/"),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live-stream="on"]`)),
 	)
