@@ -43,6 +43,11 @@ func (e *Engine) ticketAction(ctx context.Context, rt *Runtime, ev Event) (bool,
 		}
 		return true, err
 	}
+	if ev.Chat.Kind == ChatGroup && (ev.Chat.ID != t.GroupChat || t.Status != tickets.StatusInService) {
+		// A closed room's End Service (the ticket was reopened since, maybe
+		// with a new room) has had its moment: it must not end the ticket.
+		return true, e.private(ctx, ev, "That button is no longer active.")
+	}
 	if t.Requester.ID == ev.User.ID && actor.Role != tickets.RoleAdmin && actor.Name != t.Assignee {
 		actor = tickets.Actor{Role: tickets.RoleUser, Platform: ev.Platform, ID: ev.User.ID, Name: ev.User.Name}
 	}

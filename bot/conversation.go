@@ -27,6 +27,7 @@ const (
 	actComment     = "comment"
 	actSkipComment = "comment.skip"
 	actReopen      = "reopen"
+	actNewQuestion = "reopen.new"
 	formTicket     = "ticket"
 	formComment    = "comment:"
 )
@@ -108,11 +109,12 @@ func (c *conv) message(ctx context.Context) error {
 		if text != "" {
 			return c.comment(ctx, c.st.Ticket, text)
 		}
-	case StepRating:
-		if t, err := c.e.store.Get(ctx, c.st.Ticket); err == nil && c.e.inReopenWindow(c.desk, t) && !isGreeting(text) {
-			return c.reopen(ctx, t, text)
-		}
+	case StepReopen:
+		// The offer was left for a new message: it is a new question.
 		c.reset()
+		if !isGreeting(text) && !isThanks(text) {
+			return c.ask(ctx, text)
+		}
 	case StepWaiting:
 		t, err := c.e.store.Get(ctx, c.st.Ticket)
 		if err != nil && errs.Code(err) != errs.ENOTFOUND {
@@ -122,6 +124,21 @@ func (c *conv) message(ctx context.Context) error {
 			return c.addToTicket(ctx, t, text)
 		}
 		if err != nil || !t.Status.Active() {
+			c.reset()
+		}
+	}
+	switch c.st.Step {
+	case StepIdle, StepMenu, StepAnswered, StepRating:
+		// A reply soon after a ticket ended may be the same problem coming
+		// back: offer to reopen it (one press). Thanks never reopens.
+		if t, err := c.recentlyResolved(ctx); err != nil {
+			return err
+		} else if t != nil && isThanks(text) {
+			return c.say(c.t(mWelcome))
+		} else if t != nil && !isGreeting(text) {
+			return c.offerReopen(t, text)
+		}
+		if c.st.Step == StepRating {
 			c.reset()
 		}
 	}
@@ -229,12 +246,11 @@ func (c *conv) action(ctx context.Context) error {
 	case actRate:
 		return c.rate(ctx, a)
 	case actReason:
-		return c.reason(ctx, a.Value)
+		return c.reason(ctx, a)
 	case actComment:
 		return c.commentButton(a.Value)
 	case actSkipComment:
-		c.reset()
-		return c.say(c.t(mThanksFeedback))
+		return c.finishComment(ctx, a)
 	case actReopen:
 		id, _ := strconv.ParseInt(a.Value, 10, 64)
 		t, err := c.e.store.Get(ctx, id)
@@ -244,7 +260,24 @@ func (c *conv) action(ctx context.Context) error {
 		if !c.e.inReopenWindow(c.desk, t) {
 			return c.private(c.t(mNoReopen, t.Key))
 		}
-		return c.reopen(ctx, t, "")
+		text := ""
+		if c.st.Step == StepReopen && c.st.Ticket == id {
+			text = c.st.Question // the reply that brought the offer goes on the ticket
+		}
+		if a.Message.ID != "" && c.st.Step == StepReopen {
+			c.update(a.Message, Message{Text: c.t(mReopened, t.Key)}, "update reopen offer", "ticket", t.Key)
+		}
+		return c.reopen(ctx, t, text)
+	case actNewQuestion:
+		if c.st.Step != StepReopen {
+			break
+		}
+		text := c.st.Question
+		if a.Message.ID != "" {
+			c.update(a.Message, Message{Text: c.t(mNewQuestion) + ": " + Literal(text)}, "update reopen offer")
+		}
+		c.reset()
+		return c.ask(ctx, text)
 	}
 	return c.private(c.t(mButtonInactive))
 }

@@ -255,8 +255,11 @@ func TestWholeJourneyWithFormInChat(t *testing.T) {
 		tk.Evaluation.Comment != "Quick and friendly" || len(tk.Evaluation.Reasons) != 1 || tk.Evaluation.Reasons[0] != "Fast" {
 		t.Fatalf("evaluation = %+v", tk.Evaluation)
 	}
-	// After the evaluation, the user can ask again as usual.
+	// After the evaluation, a reply inside the reopen window is offered
+	// to reopen IT-1, or to go on as a new question.
 	carl.Say("How do I reset my password?")
+	mustSee(t, carl, "Is this about **IT-1**, resolved earlier?")
+	carl.Press("New question")
 	mustSee(t, carl, "https://id.example.com/reset")
 
 	evs, err := h.Store.Events(context.Background(), tk.ID)
@@ -471,6 +474,11 @@ func TestReplyAfterEndReopens(t *testing.T) {
 	mustSee(t, carl, "How would you rate")
 	h.Clock.Advance(2 * time.Hour)
 	carl.Say("Sorry, it is broken again")
+	mustSee(t, carl, "Is this about **IT-1**, resolved earlier?")
+	if h.Ticket("IT-1").Status != tickets.StatusResolved {
+		t.Fatal("a reply alone must not reopen the ticket")
+	}
+	carl.Press("Reopen")
 	mustSee(t, carl, "I've reopened **IT-1**")
 	tk := h.Ticket("IT-1")
 	if tk.Status != tickets.StatusAssigned || tk.Assignee != agent.Name {

@@ -86,8 +86,12 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 		return c.refuse(err)
 	}
 	if a.Message.ID != "" {
-		c.update(a.Message, Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))},
-			"update evaluation prompt", "ticket", rated.Key)
+		done := Message{Text: c.t(mRated, rated.Key, stars(n, desk.Evaluation.Scale))}
+		if c.e.inReopenWindow(desk, rated) {
+			// Rating does not close the way back.
+			done.Buttons = []Button{{ID: actReopen, Label: c.t(mReopen), Value: idValue(rated.ID)}}
+		}
+		c.update(a.Message, done, "update evaluation prompt", "ticket", rated.Key)
 	}
 	if !desk.Evaluation.Comment && len(desk.Evaluation.Reasons) == 0 {
 		c.reset()
@@ -95,19 +99,61 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	}
 	c.reset()
 	c.st.Step, c.st.Ticket, c.st.Rating = StepComment, id, n
+	return c.reply(c.commentPrompt(desk, id, nil))
+}
+
+// commentPrompt asks for reasons and a comment after a rating. Reasons are
+// toggles: several can be chosen (each press adds or removes one, shown
+// with a check mark), then Done (Skip while none is chosen) or a comment.
+func (c *conv) commentPrompt(desk *config.Desk, id int64, chosen []string) Message {
 	msg := Message{Text: c.t(mAnythingToAdd)}
 	for i, r := range desk.Evaluation.Reasons {
-		msg.Buttons = append(msg.Buttons, Button{ID: actReason, Label: r, Value: fmt.Sprintf("%d:%d", id, i)})
+		b := Button{ID: actReason, Label: r, Value: fmt.Sprintf("%d:%d", id, i)}
+		if slices.Contains(chosen, r) {
+			b.Label, b.Style = "✓ "+r, StylePrimary
+		}
+		msg.Buttons = append(msg.Buttons, b)
+	}
+	finish := c.t(mSkip)
+	if len(chosen) > 0 {
+		finish = c.t(mDone)
 	}
 	if desk.Evaluation.Comment {
-		msg.Text += " " + c.t(mCommentHint, c.t(mSkip))
+		msg.Text += " " + c.t(mCommentHint, finish)
 		msg.Buttons = append(msg.Buttons, Button{ID: actComment, Label: c.t(mAddComment), Value: idValue(id)})
 	}
-	msg.Buttons = append(msg.Buttons, Button{ID: actSkipComment, Label: c.t(mSkip)})
-	return c.reply(msg)
+	msg.Buttons = append(msg.Buttons, Button{ID: actSkipComment, Label: finish, Value: idValue(id)})
+	return msg
+}
+
+// finishComment ends the feedback: the prompt keeps what was chosen and
+// loses its buttons, which have done their part.
+func (c *conv) finishComment(ctx context.Context, a Action) error {
+	if a.Message.ID != "" {
+		text := c.t(mAnythingToAdd)
+		if id, err := strconv.ParseInt(a.Value, 10, 64); err == nil && id > 0 {
+			if t, err := c.e.store.Get(ctx, id); err == nil && t.Evaluation != nil && len(t.Evaluation.Reasons) > 0 {
+				text += " " + c.t(mNoted, strings.Join(t.Evaluation.Reasons, ", "))
+			}
+		}
+		c.update(a.Message, Message{Text: text}, "update comment prompt")
+	}
+	c.reset()
+	return c.say(c.t(mThanksFeedback))
 }
 
 func (c *conv) amend(ctx context.Context, id int64, reason, comment string) (*tickets.Ticket, error) {
+	return c.amendWith(ctx, id, func(ev *tickets.Evaluation) {
+		if reason != "" && !slices.Contains(ev.Reasons, reason) {
+			ev.Reasons = append(ev.Reasons, reason)
+		}
+		if comment != "" {
+			ev.Comment = comment
+		}
+	})
+}
+
+func (c *conv) amendWith(ctx context.Context, id int64, change func(*tickets.Evaluation)) (*tickets.Ticket, error) {
 	t, err := c.e.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -117,18 +163,15 @@ func (c *conv) amend(ctx context.Context, id int64, reason, comment string) (*ti
 	}
 	ev := *t.Evaluation
 	ev.Reasons = append([]string(nil), ev.Reasons...)
-	if reason != "" && !slices.Contains(ev.Reasons, reason) {
-		ev.Reasons = append(ev.Reasons, reason)
-	}
-	if comment != "" {
-		ev.Comment = comment
-	}
+	change(&ev)
 	actor := tickets.Actor{Role: tickets.RoleUser, Platform: c.ev.Platform, ID: c.ev.User.ID, Name: c.ev.User.Name}
 	return c.e.Evaluate(ctx, id, ev, actor, tickets.SourceButton)
 }
 
-func (c *conv) reason(ctx context.Context, value string) error {
-	idStr, iStr, _ := strings.Cut(value, ":")
+// reason toggles one reason of the rating and shows the prompt again with
+// the reasons chosen so far, so several can be picked.
+func (c *conv) reason(ctx context.Context, a Action) error {
+	idStr, iStr, _ := strings.Cut(a.Value, ":")
 	id, _ := strconv.ParseInt(idStr, 10, 64)
 	i, _ := strconv.Atoi(iStr)
 	t, err := c.e.store.Get(ctx, id)
@@ -139,10 +182,22 @@ func (c *conv) reason(ctx context.Context, value string) error {
 	if desk == nil || i < 0 || i >= len(desk.Evaluation.Reasons) {
 		return c.private(c.t(mButtonInactive))
 	}
-	if _, err := c.amend(ctx, id, desk.Evaluation.Reasons[i], ""); err != nil {
+	reason := desk.Evaluation.Reasons[i]
+	rated, err := c.amendWith(ctx, id, func(ev *tickets.Evaluation) {
+		if j := slices.Index(ev.Reasons, reason); j >= 0 {
+			ev.Reasons = slices.Delete(ev.Reasons, j, j+1)
+		} else {
+			ev.Reasons = append(ev.Reasons, reason)
+		}
+	})
+	if err != nil {
 		return c.refuse(err)
 	}
-	return c.private(c.t(mNoted, desk.Evaluation.Reasons[i]))
+	if a.Message.ID == "" {
+		return c.private(c.t(mNoted, strings.Join(rated.Evaluation.Reasons, ", ")))
+	}
+	c.update(a.Message, c.commentPrompt(desk, id, rated.Evaluation.Reasons), "update comment prompt", "ticket", rated.Key)
+	return nil
 }
 
 func (c *conv) commentButton(value string) error {
@@ -195,4 +250,63 @@ func (c *conv) reopen(ctx context.Context, t *tickets.Ticket, text string) error
 		return nil
 	})
 	return nil
+}
+
+// recentlyResolved returns the user's ticket on this desk that ended last,
+// if it is still inside the reopen window (nil otherwise).
+func (c *conv) recentlyResolved(ctx context.Context) (*tickets.Ticket, error) {
+	if c.desk == nil || c.desk.ReopenWindow <= 0 {
+		return nil, nil
+	}
+	if c.st.Step == StepRating && c.st.Ticket != 0 {
+		if t, err := c.e.store.Get(ctx, c.st.Ticket); err == nil && c.e.inReopenWindow(c.desk, t) {
+			return t, nil
+		}
+	}
+	ts, err := c.e.store.List(ctx, tickets.Filter{
+		Desk: c.desk.ID, Statuses: []tickets.Status{tickets.StatusResolved},
+		Requester: &tickets.Person{Platform: c.ev.Platform, ID: c.ev.User.ID},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recent tickets of %s: %w", c.ev.User.ID, err)
+	}
+	var last *tickets.Ticket
+	for _, t := range ts {
+		if c.e.inReopenWindow(c.desk, t) && (last == nil || t.EndedAt.After(last.EndedAt)) {
+			last = t
+		}
+	}
+	return last, nil
+}
+
+// offerReopen answers a reply after a ticket ended: one press reopens it
+// with the reply (so the agent sees it), the other asks it as a new question.
+func (c *conv) offerReopen(t *tickets.Ticket, text string) error {
+	c.reset()
+	c.st.Step, c.st.Ticket, c.st.Question = StepReopen, t.ID, text
+	reopen, fresh := c.t(mReopen), c.t(mNewQuestion)
+	return c.reply(Message{
+		Text: c.t(mReopenOffer, t.Key, reopen, fresh),
+		Buttons: []Button{
+			{ID: actReopen, Label: reopen, Value: idValue(t.ID), Style: StylePrimary},
+			{ID: actNewQuestion, Label: fresh},
+		},
+	})
+}
+
+var thanks = map[string]bool{
+	"thanks": true, "thank you": true, "thx": true, "ty": true, "thanks a lot": true, "thank you very much": true,
+	"many thanks": true, "cheers": true, "ok": true, "okay": true, "ok thanks": true, "great": true, "perfect": true,
+	"great thanks": true, "awesome": true, "cool": true, "works now": true, "it works": true, "solved": true,
+	"danke": true, "vielen dank": true, "danke schön": true, "merci": true, "merci beaucoup": true,
+	"gracias": true, "muchas gracias": true, "grazie": true, "grazie mille": true, "bedankt": true,
+	"dank je": true, "dank u": true, "obrigado": true, "obrigada": true, "👍": true, "🙏": true,
+}
+
+// isThanks reports whether text is only a thanks or an acknowledgement,
+// which never reopens a ticket by itself.
+func isThanks(text string) bool {
+	t := strings.Trim(strings.ToLower(strings.TrimSpace(text)), "!.,?:) ")
+	t = strings.Join(strings.Fields(strings.ReplaceAll(t, ",", " ")), " ")
+	return thanks[t]
 }

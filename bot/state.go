@@ -22,6 +22,7 @@ const (
 	StepWaiting  Step = "waiting"  // ticket open, waiting for / talking to an agent
 	StepRating   Step = "rating"   // ticket resolved, evaluation prompt shown
 	StepComment  Step = "comment"  // rated, awaiting an optional comment
+	StepReopen   Step = "reopen"   // a reply after the end: offered to reopen Ticket with Question
 )
 
 // State is one user's conversation, persisted after every event.

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -29,8 +30,7 @@ func TestJourney(t *testing.T) {
 		chromedp.Click(chromedp.Search(`//button[normalize-space()='Sign in as an employee']`)),
 		WaitLive(),
 	)
-	Step(t, sam, "employee greets and picks the IT desk",
-		Say("Hi"),
+	Step(t, sam, "the chat opens with the desk picker, and the employee picks the IT desk",
 		chromedp.WaitVisible(InLog("Which help desk can help you?")),
 		chromedp.Click(Button("IT Help Desk")),
 		chromedp.WaitVisible(InLog("IT help desk bot")),
@@ -105,13 +105,23 @@ func TestJourney(t *testing.T) {
 		chromedp.WaitVisible(InLog("You rated it ★★★★☆")),
 		chromedp.WaitVisible(Button("Solved my problem")),
 	)
+	Step(t, sam, "employee picks two reasons, then Done",
+		chromedp.Click(Button("Solved my problem")),
+		chromedp.WaitVisible(Button("✓ Solved my problem")),
+		chromedp.Click(Button("Fast")),
+		chromedp.WaitVisible(Button("✓ Fast")),
+		chromedp.Click(Button("Done")),
+		chromedp.WaitVisible(InLog("Thanks for your feedback!")),
+		chromedp.WaitVisible(InLog("Noted: Solved my problem, Fast.")),
+	)
 
 	ts, err := srv.Store.List(context.Background(), tickets.Filter{})
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("tickets: %v %v", ts, err)
 	}
 	tk := ts[0]
-	if tk.Status != tickets.StatusResolved || tk.Evaluation == nil || tk.Evaluation.Rating != 4 || tk.Assignee != "Ada" {
+	if tk.Status != tickets.StatusResolved || tk.Evaluation == nil || tk.Evaluation.Rating != 4 || tk.Assignee != "Ada" ||
+		strings.Join(tk.Evaluation.Reasons, ",") != "Solved my problem,Fast" {
 		t.Errorf("ticket %s: status %s, assignee %s, evaluation %+v; want resolved by Ada, rated 4", tk.Key, tk.Status, tk.Assignee, tk.Evaluation)
 	}
 	msgs, err := srv.Store.Messages(context.Background(), tk.ID)

@@ -35,7 +35,8 @@ func TestTicketCenterWorkspace(t *testing.T) {
 	ada := b.Person(t)
 	Step(t, ada, "the agent opens the Ticket Center",
 		chromedp.EmulateViewport(1280, 1100),
-		chromedp.Navigate(srv.Link(t, "ada@example.com", "Ada")),
+		FollowLink(srv.Link(t, "ada@example.com", "Ada")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-live="1"] #text`)),
 		chromedp.Navigate(srv.URL+"/center/"),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live-stream="on"]`)),
 	)

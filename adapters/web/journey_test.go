@@ -102,6 +102,18 @@ func TestJourneyOverHTTP(t *testing.T) {
 	if err != nil || len(ts) != 1 || ts[0].Evaluation == nil || ts[0].Evaluation.Rating != 4 {
 		t.Fatalf("ticket after rating: %+v %v", ts, err)
 	}
+	// Several reasons can be picked: each press leaves the prompt live.
+	sam.press(sam.last(sam.dm(), "Anything you"), "Fast")
+	more := sam.last(sam.dm(), "Anything you")
+	if more.Pressed != nil {
+		t.Fatalf("after a reason the prompt is marked pressed (its buttons disabled): %+v", more.Pressed)
+	}
+	sam.press(more, "Friendly")
+	sam.press(sam.last(sam.dm(), "Anything you"), "Done")
+	ts, err = srv.Store.List(t.Context(), tickets.Filter{})
+	if err != nil || len(ts) != 1 || ts[0].Evaluation == nil || strings.Join(ts[0].Evaluation.Reasons, ",") != "Fast,Friendly" {
+		t.Fatalf("ticket after the reasons: %+v %v", ts, err)
+	}
 	msgs, err := srv.Store.Messages(t.Context(), ts[0].ID)
 	if err != nil || len(msgs) < 2 {
 		t.Errorf("transcript has %d messages (%v), want the room's two", len(msgs), err)
@@ -111,6 +123,30 @@ func TestJourneyOverHTTP(t *testing.T) {
 	again := signIn(t, srv, "sam", "Sam")
 	if a, b := len(again.history(room.ID)), len(sam.history(room.ID)); a != b || a == 0 {
 		t.Errorf("history after reload: %d messages, before %d", a, b)
+	}
+
+	// Buttons whose moment has passed are stale: the form's prompt once
+	// the form is sent, the rating prompts once the ticket is reopened.
+	prompt := sam.last(sam.dm(), "Please fill in the form")
+	if !prompt.Stale {
+		t.Errorf("the form prompt stays live after the form was sent: %+v", prompt.Buttons)
+	}
+	if code, _ := sam.post("/chat/api/action", map[string]any{"chat": prompt.Chat, "message": prompt.ID, "id": prompt.Buttons[0].ID, "value": prompt.Buttons[0].Value}); code != 409 {
+		t.Errorf("a stale form prompt button: %d, want 409", code)
+	}
+	rated := sam.last(sam.dm(), "You rated it")
+	if rated.Stale || len(rated.Buttons) != 1 {
+		t.Fatalf("the rated prompt should keep a live Reopen: %+v", rated)
+	}
+	sam.say(sam.dm(), "It is broken again")
+	sam.press(sam.last(sam.dm(), "Is this about"), "Reopen")
+	sam.last(sam.dm(), "reopened")
+	if v := sam.last(sam.dm(), "You rated it"); !v.Stale {
+		t.Errorf("the old rating prompt stays live after the reopen: %+v", v)
+	}
+	ts, err = srv.Store.List(t.Context(), tickets.Filter{})
+	if err != nil || len(ts) != 1 || ts[0].Status != tickets.StatusAssigned {
+		t.Fatalf("after Reopen: %+v %v", ts, err)
 	}
 }
 

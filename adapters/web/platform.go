@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -187,6 +188,10 @@ type Body struct {
 	// Pressed is the control last used on a message in a DM, so the page
 	// shows the choice made (in every tab, after a reload).
 	Pressed *Pressed `json:"pressed,omitempty"`
+	// Stale: the message's buttons have had their moment (the form they
+	// reopen was sent, the ticket they rate was reopened); the page shows
+	// them disabled.
+	Stale bool `json:"stale,omitempty"`
 }
 
 type Field struct {
@@ -480,4 +485,40 @@ func (h *hub) notify() {
 	defer h.mu.Unlock()
 	close(h.ch)
 	h.ch = make(chan struct{})
+}
+
+// The engine's action ids whose buttons go stale: the form prompt's (once
+// its form is sent) and an evaluation's (once its ticket is reopened).
+var (
+	formPromptActions = []string{"form.open", "form.cancel"}
+	evaluationActions = []string{rateAction, "reason", "comment", "comment.skip", "reopen"}
+)
+
+// markStale marks the recent bot messages in a user's DM that pick chooses
+// as stale, so their buttons show disabled. A failure is returned; the
+// engine refuses a stale press anyway.
+func (p *Platform) markStale(ctx context.Context, chat, user string, pick func(id int64, b Body) bool) error {
+	ms, err := p.store.History(ctx, chat, user, 0, historySize)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		b, err := decodeBody(m)
+		if err != nil || !b.From.Bot || b.Stale || len(b.Buttons) == 0 || !pick(m.ID, b) {
+			continue
+		}
+		b.Stale = true
+		if err := p.rewrite(ctx, chat, m.ID, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasButton reports whether b has a button with one of ids whose value
+// is value or starts with value + ":" (empty value: any).
+func hasButton(b Body, ids []string, value string) bool {
+	return slices.ContainsFunc(b.Buttons, func(bt Button) bool {
+		return slices.Contains(ids, bt.ID) && (value == "" || bt.Value == value || strings.HasPrefix(bt.Value, value+":"))
+	})
 }

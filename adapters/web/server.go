@@ -172,6 +172,7 @@ type View struct {
 	FormState string            `json:"form_state,omitempty"`
 	Values    map[string]string `json:"values,omitempty"`
 	Pressed   *Pressed          `json:"pressed,omitempty"`
+	Stale     bool              `json:"stale,omitempty"`
 }
 
 type FieldView struct {
@@ -197,7 +198,7 @@ func (p *Platform) view(m webchat.Message, user string) (View, error) {
 	v := View{ID: m.ID, Chat: m.Chat, Seq: m.Seq, At: m.Created, Edited: m.Updated.After(m.Created),
 		Private: m.Viewer != "", Mine: !b.From.Bot && b.From.ID == user, From: b.From,
 		Title: b.Title, HTML: Markdown(b.Text), Select: b.Select, Form: b.Form, FormState: b.FormState,
-		Values: b.Values, Pressed: b.Pressed}
+		Values: b.Values, Pressed: b.Pressed, Stale: b.Stale}
 	if !b.From.Bot {
 		v.HTML = Typed(b.Text) // what a person typed never becomes a labelled link
 	}
@@ -241,6 +242,21 @@ func (p *Platform) handleHistory(w http.ResponseWriter, r *http.Request, s auth.
 	if err != nil {
 		p.writeErr(w, err)
 		return
+	}
+	if len(ms) == 0 && before == 0 && chat == DMPrefix+user {
+		// The chat opens empty: the bot greets first, with the desk's
+		// description and menu (or the desk picker). The event id makes
+		// it once per user, however many tabs open at the same time.
+		ev := p.event(r, s, chat, bot.ChatDirect, r.URL.Query().Get("desk"))
+		ev.ID, ev.Kind = "greet:"+chat, bot.EventMessage
+		if err := p.dispatch(r, ev); err != nil {
+			p.writeErr(w, err)
+			return
+		}
+		if ms, err = p.store.History(r.Context(), chat, user, before, historySize); err != nil {
+			p.writeErr(w, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": p.views(ms, user), "more": len(ms) == historySize})
 }
@@ -396,6 +412,10 @@ func (p *Platform) handleAction(w http.ResponseWriter, r *http.Request, s auth.S
 		writeError(w, http.StatusBadRequest, "That button is not on this message.")
 		return
 	}
+	if b.Stale {
+		writeError(w, http.StatusConflict, "That button is no longer active.")
+		return
+	}
 	if kind == bot.ChatDirect {
 		b.Pressed = &Pressed{ID: req.ID, Value: req.Value}
 		if err := p.rewrite(r.Context(), req.Chat, m.ID, b); err != nil {
@@ -409,6 +429,14 @@ func (p *Platform) handleAction(w http.ResponseWriter, r *http.Request, s auth.S
 	if err := p.dispatch(r, ev); err != nil {
 		p.writeErr(w, err)
 		return
+	}
+	if kind == bot.ChatDirect && req.ID == "reopen" {
+		// The ticket's earlier rating prompts have had their moment.
+		if err := p.markStale(r.Context(), req.Chat, user, func(id int64, b Body) bool {
+			return id != m.ID && hasButton(b, evaluationActions, req.Value)
+		}); err != nil {
+			p.log.Warn("mark rating prompts stale", "chat", req.Chat, "err", err)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
@@ -461,6 +489,12 @@ func (p *Platform) handleForm(w http.ResponseWriter, r *http.Request, s auth.Ses
 	if err := p.rewrite(r.Context(), req.Chat, m.ID, b); err != nil {
 		p.writeErr(w, err)
 		return
+	}
+	// "Open the form again / Cancel" under the form are done with.
+	if err := p.markStale(r.Context(), req.Chat, user, func(id int64, b Body) bool {
+		return id > m.ID && hasButton(b, formPromptActions, "")
+	}); err != nil {
+		p.log.Warn("mark the form prompt stale", "chat", req.Chat, "err", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }

@@ -116,7 +116,7 @@
     renderHead();
     $("log").textContent = "";
     $("empty").hidden = true;
-    var q = "?chat=" + encodeURIComponent(id);
+    var q = "?chat=" + encodeURIComponent(id) + (desk ? "&desk=" + encodeURIComponent(desk) : "");
     return api("GET", "/chat/api/history" + q).then(function (data) {
       if (state.current !== id) return;
       data.messages.forEach(function (m) { upsertMessage(m); });
@@ -193,13 +193,13 @@
     }
     var chosen = pressedIs(m, b.id, b.value);
     var btn = el("button", { type: "button", class: "btn" + (b.style === "primary" ? " primary" : b.style === "danger" ? " danger" : "") + (chosen ? " chosen" : ""),
-      text: b.label, disabled: !!m.pressed, "aria-pressed": m.pressed ? String(chosen) : null });
+      text: b.label, disabled: !!m.pressed || !!m.stale, "aria-pressed": m.pressed ? String(chosen) : null });
     btn.addEventListener("click", function () { act(m, b.id, b.value, btn); });
     return btn;
   }
 
   function renderStars(m, stars) {
-    var done = stars.some(function (b) { return pressedIs(m, b.id, b.value); });
+    var done = !!m.stale || stars.some(function (b) { return pressedIs(m, b.id, b.value); });
     var chosen = 0;
     stars.forEach(function (b) { if (pressedIs(m, b.id, b.value)) chosen = b.star; });
     var g = el("div", { class: "stars" + (done ? " done" : ""), role: "group", "aria-label": "Rate the help you got" });
@@ -214,12 +214,12 @@
 
   function renderSelect(m) {
     var id = "sel-" + m.id;
-    var sel = el("select", { id: id, disabled: !!m.pressed });
+    var sel = el("select", { id: id, disabled: !!m.pressed || !!m.stale });
     sel.appendChild(el("option", { value: "", text: m.select.placeholder || "Choose…" }));
     m.select.options.forEach(function (o) {
       sel.appendChild(el("option", { value: o.value, text: o.label, selected: pressedIs(m, m.select.id, o.value) }));
     });
-    var ok = el("button", { type: "button", class: "btn primary", text: "Choose", disabled: !!m.pressed });
+    var ok = el("button", { type: "button", class: "btn primary", text: "Choose", disabled: !!m.pressed || !!m.stale });
     ok.addEventListener("click", function () {
       if (!sel.value) { sel.focus(); return; }
       act(m, m.select.id, sel.value, ok);
@@ -299,7 +299,7 @@
     if (id === "start") state.lastStart = Date.now();
     api("POST", "/chat/api/action", { chat: m.chat, message: m.id, id: id, value: value, desk: desk })
       .catch(function (e) { toast(e.message); })
-      .then(function () { if (control && !m.pressed && document.body.contains(control)) control.disabled = false; });
+      .then(function () { if (control && !m.pressed && !m.stale && document.body.contains(control)) control.disabled = false; });
   }
 
   function send(ev) {
