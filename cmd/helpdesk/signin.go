@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -41,6 +42,12 @@ func followSignInLink(ctx context.Context, hc *http.Client, link string) (*http.
 		form.Set(m[1], html.UnescapeString(m[2]))
 	}
 	if form.Get("token") == "" {
+		if !strings.HasPrefix(resp.Request.URL.Path, "/auth/") {
+			// A server from before the Sign in button (bench -server
+			// -legacy-config) signed in on the GET and redirected.
+			resp.Body = io.NopCloser(bytes.NewReader(page))
+			return resp, nil
+		}
 		return nil, fmt.Errorf("sign-in link: the page has no Sign in form")
 	}
 	u := *resp.Request.URL
