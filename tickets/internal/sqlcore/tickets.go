@@ -13,12 +13,62 @@ import (
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
-// ticketColumns are the tickets table's columns besides id, in the order
-// ticketRow.args gives them. The JSON model (data) is what the API returns;
-// every column a query filters, sorts or searches on is a column of its own.
-const ticketColumns = `desk, number, key, request_key, platform, status, prev_status, priority, assignee,
-	requester_platform, requester_id, requester_name, group_chat, subject, category,
-	created_at, updated_at, assigned_at, data`
+// ticketCol is one column of the tickets table besides id and data: its
+// value for a ticket, and whether two tickets have the same one (compared
+// without boxing: this runs for every column of every update).
+type ticketCol struct {
+	name  string
+	value func(*tickets.Ticket) any
+	same  func(a, b *tickets.Ticket) bool
+}
+
+// strCol is a text column; nullable ones store "" as NULL.
+func strCol(name string, f func(*tickets.Ticket) string, nullable bool) ticketCol {
+	value := func(t *tickets.Ticket) any { return f(t) }
+	if nullable {
+		value = func(t *tickets.Ticket) any { return Nullable(f(t)) }
+	}
+	return ticketCol{name, value, func(a, b *tickets.Ticket) bool { return f(a) == f(b) }}
+}
+
+// intCol is an integer column (numbers, times as Unix nanoseconds).
+func intCol(name string, f func(*tickets.Ticket) int64) ticketCol {
+	return ticketCol{name, func(t *tickets.Ticket) any { return f(t) }, func(a, b *tickets.Ticket) bool { return f(a) == f(b) }}
+}
+
+// ticketCols are the tickets table's columns besides id and data, in the
+// order ticketRow.args gives them (data last). The JSON model (data) is what
+// the API returns; every column a query filters, sorts or searches on is a
+// column of its own.
+var ticketCols = []ticketCol{
+	strCol("desk", func(t *tickets.Ticket) string { return t.Desk }, false),
+	intCol("number", func(t *tickets.Ticket) int64 { return int64(t.Number) }),
+	strCol("key", func(t *tickets.Ticket) string { return t.Key }, false),
+	strCol("request_key", func(t *tickets.Ticket) string { return t.RequestKey }, true),
+	strCol("platform", func(t *tickets.Ticket) string { return t.Platform }, false),
+	strCol("status", func(t *tickets.Ticket) string { return string(t.Status) }, false),
+	strCol("prev_status", func(t *tickets.Ticket) string { return string(t.PrevStatus) }, false),
+	intCol("priority", func(t *tickets.Ticket) int64 { return int64(t.Priority) }),
+	strCol("assignee", func(t *tickets.Ticket) string { return t.Assignee }, false),
+	strCol("requester_platform", func(t *tickets.Ticket) string { return t.Requester.Platform }, false),
+	strCol("requester_id", func(t *tickets.Ticket) string { return t.Requester.ID }, false),
+	strCol("requester_name", func(t *tickets.Ticket) string { return t.Requester.Name }, false),
+	strCol("group_chat", func(t *tickets.Ticket) string { return t.GroupChat }, false),
+	strCol("subject", func(t *tickets.Ticket) string { return t.Subject }, false),
+	strCol("category", func(t *tickets.Ticket) string { return t.Category }, false),
+	intCol("created_at", func(t *tickets.Ticket) int64 { return Nanos(t.CreatedAt) }),
+	intCol("updated_at", func(t *tickets.Ticket) int64 { return Nanos(t.UpdatedAt) }),
+	intCol("assigned_at", func(t *tickets.Ticket) int64 { return Nanos(t.AssignedAt) }),
+}
+
+// ticketColumns lists the columns of ticketRow.args, data last.
+var ticketColumns = func() string {
+	var b strings.Builder
+	for _, c := range ticketCols {
+		b.WriteString(c.name + ", ")
+	}
+	return b.String() + "data"
+}()
 
 // ticketRow is a ticket as the tickets table holds it.
 type ticketRow struct {
@@ -35,106 +85,15 @@ func newTicketRow(t *tickets.Ticket) (ticketRow, error) {
 }
 
 func (r ticketRow) args() []any {
-	args := make([]any, len(ticketColumnNames))
-	for i := range len(ticketColumnNames) - 1 {
-		args[i] = column(r.t, i)
+	args := make([]any, 0, len(ticketCols)+1)
+	for _, c := range ticketCols {
+		args = append(args, c.value(r.t))
 	}
-	args[len(args)-1] = r.data
-	return args
+	return append(args, r.data)
 }
 
-// column is the value of the i-th of ticketColumns but data.
-func column(t *tickets.Ticket, i int) any {
-	switch i {
-	case 0:
-		return t.Desk
-	case 1:
-		return t.Number
-	case 2:
-		return t.Key
-	case 3:
-		return Nullable(t.RequestKey)
-	case 4:
-		return t.Platform
-	case 5:
-		return string(t.Status)
-	case 6:
-		return string(t.PrevStatus)
-	case 7:
-		return int(t.Priority)
-	case 8:
-		return t.Assignee
-	case 9:
-		return t.Requester.Platform
-	case 10:
-		return t.Requester.ID
-	case 11:
-		return t.Requester.Name
-	case 12:
-		return t.GroupChat
-	case 13:
-		return t.Subject
-	case 14:
-		return t.Category
-	case 15:
-		return Nanos(t.CreatedAt)
-	case 16:
-		return Nanos(t.UpdatedAt)
-	case 17:
-		return Nanos(t.AssignedAt)
-	}
-	panic(fmt.Sprintf("ticket column %d", i))
-}
-
-// sameColumn reports whether a and b have the same i-th column (without
-// boxing the values: this runs for every column of every update).
-func sameColumn(a, b *tickets.Ticket, i int) bool {
-	switch i {
-	case 0:
-		return a.Desk == b.Desk
-	case 1:
-		return a.Number == b.Number
-	case 2:
-		return a.Key == b.Key
-	case 3:
-		return a.RequestKey == b.RequestKey
-	case 4:
-		return a.Platform == b.Platform
-	case 5:
-		return a.Status == b.Status
-	case 6:
-		return a.PrevStatus == b.PrevStatus
-	case 7:
-		return a.Priority == b.Priority
-	case 8:
-		return a.Assignee == b.Assignee
-	case 9:
-		return a.Requester.Platform == b.Requester.Platform
-	case 10:
-		return a.Requester.ID == b.Requester.ID
-	case 11:
-		return a.Requester.Name == b.Requester.Name
-	case 12:
-		return a.GroupChat == b.GroupChat
-	case 13:
-		return a.Subject == b.Subject
-	case 14:
-		return a.Category == b.Category
-	case 15:
-		return Nanos(a.CreatedAt) == Nanos(b.CreatedAt)
-	case 16:
-		return Nanos(a.UpdatedAt) == Nanos(b.UpdatedAt)
-	case 17:
-		return Nanos(a.AssignedAt) == Nanos(b.AssignedAt)
-	}
-	return false
-}
-
-var (
-	insertTicketSQL = `INSERT INTO tickets (` + ticketColumns + `) VALUES (` +
-		placeholders(strings.Count(ticketColumns, ",")+1) + `) RETURNING id`
-	ticketColumnNames = strings.Fields(strings.ReplaceAll(ticketColumns, ",", " "))
-)
+var insertTicketSQL = `INSERT INTO tickets (` + ticketColumns + `) VALUES (` +
+	placeholders(len(ticketCols)+1) + `) RETURNING id`
 
 // updateTicket is the UPDATE of ticket id's row from was to now: only the
 // columns whose values differ, and data. A column left out keeps its index
@@ -145,17 +104,15 @@ func updateTicket(id int64, was *tickets.Ticket, now ticketRow) (string, []any) 
 	b.Grow(128)
 	b.WriteString("UPDATE tickets SET ")
 	var args []any
-	last := len(ticketColumnNames) - 1
-	for i, name := range ticketColumnNames[:last] {
-		if sameColumn(was, now.t, i) {
+	for _, c := range ticketCols {
+		if c.same(was, now.t) {
 			continue
 		}
-		b.WriteString(name)
+		b.WriteString(c.name)
 		b.WriteString(" = ?, ")
-		args = append(args, column(now.t, i))
+		args = append(args, c.value(now.t))
 	}
-	b.WriteString(ticketColumnNames[last])
-	b.WriteString(" = ? WHERE id = ?")
+	b.WriteString("data = ? WHERE id = ?")
 	return b.String(), append(args, now.data, id)
 }
 
