@@ -5,14 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -83,17 +80,8 @@ func TestRunOnPostgresWithWebChat(t *testing.T) {
 	jar, _ := cookiejar.New(nil) // cookies ignore the port: one browser for both replicas
 	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 	// The link's page, then its Sign in button.
-	res, err := hc.Get(link)
+	res, err := followSignInLink(ctx, hc, link)
 	if err != nil {
-		t.Fatal(err)
-	}
-	landing, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	form := url.Values{}
-	for _, m := range regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`).FindAllStringSubmatch(string(landing), -1) {
-		form.Set(m[1], html.UnescapeString(m[2]))
-	}
-	if res, err = hc.PostForm(res.Request.URL.Scheme+"://"+res.Request.URL.Host+"/auth/signin", form); err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
