@@ -266,3 +266,32 @@ func (e *Engine) FromOtherChannel(ctx context.Context, id int64, via, name, text
 	}
 	return nil
 }
+
+// contentEraser is a platform that keeps content of its own about a ticket
+// (email: each original mail, attachments and all), erased with the
+// ticket's transcript (Delete).
+type contentEraser interface {
+	EraseTicket(ctx context.Context, t *tickets.Ticket, msgs []tickets.Message) error
+}
+
+// eraseChannelContent has every platform that keeps content of t's erase it.
+func (e *Engine) eraseChannelContent(ctx context.Context, t *tickets.Ticket) error {
+	msgs, err := e.store.Messages(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	e.dispatchMu.Lock()
+	var ers []contentEraser
+	for _, p := range e.platforms {
+		if ce, ok := p.(contentEraser); ok {
+			ers = append(ers, ce)
+		}
+	}
+	e.dispatchMu.Unlock()
+	for _, ce := range ers {
+		if err := ce.EraseTicket(ctx, t, msgs); err != nil {
+			return fmt.Errorf("erase what a channel kept of %s: %w", t.Key, err)
+		}
+	}
+	return nil
+}
