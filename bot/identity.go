@@ -55,10 +55,7 @@ const (
 )
 
 // ReplyChannel is a way to reach a ticket's requester.
-type ReplyChannel struct {
-	Via   string `json:"via"`
-	Label string `json:"label"`
-}
+type ReplyChannel = tickets.Channel
 
 // ticketChats is a platform that reaches a person about a ticket of another
 // channel in a chat of that ticket (email: a thread "Re: [IT-12] …" whose

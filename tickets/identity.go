@@ -125,3 +125,10 @@ func AccountOn(accounts []Person, platform string) (Person, bool) {
 	}
 	return Person{}, false
 }
+
+// Channel is a way to reach a ticket's requester, for the reply box of the
+// Ticket Center: Via names it (the engine's ReplyVia), Label says it.
+type Channel struct {
+	Via   string `json:"via"`
+	Label string `json:"label"`
+}
