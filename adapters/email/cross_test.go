@@ -247,3 +247,24 @@ func TestDeletingAMailTicketErasesTheOriginals(t *testing.T) {
 		t.Fatalf("the original is erased: %q", r)
 	}
 }
+
+// While a Slack ticket's group chat runs, a mail from the requester is shown
+// there, so the agent sees it where they work.
+func TestAMailIsShownInTheTicketsGroupChat(t *testing.T) {
+	w := startCross(t, false)
+	w.say("slack", "U-alice", "alice@example.org", "My monitor flickers")
+	w.event("slack", "U-alice", "alice@example.org", bot.Event{Kind: bot.EventAction, Action: bot.Action{ID: "agent"}})
+	tk, err := w.engine.StartChat(context.Background(), w.ticket("IT-1").ID, ada, tickets.SourceButton)
+	if err != nil || tk.GroupChat == "" {
+		t.Fatalf("start chat: %+v, %v", tk, err)
+	}
+	w.take("a9@example.org", mail("Alice <alice@example.org>", "it-help@example.com", "[IT-1] photo", "a9@example.org", "Here is what it looks like."), "alice@example.org")
+	all := w.slack.All(tk.GroupChat)
+	last := bottest.Render(all[len(all)-1].Msg)
+	if !strings.Contains(last, "Here is what it looks like.") || !strings.Contains(last, "by email") {
+		t.Fatalf("the group chat shows Alice's mail: %q", last)
+	}
+	if tr := texts(w.transcript("IT-1")); tr[len(tr)-1] != "email:Here is what it looks like." {
+		t.Fatalf("and the transcript has it: %q", tr)
+	}
+}
