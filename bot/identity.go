@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -84,12 +85,12 @@ func platformTitle(name string) string {
 func (e *Engine) ReplyChannels(ctx context.Context, t *tickets.Ticket) ([]ReplyChannel, error) {
 	var out []ReplyChannel
 	if t.Status == tickets.StatusInService && t.GroupChat != "" {
-		out = append(out, ReplyChannel{ViaChat, "The ticket's group chat on " + platformTitle(t.Platform)})
+		out = append(out, ReplyChannel{Via: ViaChat, Label: "The ticket's group chat on " + platformTitle(t.Platform)})
 	}
 	if t.Platform == tickets.EmailPlatform {
-		out = append(out, ReplyChannel{ViaDM, "A mail to " + t.Requester.ID})
+		out = append(out, ReplyChannel{Via: ViaDM, Label: "A mail to " + t.Requester.ID})
 	} else {
-		out = append(out, ReplyChannel{ViaDM, "A DM to " + t.Requester.Name + " on " + platformTitle(t.Platform)})
+		out = append(out, ReplyChannel{Via: ViaDM, Label: "A DM to " + t.Requester.Name + " on " + platformTitle(t.Platform)})
 	}
 	accounts, err := e.Accounts(ctx, t.Requester)
 	if err != nil {
@@ -103,19 +104,12 @@ func (e *Engine) ReplyChannels(ctx context.Context, t *tickets.Ticket) ([]ReplyC
 			continue // not connected
 		}
 		if a.Platform == tickets.EmailPlatform {
-			out = append(out, ReplyChannel{a.Platform, "A mail to " + a.ID})
+			out = append(out, ReplyChannel{Via: a.Platform, Label: "A mail to " + a.ID})
 		} else {
-			out = append(out, ReplyChannel{a.Platform, "A DM to " + cmpOr(a.Name, t.Requester.Name) + " on " + platformTitle(a.Platform)})
+			out = append(out, ReplyChannel{Via: a.Platform, Label: "A DM to " + cmp.Or(a.Name, t.Requester.Name) + " on " + platformTitle(a.Platform)})
 		}
 	}
 	return out, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // ReplyVia sends an agent's answer to the ticket's requester on the chosen
