@@ -81,6 +81,8 @@ func (w *crossWorld) lastMail(addr string) *netmail.Message {
 	return m
 }
 
+// texts are a transcript's lines as "author's platform:text" (an agent's
+// line carries the agent's actor, whatever channel it went by).
 func texts(ms []tickets.Message) []string {
 	var out []string
 	for _, m := range ms {
@@ -267,4 +269,51 @@ func TestAMailIsShownInTheTicketsGroupChat(t *testing.T) {
 	if tr := texts(w.transcript("IT-1")); tr[len(tr)-1] != "email:Here is what it looks like." {
 		t.Fatalf("and the transcript has it: %q", tr)
 	}
+}
+
+// Two chat platforms: a Slack ticket answered in the requester's Mattermost
+// DM (both verified one address), and the answer there joins the ticket;
+// a Mattermost conversation busy with a ticket of its own is left alone.
+func TestASlackTicketIsAnsweredOnMattermost(t *testing.T) {
+	forBothStores(t, func(t *testing.T, pg bool) {
+		w := startCross(t, pg)
+		w.say("mattermost", "mm-alice", "alice@example.org", "hello")
+		w.say("slack", "U-alice", "alice@example.org", "My monitor flickers")
+		w.event("slack", "U-alice", "alice@example.org", bot.Event{Kind: bot.EventAction, Action: bot.Action{ID: "agent"}})
+		tk := w.ticket("IT-1")
+		if _, err := w.engine.ReplyVia(context.Background(), tk.ID, "Which model is it?", "mattermost", ada, tickets.SourceWeb); err != nil {
+			t.Fatal(err)
+		}
+		dm := w.mm.Messages(bottest.DMChat("mm-alice"), "mm-alice")
+		if last := bottest.Render(dm[len(dm)-1].Msg); !strings.Contains(last, "Which model is it?") || !strings.Contains(last, "IT-1") {
+			t.Fatalf("Alice's Mattermost DM: %q", last)
+		}
+		w.say("mattermost", "mm-alice", "alice@example.org", "A Dell U2720Q")
+		got := strings.Join(texts(w.transcript("IT-1")), "|")
+		// (Ada's line carries her actor, on Slack; the platform id names the channel.)
+		if got != "slack:Which model is it?|mattermost:A Dell U2720Q" {
+			t.Fatalf("IT-1's transcript: %q", got)
+		}
+		if pid := w.transcript("IT-1")[0].PlatformID; !strings.HasPrefix(pid, "reply:mattermost:") {
+			t.Fatalf("the reply's record names its channel: %q", pid)
+		}
+
+		// Bob waits on a Mattermost ticket of his own: a reply to his Slack
+		// ticket reaches his Mattermost DM, but his conversation there stays on his.
+		w.say("slack", "U-bob", "bob@example.org", "Keyboard broken")
+		w.event("slack", "U-bob", "bob@example.org", bot.Event{Kind: bot.EventAction, Action: bot.Action{ID: "agent"}})
+		w.say("mattermost", "mm-bob", "bob@example.org", "Mouse broken")
+		w.event("mattermost", "mm-bob", "bob@example.org", bot.Event{Kind: bot.EventAction, Action: bot.Action{ID: "agent"}})
+		slackTk, mmTk := w.ticket("IT-2"), w.ticket("IT-3")
+		if slackTk.Platform != "slack" || mmTk.Platform != "mattermost" {
+			t.Fatalf("Bob's tickets: %s on %s, %s on %s", slackTk.Key, slackTk.Platform, mmTk.Key, mmTk.Platform)
+		}
+		if _, err := w.engine.ReplyVia(context.Background(), slackTk.ID, "New keyboard is on its way.", "mattermost", ada, tickets.SourceWeb); err != nil {
+			t.Fatal(err)
+		}
+		w.say("mattermost", "mm-bob", "bob@example.org", "It is a wireless mouse")
+		if tr := texts(w.transcript("IT-3")); strings.Join(tr, "|") != "mattermost:It is a wireless mouse" {
+			t.Fatalf("Bob's Mattermost words stay on his Mattermost ticket: %q", tr)
+		}
+	})
 }
