@@ -75,11 +75,21 @@ func (e *Engine) card(ctx context.Context, rt *Runtime, t *tickets.Ticket) Messa
 			msg.Fields = append(msg.Fields, Field{Label: "Bot suggested", Value: strings.Join(tried, "; ")})
 		}
 	}
-	if earlier, err := e.store.List(ctx, tickets.Filter{Desk: t.Desk, Requester: &tickets.Person{Platform: t.Requester.Platform, ID: t.Requester.ID}}); err == nil {
+	// The requester's earlier tickets on this desk, on every channel they
+	// used (their accounts linked by a verified address).
+	who := []tickets.Person{{Platform: t.Requester.Platform, ID: t.Requester.ID}}
+	if accounts, err := e.Accounts(ctx, t.Requester); err == nil {
+		who = accounts
+	}
+	if earlier, err := e.store.List(ctx, tickets.Filter{Desk: t.Desk, Requesters: who}); err == nil {
 		var keys []string
 		for i := len(earlier) - 1; i >= 0 && len(keys) < 3; i-- {
-			if earlier[i].ID != t.ID && earlier[i].CreatedAt.Before(t.CreatedAt.Add(1)) {
-				keys = append(keys, fmt.Sprintf("%s (%s, %s)", earlier[i].Key, textutil.ShortenTrim(earlier[i].Subject, 40), statusText(earlier[i].Status)))
+			if o := earlier[i]; o.ID != t.ID && o.CreatedAt.Before(t.CreatedAt.Add(1)) {
+				on := ""
+				if o.Platform != t.Platform {
+					on = ", by " + platformTitle(o.Platform)
+				}
+				keys = append(keys, fmt.Sprintf("%s (%s, %s%s)", o.Key, textutil.ShortenTrim(o.Subject, 40), statusText(o.Status), on))
 			}
 		}
 		if len(keys) > 0 {

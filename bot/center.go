@@ -3,9 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -29,44 +27,9 @@ type personSender interface {
 // Reply sends an agent's answer to the ticket's requester on the ticket's
 // channel (its group chat while in service, else the requester's chat) and
 // records it in the transcript. Only the desk's agents and admins may.
+// ReplyVia picks another channel.
 func (e *Engine) Reply(ctx context.Context, id int64, text string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
-	defer e.lockTicket(id)()
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return nil, errs.Errorf(errs.EINVALID, "The reply is empty.")
-	}
-	if actor.Role != tickets.RoleAgent && actor.Role != tickets.RoleAdmin {
-		return nil, errs.Errorf(errs.EFORBIDDEN, "Only the desk's agents can reply to the requester.")
-	}
-	t, err := e.store.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !t.Erased.IsZero() || t.MergedInto != "" {
-		return nil, errs.Errorf(errs.ECONFLICT, "%s is closed for replies.", t.Key)
-	}
-	p, err := e.platform(t.Platform)
-	if err != nil {
-		return nil, err
-	}
-	chat := t.RequesterChat
-	if t.Status == tickets.StatusInService && t.GroupChat != "" {
-		chat = t.GroupChat
-	}
-	var ref MessageRef
-	if ps, ok := p.(personSender); ok {
-		ref, err = ps.SendAs(ctx, chat, actor.Name, Message{Text: text})
-	} else {
-		ref, err = p.Send(ctx, chat, Message{Text: fmt.Sprintf("**%s:** %s", actor.Name, text)})
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reply on %s: %w", t.Platform, err)
-	}
-	pid := ""
-	if ref.ID != "" {
-		pid = "reply:" + ref.ID
-	}
-	return e.svc.RecordMessage(ctx, t.ID, Sanitize(text, maxMessageLen), pid, actor, src)
+	return e.ReplyVia(ctx, id, text, "", actor, src)
 }
 
 // Dispatch gives the desk's queued tickets to agents, as the timers do; a

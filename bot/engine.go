@@ -79,6 +79,7 @@ type Engine struct {
 	inFlight   map[string]chan struct{} // events this engine is handling
 	prunedAt   atomic.Int64             // unix nanos of the last PruneEvents
 	knowledge  knowledgeCache           // full-text FAQ indexes for agents
+	linked     sync.Map                 // platform\x00user -> the address last linked (identity.go)
 }
 
 // New returns an engine. It does no I/O; call Recover once after start.
@@ -206,6 +207,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (err error) {
 func (e *Engine) handle(ctx context.Context, ev Event) error {
 	ev.Text = strings.TrimSpace(ev.Text)
 	rt := e.rt.Load()
+	e.learnIdentity(ctx, ev)
 
 	// A reply in a ticket card's thread is an internal note on that ticket,
 	// in the agent channel and on the card in the agent's own DM alike.

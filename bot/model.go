@@ -30,6 +30,11 @@ type User struct {
 	Name     string // display name
 	Locale   string // e.g. "de-DE"; empty if unknown
 	Timezone string // IANA name; empty if unknown
+	// Email is the address the platform verified for the user (Slack's
+	// profile email under users:read.email, a Mattermost address the server
+	// marks verified, the web sign-in address); empty if it gives none. The
+	// engine links the accounts with one address as one requester.
+	Email string
 }
 
 // Chat is where an event happened.

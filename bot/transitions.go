@@ -441,6 +441,13 @@ func (e *Engine) Delete(ctx context.Context, id int64, actor tickets.Actor, src 
 	if err != nil {
 		return nil, err
 	}
+	if actor.Role == tickets.RoleAdmin && before.Erased.IsZero() {
+		// What a channel keeps of its own (the original mails) goes first:
+		// after the erase nothing would say which of it was the ticket's.
+		if err := e.eraseChannelContent(ctx, before); err != nil {
+			return nil, err
+		}
+	}
 	t, err := e.svc.Delete(ctx, id, actor, src)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ type request struct {
 	For    string `json:"for,omitempty"`    // snooze: a duration (2h, 1d)
 	Until  string `json:"until,omitempty"`  // snooze: an RFC 3339 time, instead of For
 	Text   string `json:"text,omitempty"`   // note; reason for end and reopen
+	Via    string `json:"via,omitempty"`    // reply: the channel ("" the ticket's; see ChannelReplier)
 	Into   string `json:"into,omitempty"`   // merge: the ticket key to merge into
 	Reason string `json:"reason,omitempty"` // end: why (one of the desk's close_reasons or free text)
 	Desk   string `json:"desk,omitempty"`   // move: the desk id to move to
@@ -188,7 +189,15 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		if text == "" {
 			return result{}, errs.Errorf(errs.EINVALID, "The reply is empty.")
 		}
-		got, err := c.engine.Reply(ctx, t.ID, text, actor, src)
+		var got *tickets.Ticket
+		var err error
+		if cr, ok := c.engine.(ChannelReplier); ok && req.Via != "" {
+			got, err = cr.ReplyVia(ctx, t.ID, text, req.Via, actor, src)
+		} else if req.Via != "" {
+			err = errs.Errorf(errs.EINVALID, "Replies on another channel need the bot running.")
+		} else {
+			got, err = c.engine.Reply(ctx, t.ID, text, actor, src)
+		}
 		if err != nil {
 			return result{}, err
 		}

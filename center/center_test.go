@@ -209,6 +209,22 @@ func (e *engine) Reply(ctx context.Context, id int64, text string, actor tickets
 	return e.did(t, "reply", err)
 }
 
+// ReplyChannels offers the ticket's own way and, for a requester with a
+// mail address in their id, a mail (as the bot does for a linked account).
+func (e *engine) ReplyChannels(_ context.Context, t *tickets.Ticket) ([]tickets.Channel, error) {
+	out := []tickets.Channel{{Via: "dm", Label: "A DM to " + t.Requester.Name}}
+	if strings.Contains(t.Requester.ID, "@") {
+		out = append(out, tickets.Channel{Via: "email", Label: "A mail to " + t.Requester.ID})
+	}
+	return out, nil
+}
+
+// ReplyVia records the answer with the channel it went by.
+func (e *engine) ReplyVia(ctx context.Context, id int64, text, via string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
+	t, err := e.svc.RecordMessage(ctx, id, text, "", actor, src)
+	return e.did(t, "reply via "+via, err)
+}
+
 func (e *engine) Notify(_ context.Context, platform, user, text string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

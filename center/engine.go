@@ -38,6 +38,14 @@ type Engine interface {
 	Reply(ctx context.Context, id int64, text string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 }
 
+// ChannelReplier is an Engine that answers a requester on the channel an
+// agent picks (the ticket's group chat, a DM, a linked account on another
+// platform, a mail); *bot.Engine is one. The reply box offers its channels.
+type ChannelReplier interface {
+	ReplyChannels(ctx context.Context, t *tickets.Ticket) ([]tickets.Channel, error)
+	ReplyVia(ctx context.Context, id int64, text, via string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
+}
+
 // serviceOnly is the Engine of a Center without a bot (Options.Engine nil):
 // the changes are made and audited, nothing happens on a chat platform and
 // nobody is notified.

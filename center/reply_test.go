@@ -2,6 +2,8 @@ package center_test
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/helpdesk-chat/helpdesk/tickets"
@@ -27,5 +29,27 @@ func TestAPIReply(t *testing.T) {
 	}
 	if len(ms) != 1 || ms[0].Kind != tickets.KindTranscript || ms[0].Text != "Is it plugged in?" || ms[0].Author.Name != "api:crm" {
 		t.Fatalf("transcript: %+v", ms)
+	}
+}
+
+// The reply box offers the engine's channels (Send as) and sends by the
+// one picked; the API's reply takes it as via.
+func TestReplySendAs(t *testing.T) {
+	e := newEnv(t)
+	tk := e.open("it", "carol@example.com", "Printer")
+	ada := e.signIn("ada@example.com")
+	_, page := ada.do("GET", "/center/tickets/"+tk.Key, nil)
+	if !strings.Contains(page, `<select id="reply-via" name="via">`) || !strings.Contains(page, `<option value="email">A mail to carol@example.com</option>`) {
+		t.Fatalf("the reply box offers the channels:\n%s", page)
+	}
+	if code, _ := ada.post("/center/tickets/"+tk.Key+"/reply", url.Values{"text": {"Is it plugged in?"}, "via": {"email"}}); code != http.StatusSeeOther {
+		t.Fatalf("reply: %d", code)
+	}
+	if status, out := e.api("POST", "/api/v1/tickets/"+tk.Key+"/transitions", crmToken, `{"action":"reply","text":"Any news?","via":"dm"}`); status != http.StatusOK {
+		t.Fatalf("API reply: %d %s", status, out)
+	}
+	got := strings.Join(e.engine.Changes(), "|")
+	if !strings.Contains(got, tk.Key+" reply via email") || !strings.Contains(got, tk.Key+" reply via dm") {
+		t.Fatalf("the channel reaches the engine: %s", got)
 	}
 }

@@ -290,6 +290,8 @@ type Row struct {
 	Tags                                              []string
 	// Unread: the ticket changed since the viewer last opened it (staff).
 	Unread bool
+	// Channel is the ticket's platform (the context panel).
+	Channel string
 }
 
 type listData struct {
@@ -459,8 +461,11 @@ type detailData struct {
 	// MoveTo are the other desks (staff); CanDelete: the viewer is an admin of the desk.
 	MoveTo    []Option
 	CanDelete bool
+	// ReplyVia are the channels the reply box offers (staff; the bot's).
+	ReplyVia []tickets.Channel
 	// The context panel (staff): the requester's other tickets on the
-	// viewer's desks, newest first, and their latest questions to the bot.
+	// viewer's desks from every channel (their accounts linked by a
+	// verified address), newest first, and their latest questions to the bot.
 	Earlier   []Row
 	Questions []tickets.Question
 	// The knowledge panel (staff): a search of the desk's FAQ (?kq=words,
@@ -569,6 +574,12 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 			d.Following = true
 		}
 	}
+	if cr, ok := c.engine.(ChannelReplier); ok && d.Staff && t.Erased.IsZero() {
+		if d.ReplyVia, err = cr.ReplyChannels(r.Context(), t); err != nil {
+			c.fail(w, v, err)
+			return
+		}
+	}
 	if d.Staff && t.Requester.ID != "" {
 		if err := c.contextPanel(r.Context(), v, t, &d); err != nil {
 			c.fail(w, v, err)
@@ -630,8 +641,12 @@ func (c *Center) knowledgePanel(r *http.Request, desk *config.Desk, d *detailDat
 // viewer works on) and their questions to the bot in the last 90 days.
 func (c *Center) contextPanel(ctx context.Context, v *viewer, t *tickets.Ticket, d *detailData) error {
 	cfg := c.config()
-	who := &tickets.Person{Platform: t.Requester.Platform, ID: t.Requester.ID}
-	ts, err := c.store.List(ctx, tickets.Filter{Desks: v.desks, Requester: who})
+	ids, _ := c.store.(tickets.IdentityReader)
+	accounts, err := tickets.Accounts(ctx, ids, t.Requester)
+	if err != nil {
+		return err
+	}
+	ts, err := c.store.List(ctx, tickets.Filter{Desks: v.desks, Requesters: accounts})
 	if err != nil {
 		return err
 	}
@@ -644,16 +659,21 @@ func (c *Center) contextPanel(ctx context.Context, v *viewer, t *tickets.Ticket,
 		if dd := cfg.Desk(o.Desk); dd != nil {
 			desk = dd.Name
 		}
-		d.Earlier = append(d.Earlier, Row{Key: o.Key, Subject: o.Subject, Desk: desk, Status: o.Status, Created: o.CreatedAt, Assignee: o.Assignee})
+		d.Earlier = append(d.Earlier, Row{Key: o.Key, Subject: o.Subject, Desk: desk, Status: o.Status, Created: o.CreatedAt, Assignee: o.Assignee, Channel: o.Platform})
 	}
 	var qs []tickets.Question
 	since := c.now().AddDate(0, 0, -90)
 	for _, desk := range v.desks {
-		dq, err := c.store.Questions(ctx, tickets.QuestionFilter{Desk: desk, Platform: who.Platform, UserID: who.ID, Since: since})
-		if err != nil {
-			return err
+		for _, who := range accounts {
+			if who.Platform == tickets.EmailPlatform {
+				continue // mail asks no questions of the bot
+			}
+			dq, err := c.store.Questions(ctx, tickets.QuestionFilter{Desk: desk, Platform: who.Platform, UserID: who.ID, Since: since})
+			if err != nil {
+				return err
+			}
+			qs = append(qs, dq...)
 		}
-		qs = append(qs, dq...)
 	}
 	slices.SortFunc(qs, func(a, b tickets.Question) int { return b.At.Compare(a.At) })
 	d.Questions = qs[:min(len(qs), contextSize)]
@@ -701,7 +721,7 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := request{Action: r.PathValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for"),
-		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk")}
+		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk"), Via: r.PostFormValue("via")}
 	if req.Action == "edit" {
 		req = editRequest(req, r.PostForm)
 	}

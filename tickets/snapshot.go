@@ -20,6 +20,8 @@ type Snapshot struct {
 	DeskPresence []AgentPresence
 	// Checkpoints: where adapters' readers got to (Key is the checkpoint name).
 	Checkpoints []SavedState
+	// Identities: accounts linked to their verified addresses.
+	Identities []Identity
 }
 
 // SavedState is one conversation's persisted state.
@@ -60,5 +62,6 @@ func (s *Snapshot) Counts() map[string]int {
 		"questions":     len(s.Questions),
 		"desk_presence": len(s.DeskPresence),
 		"checkpoints":   len(s.Checkpoints),
+		"identities":    len(s.Identities),
 	}
 }

@@ -280,10 +280,13 @@ type Filter struct {
 	Statuses  []Status
 	Assignee  string
 	Requester *Person // platform + id
-	Tag       string  // tickets with this tag
-	Since     time.Time
-	Until     time.Time
-	Limit     int
+	// Requesters: any of these accounts (platform + id), e.g. a person's
+	// accounts on every channel (Accounts); with Requester, any of all.
+	Requesters []Person
+	Tag        string // tickets with this tag
+	Since      time.Time
+	Until      time.Time
+	Limit      int
 }
 
 // AgentLoad is what routing needs to know about an agent's current work.
@@ -411,6 +414,7 @@ type Store interface {
 	PresenceStore
 	QuestionLog
 	Checkpoints
+	IdentityStore
 	Close() error
 }
 

@@ -29,6 +29,9 @@ type Engine interface {
 	Tickets() *tickets.Service
 	Reopen(ctx context.Context, id int64, reason string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 	Dispatch(ctx context.Context, desk string)
+	// FromOtherChannel shows a mail added to a ticket of another channel
+	// where that ticket is worked on (its group chat).
+	FromOtherChannel(ctx context.Context, id int64, via, name, text string) error
 }
 
 // Options configure an Adapter. Store, Engine, SMTP and LinkSecret are required.

@@ -57,11 +57,19 @@ type desk struct {
 type deskOpts struct {
 	store  tickets.Store // default: a fresh SQLite store
 	adjust func(*email.Options)
+	// config is the config file (default testdata/helpdesk.yaml); platforms
+	// are chat platforms beside email (bottest's, under their names).
+	config    string
+	platforms []bot.Platform
 }
 
 func startDesk(t *testing.T, o deskOpts) *desk {
 	t.Helper()
-	cfg, err := config.Load("testdata/helpdesk.yaml")
+	path := o.config
+	if path == "" {
+		path = "testdata/helpdesk.yaml"
+	}
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +102,7 @@ func startDesk(t *testing.T, o deskOpts) *desk {
 		t.Fatal(err)
 	}
 	d.engine, err = bot.New(bot.Options{Store: d.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set},
-		Platforms: []bot.Platform{d.ad}, Now: d.clock.Now})
+		Platforms: append([]bot.Platform{d.ad}, o.platforms...), Now: d.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

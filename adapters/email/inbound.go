@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/helpdesk-chat/helpdesk/adapters/internal/kit"
 	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/faq"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
@@ -107,12 +109,25 @@ func (a *Adapter) findThread(ctx context.Context, m *inMail) (*thread, error) {
 	}
 	if k := keyInSubject.FindStringSubmatch(m.Subject); k != nil {
 		t, err := a.opts.Store.GetByKey(ctx, strings.ToUpper(k[1]))
+		if err != nil && errs.Code(err) != errs.ENOTFOUND {
+			return nil, err
+		}
 		if err == nil && t.Platform == Name && t.Requester.ID == m.From {
 			if _, token, ok := strings.Cut(t.RequesterChat, "/"); ok {
 				return a.loadThread(ctx, token)
 			}
-		} else if err != nil && errs.Code(err) != errs.ENOTFOUND {
-			return nil, err
+		} else if err == nil && t.Platform != Name && t.Erased.IsZero() {
+			// A ticket opened on a chat platform, followed up by mail: only
+			// from the address that platform verified for its requester.
+			mine, err := a.fromRequester(ctx, t, m.From)
+			if err != nil || !mine {
+				return nil, err
+			}
+			chat, err := a.TicketChat(ctx, t, m.From)
+			if err != nil {
+				return nil, err
+			}
+			return a.loadThread(ctx, kit.ParseChat(chat).Thread)
 		}
 	}
 	return nil, nil
@@ -213,8 +228,13 @@ func (a *Adapter) handleMail(ctx context.Context, desk string, m *inMail, raw []
 		if err == nil {
 			d := rt.Config.Desk(t.Desk)
 			reopen := t.Status == tickets.StatusResolved && d != nil && d.ReopenWindow > 0 &&
-				a.now().Sub(t.EndedAt) <= d.ReopenWindow.D() && m.From == t.Requester.ID
-			if t.Status.Active() || reopen {
+				a.now().Sub(t.EndedAt) <= d.ReopenWindow.D()
+			if reopen {
+				if reopen, err = a.fromRequester(ctx, t, m.From); err != nil {
+					return err
+				}
+			}
+			if t.Erased.IsZero() && (t.Status.Active() || reopen) {
 				if reopen {
 					if _, err := eng.Reopen(ctx, t.ID, "the requester answered by email", actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
 						return fmt.Errorf("reopen %s: %w", t.Key, err)
@@ -223,7 +243,16 @@ func (a *Adapter) handleMail(ctx context.Context, desk string, m *inMail, raw []
 				if err := a.record(ctx, svc, t.ID, m, text, actor); err != nil {
 					return err
 				}
-				return a.addToThread(ctx, th.Token, m.MessageID)
+				if err := a.addToThread(ctx, th.Token, m.MessageID); err != nil {
+					return err
+				}
+				if t.Platform != Name {
+					// Taken again after a crash, this may show twice; the transcript has it once.
+					if err := eng.FromOtherChannel(ctx, t.ID, Name, actor.Name, textutil.ShortenTrim(text, maxText)); err != nil {
+						a.log.Warn("show a mail in the ticket's chat", "ticket", t.Key, "err", err)
+					}
+				}
+				return nil
 			}
 		}
 	}
@@ -363,4 +392,90 @@ func (a *Adapter) acknowledge(ctx context.Context, t *tickets.Ticket, m *inMail,
 		return err
 	}
 	return a.addToThread(ctx, th.Token, om.ID)
+}
+
+// fromRequester reports whether a mail from addr is from t's requester: the
+// address of an email ticket, or for a ticket of a chat platform the
+// address that platform verified for the requester's account. A mail's
+// From alone proves nothing more: such a mail adds to the ticket as the
+// requester's words, never with an agent's rights.
+func (a *Adapter) fromRequester(ctx context.Context, t *tickets.Ticket, addr string) (bool, error) {
+	addr = bareAddress(addr)
+	if t.Requester.Platform == Name || t.Platform == Name {
+		return bareAddress(t.Requester.ID) == addr, nil
+	}
+	accounts, err := tickets.Accounts(ctx, a.opts.Store, t.Requester)
+	if err != nil {
+		return false, err
+	}
+	acc, ok := tickets.AccountOn(accounts, Name)
+	return ok && acc.ID == addr, nil
+}
+
+// TicketChat is the mail thread with addr about a ticket of another
+// channel (the engine's ReplyVia "email"): what goes there is sent as
+// "Re: [IT-12] subject" with threading headers, and a reply to it comes
+// back to the ticket. An email ticket's own requester gets its thread.
+func (a *Adapter) TicketChat(ctx context.Context, t *tickets.Ticket, user string) (string, error) {
+	addr := bareAddress(user)
+	if t.Platform == Name && bareAddress(kit.ParseChat(t.RequesterChat).Chat) == addr {
+		return t.RequesterChat, nil
+	}
+	token := hashID("ticket:" + strconv.FormatInt(t.ID, 10) + ":" + addr)
+	if _, err := updateJSON(ctx, a.opts.Store, threadName(token), func(cur *thread) (bool, error) {
+		if cur.Token != "" {
+			return false, nil
+		}
+		*cur = thread{Token: token, Subject: t.Subject, TicketID: t.ID, Key: t.Key, Desk: t.Desk, Requester: addr}
+		return true, nil
+	}); err != nil {
+		return "", fmt.Errorf("email: the thread of %s: %w", t.Key, err)
+	}
+	return addr + "/" + token, nil
+}
+
+// EraseTicket blanks the originals of the ticket's mails (kept as they
+// came, attachments and all) when the ticket is deleted; the engine calls
+// it before the transcript, which names them, is erased.
+func (a *Adapter) EraseTicket(ctx context.Context, t *tickets.Ticket, msgs []tickets.Message) error {
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		id := strings.TrimPrefix(m.PlatformID, "orig:")
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		name := "email:raw:" + hashID(id)
+		for {
+			b, ver, err := a.opts.Store.GetCheckpoint(ctx, name)
+			if errs.Code(err) == errs.ENOTFOUND || (err == nil && len(b) == 0) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			_, err = a.opts.Store.PutCheckpoint(ctx, name, []byte{}, ver)
+			if errs.Code(err) == errs.ECONFLICT {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("email: erase the original of %s: %w", t.Key, err)
+			}
+			a.log.Info("original mail erased with its ticket", "ticket", t.Key)
+			break
+		}
+	}
+	if token := kit.ParseChat(t.RequesterChat).Thread; t.Platform == Name && token != "" {
+		// The thread stays (a reply to it then opens a new ticket) without the subject.
+		if _, err := updateJSON(ctx, a.opts.Store, threadName(token), func(th *thread) (bool, error) {
+			if th.Token == "" || th.Subject == "(deleted)" {
+				return false, nil
+			}
+			th.Subject = "(deleted)"
+			return true, nil
+		}); err != nil {
+			return fmt.Errorf("email: erase the thread of %s: %w", t.Key, err)
+		}
+	}
+	return nil
 }

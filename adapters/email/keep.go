@@ -16,6 +16,7 @@ type Store interface {
 	tickets.TicketReader
 	tickets.EventLedger
 	tickets.Checkpoints
+	tickets.IdentityReader
 }
 
 // hashID turns a Message-ID (or any key) into a short, safe name part.

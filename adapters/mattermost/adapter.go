@@ -546,6 +546,11 @@ func (a *Adapter) lookupUser(ctx context.Context, id string) (bot.User, error) {
 		return bot.User{}, err
 	}
 	bu := bot.User{ID: id, Name: u.Nickname, Locale: u.Locale, Timezone: u.GetPreferredTimezone()}
+	// The address counts only when the server says it was verified (the
+	// server blanks it for bots without the permission to see addresses).
+	if u.EmailVerified && !u.IsBot && u.DeleteAt == 0 {
+		bu.Email = u.Email
+	}
 	if bu.Name == "" {
 		bu.Name = strings.TrimSpace(u.FirstName + " " + u.LastName)
 	}

@@ -402,3 +402,14 @@ func TestSlashCommandNeedsItsToken(t *testing.T) {
 		t.Fatalf("command event: %+v", ev)
 	}
 }
+
+// The address counts only when the server says it was verified.
+func TestOnlyAVerifiedEmailIsTheUsers(t *testing.T) {
+	r := newRig(t)
+	if u := r.ad.User(context.Background(), "carl"); u.Email != "carl@example.com" {
+		t.Fatalf("carl verified his address: %+v", u)
+	}
+	if u := r.ad.User(context.Background(), "bob"); u.Email != "" {
+		t.Fatalf("bob's address is not verified: %+v", u)
+	}
+}

@@ -128,7 +128,17 @@ func newFakeMM(t *testing.T) *fakeMM {
 	})
 	mux.HandleFunc("GET /api/v4/users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		js(w, model.User{Id: id, Username: id, FirstName: strings.ToUpper(id[:1]) + id[1:], Locale: "en"})
+		u := model.User{Id: id, Username: id, FirstName: strings.ToUpper(id[:1]) + id[1:], Locale: "en"}
+		// The server sends a user's email and email_verified (model.User)
+		// when the caller may see addresses (ShowEmailAddress, or the
+		// permission); carl verified his, bob never did.
+		switch id {
+		case "carl":
+			u.Email, u.EmailVerified = "carl@example.com", true
+		case "bob":
+			u.Email = "bob@example.com"
+		}
+		js(w, u)
 	})
 	mux.HandleFunc("GET /api/v4/teams/name/{name}", func(w http.ResponseWriter, r *http.Request) {
 		js(w, model.Team{Id: "team1", Name: r.PathValue("name")})

@@ -542,7 +542,12 @@ func (a *Adapter) lookupUser(ctx context.Context, id string) (bot.User, error) {
 	if err != nil {
 		return bot.User{}, err
 	}
-	bu := bot.User{ID: id, Name: u.Profile.DisplayName, Timezone: u.TZ, Locale: u.Locale}
+	// profile.email is only sent to apps with the users:read.email scope,
+	// and Slack verified it: the person's address across channels.
+	bu := bot.User{ID: id, Name: u.Profile.DisplayName, Timezone: u.TZ, Locale: u.Locale, Email: u.Profile.Email}
+	if u.IsBot || u.Deleted {
+		bu.Email = ""
+	}
 	if bu.Name == "" {
 		bu.Name = u.Profile.RealName
 	}

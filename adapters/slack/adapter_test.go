@@ -11,6 +11,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/adapters/slack"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -374,5 +375,24 @@ func TestAPIURLFromConfig(t *testing.T) {
 	cfg.Platforms.Slack.APIURL = "https://slack-gov.example/api/"
 	if got := slack.OptionsFrom(cfg.Platforms.Slack).APIURL; got != "https://slack-gov.example/api/" {
 		t.Fatalf("APIURL = %q", got)
+	}
+}
+
+// With users:read.email, users.info gives the address Slack verified: the
+// engine links Carl's Slack account to it (one requester across channels).
+// Without the scope there is no address and no link.
+func TestVerifiedEmailLinksTheAccount(t *testing.T) {
+	for _, scope := range []bool{true, false} {
+		w := newWorld(t)
+		w.slack.emailScope = scope
+		w.start()
+		ev := w.say("UCARL", "How do I reset my password?")
+		id, err := w.store.IdentityOf(context.Background(), "slack", "UCARL")
+		if scope && (ev.User.Email != "Carl@Example.com" || err != nil || id.Email != "carl@example.com") {
+			t.Fatalf("with the scope: event email %q, link %+v, %v", ev.User.Email, id, err)
+		}
+		if !scope && (ev.User.Email != "" || errs.Code(err) != errs.ENOTFOUND) {
+			t.Fatalf("without the scope: event email %q, link %+v, %v", ev.User.Email, id, err)
+		}
 	}
 }

@@ -30,6 +30,12 @@ type fakeSlack struct {
 	// method holdMethod waiting until it is closed (a slow Web API).
 	hold       chan struct{}
 	holdMethod string
+	// emailScope: the app was granted users:read.email, so users.info
+	// includes profile.email ("The users:read.email OAuth scope is now
+	// required to access the email field in user objects returned by the
+	// users.list and users.info web API methods",
+	// https://docs.slack.dev/reference/methods/users.info).
+	emailScope bool
 
 	mu        sync.Mutex
 	seq       int
@@ -77,6 +83,7 @@ type fakeChannel struct {
 
 type fakeUser struct {
 	ID, Name, RealName, Display, TZ, Locale string
+	Email                                   string // profile.email, sent only with the users:read.email scope
 }
 
 type fakeView struct {
@@ -238,8 +245,11 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 			fail(w, "user_not_found")
 			return
 		}
-		user := map[string]any{"id": u.ID, "name": u.Name, "real_name": u.RealName, "tz": u.TZ,
-			"profile": map[string]any{"display_name": u.Display, "real_name": u.RealName}}
+		profile := map[string]any{"display_name": u.Display, "real_name": u.RealName}
+		if f.emailScope && u.Email != "" {
+			profile["email"] = u.Email
+		}
+		user := map[string]any{"id": u.ID, "name": u.Name, "real_name": u.RealName, "tz": u.TZ, "profile": profile}
 		if p("include_locale") == "true" {
 			user["locale"] = u.Locale
 		}

@@ -82,7 +82,7 @@ func newWorld(t *testing.T, mods ...worldOpt) *world {
 		logs: &platformtest.Logs{}, handled: make(chan bot.Event, 100), runErr: make(chan error, 1)}
 	w.slack = newFakeSlack(t, sc.BotToken, sc.AppToken)
 	for _, u := range []fakeUser{
-		{ID: "UCARL", Name: "carl", RealName: "Carl Example", Display: "Carl", TZ: "Europe/Berlin", Locale: "en-US"},
+		{ID: "UCARL", Name: "carl", RealName: "Carl Example", Display: "Carl", TZ: "Europe/Berlin", Locale: "en-US", Email: "Carl@Example.com"},
 		{ID: "UADA", Name: "ada", RealName: "Ada Lovelace", Display: "Ada", TZ: "Europe/London", Locale: "en-GB"},
 		{ID: "UBOB", Name: "bob", RealName: "Bob Nosy", TZ: "America/New_York", Locale: "en-US"},
 		{ID: "UDIETER", Name: "dieter", RealName: "Dieter Beispiel", TZ: "Europe/Berlin", Locale: "de-DE"},

@@ -17,6 +17,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
@@ -261,11 +262,22 @@ func (p *Platform) handleHistory(w http.ResponseWriter, r *http.Request, s auth.
 	writeJSON(w, http.StatusOK, map[string]any{"messages": p.views(ms, user), "more": len(ms) == historySize})
 }
 
+// signInAddress is the address a web user signed in with, verified by the
+// one-time link that reached them: a configured person's id that is an
+// address. Visitors (no address), demo people (anyone may sign in as them
+// when platforms.web.demo is on) and "@demo" names have none.
+func (p *Platform) signInAddress(userID string) string {
+	if strings.HasSuffix(userID, "@demo") || demoOn(p.config()) {
+		return ""
+	}
+	return tickets.NormalizeEmail(userID)
+}
+
 // event builds the engine event for the signed-in user in a chat.
 func (p *Platform) event(r *http.Request, s auth.Session, chat string, kind bot.ChatKind, desk string) bot.Event {
 	ev := bot.Event{
 		Platform: Name,
-		User:     bot.User{ID: s.Identity.UserID, Name: s.Identity.Name, Locale: locale(r)},
+		User:     bot.User{ID: s.Identity.UserID, Name: s.Identity.Name, Locale: locale(r), Email: p.signInAddress(s.Identity.UserID)},
 		Chat:     bot.Chat{ID: chat, Kind: kind},
 		Trigger:  trigger(chat, s.Identity.UserID),
 	}

@@ -78,6 +78,9 @@ func fillStore(t *testing.T, st tickets.Store) []*tickets.Ticket {
 	if err := st.SetPresence(ctx, "Ada", "online", now); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.LinkIdentity(ctx, tickets.Identity{Platform: "slack", UserID: "U-alice", Name: "Alice", Email: "alice@example.com", At: now}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.RecordQuestion(ctx, &tickets.Question{Desk: "it", Platform: "slack", UserID: "U-alice",
 		Text: "vpn?", Outcome: tickets.OutcomeEscalated, TicketID: out[0].ID, At: now}); err != nil {
 		t.Fatal(err)

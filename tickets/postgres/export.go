@@ -112,6 +112,12 @@ func (s *Store) Restore(ctx context.Context, snap *tickets.Snapshot) (added map[
 				return err
 			}
 		}
+		for _, id := range snap.Identities {
+			if err := exec("identities", `INSERT INTO identities (platform, user_id, name, email, at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT DO NOTHING`, txt(id.Platform), txt(id.UserID), txt(id.Name), txt(id.Email), nanos(id.At)); err != nil {
+				return err
+			}
+		}
 		for _, p := range snap.DeskPresence {
 			if err := exec("desk_presence", `INSERT INTO desk_presence (desk, status, at) VALUES ($1, $2, $3)
 				ON CONFLICT DO NOTHING`, txt(p.Agent), txt(p.Status), nanos(p.At)); err != nil {

@@ -63,6 +63,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Tags", testTags},
 		{"Erase", testErase},
 		{"ChangeFeed", testChangeFeed},
+		{"Identities", testIdentities},
 	}
 	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
@@ -886,5 +887,87 @@ func testFindByCard(t *testing.T, open OpenFunc) {
 	}
 	if _, err := e.store.FindByCard(ctx, "slack", "C1", "1.2"); errs.Code(err) != errs.ENOTFOUND {
 		t.Errorf("a replaced card still finds its ticket: %v", err)
+	}
+}
+
+// testIdentities: accounts linked by their verified address are one
+// person, whose tickets on every channel one filter finds; a new address
+// replaces the old, an empty one unlinks, and the links are in the store.
+func testIdentities(t *testing.T, open OpenFunc) {
+	e := newEnv(t, open)
+	if _, err := e.store.IdentityOf(ctx, "slack", "U-alice"); errs.Code(err) != errs.ENOTFOUND {
+		t.Fatalf("no link yet: want ENOTFOUND, got %v", err)
+	}
+	if err := e.store.LinkIdentity(ctx, tickets.Identity{Platform: "slack", UserID: "U-alice", Email: "not an address"}); errs.Code(err) != errs.EINVALID {
+		t.Fatalf("a bad address is refused: %v", err)
+	}
+	at := base.Add(time.Minute)
+	for _, id := range []tickets.Identity{
+		{Platform: "slack", UserID: "U-alice", Name: "Alice", Email: " Alice@Example.COM ", At: at},
+		{Platform: "mattermost", UserID: "mm-alice", Name: "alice", Email: "alice@example.com", At: at},
+		{Platform: "slack", UserID: "U-bob", Name: "Bob", Email: "bob@example.com", At: at},
+	} {
+		if err := e.store.LinkIdentity(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := e.store.IdentityOf(ctx, "slack", "U-alice")
+	if err != nil || got.Email != "alice@example.com" || got.Name != "Alice" || !got.At.Equal(at) {
+		t.Fatalf("IdentityOf = %+v, %v", got, err)
+	}
+	same, err := e.store.IdentitiesByEmail(ctx, "ALICE@example.com")
+	if err != nil || len(same) != 2 || same[0].Platform != "mattermost" || same[1].UserID != "U-alice" {
+		t.Fatalf("IdentitiesByEmail = %+v, %v", same, err)
+	}
+	// Alice's tickets on Slack, Mattermost and email; Bob's on Slack.
+	mm := tickets.Person{Platform: "mattermost", ID: "mm-alice", Name: "alice"}
+	mail := tickets.Person{Platform: tickets.EmailPlatform, ID: "alice@example.com", Name: "Alice"}
+	a1 := e.open(t, "it", alice, "printer")
+	e.clock.Advance(time.Second)
+	a2 := e.open(t, "hr", mm, "holidays")
+	e.clock.Advance(time.Second)
+	a3 := e.open(t, "it", mail, "vpn")
+	e.open(t, "it", bob, "bob's")
+	for _, from := range []tickets.Person{alice, mm, mail} {
+		accounts, err := tickets.Accounts(ctx, e.store, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(accounts) != 3 || accounts[0] != from {
+			t.Fatalf("accounts of %s:%s = %+v", from.Platform, from.ID, accounts)
+		}
+		ts, err := e.store.List(ctx, tickets.Filter{Requesters: accounts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ts) != 3 || ts[0].ID != a1.ID || ts[1].ID != a2.ID || ts[2].ID != a3.ID {
+			t.Fatalf("tickets of %s: %d, want IT-1, HR-1, IT-2 in order", from.ID, len(ts))
+		}
+		ts, err = e.store.List(ctx, tickets.Filter{Requesters: accounts, Desk: "it"})
+		if err != nil || len(ts) != 2 {
+			t.Fatalf("with a desk: %d, %v", len(ts), err)
+		}
+	}
+	// Someone else's address stays theirs; an unlinked account is alone.
+	if accounts := must(tickets.Accounts(ctx, e.store, carol))(t); len(accounts) != 1 {
+		t.Fatalf("carol has no link: %+v", accounts)
+	}
+	// A new address replaces the old; an empty one unlinks.
+	if err := e.store.LinkIdentity(ctx, tickets.Identity{Platform: "slack", UserID: "U-alice", Email: "alice@new.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if same := must(e.store.IdentitiesByEmail(ctx, "alice@example.com"))(t); len(same) != 1 {
+		t.Fatalf("after the change: %+v", same)
+	}
+	if err := e.store.LinkIdentity(ctx, tickets.Identity{Platform: "mattermost", UserID: "mm-alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.IdentityOf(ctx, "mattermost", "mm-alice"); errs.Code(err) != errs.ENOTFOUND {
+		t.Fatalf("unlinked: %v", err)
+	}
+	s := open(t, e.dir) // a second store on the same data, as after a restart
+	defer s.Close()
+	if got, err := s.IdentityOf(ctx, "slack", "U-alice"); err != nil || got.Email != "alice@new.example" {
+		t.Fatalf("read by another store: %+v, %v", got, err)
 	}
 }

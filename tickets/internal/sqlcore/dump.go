@@ -50,6 +50,14 @@ func Dump(ctx context.Context, tx DB) (*tickets.Snapshot, error) {
 			snap.Seen = append(snap.Seen, se)
 			return err
 		}},
+		{"identities", `SELECT platform, user_id, name, email, at FROM identities ORDER BY platform, user_id`, func(r Rows) error {
+			var id tickets.Identity
+			var at int64
+			err := r.Scan(&id.Platform, &id.UserID, &id.Name, &id.Email, &at)
+			id.At = FromNanos(at)
+			snap.Identities = append(snap.Identities, id)
+			return err
+		}},
 		{"presence", `SELECT agent, status, at FROM presence ORDER BY agent`, func(r Rows) error {
 			p, err := scanPresence(r)
 			snap.Presence = append(snap.Presence, p)

@@ -1,6 +1,7 @@
 package sqlcore_test
 
 import (
+	"fmt"
 	"testing"
 	"testing/fstest"
 
@@ -23,7 +24,8 @@ func TestRebind(t *testing.T) {
 // on each begins with the part both stores share.
 func TestMigrations(t *testing.T) {
 	own := fstest.MapFS{}
-	for _, n := range []string{"0001_a", "0002_b", "0003_c", "0004_d", "0005_e", "0006_f"} {
+	for v := 1; v <= sqlcore.LatestVersion; v++ {
+		n := fmt.Sprintf("%04d_%c", v, 'a'+v-1)
 		own["m/"+n+".sql"] = &fstest.MapFile{Data: []byte("-- own " + n)}
 	}
 	ms, err := sqlcore.Migrations(own, "m/*.sql")

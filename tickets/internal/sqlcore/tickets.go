@@ -445,9 +445,17 @@ func ListCond(f tickets.Filter) (string, []any) {
 		where = append(where, "assignee = ?")
 		args = append(args, f.Assignee)
 	}
-	if f.Requester != nil {
-		where = append(where, "requester_platform = ? AND requester_id = ?")
-		args = append(args, f.Requester.Platform, f.Requester.ID)
+	if f.Requester != nil || len(f.Requesters) > 0 {
+		who := f.Requesters
+		if f.Requester != nil {
+			who = append([]tickets.Person{*f.Requester}, who...)
+		}
+		var any []string
+		for _, p := range who {
+			any = append(any, "(requester_platform = ? AND requester_id = ?)")
+			args = append(args, p.Platform, p.ID)
+		}
+		where = append(where, "("+strings.Join(any, " OR ")+")")
 	}
 	if f.Tag != "" {
 		where = append(where, "id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)")

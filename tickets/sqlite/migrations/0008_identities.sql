@@ -1,0 +1,3 @@
+-- Version 8: internal/sqlcore/migrations/0008_shared.sql holds all of it
+-- (identities); links are learnt from the platforms as people write, so
+-- there is nothing to copy.
