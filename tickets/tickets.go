@@ -411,6 +411,7 @@ type Store interface {
 	PresenceStore
 	QuestionLog
 	Checkpoints
+	AttachmentStore
 	Close() error
 }
 

@@ -62,6 +62,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"MergeAndFollow", testMergeAndFollow},
 		{"Tags", testTags},
 		{"Erase", testErase},
+		{"Attachments", testAttachments},
 		{"ChangeFeed", testChangeFeed},
 	}
 	// Each sub-test has its own data set (dir), so they run in parallel.
