@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
 )
 
@@ -157,8 +158,7 @@ func (k *Attachments) Allowed(ct string) bool {
 // alone). data may be the first 512 bytes only.
 func (k *Attachments) Check(name string, size int64, data []byte) error {
 	if size > k.Limit() {
-		return errs.Errorf(errs.EINVALID, "%s was not kept: it is %s, and files are limited to %s.",
-			CleanFileName(name), FormatBytes(size), FormatBytes(k.Limit()))
+		return k.TooLarge(name, size)
 	}
 	if size == 0 || (size < 0 && len(data) == 0) {
 		return errs.Errorf(errs.EINVALID, "%s was not kept: the file is empty.", CleanFileName(name))
@@ -170,6 +170,17 @@ func (k *Attachments) Check(name string, size int64, data []byte) error {
 		}
 	}
 	return nil
+}
+
+// TooLarge is the refusal of a file above the limit; size < 0: how much
+// above is not known (the download was cut at the limit).
+func (k *Attachments) TooLarge(name string, size int64) error {
+	if size < 0 {
+		return errs.Errorf(errs.EINVALID, "%s was not kept: it is larger than %s, the limit for files.",
+			CleanFileName(name), FormatBytes(k.Limit()))
+	}
+	return errs.Errorf(errs.EINVALID, "%s was not kept: it is %s, and files are limited to %s.",
+		CleanFileName(name), FormatBytes(size), FormatBytes(k.Limit()))
 }
 
 // Accepted describes the allow-list for people.
@@ -318,4 +329,19 @@ func FormatBytes(n int64) string {
 		return fmt.Sprintf("%d %s", int64(f), suffix)
 	}
 	return fmt.Sprintf("%.1f %s", f, suffix)
+}
+
+// Configured returns a copy of k with the limit and allow-list of c (the
+// live config; nil: the defaults). The folder stays k's: moving it needs a
+// restart.
+func (k *Attachments) Configured(c *config.Attachments) *Attachments {
+	out := *k
+	out.MaxBytes, out.Types = 0, nil
+	if c != nil {
+		out.MaxBytes = c.MaxBytes
+		if len(c.Types) > 0 {
+			out.Types = c.Types
+		}
+	}
+	return &out
 }
