@@ -78,7 +78,10 @@ func (e *Engine) keepFile(ctx context.Context, k *tickets.Attachments, t *ticket
 		return tickets.Attachment{}, k.TooLarge(name, -1)
 	}
 	if err != nil {
-		return tickets.Attachment{}, fmt.Errorf("download %s for %s: %w", name, t.Key, err)
+		// The platform would not give the file (gone, no permission): the
+		// sender hears of it, and the message goes on without it.
+		e.log.Warn("file not downloaded", "ticket", t.Key, "file", f.ID, "err", err)
+		return tickets.Attachment{}, errs.Errorf(errs.EINVALID, "%s was not kept: it could not be downloaded from %s; please send it again.", name, actor.Platform)
 	}
 	return k.Keep(ctx, t, actor, f.ID, name, data)
 }

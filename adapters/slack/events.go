@@ -38,6 +38,8 @@ type messageEvent struct {
 	ChannelType string `json:"channel_type"`
 	TS          string `json:"ts"`
 	ThreadTS    string `json:"thread_ts"`
+	// Files are the files posted with the message (subtype file_share).
+	Files []slackFile `json:"files"`
 }
 
 // interaction is an interactivity payload (block_actions, view_submission).
@@ -131,7 +133,8 @@ func (a *Adapter) eventsAPI(ctx context.Context, raw []byte) ([]incoming, error)
 	if me.Type == "app_mention" && self != "" {
 		text = regexp.MustCompile(`<@`+regexp.QuoteMeta(self)+`(\|[^>]*)?>`).ReplaceAllString(text, "")
 	}
-	ev := bot.Event{ID: cb.EventID, Platform: Name, Kind: bot.EventMessage, User: bot.User{ID: me.User}, Text: strings.TrimSpace(a.plainText(ctx, text))}
+	ev := bot.Event{ID: cb.EventID, Platform: Name, Kind: bot.EventMessage, User: bot.User{ID: me.User}, Text: strings.TrimSpace(a.plainText(ctx, text)),
+		Files: a.files(ctx, me.Files)}
 	switch me.Type {
 	case "message":
 		switch {
