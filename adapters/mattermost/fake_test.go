@@ -80,7 +80,7 @@ type fakeMM struct {
 	conn      *websocket.Conn
 	connected chan struct{}
 	seq       int64
-	rateLimit int // answer this many post calls with 429
+	rateLimit int                 // answer this many post calls with 429
 	files     map[string]fakeFile // uploaded files by id (files_fake_test.go)
 }
 
