@@ -80,8 +80,9 @@ type fakeMM struct {
 	conn      *websocket.Conn
 	connected chan struct{}
 	seq       int64
-	rateLimit int                 // answer this many post calls with 429
-	files     map[string]fakeFile // uploaded files by id (files_fake_test.go)
+	rateLimit int // answer this many post calls with 429
+
+	files map[string]fakeFile // uploaded files by id (files_fake_test.go)
 }
 
 // limited answers 429 as Mattermost's rate limiter does (Retry-After in
