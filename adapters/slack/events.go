@@ -133,8 +133,7 @@ func (a *Adapter) eventsAPI(ctx context.Context, raw []byte) ([]incoming, error)
 	if me.Type == "app_mention" && self != "" {
 		text = regexp.MustCompile(`<@`+regexp.QuoteMeta(self)+`(\|[^>]*)?>`).ReplaceAllString(text, "")
 	}
-	ev := bot.Event{ID: cb.EventID, Platform: Name, Kind: bot.EventMessage, User: bot.User{ID: me.User}, Text: strings.TrimSpace(a.plainText(ctx, text)),
-		Files: a.files(ctx, me.Files)}
+	ev := bot.Event{ID: cb.EventID, Platform: Name, Kind: bot.EventMessage, User: bot.User{ID: me.User}, Text: strings.TrimSpace(a.plainText(ctx, text))}
 	switch me.Type {
 	case "message":
 		switch {
@@ -162,6 +161,11 @@ func (a *Adapter) eventsAPI(ctx context.Context, raw []byte) ([]incoming, error)
 		ev.Chat = bot.Chat{ID: kit.ChatRef{Chat: me.Channel, Thread: thread}.String(), Kind: bot.ChatChannel}
 	default:
 		return nil, nil
+	}
+	// Files matter where the engine keeps them (a ticket channel) or says
+	// it does not (a DM); elsewhere nothing is looked up.
+	if ev.Chat.Kind == bot.ChatGroup || (ev.Chat.Kind == bot.ChatDirect && ev.Chat.Thread == "") {
+		ev.Files = a.files(ctx, me.Files)
 	}
 	return []incoming{{key: me.Channel, ev: ev, user: me.User}}, nil
 }
