@@ -126,7 +126,10 @@ func New(opts Options) (*Engine, error) {
 	for _, p := range opts.Platforms {
 		e.platforms[p.Name()] = p
 	}
-	e.svc = &tickets.Service{Store: opts.Store, Now: e.now}
+	e.svc = &tickets.Service{Store: opts.Store, Now: e.now, Files: &tickets.Attachments{Store: opts.Store, Now: e.now}}
+	if opts.Runtime != nil && opts.Runtime.Config != nil && opts.Runtime.Config.Attachments != nil {
+		e.svc.Files.Dir = opts.Runtime.Config.Attachments.Dir
+	}
 	e.rt.Store(opts.Runtime)
 	return e, nil
 }
@@ -230,6 +233,11 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 			return e.groupChatEvent(ctx, rt, t, ev)
 		}
 		if errs.Code(err) != errs.ENOTFOUND {
+			return err
+		}
+	}
+	if len(ev.Files) > 0 && ev.Chat.Kind == ChatDirect {
+		if err := e.filesOutsideTicket(ctx, ev); err != nil || ev.Text == "" {
 			return err
 		}
 	}

@@ -41,6 +41,11 @@ func (e *Engine) groupChatEvent(ctx context.Context, rt *Runtime, t *tickets.Tic
 		}
 		return e.private(ctx, ev, "In a ticket chat you can use `/helpdesk faq <words>` and `/helpdesk end`.")
 	}
+	if ev.Kind == EventMessage && len(ev.Files) > 0 {
+		if err := e.keepFiles(ctx, rt, t, actor, ev); err != nil {
+			return err
+		}
+	}
 	if ev.Kind != EventMessage || text == "" {
 		return nil
 	}

@@ -69,6 +69,8 @@ type Event struct {
 	Trigger string
 	// Desk is an optional hint from the adapter (a channel bound to a desk).
 	Desk string
+	// Files are the files sent with a message (see attachments.go).
+	Files []File
 }
 
 // ButtonStyle hints how a button is drawn.

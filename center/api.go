@@ -171,6 +171,7 @@ type ticketDetail struct {
 	*tickets.Ticket
 	Messages []tickets.Message `json:"messages"`
 	Events   []tickets.Event   `json:"events"`
+	Files    []export.File     `json:"attachments"`
 }
 
 func (c *Center) apiGet(w http.ResponseWriter, r *http.Request, cl client) {
@@ -184,7 +185,7 @@ func (c *Center) apiGet(w http.ResponseWriter, r *http.Request, cl client) {
 		c.apiFail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ticketDetail{Ticket: t, Messages: recs[0].Messages, Events: recs[0].Events})
+	writeJSON(w, http.StatusOK, ticketDetail{Ticket: t, Messages: recs[0].Messages, Events: recs[0].Events, Files: recs[0].Files})
 }
 
 func (c *Center) apiTransition(w http.ResponseWriter, r *http.Request, cl client) {

@@ -144,6 +144,7 @@ func (c *Center) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /center", http.RedirectHandler("/center/", http.StatusMovedPermanently))
 	page("GET /center/{$}", c.handleList)
 	page("GET /center/tickets/{key}", c.handleTicket)
+	page("GET /center/tickets/{key}/files/{id}", c.handleFile)
 	page("POST /center/tickets/{key}/{action}", c.handleAction)
 	page("GET /center/new", c.handleNewForm)
 	page("POST /center/new", c.handleNew)

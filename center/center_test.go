@@ -338,7 +338,7 @@ func newEnvConfig(t *testing.T, withEngine bool, cfgText, faqText string) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	clk := clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	e := &env{t: t, store: st, cfg: cfg, clock: clk, svc: &tickets.Service{Store: st, Now: clk.Now}}
+	e := &env{t: t, store: st, cfg: cfg, clock: clk, svc: &tickets.Service{Store: st, Now: clk.Now, Files: &tickets.Attachments{Store: st, Now: clk.Now}}}
 	e.engine = &engine{svc: e.svc, cfg: cfg}
 	am, err := auth.New(auth.Options{Store: &memAuth{links: map[string]auth.Identity{}, sessions: map[string]auth.Session{}}, Now: clk.Now})
 	if err != nil {

@@ -439,7 +439,7 @@ type detailData struct {
 	DeskName   string
 	Category   string
 	Suggested  []string
-	Transcript []tickets.Message
+	Transcript []transcriptLine
 	Notes      []tickets.Message
 	Events     []tickets.Event
 	Staff      bool
@@ -551,14 +551,19 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		c.fail(w, v, err)
 		return
 	}
+	var said []tickets.Message
 	for _, m := range ms {
 		if m.Kind == tickets.KindNote {
 			if d.Staff {
 				d.Notes = append(d.Notes, m)
 			}
 		} else {
-			d.Transcript = append(d.Transcript, m)
+			said = append(said, m)
 		}
+	}
+	if d.Transcript, err = c.withFiles(r, t, said); err != nil {
+		c.fail(w, v, err)
+		return
 	}
 	if d.Staff {
 		if d.Events, err = c.store.Events(r.Context(), t.ID); err != nil {

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -64,3 +65,22 @@ desks: [{id: it, name: IT, faq: faq.yaml, agents: [{name: Ada, web: ada}]}]
 }
 
 const plainFAQ = "menu:\n  - id: n\n    title: N\n    items:\n      - {id: q, question: \"Where?\", answer: Here.}\n"
+
+func TestAttachmentSettings(t *testing.T) {
+	cfg := mustLoad(t, "helpdesk.yaml", map[string]string{"helpdesk.yaml": `attachments: {dir: files, max_bytes: 2000000, types: [image/*, application/pdf]}
+desks: [{id: it, name: IT, faq: faq.yaml, agents: [{name: Ada, web: ada}]}]
+`, "faq.yaml": plainFAQ})
+	if a := cfg.Attachments; a == nil || a.MaxBytes != 2000000 || len(a.Types) != 2 || !filepath.IsAbs(a.Dir) || filepath.Base(a.Dir) != "files" {
+		t.Fatalf("attachments = %+v", cfg.Attachments)
+	}
+	got := problems(t, "helpdesk.yaml", map[string]string{"helpdesk.yaml": `attachments: {max_bytes: 999999999999, types: [image, "text/plain; charset=utf-8"], folder: x}
+desks: [{id: it, name: IT, faq: faq.yaml, agents: [{name: Ada, web: ada}]}]
+`, "faq.yaml": plainFAQ})
+	all := strings.Join(got, "\n")
+	for _, want := range []string{`unknown key "folder"`, `attachments max_bytes 999999999999 must be between 1 and`,
+		`attachments type "image" must be a content type`, `attachments type "text/plain; charset=utf-8" must be`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("want %q in:\n%s", want, all)
+		}
+	}
+}

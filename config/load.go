@@ -68,6 +68,9 @@ func load(path string) (*Config, []string, error) {
 	}
 
 	dir := filepath.Dir(path)
+	if a := cfg.Attachments; a != nil && a.Dir != "" && !filepath.IsAbs(a.Dir) {
+		a.Dir = filepath.Join(dir, a.Dir) // like faq files: beside the config
+	}
 	faqs := map[string]*FAQ{} // each file is read once, however many desks share it
 	faqSrc := map[string]*source{}
 	deskSrc := map[*Desk]*source{} // for lines inside a desk's FAQ file

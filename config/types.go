@@ -22,7 +22,27 @@ type Config struct {
 	// Vectors names word-vector files (made by `helpdesk faq vectors
 	// import`) per language, for every desk; English is built in.
 	Vectors map[string]string `yaml:"vectors"`
+	// Attachments says how files sent with tickets are kept; nil: in the
+	// store, with the default limit and allow-list.
+	Attachments *Attachments `yaml:"attachments"`
 }
+
+// Attachments configures the files kept with tickets (web chat uploads,
+// files posted in group chats, email attachments).
+type Attachments struct {
+	// Dir keeps the bytes in this folder (one folder per ticket) instead
+	// of the store; "" = in the store.
+	Dir string `yaml:"dir"`
+	// MaxBytes is the largest file kept (default DefaultAttachmentMaxBytes).
+	MaxBytes int64 `yaml:"max_bytes"`
+	// Types is the allow-list of content types, as sniffed from the
+	// content ("image/*" allows a family); empty: images, PDF, text and
+	// office documents.
+	Types []string `yaml:"types"`
+}
+
+// DefaultAttachmentMaxBytes is the default attachments.max_bytes (10 MB).
+const DefaultAttachmentMaxBytes = 10 << 20
 
 // Metrics says who may scrape /metrics and where.
 type Metrics struct {

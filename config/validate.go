@@ -191,6 +191,7 @@ func validate(c *Config, s *source, faqSrc map[*Desk]*source, p *problems) {
 	}
 	validatePlatforms(&c.Platforms, s, p)
 	validateEmail(c, s, p)
+	validateAttachments(c.Attachments, s, p)
 	defer validateAPI(c, s, p)
 
 	if len(c.Desks) == 0 {
@@ -612,6 +613,27 @@ func validateSnippets(d *Desk, s *source, dp string, p *problems) {
 			if !slices.Contains(SnippetVariables, m[1]) {
 				p.at(s, join(at, "text"), "snippet %q: unknown variable {%s} (use {%s})", sn.ID, m[1], strings.Join(SnippetVariables, "}, {"))
 			}
+		}
+	}
+}
+
+// maxAttachmentBytes is what a file may be at most whatever the config says:
+// a web upload is read into memory, and PostgreSQL's bytea takes up to 1 GB.
+const maxAttachmentBytes = 100 << 20
+
+// validateAttachments: a limit within reason, content types written as
+// type/subtype (or type/*).
+func validateAttachments(a *Attachments, s *source, p *problems) {
+	if a == nil {
+		return
+	}
+	if a.MaxBytes < 0 || a.MaxBytes > maxAttachmentBytes {
+		p.at(s, "attachments.max_bytes", "attachments max_bytes %d must be between 1 and %d (100 MB); leave it out for 10 MB", a.MaxBytes, maxAttachmentBytes)
+	}
+	for i, t := range a.Types {
+		major, minor, ok := strings.Cut(t, "/")
+		if !ok || major == "" || minor == "" || strings.ContainsAny(t, " ;,") || t != strings.ToLower(t) {
+			p.at(s, join("attachments.types", i), "attachments type %q must be a content type such as image/png or image/*", t)
 		}
 	}
 }

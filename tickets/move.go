@@ -65,6 +65,19 @@ func (s *Service) Move(ctx context.Context, id int64, to *config.Desk, priority 
 // content: the key, the desk, the times, and a "delete" event naming who
 // erased it. A ticket still in service is ended first by the caller.
 func (s *Service) Delete(ctx context.Context, id int64, actor Actor, src Source) (*Ticket, error) {
+	t, err := s.erase(ctx, id, actor, src)
+	if err != nil {
+		return nil, err
+	}
+	// The store's attachment rows went with the erasure; files kept in a
+	// folder go now.
+	if err := s.Files.EraseFiles(id); err != nil {
+		return t, fmt.Errorf("erase the files of %s: %w", t.Key, err)
+	}
+	return t, nil
+}
+
+func (s *Service) erase(ctx context.Context, id int64, actor Actor, src Source) (*Ticket, error) {
 	return s.Store.Erase(ctx, id, func(t *Ticket) (*Change, error) {
 		if actor.Role != RoleAdmin {
 			return nil, errs.Errorf(errs.EFORBIDDEN, "Only an admin of the desk can delete %s.", t.Key)

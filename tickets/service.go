@@ -21,6 +21,9 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Files, when set, keeps attachments in a folder: Delete erases the
+	// ticket's files there too.
+	Files *Attachments
 }
 
 func (s *Service) now() time.Time {

@@ -415,6 +415,7 @@ type Store interface {
 	QuestionLog
 	Checkpoints
 	IdentityStore
+	AttachmentStore
 	Close() error
 }
 

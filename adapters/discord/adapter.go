@@ -404,7 +404,7 @@ func userOf(u *discordgo.User, m *discordgo.Member, locale string) bot.User {
 // in a support channel. Everything else in the server is none of its business.
 func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 	ev := bot.Event{ID: m.ID, Platform: Name, Kind: bot.EventMessage,
-		User: userOf(m.Author, m.Member, ""), Text: m.Content}
+		User: userOf(m.Author, m.Member, ""), Text: m.Content, Files: a.files(m.Attachments)}
 	if m.GuildID == "" {
 		a.mu.Lock()
 		a.dms[m.Author.ID] = m.ChannelID

@@ -240,8 +240,14 @@ func (a *Adapter) handleMail(ctx context.Context, desk string, m *inMail, raw []
 						return fmt.Errorf("reopen %s: %w", t.Key, err)
 					}
 				}
-				if err := a.record(ctx, svc, t.ID, m, text, actor); err != nil {
+				refused, err := a.record(ctx, svc, t.ID, m, text, actor)
+				if err != nil {
 					return err
+				}
+				if len(refused) > 0 && m.Automated == "" {
+					if err := a.tellRefused(ctx, t, m, refused); err != nil {
+						return err
+					}
 				}
 				if err := a.addToThread(ctx, th.Token, m.MessageID); err != nil {
 					return err
@@ -259,29 +265,35 @@ func (a *Adapter) handleMail(ctx context.Context, desk string, m *inMail, raw []
 	return a.openTicket(ctx, desk, m, text, actor)
 }
 
-// record adds the mail to the ticket's transcript (what the sender wrote)
-// and, when quoting or attachments were cut from it, a note with the rest.
-func (a *Adapter) record(ctx context.Context, svc *tickets.Service, id int64, m *inMail, text string, actor tickets.Actor) error {
+// record adds the mail to the ticket's transcript (what the sender wrote),
+// keeps its attachments with the ticket and, when quoting was cut from it
+// or an attachment refused, a note with the rest. It returns the refusals,
+// for the sender.
+func (a *Adapter) record(ctx context.Context, svc *tickets.Service, id int64, m *inMail, text string, actor tickets.Actor) ([]string, error) {
 	if _, err := svc.RecordMessage(ctx, id, textutil.ShortenTrim(text, maxText), m.MessageID, actor, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
-		return fmt.Errorf("record mail: %w", err)
+		return nil, fmt.Errorf("record mail: %w", err)
 	}
 	var note []string
 	if strings.TrimSpace(m.Body) != text {
 		note = append(note, "The mail as written, with its quoted history and signature:\n\n"+textutil.ShortenTrim(strings.TrimSpace(m.Body), maxText))
 	}
-	for _, at := range m.Attach {
-		note = append(note, fmt.Sprintf("Attachment: %s (%s, %d bytes); the original mail is kept whole.", at.Name, at.Type, at.Size))
+	refused, err := a.keepAttachments(ctx, svc, id, m, actor)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refused {
+		note = append(note, r+" The original mail is kept whole.")
 	}
 	if m.Automated != "" {
 		note = append(note, "No automatic answer was sent: "+m.Automated+".")
 	}
 	if len(note) == 0 {
-		return nil
+		return refused, nil
 	}
 	if _, err := svc.AddNote(ctx, id, strings.Join(note, "\n\n"), "orig:"+m.MessageID, tickets.System, tickets.SourceChat); err != nil && errs.Code(err) != errs.ECONFLICT {
-		return fmt.Errorf("record mail note: %w", err)
+		return nil, fmt.Errorf("record mail note: %w", err)
 	}
-	return nil
+	return refused, nil
 }
 
 // maxText is the most of a mail the transcript shows; the original is kept.
@@ -353,11 +365,12 @@ func (a *Adapter) openTicket(ctx context.Context, deskID string, m *inMail, text
 	}); err != nil {
 		return fmt.Errorf("record thread: %w", err)
 	}
-	if err := a.record(ctx, eng.Tickets(), saved.ID, m, text, actor); err != nil {
+	refused, err := a.record(ctx, eng.Tickets(), saved.ID, m, text, actor)
+	if err != nil {
 		return err
 	}
 	if m.Automated == "" {
-		if err := a.acknowledge(ctx, saved, m, answer); err != nil {
+		if err := a.acknowledge(ctx, saved, m, answer, refused); err != nil {
 			return err
 		}
 	} else {
@@ -370,9 +383,12 @@ func (a *Adapter) openTicket(ctx context.Context, deskID string, m *inMail, text
 // acknowledge mails the ticket key and, when the FAQ is confident, its
 // answer. Its Message-ID comes from the incoming mail's, so taking the mail
 // again after a crash queues it once.
-func (a *Adapter) acknowledge(ctx context.Context, t *tickets.Ticket, m *inMail, answer *faq.Hit) error {
+func (a *Adapter) acknowledge(ctx context.Context, t *tickets.Ticket, m *inMail, answer *faq.Hit, refused []string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hello %s,\n\nwe have received your request and opened ticket %s: %s.\n", t.Requester.Name, t.Key, t.Subject)
+	for _, r := range refused {
+		fmt.Fprintf(&b, "\n%s\n", r)
+	}
 	if answer != nil {
 		fmt.Fprintf(&b, "\nThis may already solve it (reply if not):\n\n%s\n\n%s\n", answer.Question, strings.TrimSpace(answer.Answer))
 	}

@@ -31,8 +31,9 @@ type inMail struct {
 
 type attachment struct {
 	Name string
-	Type string
+	Type string // as declared; the keeper sniffs the content
 	Size int
+	Data []byte
 }
 
 // parse reads a raw RFC 5322 mail with go-message.
@@ -90,12 +91,20 @@ func parse(raw []byte, envelopeFrom string) (*inMail, error) {
 			case ct == "text/html" && htm == "":
 				htm = string(b)
 			default:
-				m.Attach = append(m.Attach, attachment{Name: "(inline)", Type: ct, Size: len(b)})
+				// An inline part that is not the body: an image in the
+				// HTML, a forwarded file. Its name, if it has one.
+				name := "inline"
+				if _, params, err := ph.ContentDisposition(); err == nil && params["filename"] != "" {
+					name = params["filename"]
+				} else if _, params, _ := ph.ContentType(); params["name"] != "" {
+					name = params["name"]
+				}
+				m.Attach = append(m.Attach, attachment{Name: name, Type: ct, Size: len(b), Data: b})
 			}
 		case *gomail.AttachmentHeader:
 			name, _ := ph.Filename()
 			ct, _, _ := ph.ContentType()
-			m.Attach = append(m.Attach, attachment{Name: name, Type: ct, Size: len(b)})
+			m.Attach = append(m.Attach, attachment{Name: name, Type: ct, Size: len(b), Data: b})
 		}
 	}
 	m.Body = text

@@ -85,6 +85,11 @@ func (a *Adapter) post(ctx context.Context, p *model.Post, channelType string) {
 	default:
 		return // channel chatter
 	}
+	// Files matter where the engine keeps them (a ticket's chat) or says it
+	// does not (a DM); a card thread or a mention looks nothing up.
+	if ev.Chat.Kind == bot.ChatGroup || (ev.Chat.Kind == bot.ChatDirect && ev.Chat.Thread == "") {
+		ev.Files = a.files(ctx, p)
+	}
 	// Once handled, the post moves the catch-up cursor that a restart
 	// starts from.
 	a.dispatchThen(p.ChannelId, p.UserId, ev, nil, func(ctx context.Context) { a.saveCursor(ctx, p.CreateAt) })

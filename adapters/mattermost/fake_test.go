@@ -81,6 +81,8 @@ type fakeMM struct {
 	connected chan struct{}
 	seq       int64
 	rateLimit int // answer this many post calls with 429
+
+	files map[string]fakeFile // uploaded files by id (files_fake_test.go)
 }
 
 // limited answers 429 as Mattermost's rate limiter does (Retry-After in
@@ -336,6 +338,7 @@ func newFakeMM(t *testing.T) *fakeMM {
 		f.mu.Unlock()
 		js(w, map[string]string{"status": "OK"})
 	})
+	f.fileRoutes(mux)
 	up := websocket.Upgrader{}
 	mux.HandleFunc("GET /api/v4/websocket", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()

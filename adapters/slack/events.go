@@ -38,6 +38,8 @@ type messageEvent struct {
 	ChannelType string `json:"channel_type"`
 	TS          string `json:"ts"`
 	ThreadTS    string `json:"thread_ts"`
+	// Files are the files posted with the message (subtype file_share).
+	Files []slackFile `json:"files"`
 }
 
 // interaction is an interactivity payload (block_actions, view_submission).
@@ -159,6 +161,11 @@ func (a *Adapter) eventsAPI(ctx context.Context, raw []byte) ([]incoming, error)
 		ev.Chat = bot.Chat{ID: kit.ChatRef{Chat: me.Channel, Thread: thread}.String(), Kind: bot.ChatChannel}
 	default:
 		return nil, nil
+	}
+	// Files matter where the engine keeps them (a ticket channel) or says
+	// it does not (a DM); elsewhere nothing is looked up.
+	if ev.Chat.Kind == bot.ChatGroup || (ev.Chat.Kind == bot.ChatDirect && ev.Chat.Thread == "") {
+		ev.Files = a.files(ctx, me.Files)
 	}
 	return []incoming{{key: me.Channel, ev: ev, user: me.User}}, nil
 }

@@ -53,6 +53,7 @@ type fakeSlack struct {
 	acks      map[string]chan struct{}
 	ackLog    []string
 	ackBodies map[string]json.RawMessage // envelope id -> payload of its ack
+	files     map[string]fakeFile        // uploaded files by id (files_fake_test.go)
 }
 
 type apiCall struct {
@@ -111,6 +112,7 @@ func newFakeSlack(t testing.TB, botToken, appToken string) *fakeSlack {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/{method}", f.api)
 	mux.HandleFunc("/link", f.websocket)
+	mux.HandleFunc("/files-pri/{id}/{name}", f.serveFile)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(func() {
 		f.mu.Lock()
@@ -231,6 +233,9 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 			return ""
 		}
 		return c.Params.Get(k)
+	}
+	if f.filesAPI(w, method, p) {
+		return
 	}
 	switch method {
 	case "auth.test":

@@ -61,7 +61,7 @@ func TestManifestMatchesAdapter(t *testing.T) {
 	}
 	has(m.Settings.Events.Bot, "app_mention", "message.im", "message.groups", "message.channels")
 	has(m.OAuth.Scopes.Bot, "chat:write", "commands", "app_mentions:read", "im:history", "im:write",
-		"channels:history", "groups:history", "groups:write", "users:read")
+		"channels:history", "groups:history", "groups:write", "users:read", "files:read")
 }
 
 func BenchmarkBlocks(b *testing.B) {

@@ -19,6 +19,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/webchat"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	PollInterval time.Duration
 	// CenterURL, when set, is linked from the chat page (the Ticket Center).
 	CenterURL string
+	// Files, when set, returns the keeper of attachments (the engine's, with
+	// the live limits): files can be sent in ticket chats.
+	Files func() *tickets.Attachments
 }
 
 // Platform is the web chat.
@@ -60,6 +64,7 @@ type Platform struct {
 	log       *slog.Logger
 	poll      time.Duration
 	centerURL string
+	filesFn   func() *tickets.Attachments
 	hub       hub
 	feed      feed
 	visitors  *rateLimiter
@@ -78,7 +83,7 @@ func New(o Options) (*Platform, error) {
 		return nil, errors.New("web: Options.Store, Auth and Config are required")
 	}
 	p := &Platform{store: o.Store, auth: o.Auth, config: o.Config, now: o.Now, log: o.Logger,
-		poll: o.PollInterval, centerURL: o.CenterURL, handle: o.Handle}
+		poll: o.PollInterval, centerURL: o.CenterURL, handle: o.Handle, filesFn: o.Files}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -192,6 +197,8 @@ type Body struct {
 	// reopen was sent, the ticket they rate was reopened); the page shows
 	// them disabled.
 	Stale bool `json:"stale,omitempty"`
+	// Files were sent with the message (kept with the ticket).
+	Files []FileRef `json:"files,omitempty"`
 }
 
 type Field struct {
@@ -521,4 +528,12 @@ func hasButton(b Body, ids []string, value string) bool {
 	return slices.ContainsFunc(b.Buttons, func(bt Button) bool {
 		return slices.Contains(ids, bt.ID) && (value == "" || bt.Value == value || strings.HasPrefix(bt.Value, value+":"))
 	})
+}
+
+// files returns the keeper of attachments, nil if files are not kept.
+func (p *Platform) files() *tickets.Attachments {
+	if p.filesFn == nil {
+		return nil
+	}
+	return p.filesFn()
 }

@@ -56,6 +56,8 @@ func (p *Platform) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /chat/api/action", api(p.handleAction))
 	mux.Handle("POST /chat/api/form", api(p.handleForm))
 	mux.Handle("GET /chat/api/events", api(p.handleEvents))
+	mux.Handle("POST /chat/api/upload", api(p.handleUpload))
+	mux.Handle("GET /chat/api/file", api(p.handleFile))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -174,6 +176,7 @@ type View struct {
 	Values    map[string]string `json:"values,omitempty"`
 	Pressed   *Pressed          `json:"pressed,omitempty"`
 	Stale     bool              `json:"stale,omitempty"`
+	Files     []FileView        `json:"files,omitempty"`
 }
 
 type FieldView struct {
@@ -199,7 +202,7 @@ func (p *Platform) view(m webchat.Message, user string) (View, error) {
 	v := View{ID: m.ID, Chat: m.Chat, Seq: m.Seq, At: m.Created, Edited: m.Updated.After(m.Created),
 		Private: m.Viewer != "", Mine: !b.From.Bot && b.From.ID == user, From: b.From,
 		Title: b.Title, HTML: Markdown(b.Text), Select: b.Select, Form: b.Form, FormState: b.FormState,
-		Values: b.Values, Pressed: b.Pressed, Stale: b.Stale}
+		Values: b.Values, Pressed: b.Pressed, Stale: b.Stale, Files: fileViews(m.ID, m.Chat, b.Files)}
 	if !b.From.Bot {
 		v.HTML = Typed(b.Text) // what a person typed never becomes a labelled link
 	}

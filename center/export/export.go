@@ -23,6 +23,26 @@ type Record struct {
 	*tickets.Ticket
 	Messages []tickets.Message `json:"messages"`
 	Events   []tickets.Event   `json:"events"`
+	Files    []File            `json:"attachments"`
+}
+
+// File is an attachment of an exported ticket: what it is and where the
+// Ticket Center serves it (a path under the Center's address; an agent of
+// the desk signs in to download).
+type File struct {
+	ID          int64         `json:"id"`
+	Name        string        `json:"name"`
+	Size        int64         `json:"size"`
+	ContentType string        `json:"content_type"`
+	SHA256      string        `json:"sha256"`
+	Author      tickets.Actor `json:"author"`
+	At          time.Time     `json:"at"`
+	URL         string        `json:"url"`
+}
+
+// FileURL is where the Ticket Center serves attachment id of ticket key.
+func FileURL(key string, id int64) string {
+	return "/center/tickets/" + key + "/files/" + strconv.FormatInt(id, 10)
 }
 
 // MarshalJSON writes the ticket as the CSV reads it: the priority as its
@@ -48,7 +68,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 			m[k] = nil
 		}
 	}
-	m["messages"], m["events"] = nonNil(r.Messages), nonNil(r.Events)
+	m["messages"], m["events"], m["attachments"] = nonNil(r.Messages), nonNil(r.Events), nonNil(r.Files)
 	return json.Marshal(m)
 }
 
@@ -61,7 +81,13 @@ type Reader interface {
 	Events(ctx context.Context, ticketID int64) ([]tickets.Event, error)
 }
 
-// Load adds each ticket's messages and events.
+// FileReader is what Load needs of a store to list attachments (every
+// tickets.Store has it).
+type FileReader interface {
+	Attachments(ctx context.Context, ticketID int64) ([]tickets.Attachment, error)
+}
+
+// Load adds each ticket's messages, events and attachments.
 func Load(ctx context.Context, r Reader, ts []*tickets.Ticket) ([]Record, error) {
 	out := make([]Record, 0, len(ts))
 	for _, t := range ts {
@@ -73,7 +99,18 @@ func Load(ctx context.Context, r Reader, ts []*tickets.Ticket) ([]Record, error)
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", t.Key, err)
 		}
-		out = append(out, Record{Ticket: t, Messages: nonNil(ms), Events: nonNil(evs)})
+		rec := Record{Ticket: t, Messages: nonNil(ms), Events: nonNil(evs), Files: []File{}}
+		if fr, ok := r.(FileReader); ok {
+			as, err := fr.Attachments(ctx, t.ID)
+			if err != nil {
+				return nil, fmt.Errorf("export %s: %w", t.Key, err)
+			}
+			for _, a := range as {
+				rec.Files = append(rec.Files, File{ID: a.ID, Name: a.Name, Size: a.Size, ContentType: a.ContentType,
+					SHA256: a.SHA256, Author: a.Author, At: a.At, URL: FileURL(t.Key, a.ID)})
+			}
+		}
+		out = append(out, rec)
 	}
 	return out, nil
 }
@@ -89,7 +126,7 @@ func nonNil[T any](s []T) []T {
 var Columns = []string{"key", "desk", "status", "priority", "category", "subject", "platform",
 	"requester_id", "requester_name", "assignee", "created_at", "assigned_at", "first_response_at",
 	"ended_at", "first_response_minutes", "resolution_minutes", "rating", "rating_scale", "rating_reasons",
-	"rating_comment", "merged_into", "form", "messages", "notes", "close_reason", "tags"}
+	"rating_comment", "merged_into", "form", "messages", "notes", "close_reason", "tags", "attachments"}
 
 // WriteCSV writes one row per record. Cells that a spreadsheet would run as
 // a formula (starting with = + - @ or a tab) are prefixed with a quote.
@@ -117,11 +154,16 @@ func WriteCSV(w io.Writer, recs []Record) error {
 			rating, scale = strconv.Itoa(ev.Rating), strconv.Itoa(ev.Scale)
 			reasons, comment = strings.Join(ev.Reasons, "; "), ev.Comment
 		}
+		var files []string
+		for _, f := range r.Files {
+			files = append(files, fmt.Sprintf("%s (%s)", f.Name, tickets.FormatBytes(f.Size)))
+		}
 		row := []string{t.Key, t.Desk, string(t.Status), t.Priority.String(), t.Category, t.Subject, t.Platform,
 			t.Requester.ID, t.Requester.Name, t.Assignee, stamp(t.CreatedAt), stamp(t.AssignedAt),
 			stamp(t.FirstResponseAt), stamp(t.EndedAt), minutes(t.CreatedAt, t.FirstResponseAt),
 			minutes(t.CreatedAt, t.EndedAt), rating, scale, reasons, comment, t.MergedInto,
-			strings.Join(form, "\n"), strconv.Itoa(msgs), strconv.Itoa(notes), t.CloseReason, strings.Join(t.Tags, " ")}
+			strings.Join(form, "\n"), strconv.Itoa(msgs), strconv.Itoa(notes), t.CloseReason, strings.Join(t.Tags, " "),
+			strings.Join(files, "\n")}
 		for i, cell := range row {
 			row[i] = defuse(cell)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/adapters/web"
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
+	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
 // platform is what every adapter is: a bot.Platform with one lifecycle,
@@ -47,7 +48,8 @@ func (m *Main) newPlatforms(cfg *config.Config, mux *http.ServeMux) ([]platform,
 		// still reaches the engine.
 		p, err := web.New(web.Options{Store: st, Auth: m.auth, Handle: m.handle,
 			Config: func() *config.Config { return m.engine.Runtime().Config },
-			Logger: m.log, CenterURL: "/center/"})
+			Logger: m.log, CenterURL: "/center/",
+			Files: func() *tickets.Attachments { return m.engine.Attachments() }})
 		if err != nil {
 			return nil, err
 		}

@@ -62,6 +62,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"MergeAndFollow", testMergeAndFollow},
 		{"Tags", testTags},
 		{"Erase", testErase},
+		{"Attachments", testAttachments},
 		{"ChangeFeed", testChangeFeed},
 		{"Identities", testIdentities},
 	}

@@ -156,6 +156,8 @@ type Server struct {
 	rateLimit    int
 	dmsClosed    map[string]bool // users who take no DMs from the bot
 	deleted      int             // channels deleted over REST
+	files        map[string]File // attachments on the CDN by id (files.go)
+	forget       map[string]bool // attachment names the CDN loses at once
 
 	// gateway
 	conn       *websocket.Conn
@@ -185,6 +187,7 @@ func New(tb testing.TB, token string) *Server {
 	mux.HandleFunc("/api/v9/", s.rest)
 	mux.HandleFunc("/gateway", s.gateway)
 	mux.HandleFunc("/gateway/", s.gateway) // discordgo adds a trailing slash
+	mux.HandleFunc("/attachments/{channel}/{id}/{name}", s.attachment)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("discordfake: listen: %v", err)
@@ -233,7 +236,7 @@ func (s *Server) Client() *http.Client {
 type toFake struct{ host string }
 
 func (t toFake) RoundTrip(r *http.Request) (*http.Response, error) {
-	if h := r.URL.Hostname(); h == "discord.com" || strings.HasSuffix(h, ".discord.com") {
+	if h := r.URL.Hostname(); h == "discord.com" || strings.HasSuffix(h, ".discord.com") || h == "cdn.discordapp.com" {
 		r = r.Clone(r.Context())
 		r.URL.Scheme, r.URL.Host, r.Host = "http", t.host, ""
 	}

@@ -102,6 +102,7 @@
     $("chat-topic").textContent = c.archived ? "Closed · " + (c.topic || "") : (c.topic || "");
     document.title = c.title + " · Help desk";
     $("composer").hidden = !!c.archived;
+    $("attach").hidden = c.kind !== "group" || !!c.archived;
     $("closed-note").hidden = !c.archived;
     $("text").placeholder = c.kind === "direct" ? "Ask a question…" : c.kind === "channel" ? "Write to the agents…" : "Write a message…";
   }
@@ -169,6 +170,7 @@
       m.fields.forEach(function (f) { dl.appendChild(el("dt", { text: f.label })); dl.appendChild(el("dd", { html: f.html })); });
       bubble.appendChild(dl);
     }
+    if (m.files && m.files.length) bubble.appendChild(renderFiles(m.files));
     if (m.form) bubble.appendChild(renderForm(m));
     var stars = (m.buttons || []).filter(function (b) { return b.star; });
     var others = (m.buttons || []).filter(function (b) { return !b.star; });
@@ -183,6 +185,37 @@
     li.appendChild(av);
     li.appendChild(body);
     return li;
+  }
+
+  // Files kept with the ticket: images as thumbnails, the rest as links.
+  function renderFiles(files) {
+    var ul = el("ul", { class: "files" });
+    files.forEach(function (f) {
+      var a = el("a", { href: f.url, target: "_blank", rel: "noopener", class: "file" });
+      if (f.image) a.appendChild(el("img", { src: f.url, alt: f.name, class: "thumb", loading: "lazy" }));
+      a.appendChild(el("span", { text: f.name + " · " + f.size }));
+      ul.appendChild(el("li", {}, [a]));
+    });
+    return ul;
+  }
+
+  function upload() {
+    var input = $("file");
+    var f = input.files && input.files[0];
+    if (!f) return;
+    var fd = new FormData();
+    fd.append("chat", state.current);
+    fd.append("file", f, f.name);
+    $("attach").classList.add("busy");
+    fetch("/chat/api/upload", { method: "POST", body: fd, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": state.csrf } }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) throw new Error(data.error || ("HTTP " + r.status));
+      });
+    }).catch(function (e) { toast(e.message); }).then(function () {
+      input.value = "";
+      $("attach").classList.remove("busy");
+    });
   }
 
   function pressedIs(m, id, value) { return !!m.pressed && m.pressed.id === id && (m.pressed.value || "") === (value || ""); }
@@ -367,6 +400,7 @@
   });
 
   $("composer").addEventListener("submit", send);
+  $("file").addEventListener("change", upload);
   $("text").addEventListener("input", grow);
   $("text").addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }

@@ -18,6 +18,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/faq"
+	"github.com/helpdesk-chat/helpdesk/tickets"
 	"github.com/helpdesk-chat/helpdesk/tickets/sqlite"
 )
 
@@ -95,7 +96,8 @@ func Start(tb testing.TB, o Options) *Server {
 		ws = o.WebStore(st)
 	}
 	s.Web, err = web.New(web.Options{Store: ws, Auth: s.Auth, Config: s.Config, Now: o.Now, Logger: o.Logger,
-		CenterURL: o.CenterURL, PollInterval: o.PollInterval})
+		CenterURL: o.CenterURL, PollInterval: o.PollInterval,
+		Files: func() *tickets.Attachments { return s.Engine.Attachments() }})
 	if err != nil {
 		tb.Fatalf("new web chat: %v", err)
 	}

@@ -316,6 +316,9 @@ func (c *Core) Erase(ctx context.Context, id int64, fn func(t *tickets.Ticket) (
 		if _, err := tx.Exec(ctx, `DELETE FROM messages WHERE ticket_id = ?`, id); err != nil {
 			return fmt.Errorf("erase messages: %w", err)
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM attachments WHERE ticket_id = ?`, id); err != nil {
+			return fmt.Errorf("erase attachments: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `UPDATE events SET detail = '' WHERE ticket_id = ?`, id); err != nil {
 			return fmt.Errorf("erase event details: %w", err)
 		}
