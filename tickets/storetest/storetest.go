@@ -63,6 +63,10 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Tags", testTags},
 		{"Erase", testErase},
 		{"ChangeFeed", testChangeFeed},
+		{"DeliveriesInOrderPerChat", testDeliveriesInOrderPerChat},
+		{"DeliveryLeaseAndRetry", testDeliveryLeaseAndRetry},
+		{"ConcurrentDeliveryClaims", testConcurrentDeliveryClaims},
+		{"DeliveriesSurviveReopen", testDeliveriesSurviveReopen},
 	}
 	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
