@@ -86,7 +86,7 @@ func (a *Adapter) post1(chat string, msg bot.Message) (bot.MessageRef, error) {
 			// 50007: the user's DMs are closed to the bot; the engine tells the agents.
 			return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w: %w", chat, bot.ErrUnreachable, err)
 		}
-		return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w", chat, err)
+		return bot.MessageRef{}, temporary(fmt.Errorf("discord: post to %s: %w", chat, err))
 	}
 	if len(embeds) > 0 {
 		a.mu.Lock()
@@ -130,13 +130,13 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 			_, err = a.s.FollowupMessageEdit(i, mid, edit)
 		}
 		if err != nil {
-			return fmt.Errorf("discord: update private message: %w", err)
+			return temporary(fmt.Errorf("discord: update private message: %w", err))
 		}
 		return nil
 	}
 	edit := &discordgo.MessageEdit{Channel: ref.Chat, ID: ref.ID, Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions()}
 	if _, err := a.s.ChannelMessageEditComplex(edit); err != nil {
-		return fmt.Errorf("discord: update message %s: %w", ref.ID, err)
+		return temporary(fmt.Errorf("discord: update message %s: %w", ref.ID, err))
 	}
 	return nil
 }
@@ -171,7 +171,7 @@ func (a *Adapter) DirectChat(ctx context.Context, user string) (string, error) {
 	}
 	ch, err := a.s.UserChannelCreate(user)
 	if err != nil {
-		return "", fmt.Errorf("discord: open DM with %s: %w", user, err)
+		return "", temporary(fmt.Errorf("discord: open DM with %s: %w", user, err))
 	}
 	a.mu.Lock()
 	a.dms[user] = ch.ID

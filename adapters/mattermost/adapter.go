@@ -271,6 +271,9 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() (*model.Resp
 	start := a.opts.Now()
 	for attempt := 1; ; attempt++ {
 		resp, err := fn()
+		if err != nil && status(resp) >= 500 {
+			return bot.Temporary(err, 0) // the server failed: the engine queues the post and retries
+		}
 		if err == nil || status(resp) != http.StatusTooManyRequests {
 			return err
 		}
@@ -285,7 +288,7 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() (*model.Resp
 		}
 		if a.opts.Now().Add(wait).Sub(start) > a.opts.RetryFor {
 			a.log.Error("rate limited by Mattermost for too long; giving up", "call", what, "attempts", attempt)
-			return err
+			return bot.Temporary(err, wait) // the engine queues the post and retries after wait
 		}
 		a.log.Info("rate limited by Mattermost; retrying", "call", what, "retry_after", wait)
 		if serr := a.opts.Sleep(ctx, wait); serr != nil {

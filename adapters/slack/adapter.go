@@ -287,13 +287,17 @@ func (a *Adapter) call(ctx context.Context, what string, fn func() error) error 
 			}
 			if a.opts.Now().Add(wait).Sub(start) > a.opts.RetryFor || a.opts.MaxRetries > 0 && attempt >= a.opts.MaxRetries {
 				a.log.Error("rate limited by Slack for too long; giving up", "call", what, "attempts", attempt+1, "for", a.opts.Now().Sub(start))
-				return a.wrap(what, err)
+				return bot.Temporary(a.wrap(what, err), wait) // the engine queues the message and retries after wait
 			}
 			a.log.Info("rate limited by Slack; retrying", "call", what, "retry_after", wait)
 			if serr := a.opts.Sleep(ctx, wait); serr != nil {
 				return a.wrap(what, serr)
 			}
 			continue
+		}
+		var sc slack.StatusCodeError
+		if errors.As(err, &sc) && sc.Code >= 500 {
+			return bot.Temporary(a.wrap(what, err), 0) // Slack failed: the engine queues the message and retries
 		}
 		if isAuthError(err) {
 			a.fail(fmt.Errorf("%w (%s) on %s: check the bot token and that the app is still installed", ErrAuth, err.Error(), what))

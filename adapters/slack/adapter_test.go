@@ -376,3 +376,56 @@ func TestAPIURLFromConfig(t *testing.T) {
 		t.Fatalf("APIURL = %q", got)
 	}
 }
+
+// TestRateLimitStormLongerThanRetryForIsDeliveredAfter: Carl's question is
+// answered while Slack answers chat.postMessage 429 (Retry-After 10 s) for
+// longer than RetryFor (2 minutes). The adapter gives the reply back to
+// the engine as temporary, the engine keeps it in its delivery queue, and
+// once the storm is over a Tick posts it: once, whole, with its buttons.
+func TestRateLimitStormLongerThanRetryForIsDeliveredAfter(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	w.ensureIM("UCARL")
+	const storm = 30 // 30 × 10 s = 5 minutes of 429s
+	for range storm {
+		w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 10})
+	}
+	w.say("UCARL", "How do I reset my password?")
+	if !strings.Contains(w.logs.String(), "rate limited by Slack for too long") {
+		t.Fatalf("the adapter should have given up after RetryFor:\n%s", w.logs.String())
+	}
+	if n := len(w.slack.messages("DCARL", "UCARL")); n != 0 {
+		t.Fatalf("Carl sees %d messages during the storm", n)
+	}
+	ctx := context.Background()
+	if n, err := w.store.CountDeliveries(ctx); err != nil || n == 0 {
+		t.Fatalf("queued replies: %d, %v; want the reply queued", n, err)
+	}
+	for tick := 0; ; tick++ {
+		n, err := w.store.CountDeliveries(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if tick > storm {
+			t.Fatalf("%d replies still queued after %d ticks", n, tick)
+		}
+		w.clock.Advance(time.Minute)
+		if err := w.engine.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := w.transcript("DCARL", "UCARL")
+	if strings.Count(tr, "id.example.com/reset") != 1 || strings.Count(tr, "Did this help?") != 1 {
+		t.Fatalf("want the answer once, Carl sees:\n%s", tr)
+	}
+	if n := len(w.slack.callsOf("chat.postMessage")); n <= storm {
+		t.Fatalf("chat.postMessage called %d times, want more than the %d answered 429", n, storm)
+	}
+	w.press("UCARL", "DCARL", "Yes")
+	if !strings.Contains(w.transcript("DCARL", "UCARL"), "Glad I could help") {
+		t.Fatal("the late answer's buttons do not work")
+	}
+}
