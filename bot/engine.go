@@ -54,7 +54,8 @@ type Options struct {
 	// first. Default: a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// DeliveryExpiry is how long a reply the platform did not take is
-	// retried before it is dropped (default DefaultDeliveryExpiry).
+	// retried before it is dropped (default: the config's
+	// outbox.expire_after, 24 h when not set).
 	DeliveryExpiry time.Duration
 	// ObserveDelivery, when set, is called for each undelivered reply when
 	// it is queued, delivered later, expires or is refused ("queued",
@@ -116,9 +117,7 @@ func New(opts Options) (*Engine, error) {
 		deliveryExpiry:  opts.DeliveryExpiry,
 		observeDelivery: opts.ObserveDelivery,
 	}
-	if e.deliveryExpiry <= 0 {
-		e.deliveryExpiry = DefaultDeliveryExpiry
-	}
+
 	if e.owner == "" {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b) // never fails (crypto/rand)

@@ -58,10 +58,6 @@ func retryable(err error) (bool, time.Duration) {
 	return false, 0
 }
 
-// DefaultDeliveryExpiry is how long an undelivered reply is retried
-// (Options.DeliveryExpiry).
-const DefaultDeliveryExpiry = 24 * time.Hour
-
 // Retries of one delivery wait firstRetry, doubling up to maxRetryWait (or
 // longer when the platform asks for longer).
 const (
@@ -141,8 +137,12 @@ func (e *Engine) queueDelivery(ctx context.Context, platform, kind string, q que
 		return fmt.Errorf("queue reply on %s: %w", platform, err)
 	}
 	now := e.now()
+	expiry := e.deliveryExpiry
+	if expiry <= 0 {
+		expiry = e.rt.Load().Config.OutboxExpiry()
+	}
 	d := tickets.Delivery{Platform: platform, Chat: q.Chat, Kind: kind, Payload: payload, Ticket: ticket,
-		CreatedAt: now, NextAttempt: now, ExpiresAt: now.Add(e.deliveryExpiry)}
+		CreatedAt: now, NextAttempt: now, ExpiresAt: now.Add(expiry)}
 	if cause != nil {
 		d.NextAttempt = now.Add(retryWait(0, after))
 		d.LastError = cause.Error()

@@ -75,7 +75,8 @@ type Options struct {
 // OptionsFrom takes the connection settings from the config.
 func OptionsFrom(c *config.Discord) Options {
 	return Options{Token: c.Token, Guild: c.Guild, SupportChannel: c.SupportChannel,
-		ShardID: c.ShardID, ShardCount: c.ShardCount, PrivateChannels: c.PrivateChannels}
+		ShardID: c.ShardID, ShardCount: c.ShardCount, PrivateChannels: c.PrivateChannels,
+		RetryFor: c.RetryFor.D()}
 }
 
 // Adapter is the Discord platform.

@@ -97,7 +97,8 @@ func OptionsFrom(c *config.Mattermost, callbackURL string) Options {
 	if c == nil {
 		return Options{CallbackURL: callbackURL}
 	}
-	return Options{URL: c.URL, Token: c.Token, Team: c.Team, ActionSecret: c.ActionSecret, CallbackURL: callbackURL}
+	return Options{URL: c.URL, Token: c.Token, Team: c.Team, ActionSecret: c.ActionSecret, CallbackURL: callbackURL,
+		RetryFor: c.RetryFor.D()}
 }
 
 // Adapter is the Mattermost platform.

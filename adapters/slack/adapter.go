@@ -84,7 +84,8 @@ func OptionsFrom(c *config.Slack) Options {
 	if c == nil {
 		return Options{}
 	}
-	return Options{BotToken: c.BotToken, AppToken: c.AppToken, SigningSecret: c.SigningSecret, Mode: c.Mode, APIURL: c.APIURL}
+	return Options{BotToken: c.BotToken, AppToken: c.AppToken, SigningSecret: c.SigningSecret, Mode: c.Mode, APIURL: c.APIURL,
+		RetryFor: c.RetryFor.D()}
 }
 
 // Adapter is the Slack platform.
