@@ -256,3 +256,36 @@ func TestQueuedRepliesSentOnceByTwoReplicas(t *testing.T) {
 		t.Fatalf("%d still queued", n)
 	}
 }
+
+// A replica that died while sending a queued reply leaves its claim: the
+// reply is not sent again before the lease runs out, and once after.
+func TestQueuedReplyOfADeadReplicaIsSentAfterItsLease(t *testing.T) {
+	h := bottest.New(t, testConfig)
+	carl := h.Person("carl", "Carl")
+	s := &storm{}
+	h.Platform.Refuse = s.refuse(carl.DM())
+	s.on.Store(true)
+	carl.Say("How do I reset my password?")
+	s.on.Store(false)
+	total := queuedCount(t, h)
+	ctx := context.Background()
+	h.Clock.Advance(time.Minute)
+	due, err := h.Store.DueDeliveries(ctx, h.Clock.Now(), 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due: %v, %v", due, err)
+	}
+	// The dead replica claimed the head of Carl's queue.
+	if ok, err := h.Store.ClaimDelivery(ctx, due[0].ID, "dead-replica", h.Clock.Now(), h.Clock.Now().Add(bot.DefaultEventLease)); err != nil || !ok {
+		t.Fatalf("claim: %v, %v", ok, err)
+	}
+	h.Restart()
+	h.Tick(10 * time.Second)
+	if n := len(h.Platform.Messages(carl.DM(), "carl")); n != 0 {
+		t.Fatalf("Carl sees %d messages while the dead replica's lease runs", n)
+	}
+	h.Tick(bot.DefaultEventLease)
+	h.Tick(time.Second)
+	if n := len(h.Platform.Messages(carl.DM(), "carl")); n != int(total) {
+		t.Fatalf("Carl sees %d messages after the lease, want the %d queued", n, total)
+	}
+}
