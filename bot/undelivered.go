@@ -26,6 +26,10 @@ type TemporaryError struct {
 	Err error
 	// RetryAfter is how long the platform asked to wait (0: not said).
 	RetryAfter time.Duration
+	// Unsent, when set, are the parts of a message Send did not post (a
+	// long text goes out as several posts and a later one failed): only
+	// those are sent again. Nil: the whole message.
+	Unsent []Message
 }
 
 func (e *TemporaryError) Error() string { return e.Err.Error() }
@@ -38,6 +42,29 @@ func Temporary(err error, retryAfter time.Duration) error {
 		return nil
 	}
 	return &TemporaryError{Err: err, RetryAfter: retryAfter}
+}
+
+// Unsent records on a temporary error of Send the parts of the message
+// that were not posted (see TemporaryError.Unsent); other errors are
+// returned as they are.
+func Unsent(err error, parts []Message) error {
+	var te *TemporaryError
+	if !errors.As(err, &te) {
+		return err
+	}
+	c := *te
+	c.Unsent = parts
+	return &c
+}
+
+// unsent returns the parts a temporary error says were not posted (nil:
+// all of it).
+func unsent(err error) []Message {
+	var te *TemporaryError
+	if errors.As(err, &te) {
+		return te.Unsent
+	}
+	return nil
 }
 
 // retryable reports whether a failed delivery may succeed later, and how
@@ -82,6 +109,9 @@ type queued struct {
 	User string     `json:"user,omitempty"` // private: who sees it
 	Ref  MessageRef `json:"ref,omitzero"`   // update: what it replaces
 	Msg  Message    `json:"msg"`
+	// Parts, when set, is what is left to send of Msg (the posts that
+	// went out are not sent again).
+	Parts []Message `json:"parts,omitempty"`
 }
 
 // attempt makes one platform call of a delivery.
@@ -96,8 +126,20 @@ func (e *Engine) attempt(ctx context.Context, platform, kind string, q queued) e
 	case deliverUpdate:
 		return p.Update(ctx, q.Ref, q.Msg)
 	}
-	_, err = p.Send(ctx, q.Chat, q.Msg)
-	return err
+	msgs := q.Parts
+	if len(msgs) == 0 {
+		msgs = []Message{q.Msg}
+	}
+	for i, m := range msgs {
+		if _, err := p.Send(ctx, q.Chat, m); err != nil {
+			rest := msgs[i:]
+			if u := unsent(err); u != nil {
+				rest = append(append([]Message(nil), u...), msgs[i+1:]...)
+			}
+			return Unsent(err, rest)
+		}
+	}
+	return nil
 }
 
 // deliver makes a platform call of a conversation's effects, or queues it:
@@ -120,6 +162,9 @@ func (e *Engine) deliver(ctx context.Context, platform, kind string, q queued, t
 		return nil
 	}
 	if ok, after := retryable(err); ok {
+		if u := unsent(err); u != nil && kind == deliverSend {
+			q.Parts = u // the posts that went out are not sent again
+		}
 		if qerr := e.queueDelivery(ctx, platform, kind, q, ticket, err, after); qerr != nil {
 			return errors.Join(err, qerr)
 		}
@@ -255,7 +300,15 @@ func (e *Engine) retryDelivery(ctx context.Context, d tickets.Delivery, now time
 	}
 	if ok, after := retryable(err); ok {
 		next := now.Add(retryWait(d.Attempts+1, after))
-		if rerr := e.store.RetryDelivery(ctx, d.ID, e.owner, next, err.Error()); rerr != nil && errs.Code(rerr) != errs.ECONFLICT {
+		var left []byte
+		if u := unsent(err); u != nil && d.Kind == deliverSend {
+			q.Parts = u // part of it went out: keep only what is left
+			var merr error
+			if left, merr = json.Marshal(q); merr != nil {
+				return false, merr
+			}
+		}
+		if rerr := e.store.RetryDelivery(ctx, d.ID, e.owner, next, err.Error(), left); rerr != nil && errs.Code(rerr) != errs.ECONFLICT {
 			return false, rerr
 		}
 		e.log.Info("queued reply still not delivered", "platform", d.Platform, "chat", d.Chat, "attempts", d.Attempts+1, "retry_at", next, "err", err)

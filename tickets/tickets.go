@@ -537,9 +537,11 @@ type DeliveryQueue interface {
 	// errs.ECONFLICT if owner does not hold it.
 	FinishDelivery(ctx context.Context, id int64, owner string) error
 	// RetryDelivery records a failed attempt of a delivery owner holds:
-	// one more attempt, the next one not before next, the error, and the
-	// lease given up. errs.ECONFLICT if owner does not hold it.
-	RetryDelivery(ctx context.Context, id int64, owner string, next time.Time, lastErr string) error
+	// one more attempt, the next one not before next, the error, the
+	// payload replaced by payload unless it is nil (what is left to send,
+	// when part of it went out), and the lease given up. errs.ECONFLICT if
+	// owner does not hold it.
+	RetryDelivery(ctx context.Context, id int64, owner string, next time.Time, lastErr string, payload []byte) error
 	// CountDeliveries returns how many deliveries are queued.
 	CountDeliveries(ctx context.Context) (int64, error)
 }

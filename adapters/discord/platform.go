@@ -66,10 +66,11 @@ func (a *Adapter) isAgentChannel(chat string) bool {
 // carries the controls.
 func (a *Adapter) post(chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range parts(msg) {
+	all := parts(msg)
+	for i, part := range all {
 		var err error
 		if ref, err = a.post1(chat, part); err != nil {
-			return ref, err
+			return ref, bot.Unsent(err, all[i:]) // when retried, the posts that went out are not posted again
 		}
 	}
 	return ref, nil

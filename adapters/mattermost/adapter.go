@@ -304,10 +304,11 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() (*model.Resp
 // with the controls (and the ref).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range a.split(msg) {
+	all := a.split(msg)
+	for i, part := range all {
 		var err error
 		if ref, err = a.send1(ctx, chat, part); err != nil {
-			return ref, err
+			return ref, bot.Unsent(err, all[i:]) // when retried, the posts that went out are not posted again
 		}
 	}
 	return ref, nil

@@ -334,10 +334,11 @@ func (a *Adapter) waitTurn(ctx context.Context, channel string) error {
 // messages when the text is longer than one takes (the ref is the last).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range parts(msg) {
+	all := parts(msg)
+	for i, part := range all {
 		var err error
 		if ref, err = a.send1(ctx, chat, part); err != nil {
-			return ref, err
+			return ref, bot.Unsent(err, all[i:]) // when retried, the posts that went out are not posted again
 		}
 	}
 	return ref, nil

@@ -429,3 +429,56 @@ func TestRateLimitStormLongerThanRetryForIsDeliveredAfter(t *testing.T) {
 		t.Fatal("the late answer's buttons do not work")
 	}
 }
+
+// TestRateLimitStormInTheMiddleOfALongAnswer: a 20,000-character answer goes
+// out as several posts; the first is taken, then Slack rate limits the bot
+// for longer than RetryFor. After the storm the rest is posted from the
+// outbox: every part once, in order, "Did this help?" on the last.
+func TestRateLimitStormInTheMiddleOfALongAnswer(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	w.say("UCARL", "hi") // the greeting, before the storm
+	before := len(w.slack.messages("DCARL", "UCARL"))
+	const storm = 30
+	w.slack.failNext("chat.postMessage", failure{status: http.StatusOK}) // the first part goes through
+	for range storm {
+		w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 10})
+	}
+	w.say("UCARL", "What does the travel expense handbook say?")
+	if got := len(w.slack.messages("DCARL", "UCARL")) - before; got != 1 {
+		t.Fatalf("%d posts during the storm, want the first part only", got)
+	}
+	ctx := context.Background()
+	for tick := 0; ; tick++ {
+		n, err := w.store.CountDeliveries(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if tick > storm {
+			t.Fatalf("%d replies still queued after %d ticks", n, tick)
+		}
+		w.clock.Advance(time.Minute)
+		if err := w.engine.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := w.slack.messages("DCARL", "UCARL")[before:]
+	if len(msgs) < 2 {
+		t.Fatalf("the answer came in %d posts, want several", len(msgs))
+	}
+	tr := w.transcript("DCARL", "UCARL")
+	for _, step := range []string{"Step 1.1:", "Step 30.5:", "Step 65.5:"} {
+		if n := strings.Count(tr, step); n != 1 {
+			t.Errorf("%q is posted %d times, want once", step, n)
+		}
+	}
+	if !strings.Contains(render(msgs[len(msgs)-1].Blocks), "Did this help?") || strings.Count(tr, "Did this help?") != 1 {
+		t.Errorf("want \"Did this help?\" once, on the last post:\n%s", tr)
+	}
+	if i, j := strings.Index(tr, "Step 1.1:"), strings.Index(tr, "Step 65.5:"); i < 0 || j < i {
+		t.Errorf("the parts are out of order:\n%s", tr)
+	}
+}

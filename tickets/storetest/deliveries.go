@@ -108,9 +108,9 @@ func testDeliveryLeaseAndRetry(t *testing.T, open OpenFunc) {
 		t.Errorf("due while the first is leased: %q, want none (the second waits)", got)
 	}
 	wantCode(t, "FinishDelivery by a replica that does not hold it", s.FinishDelivery(ctx, id, "r2"), errs.ECONFLICT)
-	wantCode(t, "RetryDelivery by a replica that does not hold it", s.RetryDelivery(ctx, id, "r2", base, "x"), errs.ECONFLICT)
+	wantCode(t, "RetryDelivery by a replica that does not hold it", s.RetryDelivery(ctx, id, "r2", base, "x", nil), errs.ECONFLICT)
 	next := base.Add(2 * time.Minute)
-	if err := s.RetryDelivery(ctx, id, "r1", next, "rate limited"); err != nil {
+	if err := s.RetryDelivery(ctx, id, "r1", next, "rate limited", nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := payloads(t, s, base.Add(time.Minute)); len(got) != 0 {
@@ -131,6 +131,17 @@ func testDeliveryLeaseAndRetry(t *testing.T, open OpenFunc) {
 		t.Fatal("r3 could not take over a delivery whose lease ran out")
 	}
 	wantCode(t, "FinishDelivery by the replica whose lease was taken over", s.FinishDelivery(ctx, id, "r2"), errs.ECONFLICT)
+	// Part of it went out: what is left replaces the payload.
+	if err := s.RetryDelivery(ctx, id, "r3", next, "rate limited again", []byte("rest of first")); err != nil {
+		t.Fatal(err)
+	}
+	ds = must(s.DueDeliveries(ctx, next, 10))(t)
+	if len(ds) != 1 || string(ds[0].Payload) != "rest of first" || ds[0].Attempts != 2 {
+		t.Fatalf("after a retry with what is left: %+v", ds)
+	}
+	if !must(s.ClaimDelivery(ctx, id, "r3", next, next.Add(time.Minute)))(t) {
+		t.Fatal("r3 could not claim again")
+	}
 	if err := s.FinishDelivery(ctx, id, "r3"); err != nil {
 		t.Fatal(err)
 	}

@@ -102,9 +102,16 @@ func (c *Core) FinishDelivery(ctx context.Context, id int64, owner string) error
 }
 
 // RetryDelivery records a failed attempt and gives the lease up.
-func (c *Core) RetryDelivery(ctx context.Context, id int64, owner string, next time.Time, lastErr string) error {
-	n, err := c.Writer.Exec(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?, last_error = ?,
-		lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ?`, Nanos(next), lastErr, id, owner)
+func (c *Core) RetryDelivery(ctx context.Context, id int64, owner string, next time.Time, lastErr string, payload []byte) error {
+	var n int64
+	var err error
+	if payload == nil {
+		n, err = c.Writer.Exec(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?, last_error = ?,
+			lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ?`, Nanos(next), lastErr, id, owner)
+	} else {
+		n, err = c.Writer.Exec(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?, last_error = ?, payload = ?,
+			lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ?`, Nanos(next), lastErr, string(payload), id, owner)
+	}
 	if err != nil {
 		return fmt.Errorf("retry delivery %d: %w", id, err)
 	}
