@@ -31,7 +31,13 @@ func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.M
 		modal := p.modal
 		p.mu.Unlock()
 		if !modal {
-			return p.reply(msg, true)
+			ref, err := p.reply(msg, true)
+			if err != nil {
+				// Not temporary (%v keeps no chain): sent again later from the
+				// outbox it would be a public post in the channel.
+				return ref, fmt.Errorf("discord: private reply to the interaction: %v", err)
+			}
+			return ref, nil
 		}
 		// A modal answered the interaction: no follow-up is possible, so
 		// the person's DM carries the message.
