@@ -26,10 +26,6 @@ type TemporaryError struct {
 	Err error
 	// RetryAfter is how long the platform asked to wait (0: not said).
 	RetryAfter time.Duration
-	// Unsent, when set, are the parts of a message Send did not post (a
-	// long text goes out as several posts and a later one failed): only
-	// those are sent again. Nil: the whole message.
-	Unsent []Message
 }
 
 func (e *TemporaryError) Error() string { return e.Err.Error() }
@@ -44,25 +40,30 @@ func Temporary(err error, retryAfter time.Duration) error {
 	return &TemporaryError{Err: err, RetryAfter: retryAfter}
 }
 
-// Unsent records on a temporary error of Send the parts of the message
-// that were not posted (see TemporaryError.Unsent); other errors are
-// returned as they are.
+// Unsent records on a temporary failure of Send which parts of the
+// message were not posted (a long text goes out as several posts and a
+// later one failed): only those are sent again, so no post shows twice.
+// A failure that is not temporary is returned as it is.
 func Unsent(err error, parts []Message) error {
-	var te *TemporaryError
-	if !errors.As(err, &te) {
+	if ok, _ := retryable(err); !ok {
 		return err
 	}
-	c := *te
-	c.Unsent = parts
-	return &c
+	return &unsentError{err: err, parts: parts}
 }
 
-// unsent returns the parts a temporary error says were not posted (nil:
-// all of it).
+type unsentError struct {
+	err   error
+	parts []Message
+}
+
+func (e *unsentError) Error() string { return e.err.Error() }
+func (e *unsentError) Unwrap() error { return e.err }
+
+// unsent returns the parts a failure says were not posted (nil: all of it).
 func unsent(err error) []Message {
-	var te *TemporaryError
-	if errors.As(err, &te) {
-		return te.Unsent
+	var u *unsentError
+	if errors.As(err, &u) {
+		return u.parts
 	}
 	return nil
 }
