@@ -53,6 +53,14 @@ type Options struct {
 	// event this engine received too; it returns ctx's error if ctx ends
 	// first. Default: a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// DeliveryExpiry is how long a reply the platform did not take is
+	// retried before it is dropped (default: the config's
+	// outbox.expire_after, 24 h when not set).
+	DeliveryExpiry time.Duration
+	// ObserveDelivery, when set, is called for each undelivered reply when
+	// it is queued, delivered later, expires or is refused ("queued",
+	// "delivered", "expired", "failed"), with its platform (metrics).
+	ObserveDelivery func(platform, result string)
 }
 
 // DefaultEventLease is how long a replica may handle an event before
@@ -80,6 +88,10 @@ type Engine struct {
 	prunedAt   atomic.Int64             // unix nanos of the last PruneEvents
 	knowledge  knowledgeCache           // full-text FAQ indexes for agents
 	linked     sync.Map                 // platform\x00user -> the address last linked (identity.go)
+	// undelivered replies (undelivered.go)
+	deliveryExpiry    time.Duration
+	observeDelivery   func(platform, result string)
+	deliveriesWaiting atomic.Int64 // deliveries queued as last seen; 0: send without asking the store
 }
 
 // New returns an engine. It does no I/O; call Recover once after start.
@@ -102,7 +114,11 @@ func New(opts Options) (*Engine, error) {
 		lease:     opts.EventLease,
 		sleep:     opts.Sleep,
 		inFlight:  map[string]chan struct{}{},
+
+		deliveryExpiry:  opts.DeliveryExpiry,
+		observeDelivery: opts.ObserveDelivery,
 	}
+
 	if e.owner == "" {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b) // never fails (crypto/rand)

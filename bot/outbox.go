@@ -43,9 +43,10 @@ func (o *outbox) flush(ctx context.Context) error {
 
 // send queues a message to a chat.
 func (c *conv) send(platform, chat string, msg Message) {
+	ticket := c.st.Ticket
 	c.out.add(func(ctx context.Context) error {
-		_, err := c.e.sendTo(ctx, platform, chat, msg)
-		if err != nil {
+		// Queued, and sent again later, if the platform cannot take it now.
+		if err := c.e.deliver(ctx, platform, deliverSend, queued{Chat: chat, Msg: msg}, ticket); err != nil {
 			return fmt.Errorf("reply on %s: %w", platform, err)
 		}
 		return nil
@@ -64,19 +65,26 @@ func (c *conv) say(text string) error { return c.reply(Message{Text: text}) }
 // private queues a message only the event's user sees.
 func (c *conv) private(text string) error {
 	ev := c.ev
-	c.out.add(func(ctx context.Context) error { return c.e.private(ctx, ev, text) })
+	ticket := c.st.Ticket
+	c.out.add(func(ctx context.Context) error {
+		q := queued{Chat: ev.Chat.ID, User: ev.User.ID, Msg: Message{Text: text}}
+		if err := c.e.deliver(ctx, ev.Platform, deliverPrivate, q, ticket); err != nil {
+			return fmt.Errorf("private reply on %s: %w", ev.Platform, err)
+		}
+		return nil
+	})
 	return nil
 }
 
 // update queues the update of a message shown earlier; a failure is logged
 // as logMsg with logArgs.
 func (c *conv) update(ref MessageRef, msg Message, logMsg string, logArgs ...any) {
+	platform, ticket := c.ev.Platform, c.st.Ticket
 	c.out.add(func(ctx context.Context) error {
-		p, err := c.e.platform(c.ev.Platform)
-		if err != nil {
+		if _, err := c.e.platform(platform); err != nil {
 			return nil
 		}
-		if err := p.Update(ctx, ref, msg); err != nil {
+		if err := c.e.deliver(ctx, platform, deliverUpdate, queued{Chat: ref.Chat, Ref: ref, Msg: msg}, ticket); err != nil {
 			c.e.log.Warn(logMsg, append(logArgs, "err", err)...)
 		}
 		return nil

@@ -30,6 +30,9 @@ func (e *Engine) Tick(ctx context.Context) error {
 		e.dispatch(ctx, rt, d.ID)
 	}
 	e.pruneEvents(ctx)
+	if err := e.retryDeliveries(ctx); err != nil {
+		e.log.Warn("undelivered replies", "err", err)
+	}
 	return nil
 }
 
@@ -160,5 +163,13 @@ func (e *Engine) Recover(ctx context.Context) error {
 		e.dispatch(ctx, rt, d.ID)
 	}
 	e.pruneEvents(ctx)
+	// Replies queued before the restart go out from the next Tick; until
+	// then, replies to their chats queue behind them.
+	if n, err := e.store.CountDeliveries(ctx); err != nil {
+		return fmt.Errorf("recover undelivered replies: %w", err)
+	} else if n > 0 {
+		e.deliveriesWaiting.Store(n)
+		e.log.Info("undelivered replies wait to be sent again", "count", n)
+	}
 	return nil
 }

@@ -19,6 +19,7 @@ type Metrics struct {
 	reg     *prometheus.Registry
 	events  *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+	outbox  *prometheus.CounterVec
 }
 
 // NewMetrics returns a registry with the engine's event counters and the
@@ -35,8 +36,12 @@ func NewMetrics() *Metrics {
 			Help:    "Time the engine took to handle an event and send its replies.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"kind"}),
+		outbox: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_outbox_total",
+			Help: "Replies a platform did not take, by platform and what became of them: queued, delivered (later), expired, failed (refused when retried).",
+		}, []string{"platform", "result"}),
 	}
-	m.reg.MustRegister(m.events, m.latency,
+	m.reg.MustRegister(m.events, m.latency, m.outbox,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -49,6 +54,12 @@ func (m *Metrics) Observe(kind string, d time.Duration, err error) {
 	}
 	m.events.WithLabelValues(kind, result).Inc()
 	m.latency.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+// ObserveDelivery counts one undelivered reply's fate; its signature fits
+// bot.Options.ObserveDelivery.
+func (m *Metrics) ObserveDelivery(platform, result string) {
+	m.outbox.WithLabelValues(platform, result).Inc()
 }
 
 // Handler serves the registry in the Prometheus text format.

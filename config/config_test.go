@@ -202,6 +202,10 @@ func TestProblems(t *testing.T) {
 		{name: "available_to bad scalar", main: "desks:\n  - id: it\n    available_to: nobody\n", want: `helpdesk.yaml:3: available_to: expected everyone or a mapping`},
 		{name: "available_to unknown platform", main: "desks:\n  - id: it\n    available_to:\n      teams: [a]\n", want: `helpdesk.yaml:4: unknown key "teams" in people list`, count: 2},
 		{name: "slack api_url", main: "platforms:\n  slack: {bot_token: x, app_token: y, api_url: \"slack.example/api\"}\ndesks:\n  - id: it\n", want: `helpdesk.yaml:2: slack api_url "slack.example/api" must be an http:// or https:// URL`},
+		{name: "slack retry_for too long", main: "platforms:\n  slack: {bot_token: x, app_token: y, retry_for: 2h}\ndesks:\n  - id: it\n", want: `helpdesk.yaml:2: slack retry_for 2h0m0s is longer than 1h0m0s`},
+		{name: "discord retry_for not a duration", main: "platforms:\n  discord:\n    token: x\n    retry_for: soon\ndesks:\n  - id: it\n", want: `helpdesk.yaml:4: invalid duration "soon"`},
+		{name: "mattermost retry_for too long", main: "platforms:\n  mattermost:\n    url: https://mm.example\n    token: x\n    team: t\n    action_secret: 0123456789abcdef\n    retry_for: 90m\ndesks:\n  - id: it\n", want: `helpdesk.yaml:7: mattermost retry_for 1h30m0s is longer than 1h0m0s`},
+		{name: "outbox expire_after too short", main: "outbox: {expire_after: 10s}\ndesks:\n  - id: it\n", want: `helpdesk.yaml:1: outbox expire_after 10s must be between 1m0s and 30d`},
 		{name: "available_to groups refused", main: "desks:\n  - id: it\n    available_to:\n      web: [a@x]\n      groups: [staff]\n", want: `helpdesk.yaml:5: available_to: groups are not supported yet`},
 		{name: "duplicate key", main: "desks:\n  - id: it\n    name: A\n    name: B\n", want: `helpdesk.yaml:4: duplicate key "name" (first on line 3)`},
 		{name: "yaml syntax", main: "desks:\n  - id: it\n    name: a: b\n", want: "helpdesk.yaml:3: invalid YAML: mapping values are not allowed in this context"},
@@ -401,6 +405,25 @@ func TestDefaults(t *testing.T) {
 	}
 	if !cfg.Platforms.Web.Enabled {
 		t.Error("web: {demo: true} must enable the web chat")
+	}
+}
+
+// retry_for and outbox.expire_after are read as durations; unset, the
+// outbox keeps replies 24 hours.
+func TestRetrySettings(t *testing.T) {
+	t.Parallel()
+	cfg := mustLoad(t, "helpdesk.yaml", map[string]string{"faq.yaml": validFAQ, "helpdesk.yaml": "platforms:\n  slack: {bot_token: x, app_token: y, retry_for: 5m}\n  discord: {token: x, retry_for: 30s}\noutbox: {expire_after: 3d}\ndesks:\n  - id: it\n    faq: faq.yaml\n    forms:\n      hw:\n        fields: [{id: a, label: A}]\n"})
+	if got := cfg.Platforms.Slack.RetryFor.D(); got != 5*time.Minute {
+		t.Errorf("slack retry_for = %v", got)
+	}
+	if got := cfg.Platforms.Discord.RetryFor.D(); got != 30*time.Second {
+		t.Errorf("discord retry_for = %v", got)
+	}
+	if got := cfg.OutboxExpiry(); got != 72*time.Hour {
+		t.Errorf("outbox expiry = %v, want 72h", got)
+	}
+	if got := (&config.Config{}).OutboxExpiry(); got != 24*time.Hour {
+		t.Errorf("default outbox expiry = %v, want 24h", got)
 	}
 }
 

@@ -25,6 +25,9 @@ type Config struct {
 	// Attachments says how files sent with tickets are kept; nil: in the
 	// store, with the default limit and allow-list.
 	Attachments *Attachments `yaml:"attachments"`
+	// Outbox keeps the replies a platform did not take (rate limited, down)
+	// and sends them again; nil: the defaults.
+	Outbox *Outbox `yaml:"outbox"`
 }
 
 // Attachments configures the files kept with tickets (web chat uploads,
@@ -39,6 +42,33 @@ type Attachments struct {
 	// content ("image/*" allows a family); empty: images, PDF, text and
 	// office documents.
 	Types []string `yaml:"types"`
+}
+
+// Outbox says how long undelivered replies are retried.
+type Outbox struct {
+	// ExpireAfter is how long a reply is retried before it is dropped
+	// (logged, counted, noted on its ticket); 0: DefaultOutboxExpiry.
+	ExpireAfter Duration `yaml:"expire_after"`
+}
+
+// DefaultOutboxExpiry is how long undelivered replies are retried when
+// outbox.expire_after is not set.
+const DefaultOutboxExpiry = 24 * time.Hour
+
+// Limits of the retry settings (checked by Validate).
+const (
+	MaxRetryFor     = time.Hour
+	MinOutboxExpiry = time.Minute
+	MaxOutboxExpiry = 30 * 24 * time.Hour
+	DefaultRetryFor = 2 * time.Minute
+)
+
+// OutboxExpiry is outbox.expire_after, or its default.
+func (c *Config) OutboxExpiry() time.Duration {
+	if c.Outbox == nil || c.Outbox.ExpireAfter <= 0 {
+		return DefaultOutboxExpiry
+	}
+	return c.Outbox.ExpireAfter.D()
 }
 
 // DefaultAttachmentMaxBytes is the default attachments.max_bytes (10 MB).
@@ -77,6 +107,9 @@ type Slack struct {
 	// APIURL is the Web API base (default https://slack.com/api/), e.g.
 	// https://slack-gov.com/api/ for GovSlack.
 	APIURL string `yaml:"api_url"`
+	// RetryFor is how long a call answered 429 is retried (each wait as
+	// Retry-After says) before the reply goes to the outbox (0: 2m).
+	RetryFor Duration `yaml:"retry_for"`
 }
 
 type Discord struct {
@@ -86,6 +119,8 @@ type Discord struct {
 	ShardID         int    `yaml:"shard_id"`
 	ShardCount      int    `yaml:"shard_count"`
 	PrivateChannels bool   `yaml:"private_channels"`
+	// RetryFor: as for Slack (0: 2m).
+	RetryFor Duration `yaml:"retry_for"`
 }
 
 type Mattermost struct {
@@ -93,6 +128,8 @@ type Mattermost struct {
 	Token        string `yaml:"token"`
 	Team         string `yaml:"team"`
 	ActionSecret string `yaml:"action_secret"`
+	// RetryFor: as for Slack (0: 2m).
+	RetryFor Duration `yaml:"retry_for"`
 }
 
 // Email is the email channel: mail to a desk's addresses opens tickets,

@@ -190,6 +190,11 @@ func validate(c *Config, s *source, faqSrc map[*Desk]*source, p *problems) {
 		}
 	}
 	validatePlatforms(&c.Platforms, s, p)
+	if ob := c.Outbox; ob != nil && ob.ExpireAfter != 0 && check("outbox.expire_after") {
+		if d := ob.ExpireAfter.D(); d < MinOutboxExpiry || d > MaxOutboxExpiry {
+			p.at(s, "outbox.expire_after", "outbox expire_after %s must be between %s and %s (default %s)", d, MinOutboxExpiry, "30d", DefaultOutboxExpiry)
+		}
+	}
 	validateEmail(c, s, p)
 	validateAttachments(c.Attachments, s, p)
 	defer validateAPI(c, s, p)
@@ -298,6 +303,20 @@ func validatePlatforms(pl *Platforms, s *source, p *problems) {
 		if w.StreamsPerAddress > 0 && w.StreamsPerAddress < w.SessionStreams() {
 			p.at(s, "platforms.web.streams_per_address", "web streams_per_address %d must be at least streams_per_session (%d)", w.StreamsPerAddress, w.SessionStreams())
 		}
+	}
+	retryFor := func(platform string, d Duration) {
+		if d.D() > MaxRetryFor {
+			p.at(s, "platforms."+platform+".retry_for", "%s retry_for %s is longer than %s: a reply would wait that long before it goes to the outbox (write e.g. 2m)", platform, d.D(), MaxRetryFor)
+		}
+	}
+	if pl.Slack != nil {
+		retryFor("slack", pl.Slack.RetryFor)
+	}
+	if pl.Discord != nil {
+		retryFor("discord", pl.Discord.RetryFor)
+	}
+	if pl.Mattermost != nil {
+		retryFor("mattermost", pl.Mattermost.RetryFor)
 	}
 	enabled := pl.Slack != nil || pl.Discord != nil || pl.Mattermost != nil || (pl.Web != nil && pl.Web.Enabled) || pl.Email != nil
 	if !enabled && !s.failed("platforms") {

@@ -416,6 +416,7 @@ type Store interface {
 	Checkpoints
 	IdentityStore
 	AttachmentStore
+	DeliveryQueue
 	Close() error
 }
 
@@ -495,4 +496,57 @@ type QuestionLog interface {
 	SetQuestionOutcome(ctx context.Context, id int64, outcome Outcome, itemID string, ticketID int64) error
 	// Questions returns the questions matching f, oldest first.
 	Questions(ctx context.Context, f QuestionFilter) ([]Question, error)
+}
+
+// Delivery is an outgoing message a platform did not take (rate limited,
+// down, unreachable) and that waits in its chat's queue to be sent again.
+// Deliveries of one chat go out in the order they were queued (by ID).
+type Delivery struct {
+	ID       int64
+	Platform string
+	Chat     string // the queue: every delivery of a chat waits behind the earlier ones
+	// Kind says what to do with Payload ("send", "private", "update"); the
+	// engine defines both.
+	Kind    string
+	Payload []byte
+	// Ticket is the ticket the message belongs to (0: none), so that the
+	// agent side can be told if it never arrives.
+	Ticket      int64
+	Attempts    int
+	CreatedAt   time.Time
+	NextAttempt time.Time
+	ExpiresAt   time.Time
+	LastError   string
+}
+
+// DeliveryQueue keeps the deliveries that wait to be sent again. A delivery
+// is sent by whoever claims it with a lease (ClaimDelivery), like events:
+// of several replicas one sends it, and one that dies while sending leaves
+// a lease that runs out.
+type DeliveryQueue interface {
+	// QueueDelivery appends d to the queue of its (platform, chat) and
+	// returns its id; ids grow in the order deliveries are queued.
+	QueueDelivery(ctx context.Context, d Delivery) (int64, error)
+	// DeliveriesWaiting reports whether a chat has deliveries queued.
+	DeliveriesWaiting(ctx context.Context, platform, chat string) (bool, error)
+	// DueDeliveries returns, oldest first and at most limit, the first
+	// delivery of each chat's queue when it is due (NextAttempt <= now) and
+	// no live lease holds it. A chat whose first delivery is not due
+	// returns nothing: what waits behind it waits for it.
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
+	// ClaimDelivery leases a delivery to owner until leaseUntil if no other
+	// owner holds a live lease on it (lease_until > now); false if one does
+	// or the delivery is gone. Of concurrent claims exactly one wins.
+	ClaimDelivery(ctx context.Context, id int64, owner string, now, leaseUntil time.Time) (bool, error)
+	// FinishDelivery removes a delivery owner holds (sent, or given up).
+	// errs.ECONFLICT if owner does not hold it.
+	FinishDelivery(ctx context.Context, id int64, owner string) error
+	// RetryDelivery records a failed attempt of a delivery owner holds:
+	// one more attempt, the next one not before next, the error, the
+	// payload replaced by payload unless it is nil (what is left to send,
+	// when part of it went out), and the lease given up. errs.ECONFLICT if
+	// owner does not hold it.
+	RetryDelivery(ctx context.Context, id int64, owner string, next time.Time, lastErr string, payload []byte) error
+	// CountDeliveries returns how many deliveries are queued.
+	CountDeliveries(ctx context.Context) (int64, error)
 }

@@ -61,6 +61,12 @@ type Options struct {
 	FormTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// RetryFor is how long REST calls answered 429 are waited out, each
+	// wait as Discord asks, before the message is handed back to the
+	// engine, which queues it (default DefaultRetryFor, 2 minutes).
+	RetryFor time.Duration
+	// Sleep waits between those retries (default: a timer).
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Proxy picks the HTTP proxy for the gateway connection (default
 	// http.ProxyFromEnvironment: HTTPS_PROXY, NO_PROXY, as for REST).
 	Proxy func(*http.Request) (*url.URL, error)
@@ -69,7 +75,8 @@ type Options struct {
 // OptionsFrom takes the connection settings from the config.
 func OptionsFrom(c *config.Discord) Options {
 	return Options{Token: c.Token, Guild: c.Guild, SupportChannel: c.SupportChannel,
-		ShardID: c.ShardID, ShardCount: c.ShardCount, PrivateChannels: c.PrivateChannels}
+		ShardID: c.ShardID, ShardCount: c.ShardCount, PrivateChannels: c.PrivateChannels,
+		RetryFor: c.RetryFor.D()}
 }
 
 // Adapter is the Discord platform.
@@ -126,6 +133,12 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.RetryFor <= 0 {
+		opts.RetryFor = DefaultRetryFor
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = kit.Sleep
+	}
 	if opts.Proxy == nil {
 		opts.Proxy = http.ProxyFromEnvironment
 	}
@@ -145,6 +158,7 @@ func New(opts Options) (*Adapter, error) {
 	if opts.HTTPClient != nil {
 		s.Client = opts.HTTPClient
 	}
+	s.ShouldRetryOnRateLimit = false // the transport below waits 429s out, up to RetryFor (ratelimit.go)
 	a := &Adapter{
 		opts: opts, log: opts.Logger.With("platform", Name), s: s,
 		fatal: make(chan error, 1), ready: make(chan struct{}),
@@ -153,6 +167,13 @@ func New(opts Options) (*Adapter, error) {
 		tokens: map[string]*discordgo.Interaction{}, tokenAt: map[string]time.Time{},
 		forms: map[string]*formSession{}, long: map[string]string{},
 	}
+	client := *s.Client
+	next := client.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	client.Transport = &rateLimitTransport{next: next, a: a}
+	s.Client = &client
 	a.disp.Log = a.log
 	a.sniff = newCloseSniffer(a.closedBy)
 	s.Dialer = a.sniff.dialer(opts.Proxy)

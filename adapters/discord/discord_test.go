@@ -56,6 +56,10 @@ type env struct {
 	set    *faq.Set
 	logger *slog.Logger
 	opts   []option
+	// engine is the running engine; engineNow, when set, its clock from
+	// the next run on.
+	engine    *bot.Engine
+	engineNow func() time.Time
 }
 
 type option func(*discord.Options)
@@ -128,10 +132,12 @@ func (e *env) run() {
 	if err != nil {
 		t.Fatalf("new adapter: %v", err)
 	}
-	engine, err = bot.New(bot.Options{Store: e.store, Runtime: &bot.Runtime{Config: e.cfg, FAQ: e.set}, Platforms: []bot.Platform{ad}, Logger: e.logger})
+	engine, err = bot.New(bot.Options{Store: e.store, Runtime: &bot.Runtime{Config: e.cfg, FAQ: e.set}, Platforms: []bot.Platform{ad}, Logger: e.logger,
+		Now: e.engineNow})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
+	e.engine = engine
 	if err := engine.Recover(ctx); err != nil {
 		t.Fatalf("recover: %v", err)
 	}
@@ -665,6 +671,55 @@ func TestRateLimited(t *testing.T) {
 	f.RateLimitNext(2)
 	f.DM(annID, "How do I connect to the VPN?")
 	f.WaitMessage(dm, annID, 0, "Did this help?")
+}
+
+// A 429 storm longer than RetryFor: the adapter gives the answer back to
+// the engine as temporary, the engine queues it, and once the storm is over
+// a Tick delivers it, whole and once.
+func TestRateLimitStormLongerThanRetryFor(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(o *discord.Options) { o.RetryFor = 100 * time.Millisecond })
+	clock := clocktest.New(time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC))
+	e.engineNow = clock.Now
+	e.restart()
+	f := e.fake
+	dm := f.DMChannel(annID)
+	const storm = 40 // 40 answers of 429 with retry_after 0.05 s: 2 s, far past RetryFor
+	f.RateLimitNext(storm)
+	f.DM(annID, "How do I connect to the VPN?")
+	f.WaitFor("the answer to be queued", func() bool {
+		n, err := e.store.CountDeliveries(context.Background())
+		return err == nil && n > 0
+	})
+	for tick := 0; ; tick++ {
+		n, err := e.store.CountDeliveries(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if tick > storm {
+			t.Fatalf("still %d queued after %d ticks", n, tick)
+		}
+		clock.Advance(10 * time.Minute)
+		if err := e.engine.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.WaitMessage(dm, annID, 0, "Did this help?")
+	got := 0
+	for _, m := range f.Messages(dm, annID) {
+		if strings.Contains(m.Text(), "Did this help?") {
+			got++
+		}
+	}
+	if got != 1 {
+		t.Fatalf("Ann sees the answer %d times, want once", got)
+	}
+	if !strings.Contains(e.logs.String(), "rate limited by Discord for too long") {
+		t.Error("the adapter did not give up within RetryFor")
+	}
 }
 
 // A 12-field form whose select has 150 options and whose eleven text answers

@@ -31,7 +31,13 @@ func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.M
 		modal := p.modal
 		p.mu.Unlock()
 		if !modal {
-			return p.reply(msg, true)
+			ref, err := p.reply(msg, true)
+			if err != nil {
+				// Not temporary (%v keeps no chain): sent again later from the
+				// outbox it would be a public post in the channel.
+				return ref, fmt.Errorf("discord: private reply to the interaction: %v", err)
+			}
+			return ref, nil
 		}
 		// A modal answered the interaction: no follow-up is possible, so
 		// the person's DM carries the message.
@@ -66,10 +72,11 @@ func (a *Adapter) isAgentChannel(chat string) bool {
 // carries the controls.
 func (a *Adapter) post(chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range parts(msg) {
+	all := parts(msg)
+	for i, part := range all {
 		var err error
 		if ref, err = a.post1(chat, part); err != nil {
-			return ref, err
+			return ref, bot.Unsent(err, all[i:]) // when retried, the posts that went out are not posted again
 		}
 	}
 	return ref, nil
@@ -86,7 +93,7 @@ func (a *Adapter) post1(chat string, msg bot.Message) (bot.MessageRef, error) {
 			// 50007: the user's DMs are closed to the bot; the engine tells the agents.
 			return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w: %w", chat, bot.ErrUnreachable, err)
 		}
-		return bot.MessageRef{}, fmt.Errorf("discord: post to %s: %w", chat, err)
+		return bot.MessageRef{}, temporary(fmt.Errorf("discord: post to %s: %w", chat, err))
 	}
 	if len(embeds) > 0 {
 		a.mu.Lock()
@@ -130,13 +137,13 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 			_, err = a.s.FollowupMessageEdit(i, mid, edit)
 		}
 		if err != nil {
-			return fmt.Errorf("discord: update private message: %w", err)
+			return temporary(fmt.Errorf("discord: update private message: %w", err))
 		}
 		return nil
 	}
 	edit := &discordgo.MessageEdit{Channel: ref.Chat, ID: ref.ID, Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions()}
 	if _, err := a.s.ChannelMessageEditComplex(edit); err != nil {
-		return fmt.Errorf("discord: update message %s: %w", ref.ID, err)
+		return temporary(fmt.Errorf("discord: update message %s: %w", ref.ID, err))
 	}
 	return nil
 }
@@ -171,7 +178,7 @@ func (a *Adapter) DirectChat(ctx context.Context, user string) (string, error) {
 	}
 	ch, err := a.s.UserChannelCreate(user)
 	if err != nil {
-		return "", fmt.Errorf("discord: open DM with %s: %w", user, err)
+		return "", temporary(fmt.Errorf("discord: open DM with %s: %w", user, err))
 	}
 	a.mu.Lock()
 	a.dms[user] = ch.ID

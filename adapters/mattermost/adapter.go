@@ -97,7 +97,8 @@ func OptionsFrom(c *config.Mattermost, callbackURL string) Options {
 	if c == nil {
 		return Options{CallbackURL: callbackURL}
 	}
-	return Options{URL: c.URL, Token: c.Token, Team: c.Team, ActionSecret: c.ActionSecret, CallbackURL: callbackURL}
+	return Options{URL: c.URL, Token: c.Token, Team: c.Team, ActionSecret: c.ActionSecret, CallbackURL: callbackURL,
+		RetryFor: c.RetryFor.D()}
 }
 
 // Adapter is the Mattermost platform.
@@ -271,6 +272,9 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() (*model.Resp
 	start := a.opts.Now()
 	for attempt := 1; ; attempt++ {
 		resp, err := fn()
+		if err != nil && status(resp) >= 500 {
+			return bot.Temporary(err, 0) // the server failed: the engine queues the post and retries
+		}
 		if err == nil || status(resp) != http.StatusTooManyRequests {
 			return err
 		}
@@ -285,7 +289,7 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() (*model.Resp
 		}
 		if a.opts.Now().Add(wait).Sub(start) > a.opts.RetryFor {
 			a.log.Error("rate limited by Mattermost for too long; giving up", "call", what, "attempts", attempt)
-			return err
+			return bot.Temporary(err, wait) // the engine queues the post and retries after wait
 		}
 		a.log.Info("rate limited by Mattermost; retrying", "call", what, "retry_after", wait)
 		if serr := a.opts.Sleep(ctx, wait); serr != nil {
@@ -300,10 +304,11 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() (*model.Resp
 // with the controls (and the ref).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range a.split(msg) {
+	all := a.split(msg)
+	for i, part := range all {
 		var err error
 		if ref, err = a.send1(ctx, chat, part); err != nil {
-			return ref, err
+			return ref, bot.Unsent(err, all[i:]) // when retried, the posts that went out are not posted again
 		}
 	}
 	return ref, nil

@@ -45,11 +45,17 @@ type mmSession struct {
 	web   *httptest.Server
 	store *sqlite.Store
 	seq   atomic.Int64
+	eng   *bot.Engine
+	logs  *syncBuf
 }
 
 var _ platformtest.Session = (*mmSession)(nil)
 
-func (mmDriver) Start(t *testing.T) platformtest.Session {
+func (mmDriver) Start(t *testing.T) platformtest.Session { return startSession(t, nil) }
+
+// startSession starts an mmSession; tune, when set, changes the adapter's
+// and the engine's options.
+func startSession(t *testing.T, tune func(*mattermost.Options, *bot.Options)) *mmSession {
 	ctx := context.Background()
 	s := &mmSession{t: t, mm: newFakeMM(t)}
 	mux := http.NewServeMux()
@@ -87,15 +93,21 @@ func (mmDriver) Start(t *testing.T) platformtest.Session {
 	opts := mattermost.OptionsFrom(cfg.Platforms.Mattermost, s.web.URL)
 	opts.Logger, opts.GroupChats, opts.Cursor = logger, s.store, s.store
 	opts.AgentChannels = func() []string { return []string{"agents"} }
+	bopts := bot.Options{Store: s.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: logger}
+	if tune != nil {
+		tune(&opts, &bopts)
+	}
 	ad, err := mattermost.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ad.Routes(mux)
-	eng, err := bot.New(bot.Options{Store: s.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Platforms: []bot.Platform{ad}, Logger: logger})
+	bopts.Platforms = []bot.Platform{ad}
+	eng, err := bot.New(bopts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.eng, s.logs = eng, logs
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {

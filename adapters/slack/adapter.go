@@ -84,7 +84,8 @@ func OptionsFrom(c *config.Slack) Options {
 	if c == nil {
 		return Options{}
 	}
-	return Options{BotToken: c.BotToken, AppToken: c.AppToken, SigningSecret: c.SigningSecret, Mode: c.Mode, APIURL: c.APIURL}
+	return Options{BotToken: c.BotToken, AppToken: c.AppToken, SigningSecret: c.SigningSecret, Mode: c.Mode, APIURL: c.APIURL,
+		RetryFor: c.RetryFor.D()}
 }
 
 // Adapter is the Slack platform.
@@ -287,13 +288,17 @@ func (a *Adapter) call(ctx context.Context, what string, fn func() error) error 
 			}
 			if a.opts.Now().Add(wait).Sub(start) > a.opts.RetryFor || a.opts.MaxRetries > 0 && attempt >= a.opts.MaxRetries {
 				a.log.Error("rate limited by Slack for too long; giving up", "call", what, "attempts", attempt+1, "for", a.opts.Now().Sub(start))
-				return a.wrap(what, err)
+				return bot.Temporary(a.wrap(what, err), wait) // the engine queues the message and retries after wait
 			}
 			a.log.Info("rate limited by Slack; retrying", "call", what, "retry_after", wait)
 			if serr := a.opts.Sleep(ctx, wait); serr != nil {
 				return a.wrap(what, serr)
 			}
 			continue
+		}
+		var sc slack.StatusCodeError
+		if errors.As(err, &sc) && sc.Code >= 500 {
+			return bot.Temporary(a.wrap(what, err), 0) // Slack failed: the engine queues the message and retries
 		}
 		if isAuthError(err) {
 			a.fail(fmt.Errorf("%w (%s) on %s: check the bot token and that the app is still installed", ErrAuth, err.Error(), what))
@@ -329,10 +334,11 @@ func (a *Adapter) waitTurn(ctx context.Context, channel string) error {
 // messages when the text is longer than one takes (the ref is the last).
 func (a *Adapter) Send(ctx context.Context, chat string, msg bot.Message) (bot.MessageRef, error) {
 	var ref bot.MessageRef
-	for _, part := range parts(msg) {
+	all := parts(msg)
+	for i, part := range all {
 		var err error
 		if ref, err = a.send1(ctx, chat, part); err != nil {
-			return ref, err
+			return ref, bot.Unsent(err, all[i:]) // when retried, the posts that went out are not posted again
 		}
 	}
 	return ref, nil

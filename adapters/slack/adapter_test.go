@@ -396,3 +396,109 @@ func TestVerifiedEmailLinksTheAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitStormLongerThanRetryForIsDeliveredAfter: Carl's question is
+// answered while Slack answers chat.postMessage 429 (Retry-After 10 s) for
+// longer than RetryFor (2 minutes). The adapter gives the reply back to
+// the engine as temporary, the engine keeps it in its delivery queue, and
+// once the storm is over a Tick posts it: once, whole, with its buttons.
+func TestRateLimitStormLongerThanRetryForIsDeliveredAfter(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	w.ensureIM("UCARL")
+	const storm = 30 // 30 × 10 s = 5 minutes of 429s
+	for range storm {
+		w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 10})
+	}
+	w.say("UCARL", "How do I reset my password?")
+	if !strings.Contains(w.logs.String(), "rate limited by Slack for too long") {
+		t.Fatalf("the adapter should have given up after RetryFor:\n%s", w.logs.String())
+	}
+	if n := len(w.slack.messages("DCARL", "UCARL")); n != 0 {
+		t.Fatalf("Carl sees %d messages during the storm", n)
+	}
+	ctx := context.Background()
+	if n, err := w.store.CountDeliveries(ctx); err != nil || n == 0 {
+		t.Fatalf("queued replies: %d, %v; want the reply queued", n, err)
+	}
+	for tick := 0; ; tick++ {
+		n, err := w.store.CountDeliveries(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if tick > storm {
+			t.Fatalf("%d replies still queued after %d ticks", n, tick)
+		}
+		w.clock.Advance(time.Minute)
+		if err := w.engine.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := w.transcript("DCARL", "UCARL")
+	if strings.Count(tr, "id.example.com/reset") != 1 || strings.Count(tr, "Did this help?") != 1 {
+		t.Fatalf("want the answer once, Carl sees:\n%s", tr)
+	}
+	if n := len(w.slack.callsOf("chat.postMessage")); n <= storm {
+		t.Fatalf("chat.postMessage called %d times, want more than the %d answered 429", n, storm)
+	}
+	w.press("UCARL", "DCARL", "Yes")
+	if !strings.Contains(w.transcript("DCARL", "UCARL"), "Glad I could help") {
+		t.Fatal("the late answer's buttons do not work")
+	}
+}
+
+// TestRateLimitStormInTheMiddleOfALongAnswer: a 20,000-character answer goes
+// out as several posts; the first is taken, then Slack rate limits the bot
+// for longer than RetryFor. After the storm the rest is posted from the
+// outbox: every part once, in order, "Did this help?" on the last.
+func TestRateLimitStormInTheMiddleOfALongAnswer(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	w.say("UCARL", "hi") // the greeting, before the storm
+	before := len(w.slack.messages("DCARL", "UCARL"))
+	const storm = 30
+	w.slack.failNext("chat.postMessage", failure{status: http.StatusOK}) // the first part goes through
+	for range storm {
+		w.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: 10})
+	}
+	w.say("UCARL", "What does the travel expense handbook say?")
+	if got := len(w.slack.messages("DCARL", "UCARL")) - before; got != 1 {
+		t.Fatalf("%d posts during the storm, want the first part only", got)
+	}
+	ctx := context.Background()
+	for tick := 0; ; tick++ {
+		n, err := w.store.CountDeliveries(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if tick > storm {
+			t.Fatalf("%d replies still queued after %d ticks", n, tick)
+		}
+		w.clock.Advance(time.Minute)
+		if err := w.engine.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := w.slack.messages("DCARL", "UCARL")[before:]
+	if len(msgs) < 2 {
+		t.Fatalf("the answer came in %d posts, want several", len(msgs))
+	}
+	tr := w.transcript("DCARL", "UCARL")
+	for _, step := range []string{"Step 1.1:", "Step 30.5:", "Step 65.5:"} {
+		if n := strings.Count(tr, step); n != 1 {
+			t.Errorf("%q is posted %d times, want once", step, n)
+		}
+	}
+	if !strings.Contains(render(msgs[len(msgs)-1].Blocks), "Did this help?") || strings.Count(tr, "Did this help?") != 1 {
+		t.Errorf("want \"Did this help?\" once, on the last post:\n%s", tr)
+	}
+	if i, j := strings.Index(tr, "Step 1.1:"), strings.Index(tr, "Step 65.5:"); i < 0 || j < i {
+		t.Errorf("the parts are out of order:\n%s", tr)
+	}
+}

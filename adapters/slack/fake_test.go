@@ -213,7 +213,9 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 		fail(w, "invalid_auth")
 		return
 	}
-	if q := f.failures[method]; len(q) > 0 {
+	if q := f.failures[method]; len(q) > 0 && q[0].status == http.StatusOK {
+		f.failures[method] = q[1:] // a call let through between failures
+	} else if len(q) > 0 {
 		fl := q[0]
 		f.failures[method] = q[1:]
 		if fl.status == http.StatusTooManyRequests {

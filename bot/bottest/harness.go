@@ -38,10 +38,12 @@ type Harness struct {
 	// SkipRecover, when set, makes the next start skip Engine.Recover (as
 	// when a user's event reaches a new process before its recovery ran).
 	SkipRecover bool
-	dbPath      string
-	pgDSN       string
-	mu          sync.Mutex
-	seq         int
+	// Tune, when set, changes the engine's options at every start.
+	Tune   func(*bot.Options)
+	dbPath string
+	pgDSN  string
+	mu     sync.Mutex
+	seq    int
 }
 
 // Option changes how a Harness is built.
@@ -124,13 +126,17 @@ func (h *Harness) start() {
 	if h.WrapPlatform != nil {
 		platform = h.WrapPlatform(platform)
 	}
-	e, err := bot.New(bot.Options{
+	opts := bot.Options{
 		Store:     store,
 		Runtime:   &bot.Runtime{Config: h.Config, FAQ: set},
 		Platforms: []bot.Platform{platform},
 		Now:       h.Clock.Now,
 		Logger:    testLogger(h.T),
-	})
+	}
+	if h.Tune != nil {
+		h.Tune(&opts)
+	}
+	e, err := bot.New(opts)
 	if err != nil {
 		h.T.Fatalf("new engine: %v", err)
 	}

@@ -138,7 +138,8 @@ func (m *Main) Run(ctx context.Context) error {
 		m.ln.Close()
 		return err
 	}
-	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log, Observe: m.metrics.Observe}
+	opts := bot.Options{Store: m.store, Runtime: &bot.Runtime{Config: cfg, FAQ: set}, Logger: m.log, Observe: m.metrics.Observe,
+		ObserveDelivery: m.metrics.ObserveDelivery}
 	for _, p := range platforms {
 		opts.Platforms = append(opts.Platforms, p)
 	}

@@ -65,6 +65,10 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Attachments", testAttachments},
 		{"ChangeFeed", testChangeFeed},
 		{"Identities", testIdentities},
+		{"DeliveriesInOrderPerChat", testDeliveriesInOrderPerChat},
+		{"DeliveryLeaseAndRetry", testDeliveryLeaseAndRetry},
+		{"ConcurrentDeliveryClaims", testConcurrentDeliveryClaims},
+		{"DeliveriesSurviveReopen", testDeliveriesSurviveReopen},
 	}
 	// Each sub-test has its own data set (dir), so they run in parallel.
 	for _, tc := range tests {
