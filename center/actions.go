@@ -23,6 +23,10 @@ type request struct {
 	Into   string `json:"into,omitempty"`   // merge: the ticket key to merge into
 	Reason string `json:"reason,omitempty"` // end: why (one of the desk's close_reasons or free text)
 	Desk   string `json:"desk,omitempty"`   // move: the desk id to move to
+	// side conversations (side.go): the side chat acted on, and for "side"
+	// the people to talk to (Agent adds one more).
+	Chat string   `json:"chat,omitempty"`
+	With []string `json:"with,omitempty"`
 	// split: the id of the transcript message that becomes a new ticket
 	Message int64 `json:"message,omitempty"`
 	// edit: each field given is changed; the rest stay as they are.
@@ -258,6 +262,9 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 			return result{}, err
 		}
 		return result{ticket: dup, what: "merged into " + target.Key, extra: target}, nil
+	}
+	if res, ok, err := c.applySide(ctx, t, actor, src, req); ok {
+		return res, err
 	}
 	return result{}, errs.Errorf(errs.EINVALID, "Unknown action %q.", textutil.ClipBytes(req.Action, 20))
 }

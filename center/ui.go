@@ -473,6 +473,12 @@ type detailData struct {
 	Snippets    []SnippetView
 	SnippetQ    string
 	HasSnippets bool
+	// Side conversations (staff, side.go): the group chat's guests, who can
+	// be invited into it, who can be asked in a side chat, and the side chats.
+	Guests    []string
+	Invitable []string
+	SideWith  []string
+	Side      []SideView
 }
 
 // contextSize caps each list of the context panel.
@@ -556,6 +562,7 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		}
 	}
 	if d.Staff {
+		sidePanel(cfg, t, &d)
 		if d.Events, err = c.store.Events(r.Context(), t.ID); err != nil {
 			c.fail(w, v, err)
 			return
@@ -701,7 +708,9 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := request{Action: r.PathValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for"),
-		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk")}
+		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk"),
+		Chat: r.PostFormValue("chat")}
+	req.With = r.PostForm["with"] // parsed by PostFormValue above
 	if req.Action == "edit" {
 		req = editRequest(req, r.PostForm)
 	}
