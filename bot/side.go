@@ -30,7 +30,7 @@ type MemberRemover interface {
 }
 
 // sideKey is the store key that maps a side chat to its ticket.
-func sideKey(platform, chat string) string { return "side:" + platform + ":" + chat }
+func sideKey(platform, chat string) string { return tickets.SideChatKey(platform, chat) }
 
 // mention matches a platform mention typed in a command: Slack <@U123> or
 // <@U123|name>, Discord <@123> or <@!123>.

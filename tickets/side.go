@@ -26,6 +26,10 @@ type SideChat struct {
 	ClosedAt time.Time `json:"closed_at,omitzero"`
 }
 
+// SideChatKey is the StateStore key under which a side chat's ticket id is
+// kept, so the engine and the adapters know the chat after a restart.
+func SideChatKey(platform, chat string) string { return "side:" + platform + ":" + chat }
+
 // SideNotePrefix starts the PlatformID of a note written in a side chat:
 // "side:<chat>:<platform message id>".
 const SideNotePrefix = "side:"
