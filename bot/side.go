@@ -389,11 +389,8 @@ func (e *Engine) sideChatEvent(ctx context.Context, rt *Runtime, t *tickets.Tick
 	}
 	desk := rt.Config.Desk(t.Desk)
 	actor := actorFor(rt, desk, ev.Platform, ev.User)
-	if actor.Role == tickets.RoleUser {
-		actor.Name = ev.User.Name
-		if m := memberName(sc, ev.Platform, ev.User.ID); m != "" {
-			actor.Name = m
-		}
+	if actor.Role == tickets.RoleUser && actor.Name == "" {
+		actor.Name = memberName(sc, ev.Platform, ev.User.ID)
 	}
 	if ev.Kind == EventAction {
 		return e.private(ctx, ev, "That button is no longer active.")

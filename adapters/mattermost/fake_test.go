@@ -240,6 +240,25 @@ func newFakeMM(t *testing.T) *fakeMM {
 		w.WriteHeader(http.StatusCreated)
 		js(w, model.ChannelMember{ChannelId: id, UserId: req.UserID})
 	})
+	// Remove user from channel: only from public or private channels, with
+	// manage_*_channel_members (https://docs.mattermost.com/api/reference/remove-user-from-channel).
+	mux.HandleFunc("DELETE /api/v4/channels/{id}/members/{user}", func(w http.ResponseWriter, r *http.Request) {
+		id, user := r.PathValue("id"), r.PathValue("user")
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		ct, ok := f.chanTypes[id]
+		switch {
+		case !ok:
+			w.WriteHeader(http.StatusNotFound)
+			js(w, model.AppError{Id: "app.channel.get.existing.app_error", StatusCode: 404})
+		case ct != model.ChannelTypeOpen && ct != model.ChannelTypePrivate:
+			w.WriteHeader(http.StatusBadRequest)
+			js(w, model.AppError{Id: "api.channel.remove_user_from_channel.direct.app_error", StatusCode: 400})
+		default:
+			delete(f.members, id+" "+user)
+			js(w, map[string]string{"status": "OK"})
+		}
+	})
 	// Delete a channel archives it: delete_at is set; direct and group
 	// message channels cannot be deleted
 	// (https://docs.mattermost.com/api/reference/delete-channel).
