@@ -257,6 +257,11 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		if err != nil || !see(into) {
 			return result{}, errs.Errorf(errs.EINVALID, "There is no ticket %q you may merge into.", textutil.ClipBytes(req.Into, 20))
 		}
+		// Across desks the actor must be staff of the other desk too (not
+		// only its requester): the merged conversation lands there.
+		if into.Desk != t.Desk && !see(&tickets.Ticket{Desk: into.Desk, Assignee: into.Assignee}) {
+			return result{}, errs.Errorf(errs.EFORBIDDEN, "Merging %s into %s needs you to be an agent of both desks.", t.Key, into.Key)
+		}
 		dup, target, err := c.engine.Merge(ctx, t.ID, into.ID, actor, src)
 		if err != nil {
 			return result{}, err
