@@ -20,7 +20,7 @@ func (e *Engine) groupChatEvent(ctx context.Context, rt *Runtime, t *tickets.Tic
 		if handled, err := e.ticketAction(ctx, rt, ev); handled || err != nil {
 			return err
 		}
-		return e.private(ctx, ev, "That button is no longer active.")
+		return e.inactive(ctx, ev)
 	}
 	text := ev.Text
 	if ev.Kind == EventMessage && strings.HasPrefix(text, "/helpdesk") {

@@ -57,3 +57,28 @@ func TestSideConversationIsAPrivateThreadWithoutTheRequester(t *testing.T) {
 		return !slices.Contains(c.Members, bobID)
 	})
 }
+
+// After the form is sent, its prompt's "Open the form again" pressed late
+// does nothing but say so in private, and the prompt's buttons are then
+// shown disabled.
+func TestLatePressDisablesTheButtons(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.run()
+	f := e.fake
+	openTicket(t, e)
+	dm := f.DMChannel(annID)
+	prompt := f.WaitMessage(dm, annID, 0, "Open the form again")
+	n := e.count(dm, annID)
+	f.Press(annID, prompt.ID, "Open the form again")
+	f.WaitMessage(dm, annID, n, "That button is no longer active.")
+	f.WaitFor("the prompt's buttons disabled", func() bool {
+		return len(f.Message(prompt.ID).Disabled()) == len(prompt.Buttons())
+	})
+	if len(f.Modals()) != 1 {
+		t.Fatalf("a late press opened the form again: %d modals", len(f.Modals()))
+	}
+	if !strings.Contains(f.Message(prompt.ID).Content, "That button is no longer active.") {
+		t.Fatalf("the prompt does not say why: %q", f.Message(prompt.ID).Content)
+	}
+}

@@ -166,6 +166,25 @@ func newFakeMM(t *testing.T) *fakeMM {
 		w.WriteHeader(http.StatusForbidden)
 		js(w, model.AppError{Id: "api.context.permissions.app_error", StatusCode: 403})
 	})
+	// Get a post: as posted, with its latest patch applied
+	// (https://docs.mattermost.com/api/reference/get-a-post).
+	mux.HandleFunc("GET /api/v4/posts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, p := range f.posts {
+			if p.Id != r.PathValue("id") {
+				continue
+			}
+			out := p.Clone()
+			if pt := f.patches[p.Id]; pt != nil {
+				out.Patch(pt)
+			}
+			js(w, out)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		js(w, model.AppError{Id: "app.post.get.app_error", StatusCode: 404})
+	})
 	mux.HandleFunc("PUT /api/v4/posts/{id}/patch", func(w http.ResponseWriter, r *http.Request) {
 		if f.limited(w) {
 			return

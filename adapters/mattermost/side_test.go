@@ -2,9 +2,11 @@ package mattermost_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
+	"github.com/mattermost/mattermost/server/public/model"
 )
 
 // A side conversation is a private channel without the requester; a
@@ -37,5 +39,35 @@ func TestSideChatMembersAddedAndRemoved(t *testing.T) {
 	}
 	if err := r.ad.RemoveFromGroupChat(ctx, "dm-carl", "carl"); err == nil {
 		t.Fatal("removing a member from a direct channel should fail as the server refuses it")
+	}
+}
+
+// A stale prompt keeps its text and loses its buttons.
+func TestRetireButtonsKeepsTheText(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	ref, err := r.ad.Send(ctx, "dm-carl", bot.Message{Text: "Please fill in the form.", Buttons: []bot.Button{{ID: "form.open", Label: "Open the form again"}, {ID: "form.cancel", Label: "Cancel"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ad.RetireButtons(ctx, ref, "That button is no longer active."); err != nil {
+		t.Fatal(err)
+	}
+	r.mm.mu.Lock()
+	p := r.mm.patches[ref.ID]
+	r.mm.mu.Unlock()
+	if p == nil || p.Message == nil || !strings.HasSuffix(*p.Message, "_That button is no longer active._") {
+		t.Fatalf("patch = %+v", p)
+	}
+	post := &model.Post{Message: *p.Message, Props: *p.Props}
+	text := post.Message
+	for _, at := range post.Attachments() {
+		text += at.Text
+		if len(at.Actions) != 0 {
+			t.Fatalf("the post keeps actions: %+v", at.Actions)
+		}
+	}
+	if !strings.Contains(text, "Please fill in the form.") {
+		t.Fatalf("the post lost its text: %q", text)
 	}
 }

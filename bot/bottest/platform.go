@@ -60,6 +60,7 @@ type Platform struct {
 var (
 	_ bot.Platform      = (*Platform)(nil)
 	_ bot.MemberRemover = (*Platform)(nil)
+	_ bot.ButtonRetirer = (*Platform)(nil)
 )
 
 // NewPlatform returns an empty platform with the given name (e.g. "web").
@@ -160,6 +161,21 @@ func (p *Platform) InviteToGroupChat(ctx context.Context, chat, user string) err
 		return fmt.Errorf("invite: no chat %s", chat)
 	}
 	g.Members = append(g.Members, user)
+	return nil
+}
+
+// RetireButtons implements bot.ButtonRetirer: the message keeps its text,
+// loses its controls and gains the note in italics.
+func (p *Platform) RetireButtons(ctx context.Context, ref bot.MessageRef, note string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.byRef[ref]
+	if !ok {
+		return fmt.Errorf("retire: no message %v", ref)
+	}
+	s.Msg.Buttons, s.Msg.Select = nil, nil
+	s.Msg.Text += "\n_" + note + "_"
+	s.Updates++
 	return nil
 }
 
