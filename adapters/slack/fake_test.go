@@ -624,6 +624,12 @@ func render(blocks []map[string]any) string {
 				}
 			}
 			lines = append(lines, strings.Join(parts, " "))
+		case "context":
+			for _, e := range b["elements"].([]any) {
+				if t := text(e); t != "" {
+					lines = append(lines, t)
+				}
+			}
 		}
 	}
 	return strings.Join(lines, "\n")

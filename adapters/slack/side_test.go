@@ -62,3 +62,30 @@ func TestSideConversationIsAPrivateChannelWithoutTheRequester(t *testing.T) {
 		t.Fatal("the closed side conversation is not archived")
 	}
 }
+
+// After the form is sent, "Open the form again" pressed late is refused in
+// private and the prompt's buttons make way for a context line.
+func TestLatePressReplacesTheActionsWithAContextLine(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	escalate(w)
+	views := len(w.slack.callsOf("views.open"))
+	w.press("UCARL", "DCARL", "Open the form again")
+	if n := len(w.slack.callsOf("views.open")); n != views {
+		t.Fatalf("a late press opened the form again (%d views.open)", n)
+	}
+	var prompt *fakeMsg
+	for _, m := range w.slack.messages("DCARL", "UCARL") {
+		if strings.Contains(render(m.Blocks), "Access request") && m.Ephemeral == "" {
+			prompt = &m
+		}
+	}
+	if prompt == nil || prompt.Updates == 0 {
+		t.Fatalf("the prompt was not updated: %+v", prompt)
+	}
+	got := render(prompt.Blocks)
+	if strings.Contains(got, "[Open the form again]") || !strings.Contains(got, "That button is no longer active.") {
+		t.Fatalf("the prompt after a late press:\n%s", got)
+	}
+	mustContain(t, "Carl's view", w.transcript("DCARL", "UCARL"), "That button is no longer active.")
+}
