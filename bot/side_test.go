@@ -20,7 +20,7 @@ func sideNotes(t *testing.T, h *bottest.Harness, key string) []string {
 	}
 	var out []string
 	for _, m := range ms {
-		if m.Kind == tickets.KindNote && tickets.SideChatOf(m) != "" {
+		if m.Kind == tickets.KindNote && tk.SideChatOf(m) != "" {
 			out = append(out, m.Author.Name+": "+m.Text)
 		}
 	}

@@ -138,7 +138,7 @@ func sidePanel(cfg *config.Config, t *tickets.Ticket, d *detailData) {
 	}
 	notes := d.Notes[:0]
 	for _, m := range d.Notes {
-		if i, ok := byChat[tickets.SideChatOf(m)]; ok {
+		if i, ok := byChat[t.SideChatOf(m)]; ok {
 			d.Side[i].Notes = append(d.Side[i].Notes, m)
 			continue
 		}

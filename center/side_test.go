@@ -92,7 +92,7 @@ func TestSideConversationsFromTheCenter(t *testing.T) {
 		}
 		var kept []string
 		for _, m := range ms {
-			if tickets.SideChatOf(m) == side.Chat {
+			if got.SideChatOf(m) == side.Chat {
 				if m.Kind != tickets.KindNote {
 					t.Errorf("a side conversation message is %s, not a note", m.Kind)
 				}

@@ -37,17 +37,16 @@ const SideNotePrefix = "side:"
 // SideNoteID is the PlatformID of a note from a side chat.
 func SideNoteID(chat, platformID string) string { return SideNotePrefix + chat + ":" + platformID }
 
-// SideChatOf reports which side chat a note was written in ("" if none).
-func SideChatOf(m Message) string {
-	rest, ok := strings.CutPrefix(m.PlatformID, SideNotePrefix)
-	if !ok {
-		return ""
+// SideChatOf reports in which of the ticket's side chats a note was
+// written ("" if none). Chat and message ids may hold colons, so the note's
+// PlatformID is matched against the ticket's side chats.
+func (t *Ticket) SideChatOf(m Message) string {
+	for _, sc := range t.SideChats {
+		if strings.HasPrefix(m.PlatformID, SideNotePrefix+sc.Chat+":") {
+			return sc.Chat
+		}
 	}
-	i := strings.LastIndex(rest, ":")
-	if i < 0 {
-		return rest
-	}
-	return rest[:i]
+	return ""
 }
 
 // Side returns the ticket's side chat with the chat id, or nil.

@@ -37,7 +37,7 @@ func TestSideConversationIsAPrivateChannelWithoutTheRequester(t *testing.T) {
 	}
 	var note *tickets.Message
 	for i := range ms {
-		if tickets.SideChatOf(ms[i]) == side.ID && ms[i].Author.Name == "Grace" {
+		if tk.SideChatOf(ms[i]) == side.ID && ms[i].Author.Name == "Grace" {
 			note = &ms[i]
 		}
 	}
