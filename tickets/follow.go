@@ -90,12 +90,17 @@ func (s *Service) Merge(ctx context.Context, dupID, intoID int64, actor Actor, s
 			return dup, into, fmt.Errorf("%s is merged into %s, but copying its message %d failed: %w", dup.Key, target.Key, m.ID, err)
 		}
 	}
-	if _, err := s.Store.Update(ctx, dupID, func(t *Ticket) (*Change, error) {
+	noted, err := s.Store.Update(ctx, dupID, func(t *Ticket) (*Change, error) {
 		c := s.change("note", actor, src, "")
 		c.Message = &Message{Kind: KindNote, Author: actor, At: s.now(), PlatformID: "merged-into:" + target.Key,
 			Text: fmt.Sprintf("Merged into %s; this ticket's conversation and notes were copied there.", target.Key)}
 		return c, nil
-	}); err != nil && errs.Code(err) != errs.ECONFLICT {
+	})
+	switch errs.Code(err) {
+	case "":
+		dup = noted
+	case errs.ECONFLICT:
+	default:
 		return dup, into, fmt.Errorf("%s is merged into %s, but noting it on %s failed: %w", dup.Key, target.Key, dup.Key, err)
 	}
 	return dup, into, nil
