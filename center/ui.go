@@ -20,6 +20,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/center/stats"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/markdown"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -51,6 +52,16 @@ var funcs = template.FuncMap{
 	"statusText": statusText,
 	"lower":      strings.ToLower,
 	"inc":        func(n int) int { return n + 1 },
+	// text renders a transcript line or note as the chat showed it: the
+	// bot's words as markdown with links (admin-written FAQ answers), what
+	// a person typed as markdown without [label](address) links, so no
+	// typed link hides where it goes; nothing is raw HTML.
+	"text": func(m tickets.Message) template.HTML {
+		if m.Author.Role == tickets.RoleSystem {
+			return template.HTML(markdown.Markdown(m.Text)) // escaped by the renderer
+		}
+		return template.HTML(markdown.Typed(m.Text)) // escaped by the renderer
+	},
 	"stars": func(n, scale int) string {
 		n = min(max(n, 0), scale)
 		return strings.Repeat("★", n) + strings.Repeat("☆", scale-n)
