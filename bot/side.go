@@ -29,6 +29,16 @@ type MemberRemover interface {
 	RemoveFromGroupChat(ctx context.Context, chat, user string) error
 }
 
+// chatless says why a ticket's platform cannot hold a side conversation or
+// take guests ("" if it can). An email ticket's "group chat" is the
+// requester's own thread: anything posted there reaches the requester.
+func chatless(t *tickets.Ticket) error {
+	if t.Platform == "email" {
+		return errs.Errorf(errs.EINVALID, "%s came by email: its only thread is the requester's, so there is no chat to invite anyone into or to hold a side conversation in. Use internal notes (@Name notifies an agent).", t.Key)
+	}
+	return nil
+}
+
 // sideKey is the store key that maps a side chat to its ticket.
 func sideKey(platform, chat string) string { return tickets.SideChatKey(platform, chat) }
 
@@ -89,6 +99,9 @@ func (e *Engine) InviteToChat(ctx context.Context, id int64, who string, actor t
 	rt := e.rt.Load()
 	t, err := e.store.Get(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := chatless(t); err != nil {
 		return nil, err
 	}
 	p, err := e.person(rt, t, who)
@@ -191,6 +204,9 @@ func (e *Engine) OpenSideChat(ctx context.Context, id int64, who []string, actor
 	}
 	if actor.Role != tickets.RoleAgent && actor.Role != tickets.RoleAdmin && actor.Role != tickets.RoleSystem {
 		return nil, "", errs.Errorf(errs.EFORBIDDEN, "Only agents of the desk can open a side conversation on %s.", t.Key)
+	}
+	if err := chatless(t); err != nil {
+		return nil, "", err
 	}
 	var members []tickets.Person
 	me, withMe := actorMember(rt, t, actor)

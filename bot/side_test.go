@@ -181,3 +181,26 @@ func TestSideConversationFromDMAfterRestart(t *testing.T) {
 	agent.Command("invite IT-1 Nobody")
 	mustSee(t, agent, "Nobody is not an agent of any desk")
 }
+
+// An email ticket's only thread is the requester's: no side conversation
+// or guest may be put there.
+func TestNoSideConversationOnEmail(t *testing.T) {
+	h := bottest.New(t, testConfig, bottest.WithPlatform("email"))
+	carl := tickets.Actor{Role: tickets.RoleUser, Platform: "email", ID: "carl@example.com", Name: "Carl"}
+	tk, _, err := h.Engine.Tickets().Open(t.Context(), &tickets.Ticket{Desk: "it", Platform: "email", Subject: "VPN",
+		Requester: tickets.Person{Platform: "email", ID: carl.ID, Name: "Carl"}, RequesterChat: "thread-1"}, "IT", carl, tickets.SourceForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := tickets.Actor{Role: tickets.RoleAdmin, Platform: "web", ID: "boss@example.com", Name: "Boss"}
+	_, _, err = h.Engine.OpenSideChat(t.Context(), tk.ID, []string{"<@grace>"}, admin, tickets.SourceWeb)
+	if err == nil || !strings.Contains(err.Error(), "came by email") {
+		t.Fatalf("side conversation on an email ticket: %v", err)
+	}
+	if _, err := h.Engine.InviteToChat(t.Context(), tk.ID, "<@grace>", admin, tickets.SourceWeb); err == nil {
+		t.Fatal("a guest invited into an email thread")
+	}
+	if got := h.Ticket(tk.Key); len(got.SideChats) != 0 || len(got.Guests) != 0 || len(h.Platform.Groups("grace")) != 0 {
+		t.Fatalf("a side conversation or guest on an email ticket: %+v %+v", got.SideChats, got.Guests)
+	}
+}
