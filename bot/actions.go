@@ -46,7 +46,7 @@ func (e *Engine) ticketAction(ctx context.Context, rt *Runtime, ev Event) (bool,
 	if ev.Chat.Kind == ChatGroup && (ev.Chat.ID != t.GroupChat || t.Status != tickets.StatusInService) {
 		// A closed room's End Service (the ticket was reopened since, maybe
 		// with a new room) has had its moment: it must not end the ticket.
-		return true, e.private(ctx, ev, "That button is no longer active.")
+		return true, e.inactive(ctx, ev)
 	}
 	if t.Requester.ID == ev.User.ID && actor.Role != tickets.RoleAdmin && actor.Name != t.Assignee {
 		actor = tickets.Actor{Role: tickets.RoleUser, Platform: ev.Platform, ID: ev.User.ID, Name: ev.User.Name}

@@ -20,6 +20,8 @@ const (
 const commandHelp = "Commands: `/helpdesk <question>`, `/helpdesk menu`, `/helpdesk web` (a sign-in link for the Ticket Center), and for agents " +
 	"`/helpdesk online|away|offline`, `/helpdesk queue`, `/helpdesk transfer <ticket> <agent>`, " +
 	"`/helpdesk snooze <ticket> <duration>`, `/helpdesk note <ticket> <text>`, `/helpdesk end <ticket>`, " +
+	"`/helpdesk invite <ticket> <name>` (into the group chat), `/helpdesk remove <ticket> <name>`, " +
+	"`/helpdesk side <ticket> <name>…` (a private side conversation without the requester), " +
 	"and for admins `/helpdesk desk <desk> online|offline`."
 
 // command handles /helpdesk sub-commands (also typed in a DM as text). It
@@ -42,6 +44,8 @@ func (e *Engine) command(ctx context.Context, rt *Runtime, ev Event) (bool, erro
 		return true, e.endCommand(ctx, rt, ev, rest)
 	case "desk":
 		return true, e.deskCommand(ctx, rt, ev, rest)
+	case "invite", "remove", "side":
+		return true, e.sideCommandWithKey(ctx, rt, ev, strings.ToLower(verb), rest)
 	case "help":
 		return true, e.private(ctx, ev, commandHelp)
 	case "web":

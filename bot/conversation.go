@@ -279,5 +279,13 @@ func (c *conv) action(ctx context.Context) error {
 		c.reset()
 		return c.ask(ctx, text)
 	}
-	return c.private(c.t(mButtonInactive))
+	// The refusal first (a Discord interaction waits for its answer), then
+	// the stale controls go.
+	_ = c.private(c.t(mButtonInactive))
+	ev, note := c.ev, c.t(mButtonInactive)
+	c.out.add(func(ctx context.Context) error {
+		c.e.retireButtons(ctx, ev, note)
+		return nil
+	})
+	return nil
 }

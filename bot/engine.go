@@ -251,6 +251,12 @@ func (e *Engine) handle(ctx context.Context, ev Event) error {
 		if errs.Code(err) != errs.ENOTFOUND {
 			return err
 		}
+		if t, ok, err := e.sideChatTicket(ctx, ev.Platform, ev.Chat.ID); ok || err != nil {
+			if err != nil {
+				return err
+			}
+			return e.sideChatEvent(ctx, rt, t, ev)
+		}
 	}
 	if len(ev.Files) > 0 && ev.Chat.Kind == ChatDirect {
 		if err := e.filesOutsideTicket(ctx, ev); err != nil || ev.Text == "" {

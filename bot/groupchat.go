@@ -20,7 +20,7 @@ func (e *Engine) groupChatEvent(ctx context.Context, rt *Runtime, t *tickets.Tic
 		if handled, err := e.ticketAction(ctx, rt, ev); handled || err != nil {
 			return err
 		}
-		return e.private(ctx, ev, "That button is no longer active.")
+		return e.inactive(ctx, ev)
 	}
 	text := ev.Text
 	if ev.Kind == EventMessage && strings.HasPrefix(text, "/helpdesk") {
@@ -31,6 +31,11 @@ func (e *Engine) groupChatEvent(ctx context.Context, rt *Runtime, t *tickets.Tic
 		switch strings.ToLower(verb) {
 		case "faq":
 			return e.faqInChat(ctx, rt, desk, t, actor, strings.TrimSpace(rest), ev)
+		case "invite", "remove", "side":
+			if actor.Role != tickets.RoleAgent && actor.Role != tickets.RoleAdmin {
+				return e.private(ctx, ev, "Only agents of the desk can invite people or open a side conversation.")
+			}
+			return e.sideCommand(ctx, rt, t, actor, strings.ToLower(verb), strings.TrimSpace(rest), ev)
 		case "end":
 			defer e.lockTicket(t.ID)()
 			ended, err := e.endService(ctx, rt, t.ID, strings.TrimSpace(rest), actor, tickets.SourceCommand)
@@ -39,7 +44,7 @@ func (e *Engine) groupChatEvent(ctx context.Context, rt *Runtime, t *tickets.Tic
 			}
 			return err
 		}
-		return e.private(ctx, ev, "In a ticket chat you can use `/helpdesk faq <words>` and `/helpdesk end`.")
+		return e.private(ctx, ev, "In a ticket chat you can use `/helpdesk faq <words>`, `/helpdesk end`, and for agents `/helpdesk invite <name>`, `/helpdesk remove <name>` and `/helpdesk side <name> [<name>…]` (a private side conversation without the requester).")
 	}
 	if ev.Kind == EventMessage && len(ev.Files) > 0 {
 		if err := e.keepFiles(ctx, rt, t, actor, ev); err != nil {

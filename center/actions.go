@@ -24,6 +24,10 @@ type request struct {
 	Into   string `json:"into,omitempty"`   // merge: the ticket key to merge into
 	Reason string `json:"reason,omitempty"` // end: why (one of the desk's close_reasons or free text)
 	Desk   string `json:"desk,omitempty"`   // move: the desk id to move to
+	// side conversations (side.go): the side chat acted on, and for "side"
+	// the people to talk to (Agent adds one more).
+	Chat string   `json:"chat,omitempty"`
+	With []string `json:"with,omitempty"`
 	// split: the id of the transcript message that becomes a new ticket
 	Message int64 `json:"message,omitempty"`
 	// edit: each field given is changed; the rest stay as they are.
@@ -262,11 +266,19 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		if err != nil || !see(into) {
 			return result{}, errs.Errorf(errs.EINVALID, "There is no ticket %q you may merge into.", textutil.ClipBytes(req.Into, 20))
 		}
+		// Across desks the actor must be staff of the other desk too (not
+		// only its requester): the merged conversation lands there.
+		if into.Desk != t.Desk && !see(&tickets.Ticket{Desk: into.Desk, Assignee: into.Assignee}) {
+			return result{}, errs.Errorf(errs.EFORBIDDEN, "Merging %s into %s needs you to be an agent of both desks.", t.Key, into.Key)
+		}
 		dup, target, err := c.engine.Merge(ctx, t.ID, into.ID, actor, src)
 		if err != nil {
 			return result{}, err
 		}
 		return result{ticket: dup, what: "merged into " + target.Key, extra: target}, nil
+	}
+	if res, ok, err := c.applySide(ctx, t, actor, src, req); ok {
+		return res, err
 	}
 	return result{}, errs.Errorf(errs.EINVALID, "Unknown action %q.", textutil.ClipBytes(req.Action, 20))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/center/stats"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/internal/markdown"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -51,6 +52,16 @@ var funcs = template.FuncMap{
 	"statusText": statusText,
 	"lower":      strings.ToLower,
 	"inc":        func(n int) int { return n + 1 },
+	// text renders a transcript line or note as the chat showed it: the
+	// bot's words as markdown with links (admin-written FAQ answers), what
+	// a person typed as markdown without [label](address) links, so no
+	// typed link hides where it goes; nothing is raw HTML.
+	"text": func(m tickets.Message) template.HTML {
+		if m.Author.Role == tickets.RoleSystem {
+			return template.HTML(markdown.Markdown(m.Text)) // escaped by the renderer
+		}
+		return template.HTML(markdown.Typed(m.Text)) // escaped by the renderer
+	},
 	"stars": func(n, scale int) string {
 		n = min(max(n, 0), scale)
 		return strings.Repeat("★", n) + strings.Repeat("☆", scale-n)
@@ -478,6 +489,12 @@ type detailData struct {
 	Snippets    []SnippetView
 	SnippetQ    string
 	HasSnippets bool
+	// Side conversations (staff, side.go): the group chat's guests, who can
+	// be invited into it, who can be asked in a side chat, and the side chats.
+	Guests    []string
+	Invitable []string
+	SideWith  []string
+	Side      []SideView
 }
 
 // contextSize caps each list of the context panel.
@@ -566,6 +583,7 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		return
 	}
 	if d.Staff {
+		sidePanel(cfg, t, &d)
 		if d.Events, err = c.store.Events(r.Context(), t.ID); err != nil {
 			c.fail(w, v, err)
 			return
@@ -726,7 +744,9 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := request{Action: r.PathValue("action"), Agent: r.PostFormValue("agent"), For: r.PostFormValue("for"),
-		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk"), Via: r.PostFormValue("via")}
+		Text: r.PostFormValue("text"), Into: r.PostFormValue("into"), Desk: r.PostFormValue("desk"), Via: r.PostFormValue("via"),
+		Chat: r.PostFormValue("chat")}
+	req.With = r.PostForm["with"] // parsed by PostFormValue above
 	if req.Action == "edit" {
 		req = editRequest(req, r.PostForm)
 	}

@@ -11,11 +11,16 @@ import (
 
 // Merge closes the duplicate dup as merged into the ticket into: dup is
 // resolved with MergedInto set, and into records the merge as a note, so its
-// agent sees where the duplicate went. Both must be tickets of the same desk;
-// only agents and admins merge. It returns both tickets as changed.
+// agent sees where the duplicate went, followed by a copy of the
+// duplicate's conversation and notes (each with its author and time), so
+// everything is on the ticket that continues; dup gets a note saying where
+// it went. The tickets may be of different desks: into keeps its desk (the
+// caller checks that the actor is staff of both). Only agents and admins
+// merge. It returns both tickets as changed.
 //
-// The two writes are separate transactions: if the second fails, dup is
-// merged and into lacks only its note (the error says so).
+// The writes are separate transactions: if a later one fails, dup is
+// merged and the error says what is missing on into; a retry of the copy
+// is idempotent (each copied message has the PlatformID merge:<dup>:<id>).
 func (s *Service) Merge(ctx context.Context, dupID, intoID int64, actor Actor, src Source) (dup, into *Ticket, err error) {
 	if actor.Role != RoleAgent && actor.Role != RoleAdmin && actor.Role != RoleSystem {
 		return nil, nil, errs.Errorf(errs.EFORBIDDEN, "Only agents can merge tickets.")
@@ -31,9 +36,6 @@ func (s *Service) Merge(ctx context.Context, dupID, intoID int64, actor Actor, s
 		return nil, nil, errs.Errorf(errs.ECONFLICT, "%s was itself merged into %s; merge into that one.", target.Key, target.MergedInto)
 	}
 	dup, err = s.Store.Update(ctx, dupID, func(t *Ticket) (*Change, error) {
-		if t.Desk != target.Desk {
-			return nil, errs.Errorf(errs.EINVALID, "%s and %s belong to different desks.", t.Key, target.Key)
-		}
 		if t.MergedInto != "" {
 			return nil, errs.Errorf(errs.ECONFLICT, "%s is already merged into %s.", t.Key, t.MergedInto)
 		}
@@ -49,14 +51,57 @@ func (s *Service) Merge(ctx context.Context, dupID, intoID int64, actor Actor, s
 	if err != nil {
 		return nil, nil, err
 	}
+	ms, err := s.Store.Messages(ctx, dupID)
+	if err != nil {
+		return dup, nil, fmt.Errorf("%s is merged, but reading its conversation to copy to %s failed: %w", dup.Key, target.Key, err)
+	}
+	from := ""
+	if dup.Desk != target.Desk {
+		from = " of the " + dup.Desk + " desk"
+	}
 	into, err = s.Store.Update(ctx, intoID, func(t *Ticket) (*Change, error) {
 		c := s.change("merged", actor, src, dup.Key+" merged in")
-		c.Message = &Message{Kind: KindNote, Author: actor, At: s.now(),
-			Text: fmt.Sprintf("%s (%s, from %s) was merged into this ticket as a duplicate.", dup.Key, dup.Subject, dup.Requester.Name)}
+		c.Message = &Message{Kind: KindNote, Author: actor, At: s.now(), PlatformID: "merge:" + dup.Key,
+			Text: fmt.Sprintf("%s%s (%s, from %s) was merged into this ticket as a duplicate; its %d messages and notes follow.",
+				dup.Key, from, dup.Subject, dup.Requester.Name, len(ms))}
 		return c, nil
 	})
+	if errs.Code(err) == errs.ECONFLICT {
+		into, err = s.Store.Get(ctx, intoID) // merged in before: the copy is resumed
+	}
 	if err != nil {
 		return dup, nil, fmt.Errorf("%s is merged, but noting it on %s failed: %w", dup.Key, target.Key, err)
+	}
+	for _, m := range ms {
+		if m.Kind != KindTranscript && m.Kind != KindNote {
+			continue
+		}
+		got, err := s.Store.Update(ctx, intoID, func(t *Ticket) (*Change, error) {
+			c := s.change("merged message", actor, src, fmt.Sprintf("from %s", dup.Key))
+			c.Message = &Message{Kind: m.Kind, Author: m.Author, At: m.At, Text: dup.Key + " · " + m.Text,
+				PlatformID: fmt.Sprintf("merge:%s:%d", dup.Key, m.ID)}
+			return c, nil
+		})
+		switch errs.Code(err) {
+		case "":
+			into = got
+		case errs.ECONFLICT: // copied by an earlier try
+		default:
+			return dup, into, fmt.Errorf("%s is merged into %s, but copying its message %d failed: %w", dup.Key, target.Key, m.ID, err)
+		}
+	}
+	noted, err := s.Store.Update(ctx, dupID, func(t *Ticket) (*Change, error) {
+		c := s.change("note", actor, src, "")
+		c.Message = &Message{Kind: KindNote, Author: actor, At: s.now(), PlatformID: "merged-into:" + target.Key,
+			Text: fmt.Sprintf("Merged into %s; this ticket's conversation and notes were copied there.", target.Key)}
+		return c, nil
+	})
+	switch errs.Code(err) {
+	case "":
+		dup = noted
+	case errs.ECONFLICT:
+	default:
+		return dup, into, fmt.Errorf("%s is merged into %s, but noting it on %s failed: %w", dup.Key, target.Key, dup.Key, err)
 	}
 	return dup, into, nil
 }

@@ -144,6 +144,12 @@ type Ticket struct {
 	Splits    []string `json:"splits,omitempty"`
 	// Tags are the desk's free tags on the ticket, normalized (NormalizeTags).
 	Tags []string `json:"tags,omitempty"`
+	// Guests are the people an agent invited into the group chat besides
+	// the requester and the assignee (another agent, an expert).
+	Guests []Person `json:"guests,omitempty"`
+	// SideChats are the private side conversations about the ticket, which
+	// the requester is not in (side.go).
+	SideChats []SideChat `json:"side_chats,omitempty"`
 
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
@@ -165,6 +171,12 @@ func (t *Ticket) Clone() *Ticket {
 	c.Followers = append([]Person(nil), t.Followers...)
 	c.Tags = append([]string(nil), t.Tags...)
 	c.Splits = append([]string(nil), t.Splits...)
+	c.Guests = append([]Person(nil), t.Guests...)
+	c.SideChats = nil
+	for _, sc := range t.SideChats {
+		sc.Members = append([]Person(nil), sc.Members...)
+		c.SideChats = append(c.SideChats, sc)
+	}
 	if t.Evaluation != nil {
 		e := *t.Evaluation
 		e.Reasons = append([]string(nil), t.Evaluation.Reasons...)
@@ -190,6 +202,10 @@ func (t *Ticket) NormalizeTimes() {
 	}
 	for i := range t.EarlierRatings {
 		t.EarlierRatings[i].At = utc(t.EarlierRatings[i].At)
+	}
+	for i := range t.SideChats {
+		t.SideChats[i].OpenedAt = utc(t.SideChats[i].OpenedAt)
+		t.SideChats[i].ClosedAt = utc(t.SideChats[i].ClosedAt)
 	}
 }
 

@@ -54,6 +54,9 @@ type Store interface {
 	// AddMember adds a user to a group chat (ENOTFOUND if no chat); adding a
 	// member twice is no error.
 	AddMember(ctx context.Context, chat, user string) error
+	// RemoveMember takes a user out of a group chat (ENOTFOUND if no chat);
+	// removing someone who is not a member is no error.
+	RemoveMember(ctx context.Context, chat, user string) error
 	// ArchiveChat marks a group chat archived (ENOTFOUND).
 	ArchiveChat(ctx context.Context, chat string) error
 	// ChatsOf returns the group chats user is a member of, newest first.

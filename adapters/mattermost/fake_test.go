@@ -178,6 +178,25 @@ func newFakeMM(t *testing.T) *fakeMM {
 		w.WriteHeader(http.StatusForbidden)
 		js(w, model.AppError{Id: "api.context.permissions.app_error", StatusCode: 403})
 	})
+	// Get a post: as posted, with its latest patch applied
+	// (https://docs.mattermost.com/api/reference/get-a-post).
+	mux.HandleFunc("GET /api/v4/posts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, p := range f.posts {
+			if p.Id != r.PathValue("id") {
+				continue
+			}
+			out := p.Clone()
+			if pt := f.patches[p.Id]; pt != nil {
+				out.Patch(pt)
+			}
+			js(w, out)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		js(w, model.AppError{Id: "app.post.get.app_error", StatusCode: 404})
+	})
 	mux.HandleFunc("PUT /api/v4/posts/{id}/patch", func(w http.ResponseWriter, r *http.Request) {
 		if f.limited(w) {
 			return
@@ -251,6 +270,25 @@ func newFakeMM(t *testing.T) *fakeMM {
 		f.members[id+" "+req.UserID] = true
 		w.WriteHeader(http.StatusCreated)
 		js(w, model.ChannelMember{ChannelId: id, UserId: req.UserID})
+	})
+	// Remove user from channel: only from public or private channels, with
+	// manage_*_channel_members (https://docs.mattermost.com/api/reference/remove-user-from-channel).
+	mux.HandleFunc("DELETE /api/v4/channels/{id}/members/{user}", func(w http.ResponseWriter, r *http.Request) {
+		id, user := r.PathValue("id"), r.PathValue("user")
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		ct, ok := f.chanTypes[id]
+		switch {
+		case !ok:
+			w.WriteHeader(http.StatusNotFound)
+			js(w, model.AppError{Id: "app.channel.get.existing.app_error", StatusCode: 404})
+		case ct != model.ChannelTypeOpen && ct != model.ChannelTypePrivate:
+			w.WriteHeader(http.StatusBadRequest)
+			js(w, model.AppError{Id: "api.channel.remove_user_from_channel.direct.app_error", StatusCode: 400})
+		default:
+			delete(f.members, id+" "+user)
+			js(w, map[string]string{"status": "OK"})
+		}
 	})
 	// Delete a channel archives it: delete_at is set; direct and group
 	// message channels cannot be deleted

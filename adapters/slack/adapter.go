@@ -112,6 +112,8 @@ type Adapter struct {
 	groups   *kit.GroupChats      // ticket channels created or recognised
 	triggers map[string]trigger   // trigger_id -> where it came from (for modals)
 	pace     map[string]time.Time // channel -> time of the last reserved post
+
+	pressed pressedMessages // the blocks of messages just pressed (side.go)
 }
 
 type trigger struct {

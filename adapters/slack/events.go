@@ -60,8 +60,10 @@ type interaction struct {
 		IsEphemeral bool   `json:"is_ephemeral"`
 	} `json:"container"`
 	Message struct {
-		TS       string `json:"ts"`
-		ThreadTS string `json:"thread_ts"`
+		TS       string          `json:"ts"`
+		ThreadTS string          `json:"thread_ts"`
+		Text     string          `json:"text"`
+		Blocks   json.RawMessage `json:"blocks"`
 	} `json:"message"`
 	Actions []struct {
 		ActionID       string `json:"action_id"`
@@ -242,6 +244,7 @@ func (a *Adapter) blockActions(ctx context.Context, in interaction) []incoming {
 	case thread != "" && thread != msgTS && !a.isAgentChannel(channel):
 		chat.ID = kit.ChatRef{Chat: channel, Thread: thread}.String() // a conversation in a mention's thread
 	}
+	a.pressed.remember(channel, msgTS, in.Message.Text, in.Message.Blocks)
 	var out []incoming
 	for i, act := range in.Actions {
 		if strings.HasPrefix(act.ActionID, linkAction) {

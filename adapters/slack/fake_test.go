@@ -381,6 +381,23 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 			ch.Members = append(ch.Members, u)
 		}
 		reply(w, map[string]any{"channel": map[string]any{"id": ch.ID}})
+	case "conversations.kick":
+		// https://api.slack.com/methods/conversations.kick: channel_not_found,
+		// user_not_found, not_in_channel, cant_kick_self.
+		ch, ok := f.channels[p("channel")]
+		switch {
+		case !ok:
+			fail(w, "channel_not_found")
+		case p("user") == botUser:
+			fail(w, "cant_kick_self")
+		case f.users[p("user")].ID == "":
+			fail(w, "user_not_found")
+		case !slices.Contains(ch.Members, p("user")):
+			fail(w, "not_in_channel")
+		default:
+			ch.Members = slices.DeleteFunc(ch.Members, func(m string) bool { return m == p("user") })
+			reply(w, map[string]any{})
+		}
 	case "conversations.setTopic":
 		if ch, ok := f.channels[p("channel")]; ok {
 			ch.Topic = p("topic")
@@ -624,6 +641,12 @@ func render(blocks []map[string]any) string {
 				}
 			}
 			lines = append(lines, strings.Join(parts, " "))
+		case "context":
+			for _, e := range b["elements"].([]any) {
+				if t := text(e); t != "" {
+					lines = append(lines, t)
+				}
+			}
 		}
 	}
 	return strings.Join(lines, "\n")

@@ -302,7 +302,9 @@ func (w *world) clickPayload(user string, m fakeMsg, actionID, value, typ string
 	} else {
 		act["value"] = value
 	}
-	msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text}
+	// Slack sends the message's blocks with the press
+	// (https://api.slack.com/reference/interaction-payloads/block-actions).
+	msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "blocks": m.Blocks}
 	if m.Thread != "" {
 		msg["thread_ts"] = m.Thread
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/helpdesk-chat/helpdesk/auth"
+	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/errs"
 )
@@ -93,6 +94,10 @@ func (p *Platform) render(w http.ResponseWriter, status int, name string, data a
 type indexData struct {
 	Embed bool
 	Desk  string
+	// Lang and L: the chat's own labels in the visitor's language
+	// (bot.Labels, from the browser's Accept-Language).
+	Lang string
+	L    map[string]string
 }
 
 type visitorData struct {
@@ -139,7 +144,8 @@ func (p *Platform) handleIndex(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusOK, "notice.html", n)
 		return
 	}
-	p.render(w, http.StatusOK, "index.html", indexData{Embed: embed, Desk: desk})
+	lang, labels := bot.Labels(locale(r))
+	p.render(w, http.StatusOK, "index.html", indexData{Embed: embed, Desk: desk, Lang: lang, L: labels})
 }
 
 func (p *Platform) handleStatic(w http.ResponseWriter, r *http.Request) {

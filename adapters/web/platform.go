@@ -457,6 +457,18 @@ func (p *Platform) InviteToGroupChat(ctx context.Context, chat, user string) err
 	return nil
 }
 
+// RemoveFromGroupChat implements bot.MemberRemover: the member no longer
+// has the chat (a guest or a side conversation member removed).
+func (p *Platform) RemoveFromGroupChat(ctx context.Context, chat, user string) error {
+	if err := p.store.RemoveMember(ctx, chat, user); err != nil {
+		return fmt.Errorf("web remove from %s: %w", chat, err)
+	}
+	p.hub.notify()
+	return nil
+}
+
+var _ bot.MemberRemover = (*Platform)(nil)
+
 // ArchiveGroupChat implements bot.Platform.
 func (p *Platform) ArchiveGroupChat(ctx context.Context, chat string) error {
 	if err := p.store.ArchiveChat(ctx, chat); err != nil {

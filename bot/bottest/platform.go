@@ -6,6 +6,7 @@ package bottest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/helpdesk-chat/helpdesk/bot"
@@ -56,7 +57,11 @@ type Platform struct {
 	forms  []OpenedForm
 }
 
-var _ bot.Platform = (*Platform)(nil)
+var (
+	_ bot.Platform      = (*Platform)(nil)
+	_ bot.MemberRemover = (*Platform)(nil)
+	_ bot.ButtonRetirer = (*Platform)(nil)
+)
 
 // NewPlatform returns an empty platform with the given name (e.g. "web").
 func NewPlatform(name string, forms bool) *Platform {
@@ -156,6 +161,37 @@ func (p *Platform) InviteToGroupChat(ctx context.Context, chat, user string) err
 		return fmt.Errorf("invite: no chat %s", chat)
 	}
 	g.Members = append(g.Members, user)
+	return nil
+}
+
+// RetireButtons implements bot.ButtonRetirer: the message keeps its text,
+// loses its controls and gains the note in italics.
+func (p *Platform) RetireButtons(ctx context.Context, ref bot.MessageRef, note string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.byRef[ref]
+	if !ok {
+		return fmt.Errorf("retire: no message %v", ref)
+	}
+	s.Msg.Buttons, s.Msg.Select = nil, nil
+	s.Msg.Text += "\n_" + note + "_"
+	s.Updates++
+	return nil
+}
+
+// RemoveFromGroupChat implements bot.MemberRemover.
+func (p *Platform) RemoveFromGroupChat(ctx context.Context, chat, user string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g, ok := p.groups[chat]
+	if !ok {
+		return fmt.Errorf("remove: no chat %s", chat)
+	}
+	i := slices.Index(g.Members, user)
+	if i < 0 {
+		return fmt.Errorf("remove: %s is not in %s", user, chat)
+	}
+	g.Members = slices.Delete(g.Members, i, i+1)
 	return nil
 }
 

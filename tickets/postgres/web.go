@@ -134,6 +134,25 @@ func (s *Store) AddMember(ctx context.Context, chat, user string) error {
 	return nil
 }
 
+// RemoveMember takes a user out of a group chat.
+func (s *Store) RemoveMember(ctx context.Context, chat, user string) error {
+	err := s.retry(ctx, func() error {
+		var seq int64
+		err := s.pool.QueryRow(ctx, `WITH `+takeSeq+`,
+			c AS (UPDATE web_chats SET seq = s.n FROM s WHERE id = $1 RETURNING id, seq),
+			mem AS (DELETE FROM web_members m USING c WHERE m.chat = c.id AND m.user_id = $2::text)
+			SELECT c.seq FROM c, `+announce+`c.seq)`, txt(chat), txt(user)).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remove %s from web chat %s: %w", user, chat, err)
+	}
+	return nil
+}
+
 // ArchiveChat marks a group chat archived.
 func (s *Store) ArchiveChat(ctx context.Context, chat string) error {
 	err := s.retry(ctx, func() error {

@@ -127,6 +127,29 @@ func (s *Store) AddMember(ctx context.Context, chat, user string) error {
 	return nil
 }
 
+// RemoveMember takes a user out of a group chat.
+func (s *Store) RemoveMember(ctx context.Context, chat, user string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE web_chats SET seq = ? WHERE id = ?`, seq, chat)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM web_members WHERE chat = ? AND user_id = ?`, chat, user)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remove %s from web chat %s: %w", user, chat, err)
+	}
+	return nil
+}
+
 // ArchiveChat marks a group chat archived.
 func (s *Store) ArchiveChat(ctx context.Context, chat string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

@@ -18,8 +18,8 @@ func testMergeAndFollow(t *testing.T, open OpenFunc) {
 	other := e.open(t, "hr", alice, "Payslip")
 	e.clock.Advance(time.Minute)
 
-	_, _, err := e.svc.Merge(ctx, dup.ID, other.ID, ada, tickets.SourceWeb)
-	wantCode(t, "merge across desks", err, errs.EINVALID)
+	_, _, err := e.svc.Merge(ctx, dup.ID, dup.ID, ada, tickets.SourceWeb)
+	wantCode(t, "merge into itself", err, errs.EINVALID)
 	_, _, err = e.svc.Merge(ctx, dup.ID, orig.ID, userActor(alice), tickets.SourceWeb)
 	wantCode(t, "merge by the requester", err, errs.EFORBIDDEN)
 	if got := must(e.store.Get(ctx, dup.ID))(t); got.MergedInto != "" || got.Status != tickets.StatusOpen {
@@ -47,6 +47,21 @@ func testMergeAndFollow(t *testing.T, open OpenFunc) {
 	}
 	_, _, err = e.svc.Merge(ctx, dup.ID, orig.ID, ada, tickets.SourceWeb)
 	wantCode(t, "merging twice", err, errs.ECONFLICT)
+
+	// Across desks (the caller checked the actor is staff of both): the
+	// duplicate's conversation is copied onto the ticket merged into, with
+	// its authors and times; the ticket merged into keeps its desk.
+	said := must(e.svc.RecordMessage(ctx, other.ID, "Payslip shows the wrong tax class", "p1", userActor(alice), tickets.SourceChat))(t)
+	_, into, err = e.svc.Merge(ctx, other.ID, orig.ID, ada, tickets.SourceWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs = must(e.store.Messages(ctx, orig.ID))(t)
+	last := msgs[len(msgs)-1]
+	if into.Desk != "it" || last.Kind != tickets.KindTranscript || last.Text != said.Key+" · Payslip shows the wrong tax class" ||
+		last.Author != userActor(alice) || !last.At.Equal(said.LastActivityAt) {
+		t.Errorf("after a merge across desks: desk %s, last message %+v", into.Desk, last)
+	}
 
 	must(e.svc.Follow(ctx, orig.ID, bob, true, ada, tickets.SourceWeb))(t)
 	followed := must(e.svc.Follow(ctx, orig.ID, carol, true, ada, tickets.SourceWeb))(t)

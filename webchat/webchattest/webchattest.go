@@ -117,6 +117,23 @@ func testGroups(t *testing.T, s webchat.Store) {
 	if err := s.AddMember(ctx, "nope", "linus"); errs.Code(err) != errs.ENOTFOUND {
 		t.Fatalf("AddMember to no chat: %v", err)
 	}
+	// A member taken out (a guest removed) no longer has the chat; taking
+	// out someone who is not in it changes nothing.
+	if err := s.AddMember(ctx, "g1", "hope"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveMember(ctx, "g1", "hope"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveMember(ctx, "g1", "hope"); err != nil {
+		t.Fatalf("removing a non-member: %v", err)
+	}
+	if err := s.RemoveMember(ctx, "nope", "hope"); errs.Code(err) != errs.ENOTFOUND {
+		t.Fatalf("RemoveMember from no chat: %v", err)
+	}
+	if cs, err := s.ChatsOf(ctx, "hope"); err != nil || len(cs) != 0 {
+		t.Fatalf("ChatsOf a removed member = %+v, %v", cs, err)
+	}
 	got, err := s.Chat(ctx, "g1")
 	if err != nil || got.Title != "IT-1 VPN" || got.Archived || !slices.Equal(got.Members, []string{"ann", "ada", "linus"}) || got.Seq <= c.Seq {
 		t.Fatalf("Chat = %+v, %v", got, err)

@@ -88,14 +88,17 @@ type Message struct {
 
 // Component is a message or modal component.
 type Component struct {
-	Type       int         `json:"type"`
-	CustomID   string      `json:"custom_id,omitempty"`
-	Label      string      `json:"label,omitempty"`
-	Style      int         `json:"style,omitempty"`
-	URL        string      `json:"url,omitempty"`
-	Options    []Option    `json:"options,omitempty"`
-	Required   *bool       `json:"required,omitempty"`
-	Value      string      `json:"value,omitempty"`
+	Type     int      `json:"type"`
+	CustomID string   `json:"custom_id,omitempty"`
+	Label    string   `json:"label,omitempty"`
+	Style    int      `json:"style,omitempty"`
+	URL      string   `json:"url,omitempty"`
+	Options  []Option `json:"options,omitempty"`
+	Required *bool    `json:"required,omitempty"`
+	Value    string   `json:"value,omitempty"`
+	// Disabled controls show greyed out and cannot be pressed
+	// (https://discord.com/developers/docs/components/reference#button).
+	Disabled   bool        `json:"disabled,omitempty"`
 	Components []Component `json:"components,omitempty"`
 }
 

@@ -122,6 +122,9 @@ func (s *Server) Press(user, msgID, label string) string {
 	for _, row := range m.Components {
 		for _, c := range row.Components {
 			if c.Type == 2 && c.Label == label && c.Style != 5 {
+				if c.Disabled {
+					s.tb.Fatalf("discordfake: the button %q of message %s is disabled: a person cannot press it", label, msgID)
+				}
 				return s.newInteraction(user, m.ChannelID, 3, m, map[string]any{"custom_id": c.CustomID, "component_type": 2}, 0)
 			}
 		}
@@ -283,6 +286,19 @@ func (s *Server) Modals() []Modal {
 func (m Message) Text() string { return describe(&m) }
 
 // Buttons returns the labels of a message's buttons.
+// Disabled lists the labels of the message's disabled buttons.
+func (m Message) Disabled() []string {
+	var out []string
+	for _, row := range m.Components {
+		for _, c := range row.Components {
+			if c.Type == 2 && c.Disabled {
+				out = append(out, c.Label)
+			}
+		}
+	}
+	return out
+}
+
 func (m Message) Buttons() []string {
 	var out []string
 	for _, row := range m.Components {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -255,6 +256,20 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.Members = append(c.Members, p[3])
+		w.WriteHeader(http.StatusNoContent)
+	case len(p) == 4 && p[0] == "channels" && p[2] == "thread-members" && m == "DELETE":
+		// Remove Thread Member: 204; the thread must not be archived
+		// (https://discord.com/developers/docs/resources/channel#remove-thread-member).
+		c := s.channels[p[1]]
+		if c == nil || c.Type < 10 {
+			http.Error(w, `{"message":"Unknown Channel","code":10003}`, http.StatusNotFound)
+			return
+		}
+		if c.Metadata != nil && c.Metadata.Archived {
+			http.Error(w, `{"message":"Thread is archived","code":50083}`, http.StatusBadRequest)
+			return
+		}
+		c.Members = slices.DeleteFunc(c.Members, func(u string) bool { return u == p[3] })
 		w.WriteHeader(http.StatusNoContent)
 	case len(p) == 4 && p[0] == "channels" && p[2] == "permissions" && m == "PUT":
 		c := s.channels[p[1]]

@@ -14,6 +14,12 @@ type Finder interface {
 	FindByGroupChat(ctx context.Context, platform, chat string) (*tickets.Ticket, error)
 }
 
+// stateGetter is the part of a store that knows side conversations
+// (tickets.SideChatKey); a Finder that has it recognises them too.
+type stateGetter interface {
+	GetState(ctx context.Context, key string) ([]byte, int64, error)
+}
+
 // GroupChats remembers which platform channels are tickets' group chats, for
 // adapters that must tell a ticket chat from any other channel. A channel the
 // adapter created is known at once; one created before a restart is looked up
@@ -52,6 +58,10 @@ func (s *GroupChats) Has(ctx context.Context, channel string) bool {
 		return known
 	}
 	_, err := s.find.FindByGroupChat(ctx, s.platform, channel)
+	if st, ok := s.find.(stateGetter); ok && errs.Code(err) == errs.ENOTFOUND {
+		// A side conversation about a ticket is a ticket chat too.
+		_, _, err = st.GetState(ctx, tickets.SideChatKey(s.platform, channel))
+	}
 	switch {
 	case err == nil:
 		s.Add(channel)

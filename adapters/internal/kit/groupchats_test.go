@@ -51,3 +51,28 @@ func TestSet(t *testing.T) {
 		t.Fatal("without a store only added chats are known")
 	}
 }
+
+// sideFinder also keeps states, as the ticket store does: a side
+// conversation recorded under tickets.SideChatKey is a ticket chat.
+type sideFinder struct {
+	finder
+	states map[string][]byte
+}
+
+func (f *sideFinder) GetState(ctx context.Context, key string) ([]byte, int64, error) {
+	if b, ok := f.states[key]; ok {
+		return b, 1, nil
+	}
+	return nil, 0, errs.Errorf(errs.ENOTFOUND, "no state")
+}
+
+func TestSideConversationsAreKnownAfterARestart(t *testing.T) {
+	f := &sideFinder{states: map[string][]byte{tickets.SideChatKey("slack", "G-side"): []byte("7")}}
+	s := kit.NewGroupChats("slack", f, nil)
+	if !s.Has(t.Context(), "G-side") {
+		t.Fatal("a side conversation from before a restart is not recognised")
+	}
+	if s.Has(t.Context(), "G-else") || kit.NewGroupChats("discord", f, nil).Has(t.Context(), "G-side") {
+		t.Fatal("other channels, or the side chat on another platform, are ticket chats")
+	}
+}

@@ -5,6 +5,11 @@
   "use strict";
 
   var $ = function (id) { return document.getElementById(id); };
+  // The chat's own labels in the visitor's language (the page's #labels,
+  // from the bot's catalog); English if a label is missing.
+  var L = {};
+  try { L = JSON.parse(($("labels") || {}).textContent || "{}"); } catch (e) { L = {}; }
+  function lbl(key, en) { return L[key] || en; }
   var desk = document.body.dataset.desk || "";
   var state = { me: null, csrf: "", chats: [], current: "", els: {}, seqs: {}, es: null, lastStart: 0 };
 
@@ -66,11 +71,11 @@
     ul.textContent = "";
     var last = "";
     state.chats.forEach(function (c) {
-      var section = c.kind === "direct" ? "" : c.kind === "channel" ? "Agent channels" : "Ticket chats";
+      var section = c.kind === "direct" ? "" : c.kind === "channel" ? lbl("agent_channels", "Agent channels") : lbl("ticket_chats", "Ticket chats");
       if (section && section !== last) ul.appendChild(el("li", { class: "section-label", "aria-hidden": "true", text: section }));
       last = section;
       var av = el("span", { class: "avatar " + (c.kind === "direct" ? "bot" : c.kind), "aria-hidden": "true", text: c.kind === "direct" ? "HD" : c.kind === "channel" ? "#" : "#" + (c.title.match(/-(\d+)/) || ["", ""])[1] });
-      var label = el("span", { class: "label" }, [el("span", { class: "name", text: c.title }), el("span", { class: "sub", text: c.archived ? "Closed" : (c.topic || "") })]);
+      var label = el("span", { class: "label" }, [el("span", { class: "name", text: c.title }), el("span", { class: "sub", text: c.archived ? lbl("closed_short", "Closed") : (c.topic || "") })]);
       var b = el("button", { type: "button", class: "chat-btn" + (c.unread ? " unread" : "") + (c.archived ? " archived" : ""), "data-chat": c.id,
         "aria-current": c.id === state.current ? "true" : "false" }, [av, label, el("span", { class: "badge", "aria-label": c.unread ? "new messages" : null })]);
       b.addEventListener("click", function () { open(c.id); closeMenu(); });
@@ -99,12 +104,12 @@
     var c = chat(state.current);
     if (!c) return;
     $("chat-title").textContent = c.title;
-    $("chat-topic").textContent = c.archived ? "Closed · " + (c.topic || "") : (c.topic || "");
-    document.title = c.title + " · Help desk";
+    $("chat-topic").textContent = c.archived ? lbl("closed_short", "Closed") + " · " + (c.topic || "") : (c.topic || "");
+    document.title = c.title + " · " + lbl("help_desk", "Help desk");
     $("composer").hidden = !!c.archived;
     $("attach").hidden = c.kind !== "group" || !!c.archived;
     $("closed-note").hidden = !c.archived;
-    $("text").placeholder = c.kind === "direct" ? "Ask a question…" : c.kind === "channel" ? "Write to the agents…" : "Write a message…";
+    $("text").placeholder = c.kind === "direct" ? lbl("ask", "Ask a question…") : c.kind === "channel" ? lbl("write_agents", "Write to the agents…") : lbl("write", "Write a message…");
   }
 
   function open(id) {
@@ -161,7 +166,7 @@
     var li = el("li", { class: cls, "data-id": m.id });
     var av = el("span", { class: "avatar" + (m.from.bot ? " bot" : ""), "aria-hidden": "true", text: m.from.bot ? "HD" : initials(m.from.name) });
     var meta = el("p", { class: "meta" });
-    meta.textContent = (m.mine ? "You" : m.from.name) + " · " + time(m.at) + (m.private ? " · only you can see this" : "");
+    meta.textContent = (m.mine ? lbl("you", "You") : m.from.name) + " · " + time(m.at) + (m.private ? " · " + lbl("only_you", "only you can see this") : "");
     var bubble = el("div", { class: "bubble" });
     if (m.title) bubble.appendChild(el("h3", { text: m.title }));
     if (m.html) bubble.appendChild(el("div", { class: "text", html: m.html }));
@@ -235,7 +240,7 @@
     var done = !!m.stale || stars.some(function (b) { return pressedIs(m, b.id, b.value); });
     var chosen = 0;
     stars.forEach(function (b) { if (pressedIs(m, b.id, b.value)) chosen = b.star; });
-    var g = el("div", { class: "stars" + (done ? " done" : ""), role: "group", "aria-label": "Rate the help you got" });
+    var g = el("div", { class: "stars" + (done ? " done" : ""), role: "group", "aria-label": lbl("rate", "Rate the help you got") });
     stars.forEach(function (b) {
       var s = el("button", { type: "button", class: "star" + (b.star <= chosen ? " on" : ""), text: "★", disabled: done,
         "aria-label": b.star + (b.star === 1 ? " star" : " stars") + " of " + stars.length, "data-star": b.star });
@@ -248,16 +253,16 @@
   function renderSelect(m) {
     var id = "sel-" + m.id;
     var sel = el("select", { id: id, disabled: !!m.pressed || !!m.stale });
-    sel.appendChild(el("option", { value: "", text: m.select.placeholder || "Choose…" }));
+    sel.appendChild(el("option", { value: "", text: m.select.placeholder || lbl("choose_ellipsis", "Choose…") }));
     m.select.options.forEach(function (o) {
       sel.appendChild(el("option", { value: o.value, text: o.label, selected: pressedIs(m, m.select.id, o.value) }));
     });
-    var ok = el("button", { type: "button", class: "btn primary", text: "Choose", disabled: !!m.pressed || !!m.stale });
+    var ok = el("button", { type: "button", class: "btn primary", text: lbl("choose", "Choose"), disabled: !!m.pressed || !!m.stale });
     ok.addEventListener("click", function () {
       if (!sel.value) { sel.focus(); return; }
       act(m, m.select.id, sel.value, ok);
     });
-    return el("div", { class: "select-row" }, [el("label", { for: id, class: "sr-only", text: m.select.placeholder || "Choose" }), sel, ok]);
+    return el("div", { class: "select-row" }, [el("label", { for: id, class: "sr-only", text: m.select.placeholder || lbl("choose", "Choose") }), sel, ok]);
   }
 
   function renderForm(m) {
@@ -273,7 +278,7 @@
         });
         box.appendChild(dl);
       } else {
-        box.appendChild(el("p", { class: "muted", text: "This form was replaced by a newer one." }));
+        box.appendChild(el("p", { class: "muted", text: lbl("form_replaced", "This form was replaced by a newer one.") }));
       }
       return box;
     }
@@ -286,7 +291,7 @@
       var input;
       if (fl.type === "select") {
         input = el("select", { id: id, name: fl.id, required: !!fl.required });
-        input.appendChild(el("option", { value: "", text: "Choose…" }));
+        input.appendChild(el("option", { value: "", text: lbl("choose_ellipsis", "Choose…") }));
         fl.options.forEach(function (o) { input.appendChild(el("option", { value: o, text: o })); });
       } else if (fl.type === "paragraph") {
         input = el("textarea", { id: id, name: fl.id, required: !!fl.required, maxlength: fl.max_length || 4000, rows: 4 });
@@ -297,7 +302,7 @@
       input.setAttribute("aria-describedby", id + "-err");
       form.appendChild(el("div", { class: "field" }, [label, input, err]));
     });
-    var submit = el("button", { type: "submit", class: "btn primary", text: f.submit || "Send" });
+    var submit = el("button", { type: "submit", class: "btn primary", text: f.submit || lbl("send", "Send") });
     form.appendChild(el("div", { class: "form-actions" }, [submit]));
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -308,7 +313,7 @@
         values[fl.id] = input.value;
         var bad = fl.required && !input.value.trim();
         err.hidden = !bad;
-        err.textContent = bad ? "Please fill this in." : "";
+        err.textContent = bad ? lbl("fill_in", "Please fill this in.") : "";
         input.setAttribute("aria-invalid", bad ? "true" : "false");
         if (bad && !missing) missing = input;
       });
@@ -372,7 +377,7 @@
       // A ticket chat just opened for me: go there, unless I'm typing.
       if (isNew && !info.archived && !$("text").value.trim()) {
         open(info.id);
-        announce("Chat opened: " + info.title);
+        announce(lbl("chat_opened", "Chat opened:") + " " + info.title);
       } else if (isNew) {
         chat(info.id).unread = true;
         renderChats();
