@@ -9,6 +9,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 )
 
 var _ auth.Store = (*Store)(nil)
@@ -83,10 +84,10 @@ func (s *Store) PutSession(ctx context.Context, se auth.Session) error {
 func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (auth.Session, error) {
 	se := auth.Session{ID: id}
 	var expires int64
-	err := s.read.QueryRowContext(ctx, `SELECT platform, user_id, name, csrf, expires FROM auth_sessions
+	err := s.core.Read.QueryRow(ctx, `SELECT platform, user_id, name, csrf, expires FROM auth_sessions
 		WHERE id = ? AND expires > ?`, id, now.UnixNano()).Scan(&se.Identity.Platform, &se.Identity.UserID,
 		&se.Identity.Name, &se.CSRF, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sqlcore.ErrNoRows) {
 		return auth.Session{}, errs.Errorf(errs.ENOTFOUND, "No such session.")
 	}
 	if err != nil {

@@ -69,11 +69,19 @@ type stateMemo struct {
 	mu  sync.Mutex
 	gen uint64 // counts PutState calls started
 	m   map[string]memoState
+	// writing holds, per key with a PutState under way, how many there are
+	// and the number of the last one begun.
+	writing map[string]stateWrites
 }
 
 type memoState struct {
 	data    []byte
 	version int64
+}
+
+type stateWrites struct {
+	n    int
+	last uint64
 }
 
 func (s *stateMemo) get(key string) (memoState, bool, uint64) {
@@ -83,8 +91,8 @@ func (s *stateMemo) get(key string) (memoState, bool, uint64) {
 	return st, ok, s.gen
 }
 
-// fill keeps what a read found, unless a write began since the read did
-// (gen) or a newer copy is kept already.
+// fill keeps what a read found, unless a write (of any key) began since
+// the read did (gen) or a newer copy is kept already.
 func (s *stateMemo) fill(key string, st memoState, gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,21 +104,36 @@ func (s *stateMemo) fill(key string, st memoState, gen uint64) {
 	}
 }
 
-// begin notes that a write starts; it returns the write's number for done.
-func (s *stateMemo) begin() uint64 {
+// begin notes that a write of key starts; it returns the write's number for done.
+func (s *stateMemo) begin(key string) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gen++
+	if s.writing == nil {
+		s.writing = make(map[string]stateWrites)
+	}
+	w := s.writing[key]
+	w.n++
+	w.last = s.gen
+	s.writing[key] = w
 	return s.gen
 }
 
-// done records a write's outcome: after a success with no other write begun
-// meanwhile, st is the newest state of key; otherwise the copy is dropped
-// (the next read goes to the database).
+// done records a write's outcome: after a success with no other write of
+// the same key begun meanwhile, st is the newest state of key; otherwise the
+// copy is dropped (the next read goes to the database). Writes of other
+// keys do not matter: each key is its own row.
 func (s *stateMemo) done(key string, st memoState, ok bool, gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ok && s.gen == gen {
+	w := s.writing[key]
+	w.n--
+	if w.n <= 0 {
+		delete(s.writing, key)
+	} else {
+		s.writing[key] = w
+	}
+	if ok && w.n <= 0 && w.last == gen {
 		s.keep(key, st)
 		return
 	}
@@ -147,7 +170,7 @@ func (s *Store) GetState(ctx context.Context, key string) ([]byte, int64, error)
 // PutState saves data if the stored version is still version (0: never
 // saved); errs.ECONFLICT if another writer saved it in between.
 func (s *Store) PutState(ctx context.Context, key string, data []byte, version int64) (int64, error) {
-	gen := s.states.begin()
+	gen := s.states.begin(key)
 	v, err := s.core.PutState(ctx, key, data, version)
 	if data == nil {
 		data = []byte{}

@@ -44,7 +44,7 @@ func TestStateMemoNeverKeepsAnOlderVersion(t *testing.T) {
 	var m stateMemo
 	// A read that started before a write began is not kept.
 	_, _, gen := m.get("k")
-	w := m.begin()
+	w := m.begin("k")
 	m.fill("k", memoState{data: []byte("v1"), version: 1}, gen)
 	if _, ok, _ := m.get("k"); ok {
 		t.Fatal("a read that raced a write was kept")
@@ -54,7 +54,7 @@ func TestStateMemoNeverKeepsAnOlderVersion(t *testing.T) {
 		t.Fatalf("after a saved write: %+v, %v; want version 2 kept", st, ok)
 	}
 	// Two writes overlapping: neither is kept, the next read goes to the database.
-	a, b := m.begin(), m.begin()
+	a, b := m.begin("k"), m.begin("k")
 	m.done("k", memoState{data: []byte("v4"), version: 4}, true, b)
 	m.done("k", memoState{data: []byte("v3"), version: 3}, true, a)
 	if st, ok, _ := m.get("k"); ok {
@@ -63,8 +63,31 @@ func TestStateMemoNeverKeepsAnOlderVersion(t *testing.T) {
 	// A failed write drops the copy.
 	_, _, gen = m.get("k")
 	m.fill("k", memoState{data: []byte("v4"), version: 4}, gen)
-	m.done("k", memoState{}, false, m.begin())
+	m.done("k", memoState{}, false, m.begin("k"))
 	if _, ok, _ := m.get("k"); ok {
 		t.Fatal("a failed write left the copy")
+	}
+}
+
+// Conversations of other people saved at the same time (every busy server)
+// do not cost a conversation its copy.
+func TestStateMemoKeepsAWriteOverlappedByOtherKeys(t *testing.T) {
+	var m stateMemo
+	a := m.begin("ada")
+	b := m.begin("bob")
+	m.done("bob", memoState{data: []byte("b1"), version: 1}, true, b)
+	c := m.begin("cy")
+	m.done("ada", memoState{data: []byte("a1"), version: 1}, true, a)
+	m.done("cy", memoState{}, false, c)
+	for key, want := range map[string]int64{"ada": 1, "bob": 1} {
+		if st, ok, _ := m.get(key); !ok || st.version != want {
+			t.Errorf("%s: %+v, %v; want version %d kept", key, st, ok, want)
+		}
+	}
+	if _, ok, _ := m.get("cy"); ok {
+		t.Error("cy's failed write left a copy")
+	}
+	if len(m.writing) != 0 {
+		t.Errorf("writes still noted after all ended: %v", m.writing)
 	}
 }

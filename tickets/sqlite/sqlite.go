@@ -39,6 +39,7 @@ type Store struct {
 	// copies of what every event reads (memo.go)
 	states                 stateMemo
 	presence, deskPresence statusMemo
+	chatSeq                chatSeq // webfeed.go
 
 	*core // the SQL shared with tickets/postgres
 	now   func() time.Time
@@ -119,6 +120,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		Now:         s.now,
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", dsn, err)
+	}
+	if err := s.loadChatSeq(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", dsn, err)
 	}
