@@ -59,6 +59,8 @@ func (s *Store) TakeLink(ctx context.Context, tokenHash string, now time.Time) (
 
 // PutSession records a session, and drops expired sessions.
 func (s *Store) PutSession(ctx context.Context, se auth.Session) error {
+	s.sessions.drop(se.ID)
+	defer s.sessions.drop(se.ID)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("put session: %w", err)
@@ -82,7 +84,11 @@ func (s *Store) PutSession(ctx context.Context, se auth.Session) error {
 
 // GetSession returns a live session.
 func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (auth.Session, error) {
-	se := auth.Session{ID: id}
+	se, ok, gen := s.sessions.get(id)
+	if ok && se.Expires.After(now) {
+		return se, nil
+	}
+	se = auth.Session{ID: id}
 	var expires int64
 	err := s.core.Read.QueryRow(ctx, `SELECT platform, user_id, name, csrf, expires FROM auth_sessions
 		WHERE id = ? AND expires > ?`, id, now.UnixNano()).Scan(&se.Identity.Platform, &se.Identity.UserID,
@@ -94,11 +100,14 @@ func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (auth.
 		return auth.Session{}, fmt.Errorf("get session: %w", err)
 	}
 	se.Expires = fromNanos(expires)
+	s.sessions.fill(se, gen)
 	return se, nil
 }
 
 // DeleteSession removes a session.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	s.sessions.drop(id)
+	defer s.sessions.drop(id)
 	if _, err := s.write.ExecContext(ctx, `DELETE FROM auth_sessions WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}

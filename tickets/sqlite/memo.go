@@ -6,6 +6,9 @@ import (
 	"maps"
 	"sync"
 	"time"
+
+	"github.com/helpdesk-chat/helpdesk/auth"
+	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
 // What every event reads and few events write is kept in memory: the
@@ -179,6 +182,24 @@ func (s *Store) PutState(ctx context.Context, key string, data []byte, version i
 	return v, err
 }
 
+// PutStateAsked records a question and saves the state of the step that
+// asked it, in one transaction (see sqlcore.Core.PutStateAsked).
+func (s *Store) PutStateAsked(ctx context.Context, key string, version int64, q *tickets.Question,
+	encode func(questionID int64) ([]byte, error)) (int64, error) {
+	gen := s.states.begin(key)
+	var data []byte
+	v, err := s.core.PutStateAsked(ctx, key, version, q, func(id int64) ([]byte, error) {
+		var err error
+		data, err = encode(id)
+		return data, err
+	})
+	if data == nil {
+		data = []byte{}
+	}
+	s.states.done(key, memoState{data: bytes.Clone(data), version: v}, err == nil, gen)
+	return v, err
+}
+
 // Presence returns every agent's recorded status.
 func (s *Store) Presence(ctx context.Context) (map[string]string, error) {
 	return s.presence.get(func() (map[string]string, error) { return s.core.Presence(ctx) })
@@ -197,4 +218,50 @@ func (s *Store) DeskPresence(ctx context.Context) (map[string]string, error) {
 // SetDeskPresence records a desk's status (online, offline).
 func (s *Store) SetDeskPresence(ctx context.Context, desk, status string, at time.Time) error {
 	return s.deskPresence.write(func() error { return s.core.SetDeskPresence(ctx, desk, status, at) })
+}
+
+// maxMemoSessions bounds the sign-in sessions kept (every web request reads one).
+const maxMemoSessions = 10000
+
+// sessionMemo keeps sign-in sessions by id. Every write of a session
+// (PutSession, DeleteSession) drops its copy before and after; the sweep of
+// expired sessions deletes only what GetSession refuses anyway by its
+// expiry, which it checks on the copy too.
+type sessionMemo struct {
+	mu  sync.Mutex
+	gen uint64 // counts drops
+	m   map[string]auth.Session
+}
+
+func (s *sessionMemo) get(id string) (auth.Session, bool, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	se, ok := s.m[id]
+	return se, ok, s.gen
+}
+
+// fill keeps what a read found unless a session was written since (gen).
+func (s *sessionMemo) fill(se auth.Session, gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != gen {
+		return
+	}
+	if s.m == nil {
+		s.m = make(map[string]auth.Session)
+	}
+	if _, ok := s.m[se.ID]; !ok && len(s.m) >= maxMemoSessions {
+		for k := range s.m { // drop one at random
+			delete(s.m, k)
+			break
+		}
+	}
+	s.m[se.ID] = se
+}
+
+func (s *sessionMemo) drop(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	delete(s.m, id)
 }

@@ -1,6 +1,10 @@
 package sqlite
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/helpdesk-chat/helpdesk/auth"
+)
 
 // A read that overlapped a write is returned but not kept: the next read
 // goes to the database again.
@@ -89,5 +93,26 @@ func TestStateMemoKeepsAWriteOverlappedByOtherKeys(t *testing.T) {
 	}
 	if len(m.writing) != 0 {
 		t.Errorf("writes still noted after all ended: %v", m.writing)
+	}
+}
+
+// A session read that raced a write of a session is not kept; a write
+// drops the copy of its session.
+func TestSessionMemoKeepsNoReadThatRacedAWrite(t *testing.T) {
+	var m sessionMemo
+	_, _, gen := m.get("s1")
+	m.drop("s2") // a sign-in elsewhere while s1 was read
+	m.fill(auth.Session{ID: "s1", CSRF: "old"}, gen)
+	if _, ok, _ := m.get("s1"); ok {
+		t.Fatal("a read that raced a write was kept")
+	}
+	_, _, gen = m.get("s1")
+	m.fill(auth.Session{ID: "s1", CSRF: "a"}, gen)
+	if se, ok, _ := m.get("s1"); !ok || se.CSRF != "a" {
+		t.Fatalf("kept %+v, %v; want the read kept", se, ok)
+	}
+	m.drop("s1")
+	if _, ok, _ := m.get("s1"); ok {
+		t.Fatal("a write of the session left its copy")
 	}
 }

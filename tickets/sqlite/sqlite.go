@@ -40,6 +40,7 @@ type Store struct {
 	states                 stateMemo
 	presence, deskPresence statusMemo
 	chatSeq                chatSeq // webfeed.go
+	sessions               sessionMemo
 
 	*core // the SQL shared with tickets/postgres
 	now   func() time.Time
