@@ -116,12 +116,10 @@ func translate(err error) error {
 	return sqlcore.Translate(err, errors.Is(err, sql.ErrNoRows), isUnique(err))
 }
 
-// writeTx runs fn in a transaction on the one writer connection.
+// writeTx runs fn in a transaction on the one writer connection, committed
+// with the writes queued meanwhile (group.go).
 func (s *Store) writeTx(ctx context.Context, fn func(tx sqlcore.DB) error) error {
-	var missed []string
-	err := s.runTx(ctx, s.write, &missed, fn)
-	s.prepareMissed(ctx, missed)
-	return err
+	return s.groupTx(ctx, fn)
 }
 
 // writeSyncedTx is writeTx for a transaction that must survive a power

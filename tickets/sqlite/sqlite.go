@@ -41,6 +41,7 @@ type Store struct {
 	presence, deskPresence statusMemo
 	chatSeq                chatSeq // webfeed.go
 	sessions               sessionMemo
+	group                  groupCommit // group.go
 
 	*core // the SQL shared with tickets/postgres
 	now   func() time.Time
@@ -115,7 +116,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	s.core = &sqlcore.Core{
 		Read:        stmtDB{coreDB: coreDB{read}, stmts: s.rstmts},
-		Writer:      stmtDB{coreDB: coreDB{write}, stmts: s.wstmts},
+		Writer:      groupDB{s},
 		Write:       s.writeTx,
 		WriteSynced: s.writeSyncedTx,
 		Now:         s.now,
