@@ -113,15 +113,16 @@ func (s *Store) runGroup(batch []*groupJob) {
 			}
 		}
 	}
-	// The transaction is not any one caller's: a caller that gives up
-	// fails its own write only.
+	// The transaction is not any one caller's: a caller that gave up
+	// before its turn fails its own write only; one whose write has begun
+	// waits for the commit (stmtDB.detached).
 	tx, err := s.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		fail(err)
 		return
 	}
 	defer tx.Rollback()
-	db := stmtDB{coreDB: coreDB{tx}, stmts: s.wstmts, tx: tx, missed: &missed}
+	db := stmtDB{coreDB: coreDB{tx}, stmts: s.wstmts, tx: tx, missed: &missed, detached: true}
 	ok := make([]bool, len(batch))
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
