@@ -94,8 +94,8 @@ func (c *conv) run(ctx context.Context) error {
 }
 
 func (c *conv) reset() {
-	seq, chat, greeted, desk, lang := c.st.Seq, c.st.Chat, c.st.Greeted, c.st.Desk, c.st.Lang
-	*c.st = State{Seq: seq, Chat: chat, Greeted: greeted, Desk: desk, Lang: lang}
+	seq, chat, greeted, desk, lang, asked := c.st.Seq, c.st.Chat, c.st.Greeted, c.st.Desk, c.st.Lang, c.st.asked
+	*c.st = State{Seq: seq, Chat: chat, Greeted: greeted, Desk: desk, Lang: lang, asked: asked}
 }
 
 func (c *conv) message(ctx context.Context) error {

@@ -200,6 +200,11 @@ func (c *conv) logQuestion(ctx context.Context, q string, hits []faq.Hit, d faq.
 	default:
 		rec.Outcome = tickets.OutcomeUnanswered
 	}
+	if c.e.askedStore() != nil {
+		// Logged with the state's save, in its transaction.
+		c.st.asked, c.st.QuestionID, c.st.Picked = rec, 0, false
+		return
+	}
 	id, err := c.e.store.RecordQuestion(ctx, rec)
 	if err != nil {
 		c.e.log.Warn("record question", "desk", c.desk.ID, "err", err)
@@ -210,6 +215,16 @@ func (c *conv) logQuestion(ctx context.Context, q string, hits []faq.Hit, d faq.
 
 // setOutcome updates the logged outcome of the conversation's question.
 func (c *conv) setOutcome(ctx context.Context, o tickets.Outcome, item string, ticket int64) {
+	if q := c.st.asked; q != nil { // asked in this step, not logged yet
+		q.Outcome = o
+		if item != "" {
+			q.ItemID = item
+		}
+		if ticket != 0 {
+			q.TicketID = ticket
+		}
+		return
+	}
 	if c.st.QuestionID == 0 {
 		return
 	}

@@ -55,6 +55,10 @@ type State struct {
 	Seq       int64     `json:"seq"`
 	Greeted   bool      `json:"greeted,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// asked is a question this step logs with the state's save (one
+	// transaction, see askedStateStore); its id goes in QuestionID.
+	asked *tickets.Question
 }
 
 // Opener is the submission a StepOpening state finishes.
@@ -79,6 +83,25 @@ type StateStore interface {
 
 var _ StateStore = tickets.Store(nil)
 
+// askedStateStore is a store that records a question and saves the state of
+// the step that asked it in one transaction (tickets/sqlite and
+// tickets/postgres): a question costs one commit, not two, and a save that
+// meets a conflict logs no question (the step runs again and logs it then).
+type askedStateStore interface {
+	PutStateAsked(ctx context.Context, key string, version int64, q *tickets.Question,
+		encode func(questionID int64) ([]byte, error)) (int64, error)
+}
+
+// askedStore returns the store that logs questions with the state, or nil
+// when questions are logged on their own (the states live elsewhere, or the
+// store cannot).
+func (e *Engine) askedStore() askedStateStore {
+	if as, ok := e.states.(askedStateStore); ok && any(e.states) == any(e.store) {
+		return as
+	}
+	return nil
+}
+
 func stateKey(platform, user string) string { return platform + ":" + user }
 
 // loadState returns the saved state (or a fresh one) and its version.
@@ -101,6 +124,19 @@ func (e *Engine) loadState(ctx context.Context, key string) (*State, int64, erro
 
 func (e *Engine) saveState(ctx context.Context, key string, st *State, version int64) (int64, error) {
 	st.UpdatedAt = e.now()
+	if q := st.asked; q != nil {
+		if as := e.askedStore(); as != nil {
+			v, err := as.PutStateAsked(ctx, key, version, q, func(id int64) ([]byte, error) {
+				st.QuestionID = id
+				return json.Marshal(st)
+			})
+			if err != nil {
+				return 0, fmt.Errorf("save conversation %s: %w", key, err)
+			}
+			q.ID, st.asked = st.QuestionID, nil
+			return v, nil
+		}
+	}
 	data, err := json.Marshal(st)
 	if err != nil {
 		return 0, fmt.Errorf("encode conversation %s: %w", key, err)

@@ -45,6 +45,7 @@ type benchOptions struct {
 	server          string // binary to run as the server (default: this one)
 	legacy          bool   // the server predates platforms.web.streams_per_*
 	baseline        bool
+	cpuprofile      string // prefix of the servers' CPU profiles over the measured time
 }
 
 func benchCmd(args []string, stdout, stderr io.Writer) int {
@@ -59,6 +60,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.baseline, "baseline", true, "also measure the baseline (minimal HTTP+SSE server, one SQLite insert per message)")
 	fs.StringVar(&o.server, "server", "", "helpdesk binary to measure (default: this one), e.g. an older build")
 	fs.BoolVar(&o.legacy, "legacy-config", false, "write a config an older build accepts (no stream limits)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write each helpdesk server's CPU profile over the measured time to FILE-sqlite.prof, FILE-postgres.prof")
 	serveBase := fs.Bool("serve-baseline", false, "internal: serve the baseline")
 	db := fs.String("db", "", "internal: baseline database")
 	listen := fs.String("listen", "", "internal: baseline address")
@@ -198,10 +200,11 @@ func benchSchema(ctx context.Context, server string) (string, func(), error) {
 
 // child is a server process started by bench.
 type child struct {
-	cmd    *exec.Cmd
-	url    string
-	output *benchOutput
-	done   chan error
+	profile string // the CPU profile it writes when signalled (benchprof.go)
+	cmd     *exec.Cmd
+	url     string
+	output  *benchOutput
+	done    chan error
 }
 
 type benchOutput struct {
@@ -234,7 +237,7 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func startChild(ctx context.Context, dir, bin string, args ...string) (*child, error) {
+func startChild(ctx context.Context, dir, bin, profile string, args ...string) (*child, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -243,7 +246,10 @@ func startChild(ctx context.Context, dir, bin string, args ...string) (*child, e
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), benchChildEnv+"=1")
-	c := &child{cmd: cmd, url: "http://" + addr, output: &benchOutput{}, done: make(chan error, 1)}
+	if profile != "" {
+		cmd.Env = append(cmd.Env, benchProfileEnv+"="+profile)
+	}
+	c := &child{cmd: cmd, url: "http://" + addr, output: &benchOutput{}, done: make(chan error, 1), profile: profile}
 	cmd.Stdout, cmd.Stderr = c.output, c.output
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -330,7 +336,13 @@ func benchHelpdesk(ctx context.Context, o benchOptions, name, store string) (ben
 	if err := writeBenchConfig(dir, store, o); err != nil {
 		return benchResult{}, err
 	}
-	c, err := startChild(ctx, dir, o.server, "run", "-config", filepath.Join(dir, "helpdesk.yaml"))
+	profile := ""
+	if o.cpuprofile != "" {
+		if profile, err = filepath.Abs(o.cpuprofile + "-" + strings.TrimPrefix(name, "helpdesk ") + ".prof"); err != nil {
+			return benchResult{}, err
+		}
+	}
+	c, err := startChild(ctx, dir, o.server, profile, "run", "-config", filepath.Join(dir, "helpdesk.yaml"))
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -376,7 +388,7 @@ func benchBaseline(ctx context.Context, o benchOptions, self string) (benchResul
 		return benchResult{}, err
 	}
 	defer os.RemoveAll(dir)
-	c, err := startChild(ctx, dir, self, "bench", "-serve-baseline", "-db", filepath.Join(dir, "base.db"))
+	c, err := startChild(ctx, dir, self, "", "bench", "-serve-baseline", "-db", filepath.Join(dir, "base.db"))
 	if err != nil {
 		return benchResult{}, err
 	}

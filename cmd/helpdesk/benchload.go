@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -310,6 +311,7 @@ func benchLoad(ctx context.Context, o benchOptions, c *child, signIn func(contex
 	}
 	r := benchResult{}
 	var lat []time.Duration
+	c.signal(syscall.SIGUSR1) // starts the profile, if any
 	startCPU := c.cpu()
 	start := time.Now()
 	end := start.Add(o.duration)
@@ -368,6 +370,7 @@ func benchLoad(ctx context.Context, o benchOptions, c *child, signIn func(contex
 	wg.Wait()
 	r.elapsed = o.duration
 	r.cpu = c.cpu() - startCPU
+	c.signal(syscall.SIGUSR2) // writes the profile, if any
 	r.rssKB = c.rssKB()
 	slices.Sort(lat)
 	if len(lat) > 0 {

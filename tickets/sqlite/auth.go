@@ -9,6 +9,7 @@ import (
 
 	"github.com/helpdesk-chat/helpdesk/auth"
 	"github.com/helpdesk-chat/helpdesk/errs"
+	"github.com/helpdesk-chat/helpdesk/tickets/internal/sqlcore"
 )
 
 var _ auth.Store = (*Store)(nil)
@@ -58,6 +59,8 @@ func (s *Store) TakeLink(ctx context.Context, tokenHash string, now time.Time) (
 
 // PutSession records a session, and drops expired sessions.
 func (s *Store) PutSession(ctx context.Context, se auth.Session) error {
+	s.sessions.drop(se.ID)
+	defer s.sessions.drop(se.ID)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("put session: %w", err)
@@ -81,23 +84,30 @@ func (s *Store) PutSession(ctx context.Context, se auth.Session) error {
 
 // GetSession returns a live session.
 func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (auth.Session, error) {
-	se := auth.Session{ID: id}
+	se, ok, gen := s.sessions.get(id)
+	if ok && se.Expires.After(now) {
+		return se, nil
+	}
+	se = auth.Session{ID: id}
 	var expires int64
-	err := s.read.QueryRowContext(ctx, `SELECT platform, user_id, name, csrf, expires FROM auth_sessions
+	err := s.core.Read.QueryRow(ctx, `SELECT platform, user_id, name, csrf, expires FROM auth_sessions
 		WHERE id = ? AND expires > ?`, id, now.UnixNano()).Scan(&se.Identity.Platform, &se.Identity.UserID,
 		&se.Identity.Name, &se.CSRF, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sqlcore.ErrNoRows) {
 		return auth.Session{}, errs.Errorf(errs.ENOTFOUND, "No such session.")
 	}
 	if err != nil {
 		return auth.Session{}, fmt.Errorf("get session: %w", err)
 	}
 	se.Expires = fromNanos(expires)
+	s.sessions.fill(se, gen)
 	return se, nil
 }
 
 // DeleteSession removes a session.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	s.sessions.drop(id)
+	defer s.sessions.drop(id)
 	if _, err := s.write.ExecContext(ctx, `DELETE FROM auth_sessions WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}

@@ -63,6 +63,10 @@ type stmtDB struct {
 	// prepared once the transaction has given the one writer connection back.
 	tx     *sql.Tx
 	missed *[]string
+	// detached: the transaction holds other callers' writes too (group.go),
+	// so a caller that gives up must not interrupt its statement (SQLite
+	// would roll the whole transaction back).
+	detached bool
 }
 
 var _ sqlcore.DB = stmtDB{}
@@ -81,6 +85,9 @@ func (d stmtDB) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (d stmtDB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if d.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if st := d.stmt(ctx, query); st != nil {
 		return execResult(st.ExecContext(ctx, args...))
 	}
@@ -88,6 +95,9 @@ func (d stmtDB) Exec(ctx context.Context, query string, args ...any) (int64, err
 }
 
 func (d stmtDB) Query(ctx context.Context, query string, args ...any) (sqlcore.Rows, error) {
+	if d.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if st := d.stmt(ctx, query); st != nil {
 		return queryRows(st.QueryContext(ctx, args...))
 	}
@@ -95,6 +105,9 @@ func (d stmtDB) Query(ctx context.Context, query string, args ...any) (sqlcore.R
 }
 
 func (d stmtDB) QueryRow(ctx context.Context, query string, args ...any) sqlcore.Row {
+	if d.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if st := d.stmt(ctx, query); st != nil {
 		return coreRow{st.QueryRowContext(ctx, args...)}
 	}
@@ -116,12 +129,10 @@ func translate(err error) error {
 	return sqlcore.Translate(err, errors.Is(err, sql.ErrNoRows), isUnique(err))
 }
 
-// writeTx runs fn in a transaction on the one writer connection.
+// writeTx runs fn in a transaction on the one writer connection, committed
+// with the writes queued meanwhile (group.go).
 func (s *Store) writeTx(ctx context.Context, fn func(tx sqlcore.DB) error) error {
-	var missed []string
-	err := s.runTx(ctx, s.write, &missed, fn)
-	s.prepareMissed(ctx, missed)
-	return err
+	return s.groupTx(ctx, fn)
 }
 
 // writeSyncedTx is writeTx for a transaction that must survive a power

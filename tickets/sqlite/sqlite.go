@@ -39,6 +39,9 @@ type Store struct {
 	// copies of what every event reads (memo.go)
 	states                 stateMemo
 	presence, deskPresence statusMemo
+	chatSeq                chatSeq // webfeed.go
+	sessions               sessionMemo
+	group                  groupCommit // group.go
 
 	*core // the SQL shared with tickets/postgres
 	now   func() time.Time
@@ -113,12 +116,16 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	s.core = &sqlcore.Core{
 		Read:        stmtDB{coreDB: coreDB{read}, stmts: s.rstmts},
-		Writer:      stmtDB{coreDB: coreDB{write}, stmts: s.wstmts},
+		Writer:      groupDB{s},
 		Write:       s.writeTx,
 		WriteSynced: s.writeSyncedTx,
 		Now:         s.now,
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", dsn, err)
+	}
+	if err := s.loadChatSeq(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", dsn, err)
 	}

@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,21 +16,21 @@ import (
 var _ webchat.Store = (*Store)(nil)
 
 // nextSeq takes the next number of the web chat's change counter.
-func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+func nextSeq(ctx context.Context, tx sqlcore.DB) (int64, error) {
 	var n int64
-	err := tx.QueryRowContext(ctx, `UPDATE web_seq SET n = n + 1 RETURNING n`).Scan(&n)
+	err := tx.QueryRow(ctx, `UPDATE web_seq SET n = n + 1 RETURNING n`).Scan(&n)
 	return n, err
 }
 
 // AddMessage stores a web chat message.
 func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte, at time.Time) (webchat.Message, error) {
 	m := webchat.Message{Chat: chat, Viewer: viewer, Body: body, Created: at.UTC(), Updated: at.UTC()}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
 		var err error
 		if m.Seq, err = nextSeq(ctx, tx); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO web_messages (chat, viewer, body, created, updated, seq)
+		return tx.QueryRow(ctx, `INSERT INTO web_messages (chat, viewer, body, created, updated, seq)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, chat, viewer, string(body), nanos(at), nanos(at), m.Seq).Scan(&m.ID)
 	})
 	if err != nil {
@@ -42,16 +42,16 @@ func (s *Store) AddMessage(ctx context.Context, chat, viewer string, body []byte
 // UpdateMessage replaces a message's body.
 func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body []byte, at time.Time) (webchat.Message, error) {
 	var m webchat.Message
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
 		seq, err := nextSeq(ctx, tx)
 		if err != nil {
 			return err
 		}
 		var created, updated int64
-		err = tx.QueryRowContext(ctx, `UPDATE web_messages SET body = ?, updated = ?, seq = ?
+		err = tx.QueryRow(ctx, `UPDATE web_messages SET body = ?, updated = ?, seq = ?
 			WHERE chat = ? AND id = ? RETURNING id, chat, viewer, body, created, updated, seq`,
 			string(body), nanos(at), seq, chat, id).Scan(&m.ID, &m.Chat, &m.Viewer, &m.Body, &created, &updated, &m.Seq)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, sqlcore.ErrNoRows) {
 			return errs.Errorf(errs.ENOTFOUND, "No message %d in chat %s.", id, chat)
 		}
 		m.Created, m.Updated = fromNanos(created), fromNanos(updated)
@@ -65,20 +65,21 @@ func (s *Store) UpdateMessage(ctx context.Context, chat string, id int64, body [
 
 // CreateChat stores a group chat and its members.
 func (s *Store) CreateChat(ctx context.Context, c webchat.Chat) (webchat.Chat, error) {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
 		var err error
 		if c.Seq, err = nextSeq(ctx, tx); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO web_chats (id, name, title, topic, archived, created, seq)
+		s.chatChanging(c.Seq)
+		if _, err := tx.Exec(ctx, `INSERT INTO web_chats (id, name, title, topic, archived, created, seq)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Title, c.Topic, c.Archived, nanos(c.Created), c.Seq); err != nil {
-			if isUnique(err) {
+			if errors.Is(err, sqlcore.ErrUnique) {
 				return errs.Errorf(errs.ECONFLICT, "Chat %s exists already.", c.ID)
 			}
 			return err
 		}
 		for _, u := range c.Members {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO web_members (chat, user_id) VALUES (?, ?)
+			if _, err := tx.Exec(ctx, `INSERT INTO web_members (chat, user_id) VALUES (?, ?)
 				ON CONFLICT DO NOTHING`, c.ID, u); err != nil {
 				return err
 			}
@@ -106,19 +107,20 @@ func (s *Store) Chat(ctx context.Context, id string) (webchat.Chat, error) {
 
 // AddMember adds a user to a group chat.
 func (s *Store) AddMember(ctx context.Context, chat, user string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
 		seq, err := nextSeq(ctx, tx)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE web_chats SET seq = ? WHERE id = ?`, seq, chat)
+		s.chatChanging(seq)
+		n, err := tx.Exec(ctx, `UPDATE web_chats SET seq = ? WHERE id = ?`, seq, chat)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n == 0 {
 			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO web_members (chat, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, chat, user)
+		_, err = tx.Exec(ctx, `INSERT INTO web_members (chat, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, chat, user)
 		return err
 	})
 	if err != nil {
@@ -152,16 +154,17 @@ func (s *Store) RemoveMember(ctx context.Context, chat, user string) error {
 
 // ArchiveChat marks a group chat archived.
 func (s *Store) ArchiveChat(ctx context.Context, chat string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
 		seq, err := nextSeq(ctx, tx)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE web_chats SET archived = 1, seq = ? WHERE id = ?`, seq, chat)
+		s.chatChanging(seq)
+		n, err := tx.Exec(ctx, `UPDATE web_chats SET archived = 1, seq = ? WHERE id = ?`, seq, chat)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n == 0 {
 			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
 		}
 		return nil
@@ -194,10 +197,10 @@ func (s *Store) Changes(ctx context.Context, viewer string, chats []string, afte
 			args = append(args, c)
 		}
 	}
-	args = append(args, viewer, viewer, after, limit)
-	ms, err := sqlcore.WebMessages(ctx, coreDB{s.read}, `SELECT id, chat, viewer, body, created, updated, seq FROM web_messages
+	args = append(args, viewer, viewer, after)
+	ms, err := sqlcore.WebMessages(ctx, s.core.Read, `SELECT id, chat, viewer, body, created, updated, seq FROM web_messages
 		WHERE (chat IN (`+in+`) OR chat IN (SELECT chat FROM web_members WHERE user_id = ?))
-		AND (viewer = '' OR viewer = ?) AND seq > ? ORDER BY seq LIMIT ?`, args...)
+		AND (viewer = '' OR viewer = ?) AND seq > ? ORDER BY seq LIMIT `+strconv.Itoa(limit), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("web changes for %s: %w", viewer, err)
 	}
@@ -210,7 +213,7 @@ func (s *Store) Changes(ctx context.Context, viewer string, chats []string, afte
 
 // chats lists group chats matching a WHERE clause, with their members.
 func (s *Store) chats(ctx context.Context, where string, args ...any) ([]webchat.Chat, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, name, title, topic, archived, created, seq,
+	rows, err := s.core.Read.Query(ctx, `SELECT id, name, title, topic, archived, created, seq,
 		COALESCE((SELECT group_concat(user_id, char(10)) FROM (SELECT user_id FROM web_members m
 			WHERE m.chat = web_chats.id ORDER BY rowid)), '')
 		FROM web_chats `+where, args...)
@@ -233,17 +236,4 @@ func (s *Store) chats(ctx context.Context, where string, args ...any) ([]webchat
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// inTx runs fn in a write transaction.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
 }

@@ -44,6 +44,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"QueueOrder", testQueueOrder},
 		{"Loads", testLoads},
 		{"State", testState},
+		{"StateAsked", testStateAsked},
 		{"ClaimFinishDuplicate", testClaimFinishDuplicate},
 		{"ClaimBusyWhileLeased", testClaimBusyWhileLeased},
 		{"ClaimTakeOverAfterLease", testClaimTakeOver},

@@ -11,8 +11,12 @@ import (
 
 // RecordQuestion saves a question asked to the bot.
 func (c *Core) RecordQuestion(ctx context.Context, q *tickets.Question) (int64, error) {
+	return recordQuestion(ctx, c.Writer, q)
+}
+
+func recordQuestion(ctx context.Context, db DB, q *tickets.Question) (int64, error) {
 	var id int64
-	err := c.Writer.QueryRow(ctx, `INSERT INTO questions
+	err := db.QueryRow(ctx, `INSERT INTO questions
 		(desk, platform, user_id, text, language, item_id, confidence, outcome, ticket_id, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		q.Desk, q.Platform, q.UserID, q.Text, q.Language, q.ItemID, q.Confidence,
