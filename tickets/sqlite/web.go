@@ -131,19 +131,20 @@ func (s *Store) AddMember(ctx context.Context, chat, user string) error {
 
 // RemoveMember takes a user out of a group chat.
 func (s *Store) RemoveMember(ctx context.Context, chat, user string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
 		seq, err := nextSeq(ctx, tx)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE web_chats SET seq = ? WHERE id = ?`, seq, chat)
+		s.chatChanging(seq)
+		n, err := tx.Exec(ctx, `UPDATE web_chats SET seq = ? WHERE id = ?`, seq, chat)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n == 0 {
 			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM web_members WHERE chat = ? AND user_id = ?`, chat, user)
+		_, err = tx.Exec(ctx, `DELETE FROM web_members WHERE chat = ? AND user_id = ?`, chat, user)
 		return err
 	})
 	if err != nil {
