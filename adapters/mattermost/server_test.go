@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/internal/platformtest"
 	"github.com/helpdesk-chat/helpdesk/internal/redact"
@@ -831,5 +832,58 @@ func TestSlashCommandOnRealServer(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("command with a wrong token: %d", resp.StatusCode)
+	}
+}
+
+// TestLongAnswerOnRealServer: a 20,000-character FAQ answer is more than a
+// post holds (model.PostMessageMaxRunesV2, 16,383 runes; the server refuses
+// a longer message). The real server takes every part the bot posts, and
+// Carl reads the whole answer: each of its 325 steps once, in order, with
+// "Did this help?" and its buttons on the last post only.
+func TestLongAnswerOnRealServer(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	carlDM := w.dm(w.carl)
+	w.carl.say(carlDM, "What does the travel expense handbook say?")
+	last := w.carl.waitPost(carlDM, w.botID, "Did this help?")
+	list := must[*model.PostList](t, "Carl's DM")(w.admin.GetPostsForChannel(ctx, carlDM, 0, 50, "", false, false))
+	var parts []*model.Post
+	for i := len(list.Order) - 1; i >= 0; i-- { // oldest first
+		p := list.Posts[list.Order[i]]
+		if p.UserId == w.botID && strings.Contains(p.Message, "Step ") {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) < 2 {
+		t.Fatalf("the answer came in %d posts, want it split", len(parts))
+	}
+	var all strings.Builder
+	for i, p := range parts {
+		if n := utf8.RuneCountInString(p.Message); n > model.PostMessageMaxRunesV2 {
+			t.Errorf("post %d has %d runes, over the server's limit", i+1, n)
+		}
+		if hasButtons := len(p.Attachments()) > 0 && len(p.Attachments()[0].Actions) > 0; hasButtons != (i == len(parts)-1) {
+			t.Errorf("post %d of %d: buttons %v, want them on the last post only", i+1, len(parts), hasButtons)
+		}
+		all.WriteString(render(p))
+		all.WriteString("\n")
+	}
+	if parts[len(parts)-1].Id != last.Id {
+		t.Errorf("\"Did this help?\" is not on the last part")
+	}
+	text := all.String()
+	prev := -1
+	for major := 1; major <= 65; major++ {
+		for minor := 1; minor <= 5; minor++ {
+			step := fmt.Sprintf("Step %d.%d:", major, minor)
+			if n := strings.Count(text, step); n != 1 {
+				t.Fatalf("%q is posted %d times, want once", step, n)
+			}
+			i := strings.Index(text, step)
+			if i < prev {
+				t.Fatalf("%q comes before the step it follows", step)
+			}
+			prev = i
+		}
 	}
 }
