@@ -261,3 +261,12 @@ func Say(text string) chromedp.Action[chromedp.Void] {
 		chromedp.WaitVisible(InLog(strings.ReplaceAll(text, "**", ""))),
 	)
 }
+
+// Until waits until the script is true in the page.
+func Until(js string) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](js)
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, tg)
+		return chromedp.Void{}, err
+	}
+}
