@@ -10,7 +10,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/helpdesk-chat/helpdesk/adapters/web/webtest"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -202,5 +201,4 @@ func TestTicketCenterAgentActions(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("h-context")),
 	)
 	Screenshot(t, ada, "center-ticket")
-	_ = webtest.Options{}
 }
