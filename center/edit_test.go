@@ -143,3 +143,34 @@ func TestEditFormAnswers(t *testing.T) {
 		t.Errorf("API edit of nothing: %d %s", status, out)
 	}
 }
+
+// A ticket with no answers to its topic's form (opened by hand, by mail, or
+// before the form existed) can still be edited from the page: the empty
+// fields are neither required nor filled in by themselves, and posting the
+// whole form as the browser does changes only what was changed.
+func TestEditATicketWithoutFormAnswers(t *testing.T) {
+	e := newEnvConfig(t, true, editConfig, editFAQ)
+	tk := e.open("it", "alice@example.com", "Cannot log in")
+	ada := e.signIn("ada@example.com")
+	if status, page := ada.post("/center/tickets/"+tk.Key+"/edit", url.Values{"category": {"accounts"}}); status != http.StatusSeeOther {
+		t.Fatalf("edit: status %d\n%s", status, page)
+	}
+	_, page := ada.do("GET", "/center/tickets/"+tk.Key, nil)
+	for _, want := range []string{`<select id="edit-form-system" name="form.system"><option value=""></option><option >SAP</option>`,
+		`<textarea id="edit-form-details" name="form.details" rows="3"  maxlength="200"></textarea>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the edit form lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `name="form.system" required`) || strings.Contains(page, `<option selected>SAP</option>`) {
+		t.Error("the unanswered select is required or picks SAP by itself")
+	}
+	status, page := ada.post("/center/tickets/"+tk.Key+"/edit", url.Values{"subject": {"Cannot log in to SAP"}, "category": {"accounts"},
+		"priority": {"normal"}, "tags": {""}, "form.system": {""}, "form.details": {""}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("the whole form: status %d\n%s", status, page)
+	}
+	if got := e.get(tk.Key); got.Subject != "Cannot log in to SAP" || len(got.Form) != 0 {
+		t.Errorf("after the edit: subject %q, form %+v", got.Subject, got.Form)
+	}
+}

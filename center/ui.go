@@ -730,6 +730,11 @@ func (d *detailData) editForm(desk *config.Desk, t *tickets.Ticket) {
 					ef.Value = a.Value
 				}
 			}
+			// A field the ticket has no answer for (opened by hand, by
+			// mail, before the form existed) may stay empty: required, it
+			// would block every other edit, and a select would pick its
+			// first option by itself.
+			ef.Required = ef.Required && ef.Value != ""
 			d.Fields = append(d.Fields, ef)
 		}
 	}
@@ -749,6 +754,13 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 	req.With = r.PostForm["with"] // parsed by PostFormValue above
 	if req.Action == "edit" {
 		req = editRequest(req, r.PostForm)
+		// A field left empty that had no answer is no change (the form
+		// offers every field of the topic's form).
+		for id, v := range req.Form {
+			if strings.TrimSpace(v) == "" && !slices.ContainsFunc(t.Form, func(a tickets.FormAnswer) bool { return a.ID == id }) {
+				delete(req.Form, id)
+			}
+		}
 	}
 	if req.Action == "split" {
 		req.Message, _ = strconv.ParseInt(r.PostFormValue("message"), 10, 64)

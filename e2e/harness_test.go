@@ -12,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/helpdesk-chat/helpdesk/adapters/web/webtest"
+	"github.com/helpdesk-chat/helpdesk/center"
 	"github.com/helpdesk-chat/helpdesk/examples"
 )
 
@@ -37,26 +40,74 @@ func StartServer(t *testing.T, routes func(mux *http.ServeMux, s *webtest.Server
 // to origins (the sites that may show the widget's panel).
 func StartServerFramed(t *testing.T, routes func(mux *http.ServeMux, s *webtest.Server), origins ...string) *webtest.Server {
 	t.Helper()
+	if len(origins) == 0 {
+		return StartServerEdited(t, routes)
+	}
+	return StartServerEdited(t, routes, Edit{"    demo: true", "    demo: true\n    frame_ancestors: [" + strings.Join(origins, ", ") + "]"})
+}
+
+// Edit replaces the first Old of the demo configuration with New.
+type Edit struct{ Old, New string }
+
+// StartServerEdited is StartServer on the demo configuration with edits
+// applied; an edit whose Old is not in the file fails the test.
+func StartServerEdited(t *testing.T, routes func(mux *http.ServeMux, s *webtest.Server), edits ...Edit) *webtest.Server {
+	t.Helper()
 	dir := t.TempDir()
 	cfg, err := examples.WriteTo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(origins) > 0 {
+	if len(edits) > 0 {
 		data, err := os.ReadFile(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		const demo = "    demo: true"
-		text := strings.Replace(string(data), demo, demo+"\n    frame_ancestors: ["+strings.Join(origins, ", ")+"]", 1)
-		if text == string(data) {
-			t.Fatal("the demo config has no platforms.web.demo line to add frame_ancestors after")
+		text := string(data)
+		for _, e := range edits {
+			if !strings.Contains(text, e.Old) {
+				t.Fatalf("the demo config has no %q to edit", e.Old)
+			}
+			text = strings.Replace(text, e.Old, e.New, 1)
 		}
 		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return webtest.Start(t, webtest.Options{Config: cfg, Routes: routes, CenterURL: os.Getenv("E2E_CENTER_URL")})
+}
+
+// WithCenter adds the Ticket Center (live updates every 200 ms) to a server.
+func WithCenter(t *testing.T) func(mux *http.ServeMux, s *webtest.Server) {
+	return func(mux *http.ServeMux, s *webtest.Server) {
+		c, err := center.New(center.Options{Store: s.Store, Service: s.Engine.Tickets(), Engine: s.Engine,
+			Config: s.Config, Auth: s.Auth, LiveEvery: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Routes(mux)
+	}
+}
+
+// Timezone makes the tab's clock read in the zone (an IANA name).
+func Timezone(zone string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone})
+		return chromedp.Void{}, err
+	}
+}
+
+// Language makes the tab's browser speak lang: the Accept-Language header
+// and navigator.language.
+func Language(lang string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		ua, err := chromedp.Run(ctx, chromedp.Evaluate[string]("navigator.userAgent"))
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err = cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang})
+		return chromedp.Void{}, err
+	}
 }
 
 // Browser is one headless Chromium with a fresh profile.
@@ -209,4 +260,13 @@ func Say(text string) chromedp.Action[chromedp.Void] {
 		chromedp.Click(chromedp.ID("send")),
 		chromedp.WaitVisible(InLog(strings.ReplaceAll(text, "**", ""))),
 	)
+}
+
+// Until waits until the script is true in the page.
+func Until(js string) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](js)
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, tg)
+		return chromedp.Void{}, err
+	}
 }

@@ -26,13 +26,13 @@ func TestChatLabelsFollowTheVisitorsLanguage(t *testing.T) {
 	}
 	de := page("de-DE,de;q=0.9,en;q=0.5")
 	for _, want := range []string{`<html lang="de">`, `id="send">Senden</button>`, `placeholder="Stellen Sie eine Frage…"`, `>Abmelden</button>`,
-		`"write_agents":"An die Mitarbeiter schreiben…"`} {
+		`"write_agents":"An die Mitarbeiter schreiben…"`, `title="Eine Datei senden" hidden>Anhängen<`} {
 		if !strings.Contains(de, want) {
 			t.Errorf("the German page lacks %s", want)
 		}
 	}
-	if strings.Contains(de, `>Send</button>`) {
-		t.Error("the German page still says Send")
+	if strings.Contains(de, `>Send</button>`) || strings.Contains(de, "Attach") || strings.Contains(de, "Send a file") {
+		t.Error("the German page still says Send, Attach or Send a file")
 	}
 	fr := page("fr-CH")
 	if !strings.Contains(fr, `id="send">Envoyer</button>`) || !strings.Contains(fr, `<html lang="fr">`) {

@@ -109,6 +109,9 @@
     $("composer").hidden = !!c.archived;
     $("attach").hidden = c.kind !== "group" || !!c.archived;
     $("closed-note").hidden = !c.archived;
+    // A closed chat's buttons have had their moment (its End Service must
+    // not end a reopened ticket): shown disabled.
+    if (c.archived) $("log").querySelectorAll("button, select").forEach(function (b) { b.disabled = true; });
     $("text").placeholder = c.kind === "direct" ? lbl("ask", "Ask a question…") : c.kind === "channel" ? lbl("write_agents", "Write to the agents…") : lbl("write", "Write a message…");
   }
 
@@ -223,6 +226,8 @@
     });
   }
 
+  function closedChat() { var c = chat(state.current); return !!(c && c.archived); }
+
   function pressedIs(m, id, value) { return !!m.pressed && m.pressed.id === id && (m.pressed.value || "") === (value || ""); }
 
   function renderButton(m, b) {
@@ -231,13 +236,13 @@
     }
     var chosen = pressedIs(m, b.id, b.value);
     var btn = el("button", { type: "button", class: "btn" + (b.style === "primary" ? " primary" : b.style === "danger" ? " danger" : "") + (chosen ? " chosen" : ""),
-      text: b.label, disabled: !!m.pressed || !!m.stale, "aria-pressed": m.pressed ? String(chosen) : null });
+      text: b.label, disabled: !!m.pressed || !!m.stale || closedChat(), "aria-pressed": m.pressed ? String(chosen) : null });
     btn.addEventListener("click", function () { act(m, b.id, b.value, btn); });
     return btn;
   }
 
   function renderStars(m, stars) {
-    var done = !!m.stale || stars.some(function (b) { return pressedIs(m, b.id, b.value); });
+    var done = !!m.stale || closedChat() || stars.some(function (b) { return pressedIs(m, b.id, b.value); });
     var chosen = 0;
     stars.forEach(function (b) { if (pressedIs(m, b.id, b.value)) chosen = b.star; });
     var g = el("div", { class: "stars" + (done ? " done" : ""), role: "group", "aria-label": lbl("rate", "Rate the help you got") });
@@ -252,12 +257,12 @@
 
   function renderSelect(m) {
     var id = "sel-" + m.id;
-    var sel = el("select", { id: id, disabled: !!m.pressed || !!m.stale });
+    var sel = el("select", { id: id, disabled: !!m.pressed || !!m.stale || closedChat() });
     sel.appendChild(el("option", { value: "", text: m.select.placeholder || lbl("choose_ellipsis", "Choose…") }));
     m.select.options.forEach(function (o) {
       sel.appendChild(el("option", { value: o.value, text: o.label, selected: pressedIs(m, m.select.id, o.value) }));
     });
-    var ok = el("button", { type: "button", class: "btn primary", text: lbl("choose", "Choose"), disabled: !!m.pressed || !!m.stale });
+    var ok = el("button", { type: "button", class: "btn primary", text: lbl("choose", "Choose"), disabled: !!m.pressed || !!m.stale || closedChat() });
     ok.addEventListener("click", function () {
       if (!sel.value) { sel.focus(); return; }
       act(m, m.select.id, sel.value, ok);
@@ -337,7 +342,7 @@
     if (id === "start") state.lastStart = Date.now();
     api("POST", "/chat/api/action", { chat: m.chat, message: m.id, id: id, value: value, desk: desk })
       .catch(function (e) { toast(e.message); })
-      .then(function () { if (control && !m.pressed && !m.stale && document.body.contains(control)) control.disabled = false; });
+      .then(function () { if (control && !m.pressed && !m.stale && !closedChat() && document.body.contains(control)) control.disabled = false; });
   }
 
   function send(ev) {
