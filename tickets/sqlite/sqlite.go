@@ -39,7 +39,8 @@ type Store struct {
 	// copies of what every event reads (memo.go)
 	states                 stateMemo
 	presence, deskPresence statusMemo
-	chatSeq                chatSeq // webfeed.go
+	identities             identityMemo // identity.go
+	chatSeq                chatSeq      // webfeed.go
 	sessions               sessionMemo
 	group                  groupCommit // group.go
 
