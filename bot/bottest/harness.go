@@ -268,15 +268,17 @@ func (p *Person) CommandIn(chat string, kind bot.ChatKind, args string) {
 
 // findButton finds the newest message in chat visible to p with a button labelled label.
 func (p *Person) findButton(chat, label string) (Sent, bot.Button, bool) {
-	msgs := p.h.Platform.Messages(chat, p.ID)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		for _, b := range msgs[i].Msg.Buttons {
+	var found bot.Button
+	s, ok := p.h.Platform.newest(chat, p.ID, func(s *Sent) bool {
+		for _, b := range s.Msg.Buttons {
 			if b.Label == label {
-				return msgs[i], b, true
+				found = b
+				return true
 			}
 		}
-	}
-	return Sent{}, bot.Button{}, false
+		return false
+	})
+	return s, found, ok
 }
 
 // Press presses the newest button with that label in the DM.

@@ -220,6 +220,21 @@ func (p *Platform) Messages(chat, viewer string) []Sent {
 	return out
 }
 
+// newest returns a copy of the newest message in chat visible to viewer
+// for which match is true, without copying the others (a benchmark's agent
+// DM holds every card of the run).
+func (p *Platform) newest(chat, viewer string, match func(*Sent) bool) (Sent, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msgs := p.byChat[chat]
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if s := msgs[i]; (s.Private == "" || s.Private == viewer) && match(s) {
+			return *s, true
+		}
+	}
+	return Sent{}, false
+}
+
 // All returns every message sent to a chat, public and private.
 func (p *Platform) All(chat string) []Sent {
 	p.mu.Lock()

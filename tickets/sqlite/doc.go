@@ -15,7 +15,8 @@
 // Queries run as statements prepared once. Commits use synchronous=NORMAL
 // (they survive a crash of the process, not a power loss) except the one
 // that creates a ticket, which is synced to the disk. Presence, desk
-// presence and conversation states are kept in memory (memo.go): exact,
+// presence, conversation states (memo.go), checkpoints (checkpoint.go) and
+// the accounts' verified addresses (identity.go) are kept in memory: exact,
 // because this Store makes every write of them in this one process.
 //
 // This package implements tickets.Store and nothing more: it must not import

@@ -37,9 +37,10 @@ type Store struct {
 	// statements kept prepared, per pool (db.go)
 	wstmts, rstmts *stmtCache
 	// copies of what every event reads (memo.go)
-	states                 stateMemo
+	states, checkpoints    stateMemo // checkpoint.go for checkpoints
 	presence, deskPresence statusMemo
-	chatSeq                chatSeq // webfeed.go
+	identities             identityMemo // identity.go
+	chatSeq                chatSeq      // webfeed.go
 	sessions               sessionMemo
 	group                  groupCommit // group.go
 
