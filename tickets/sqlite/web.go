@@ -107,23 +107,7 @@ func (s *Store) Chat(ctx context.Context, id string) (webchat.Chat, error) {
 
 // AddMember adds a user to a group chat.
 func (s *Store) AddMember(ctx context.Context, chat, user string) error {
-	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
-		seq, err := nextSeq(ctx, tx)
-		if err != nil {
-			return err
-		}
-		s.chatChanging(seq)
-		n, err := tx.Exec(ctx, `UPDATE web_chats SET seq = ? WHERE id = ?`, seq, chat)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO web_members (chat, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, chat, user)
-		return err
-	})
-	if err != nil {
+	if err := s.changeMembers(ctx, chat, `INSERT INTO web_members (chat, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, user); err != nil {
 		return fmt.Errorf("add %s to web chat %s: %w", user, chat, err)
 	}
 	return nil
@@ -131,7 +115,16 @@ func (s *Store) AddMember(ctx context.Context, chat, user string) error {
 
 // RemoveMember takes a user out of a group chat.
 func (s *Store) RemoveMember(ctx context.Context, chat, user string) error {
-	err := s.writeTx(ctx, func(tx sqlcore.DB) error {
+	if err := s.changeMembers(ctx, chat, `DELETE FROM web_members WHERE chat = ? AND user_id = ?`, user); err != nil {
+		return fmt.Errorf("remove %s from web chat %s: %w", user, chat, err)
+	}
+	return nil
+}
+
+// changeMembers runs stmt (chat, user) on a chat's members, in the
+// transaction that marks the chat changed for the feed.
+func (s *Store) changeMembers(ctx context.Context, chat, stmt, user string) error {
+	return s.writeTx(ctx, func(tx sqlcore.DB) error {
 		seq, err := nextSeq(ctx, tx)
 		if err != nil {
 			return err
@@ -144,13 +137,9 @@ func (s *Store) RemoveMember(ctx context.Context, chat, user string) error {
 		if n == 0 {
 			return errs.Errorf(errs.ENOTFOUND, "No chat %s.", chat)
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM web_members WHERE chat = ? AND user_id = ?`, chat, user)
+		_, err = tx.Exec(ctx, stmt, chat, user)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("remove %s from web chat %s: %w", user, chat, err)
-	}
-	return nil
 }
 
 // ArchiveChat marks a group chat archived.
