@@ -421,22 +421,7 @@ func TestRateLimitStormLongerThanRetryForIsDeliveredAfter(t *testing.T) {
 	if n, err := w.store.CountDeliveries(ctx); err != nil || n == 0 {
 		t.Fatalf("queued replies: %d, %v; want the reply queued", n, err)
 	}
-	for tick := 0; ; tick++ {
-		n, err := w.store.CountDeliveries(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if tick > storm {
-			t.Fatalf("%d replies still queued after %d ticks", n, tick)
-		}
-		w.clock.Advance(time.Minute)
-		if err := w.engine.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tickUntilDelivered(t, w, storm)
 	tr := w.transcript("DCARL", "UCARL")
 	if strings.Count(tr, "id.example.com/reset") != 1 || strings.Count(tr, "Did this help?") != 1 {
 		t.Fatalf("want the answer once, Carl sees:\n%s", tr)
@@ -468,6 +453,30 @@ func TestRateLimitStormInTheMiddleOfALongAnswer(t *testing.T) {
 	if got := len(w.slack.messages("DCARL", "UCARL")) - before; got != 1 {
 		t.Fatalf("%d posts during the storm, want the first part only", got)
 	}
+	tickUntilDelivered(t, w, storm)
+	msgs := w.slack.messages("DCARL", "UCARL")[before:]
+	if len(msgs) < 2 {
+		t.Fatalf("the answer came in %d posts, want several", len(msgs))
+	}
+	tr := w.transcript("DCARL", "UCARL")
+	for _, step := range []string{"Step 1.1:", "Step 30.5:", "Step 65.5:"} {
+		if n := strings.Count(tr, step); n != 1 {
+			t.Errorf("%q is posted %d times, want once", step, n)
+		}
+	}
+	if !strings.Contains(render(msgs[len(msgs)-1].Blocks), "Did this help?") || strings.Count(tr, "Did this help?") != 1 {
+		t.Errorf("want \"Did this help?\" once, on the last post:\n%s", tr)
+	}
+	if i, j := strings.Index(tr, "Step 1.1:"), strings.Index(tr, "Step 65.5:"); i < 0 || j < i {
+		t.Errorf("the parts are out of order:\n%s", tr)
+	}
+}
+
+// tickUntilDelivered advances the clock a minute and ticks the engine until
+// the delivery queue is empty, failing after more ticks than the storm has
+// 429s.
+func tickUntilDelivered(t *testing.T, w *world, storm int) {
+	t.Helper()
 	ctx := context.Background()
 	for tick := 0; ; tick++ {
 		n, err := w.store.CountDeliveries(ctx)
@@ -484,21 +493,5 @@ func TestRateLimitStormInTheMiddleOfALongAnswer(t *testing.T) {
 		if err := w.engine.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
-	}
-	msgs := w.slack.messages("DCARL", "UCARL")[before:]
-	if len(msgs) < 2 {
-		t.Fatalf("the answer came in %d posts, want several", len(msgs))
-	}
-	tr := w.transcript("DCARL", "UCARL")
-	for _, step := range []string{"Step 1.1:", "Step 30.5:", "Step 65.5:"} {
-		if n := strings.Count(tr, step); n != 1 {
-			t.Errorf("%q is posted %d times, want once", step, n)
-		}
-	}
-	if !strings.Contains(render(msgs[len(msgs)-1].Blocks), "Did this help?") || strings.Count(tr, "Did this help?") != 1 {
-		t.Errorf("want \"Did this help?\" once, on the last post:\n%s", tr)
-	}
-	if i, j := strings.Index(tr, "Step 1.1:"), strings.Index(tr, "Step 65.5:"); i < 0 || j < i {
-		t.Errorf("the parts are out of order:\n%s", tr)
 	}
 }
