@@ -22,6 +22,7 @@ import (
 	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/internal/markdown"
 	"github.com/helpdesk-chat/helpdesk/internal/textutil"
+	"github.com/helpdesk-chat/helpdesk/rules"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
 
@@ -933,6 +934,11 @@ func (c *Center) open(r *http.Request, cfg *config.Config, n newTicket, actor ti
 	// The subject is shortened to tickets.MaxSubjectLen by the service.
 	t := &tickets.Ticket{Desk: desk.ID, Platform: n.Requester.Platform, Requester: n.Requester, Category: n.Category,
 		Subject: n.Subject, Priority: prio, Form: n.Form, Language: desk.DefaultLanguage(), RequestKey: n.RequestKey}
+	if strings.TrimSpace(n.Priority) == "" {
+		// No priority given: the desk's rules set it, as for a ticket
+		// opened in chat or by mail.
+		t.Priority = rules.Match(desk, t).Priority
+	}
 	// The platforms hear of the last step only: a ticket assigned by hand
 	// goes to its agent without passing through the queue, and one resolved
 	// by hand has nothing to do there (no chat, no rating), so its steps go
