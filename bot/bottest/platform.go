@@ -46,6 +46,9 @@ type Platform struct {
 	// Refuse, when set, is asked before each Send; an error it returns is
 	// Send's (a platform refusing a message, such as Discord a card too big).
 	Refuse func(chat string, msg bot.Message) error
+	// RefuseRetire, when set, is asked before each RetireButtons; an error
+	// it returns is RetireButtons' (a platform failing the update).
+	RefuseRetire func(ref bot.MessageRef) error
 
 	mu     sync.Mutex
 	seq    int
@@ -177,6 +180,11 @@ func (p *Platform) RetireButtons(ctx context.Context, ref bot.MessageRef, shown 
 	}
 	if g, ok := p.groups[ref.Chat]; ok && g.Archived {
 		return fmt.Errorf("retire: chat %s is archived", ref.Chat)
+	}
+	if p.RefuseRetire != nil {
+		if err := p.RefuseRetire(ref); err != nil {
+			return err
+		}
 	}
 	if shown != nil {
 		s.Msg = *shown
