@@ -57,12 +57,21 @@ func (a *Adapter) RetireButtons(ctx context.Context, ref bot.MessageRef, shown *
 	comps := make([]discordgo.MessageComponent, 0, len(m.Components))
 	for _, c := range m.Components {
 		row, ok := c.(*discordgo.ActionsRow)
+		if r, isRow := c.(discordgo.ActionsRow); isRow { // as rendered, not as read back
+			row, ok = &r, true
+		}
 		if !ok {
 			comps = append(comps, c)
 			continue
 		}
 		out := discordgo.ActionsRow{}
 		for _, in := range row.Components {
+			switch b := in.(type) { // read back as pointers, rendered as values
+			case discordgo.Button:
+				in = &b
+			case discordgo.SelectMenu:
+				in = &b
+			}
 			switch b := in.(type) {
 			case *discordgo.Button:
 				if b.Style != discordgo.LinkButton {
