@@ -19,7 +19,7 @@ const (
 
 const commandHelp = "Commands: `/helpdesk <question>`, `/helpdesk menu`, `/helpdesk web` (a sign-in link for the Ticket Center), and for agents " +
 	"`/helpdesk online|away|offline`, `/helpdesk queue`, `/helpdesk transfer <ticket> <agent>`, " +
-	"`/helpdesk snooze <ticket> <duration>`, `/helpdesk note <ticket> <text>`, `/helpdesk end <ticket>`, " +
+	"`/helpdesk snooze <ticket> <duration>`, `/helpdesk note <ticket> <text>`, `/helpdesk end <ticket>`, `/helpdesk reopen <ticket> [<reason>]`, " +
 	"`/helpdesk invite <ticket> <name>` (into the group chat), `/helpdesk remove <ticket> <name>`, " +
 	"`/helpdesk side <ticket> <name>…` (a private side conversation without the requester), " +
 	"and for admins `/helpdesk desk <desk> online|offline`."
@@ -42,6 +42,8 @@ func (e *Engine) command(ctx context.Context, rt *Runtime, ev Event) (bool, erro
 		return true, e.noteCommand(ctx, rt, ev, rest)
 	case "end":
 		return true, e.endCommand(ctx, rt, ev, rest)
+	case "reopen":
+		return true, e.reopenCommand(ctx, rt, ev, rest)
 	case "desk":
 		return true, e.deskCommand(ctx, rt, ev, rest)
 	case "invite", "remove", "side":
@@ -205,6 +207,26 @@ func (e *Engine) endCommand(ctx context.Context, rt *Runtime, ev Event, args str
 		return e.refuse(ctx, ev, err)
 	}
 	return err
+}
+
+// reopenCommand brings a resolved ticket back, as the Ticket Center's Reopen does.
+func (e *Engine) reopenCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {
+	key, reason, _ := strings.Cut(args, " ")
+	if key == "" {
+		return e.private(ctx, ev, "Usage: `/helpdesk reopen <ticket> [<reason>]`")
+	}
+	t, _, actor, err := e.ticketFor(ctx, rt, ev, key)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	if reason = Sanitize(reason, 500); reason == "" {
+		reason = "reopened by " + actor.Name
+	}
+	r, err := e.Reopen(ctx, t.ID, reason, actor, tickets.SourceCommand)
+	if err != nil {
+		return e.refuse(ctx, ev, err)
+	}
+	return e.private(ctx, ev, fmt.Sprintf("%s is reopened (%s).", r.Key, r.Status.Describe()))
 }
 
 func (e *Engine) deskCommand(ctx context.Context, rt *Runtime, ev Event, args string) error {

@@ -94,8 +94,8 @@ func (c *conv) run(ctx context.Context) error {
 }
 
 func (c *conv) reset() {
-	seq, chat, greeted, desk, lang, asked := c.st.Seq, c.st.Chat, c.st.Greeted, c.st.Desk, c.st.Lang, c.st.asked
-	*c.st = State{Seq: seq, Chat: chat, Greeted: greeted, Desk: desk, Lang: lang, asked: asked}
+	seq, chat, greeted, desk, lang, asked, prompts := c.st.Seq, c.st.Chat, c.st.Greeted, c.st.Desk, c.st.Lang, c.st.asked, c.st.Prompts
+	*c.st = State{Seq: seq, Chat: chat, Greeted: greeted, Desk: desk, Lang: lang, asked: asked, Prompts: prompts}
 }
 
 func (c *conv) message(ctx context.Context) error {
@@ -226,7 +226,7 @@ func (c *conv) action(ctx context.Context) error {
 	case actFormOption:
 		if c.st.Step == StepForm {
 			if page, ok := c.fieldPageOf(a.Value); ok {
-				return c.reply(c.fieldMessagePage("", page))
+				return c.sendPrompt(promptForm, 0, c.fieldMessagePage("", page))
 			}
 			return c.formAnswer(ctx, a.Value)
 		}

@@ -127,14 +127,13 @@ func TestClosedRoomEndServiceDoesNotEndTheReopenedTicket(t *testing.T) {
 	old := carl.Group().ID
 	carl.Say("Broken again")
 	carl.Press("Reopen")
-	// Before the new chat starts, and after: the old room's button is stale.
-	agent.PressIn(old, "End Service")
+	// The old room's End Service went when it closed; a stale client
+	// pressing it still, before the new chat starts and after, is refused.
+	agent.PressValue(old, "end", itoa(h.Ticket("IT-1").ID))
 	if st := h.Ticket("IT-1").Status; st != tickets.StatusAssigned {
 		t.Fatalf("the closed room's End Service changed the reopened ticket: %s", st)
 	}
 	agent.Press("Start Chat")
-	// The first late press took the old room's button off; a stale client
-	// pressing it still is refused all the same.
 	agent.PressValue(old, "end", itoa(h.Ticket("IT-1").ID))
 	if st := h.Ticket("IT-1").Status; st != tickets.StatusInService {
 		t.Fatalf("the closed room's End Service changed the reopened ticket: %s", st)

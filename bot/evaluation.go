@@ -40,15 +40,20 @@ func (e *Engine) askEvaluation(ctx context.Context, rt *Runtime, desk *config.De
 	requester := Event{Platform: t.Requester.Platform, User: User{ID: t.Requester.ID, Name: t.Requester.Name}}
 	err := e.converse(ctx, rt, requester, func(c *conv, _ context.Context) error {
 		c.out.add(func(ctx context.Context) error {
-			if _, err := e.sendTo(ctx, t.Platform, t.RequesterChat, msg); err != nil {
+			// The new prompt is the only live one of the ticket.
+			e.retireTicketPrompts(ctx, t.ID, promptRating, promptComment)
+			ref, err := e.sendTo(ctx, t.Platform, t.RequesterChat, msg)
+			if err != nil {
 				return fmt.Errorf("ask evaluation of %s: %w", t.Key, err)
 			}
+			e.keepTicketPrompt(ctx, Prompt{Kind: promptRating, Ticket: t.ID, Platform: t.Platform, Ref: ref,
+				Shown: msg, Note: tFor(t, desk, mButtonInactive)})
 			return nil
 		})
 		st := c.st
 		if st.Step == StepIdle || st.Step == StepWaiting && (st.Ticket == t.ID || st.Ticket == 0) || st.Step == StepAnswered || st.Step == StepMenu {
-			seq, chat, greeted, lang := st.Seq, st.Chat, st.Greeted, st.Lang
-			*st = State{Seq: seq, Chat: chat, Greeted: greeted, Lang: lang, Desk: t.Desk, Step: StepRating, Ticket: t.ID}
+			seq, chat, greeted, lang, prompts := st.Seq, st.Chat, st.Greeted, st.Lang, st.Prompts
+			*st = State{Seq: seq, Chat: chat, Greeted: greeted, Lang: lang, Desk: t.Desk, Step: StepRating, Ticket: t.ID, Prompts: prompts}
 		} else {
 			c.unchanged = true
 		}
@@ -92,6 +97,7 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 			done.Buttons = []Button{{ID: actReopen, Label: c.t(mReopen), Value: idValue(rated.ID)}}
 		}
 		c.update(a.Message, done, "update evaluation prompt", "ticket", rated.Key)
+		c.reshow(id, a.Message, done)
 	}
 	if !desk.Evaluation.Comment && len(desk.Evaluation.Reasons) == 0 {
 		c.reset()
@@ -99,7 +105,7 @@ func (c *conv) rate(ctx context.Context, a Action) error {
 	}
 	c.reset()
 	c.st.Step, c.st.Ticket, c.st.Rating = StepComment, id, n
-	return c.reply(c.commentPrompt(desk, id, nil))
+	return c.sendPrompt(promptComment, id, c.commentPrompt(desk, id, nil))
 }
 
 // commentPrompt asks for reasons and a comment after a rating. Reasons are
@@ -131,12 +137,14 @@ func (c *conv) commentPrompt(desk *config.Desk, id int64, chosen []string) Messa
 func (c *conv) finishComment(ctx context.Context, a Action) error {
 	if a.Message.ID != "" {
 		text := c.t(mAnythingToAdd)
-		if id, err := strconv.ParseInt(a.Value, 10, 64); err == nil && id > 0 {
+		id, err := strconv.ParseInt(a.Value, 10, 64)
+		if err == nil && id > 0 {
 			if t, err := c.e.store.Get(ctx, id); err == nil && t.Evaluation != nil && len(t.Evaluation.Reasons) > 0 {
 				text += " " + c.t(mNoted, strings.Join(t.Evaluation.Reasons, ", "))
 			}
 		}
 		c.update(a.Message, Message{Text: text}, "update comment prompt")
+		c.reshow(id, a.Message, Message{Text: text})
 	}
 	c.reset()
 	return c.say(c.t(mThanksFeedback))
@@ -196,8 +204,21 @@ func (c *conv) reason(ctx context.Context, a Action) error {
 	if a.Message.ID == "" {
 		return c.private(c.t(mNoted, strings.Join(rated.Evaluation.Reasons, ", ")))
 	}
-	c.update(a.Message, c.commentPrompt(desk, id, rated.Evaluation.Reasons), "update comment prompt", "ticket", rated.Key)
+	shown := c.commentPrompt(desk, id, rated.Evaluation.Reasons)
+	c.update(a.Message, shown, "update comment prompt", "ticket", rated.Key)
+	c.reshow(id, a.Message, shown)
 	return nil
+}
+
+// reshow records, once the update is made, what a ticket's prompt now shows.
+func (c *conv) reshow(id int64, ref MessageRef, msg Message) {
+	if id <= 0 {
+		return
+	}
+	c.out.add(func(ctx context.Context) error {
+		c.e.reshowTicketPrompt(ctx, id, ref, msg)
+		return nil
+	})
 }
 
 func (c *conv) commentButton(value string) error {
@@ -210,7 +231,7 @@ func (c *conv) commentButton(value string) error {
 	c.openForm(Form{
 		ID: formComment + value, Title: c.t(mYourFeedback), Submit: c.t(mSend),
 		Fields: []FormField{{ID: "comment", Label: c.t(mCommentLabel), Type: FieldParagraph, Required: true, MaxLen: 2000}},
-	}, Message{}, typeIt)
+	}, Message{}, typeIt, "")
 	return nil
 }
 
@@ -218,6 +239,11 @@ func (c *conv) comment(ctx context.Context, id int64, text string) error {
 	if _, err := c.amend(ctx, id, "", Sanitize(text, 2000)); err != nil {
 		return c.refuse(err)
 	}
+	// The comment is in: the prompt's reasons and Skip are done with.
+	c.out.add(func(ctx context.Context) error {
+		c.e.retireTicketPrompts(ctx, id, promptComment)
+		return nil
+	})
 	c.reset()
 	return c.say(c.t(mThanksFeedback))
 }

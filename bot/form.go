@@ -61,7 +61,7 @@ func (c *conv) escalateForm(ctx context.Context) error {
 	}
 	inChat := c.fieldMessage(c.t(mFormIntro, form.Title) + "\n\n")
 	if c.ev.Trigger == "" || c.st.FormField != 0 {
-		return c.reply(inChat)
+		return c.sendPrompt(promptForm, 0, inChat)
 	}
 	c.openForm(toForm(formTicket, form, c.t(mSend)), Message{
 		Text: c.t(mFillForm, form.Title),
@@ -69,7 +69,7 @@ func (c *conv) escalateForm(ctx context.Context) error {
 			{ID: actFormOpen, Label: c.t(mOpenFormAgain)},
 			{ID: actFormCancel, Label: c.t(mCancel)},
 		},
-	}, inChat)
+	}, inChat, promptForm)
 	return nil
 }
 
@@ -84,7 +84,9 @@ func toForm(id string, f *config.Form, submit string) Form {
 }
 
 // askField asks the form's current field in chat.
-func (c *conv) askField(prefix string) error { return c.reply(c.fieldMessage(prefix)) }
+func (c *conv) askField(prefix string) error {
+	return c.sendPrompt(promptForm, 0, c.fieldMessage(prefix))
+}
 
 func (c *conv) fieldMessage(prefix string) Message { return c.fieldMessagePage(prefix, 0) }
 

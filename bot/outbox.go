@@ -46,7 +46,7 @@ func (c *conv) send(platform, chat string, msg Message) {
 	ticket := c.st.Ticket
 	c.out.add(func(ctx context.Context) error {
 		// Queued, and sent again later, if the platform cannot take it now.
-		if err := c.e.deliver(ctx, platform, deliverSend, queued{Chat: chat, Msg: msg}, ticket); err != nil {
+		if _, err := c.e.deliver(ctx, platform, deliverSend, queued{Chat: chat, Msg: msg}, ticket); err != nil {
 			return fmt.Errorf("reply on %s: %w", platform, err)
 		}
 		return nil
@@ -68,7 +68,7 @@ func (c *conv) private(text string) error {
 	ticket := c.st.Ticket
 	c.out.add(func(ctx context.Context) error {
 		q := queued{Chat: ev.Chat.ID, User: ev.User.ID, Msg: Message{Text: text}}
-		if err := c.e.deliver(ctx, ev.Platform, deliverPrivate, q, ticket); err != nil {
+		if _, err := c.e.deliver(ctx, ev.Platform, deliverPrivate, q, ticket); err != nil {
 			return fmt.Errorf("private reply on %s: %w", ev.Platform, err)
 		}
 		return nil
@@ -84,7 +84,7 @@ func (c *conv) update(ref MessageRef, msg Message, logMsg string, logArgs ...any
 		if _, err := c.e.platform(platform); err != nil {
 			return nil
 		}
-		if err := c.e.deliver(ctx, platform, deliverUpdate, queued{Chat: ref.Chat, Ref: ref, Msg: msg}, ticket); err != nil {
+		if _, err := c.e.deliver(ctx, platform, deliverUpdate, queued{Chat: ref.Chat, Ref: ref, Msg: msg}, ticket); err != nil {
 			c.e.log.Warn(logMsg, append(logArgs, "err", err)...)
 		}
 		return nil
@@ -93,25 +93,33 @@ func (c *conv) update(ref MessageRef, msg Message, logMsg string, logArgs ...any
 
 // openForm queues opening a form as a dialog: opened is then said in the
 // chat (if it has text), else, where the platform has no dialogs or opening
-// fails, fallback. The state is the same either way.
-func (c *conv) openForm(form Form, opened, fallback Message) {
+// fails, fallback. The state is the same either way. With a prompt kind,
+// what is said is a prompt of that kind (see stale.go).
+func (c *conv) openForm(form Form, opened, fallback Message, kind string) {
 	ev := c.ev
 	c.out.add(func(ctx context.Context) error {
 		p, err := c.e.platform(ev.Platform)
 		if err != nil {
 			return err
 		}
+		say := func(m Message) {
+			if kind != "" {
+				_ = c.sendPrompt(kind, 0, m)
+				return
+			}
+			c.send(ev.Platform, ev.Chat.ID, m)
+		}
 		err = p.OpenForm(ctx, ev.Trigger, form)
 		if err == nil {
 			if opened.Text != "" {
-				c.send(ev.Platform, ev.Chat.ID, opened)
+				say(opened)
 			}
 			return nil
 		}
 		if !errors.Is(err, ErrFormsUnsupported) {
 			c.e.log.Warn("open form failed; asking in chat", "platform", ev.Platform, "err", err)
 		}
-		c.send(ev.Platform, ev.Chat.ID, fallback)
+		say(fallback)
 		return nil
 	})
 }
@@ -134,6 +142,7 @@ func (e *Engine) converse(ctx context.Context, rt *Runtime, ev Event, step func(
 		if err = step(c, ctx); err != nil {
 			return err
 		}
+		c.retireFormPrompts()
 		if !c.unchanged {
 			if c.st.Step == StepOpening {
 				// Write-ahead: indexed before the state that needs finishing is saved.

@@ -52,8 +52,11 @@ type State struct {
 	Rating int   `json:"rating,omitempty"`
 	// Seq numbers the tickets this user opened; with the user it forms the
 	// ticket's request key, so a retried open never makes a second ticket.
-	Seq       int64     `json:"seq"`
-	Greeted   bool      `json:"greeted,omitempty"`
+	Seq     int64 `json:"seq"`
+	Greeted bool  `json:"greeted,omitempty"`
+	// Prompts are the form prompts shown while the form is being filled,
+	// retired once it is not (see stale.go).
+	Prompts   []Prompt  `json:"prompts,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
 
 	// asked is a question this step logs with the state's save (one

@@ -161,9 +161,12 @@ func (e *Engine) startChat(ctx context.Context, rt *Runtime, t *tickets.Ticket, 
 		Fields:  formFields(started),
 		Buttons: []Button{{ID: actEnd, Label: "End Service", Value: idValue(started.ID), Style: StyleDanger}},
 	}
-	if _, err := p.Send(ctx, chat, summary); err != nil {
+	ref, err := p.Send(ctx, chat, summary)
+	if err != nil {
 		return started, fmt.Errorf("post summary of %s: %w", t.Key, err)
 	}
+	e.keepTicketPrompt(ctx, Prompt{Kind: promptRoom, Ticket: started.ID, Platform: started.Platform, Ref: ref,
+		Shown: summary, Note: "That button is no longer active."})
 	e.updateCards(ctx, rt, started)
 	if _, err := p.Send(ctx, started.RequesterChat, Message{
 		Text: tFor(started, desk, mChatOpened, started.Assignee, started.Key),
@@ -250,6 +253,9 @@ func (e *Engine) Reopen(ctx context.Context, id int64, reason string, actor tick
 // requester told who helps) or, without one, to the queue. The requester's
 // own reopen in chat calls it after its reply.
 func (e *Engine) afterReopen(ctx context.Context, rt *Runtime, t *tickets.Ticket) {
+	// The rating prompt (and the End Service of a room left open) had
+	// their moment; a later End Service asks again.
+	e.retireTicketPrompts(ctx, t.ID, promptRating, promptComment, promptRoom)
 	desk := rt.Config.Desk(t.Desk)
 	switch t.Status {
 	case tickets.StatusAssigned:
@@ -541,6 +547,8 @@ func (e *Engine) closeGroupChat(ctx context.Context, t *tickets.Ticket, text str
 	if t.GroupChat == "" {
 		return
 	}
+	// Its End Service goes first: an archived chat's messages cannot be changed.
+	e.retireTicketPrompts(ctx, t.ID, promptRoom)
 	p, err := e.platform(t.Platform)
 	if err != nil {
 		e.log.Warn("close group chat", "ticket", t.Key, "err", err)

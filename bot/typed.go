@@ -10,7 +10,7 @@ import (
 
 // agentVerbs are the commands agents and admins may type in their DM with
 // the bot without `/helpdesk` (the README says they can be typed).
-var agentVerbs = []string{"online", "away", "offline", "queue", "transfer", "snooze", "note", "end", "desk"}
+var agentVerbs = []string{"online", "away", "offline", "queue", "transfer", "snooze", "note", "end", "reopen", "desk"}
 
 // staffAnywhere reports whether the user is an agent or admin of any desk.
 func staffAnywhere(cfg *config.Config, platform, user string) bool {

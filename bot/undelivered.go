@@ -102,6 +102,9 @@ const (
 	deliverSend    = "send"
 	deliverPrivate = "private"
 	deliverUpdate  = "update"
+	// deliverRetire takes the controls off a prompt whose moment has
+	// passed (see stale.go); Msg is the message as it was shown.
+	deliverRetire = "retire"
 )
 
 // queued is the payload of a delivery.
@@ -113,65 +116,78 @@ type queued struct {
 	// Parts, when set, is what is left to send of Msg (the posts that
 	// went out are not sent again).
 	Parts []Message `json:"parts,omitempty"`
+	// Note is the line a retired prompt gains (retire).
+	Note string `json:"note,omitempty"`
+	// Prompt, when set, is a prompt whose ref is recorded once it is
+	// sent, so that it can be retired when its moment passes.
+	Prompt *Prompt `json:"prompt,omitempty"`
 }
 
-// attempt makes one platform call of a delivery.
-func (e *Engine) attempt(ctx context.Context, platform, kind string, q queued) error {
+// attempt makes one platform call of a delivery; a send returns where its
+// last post went (the one with the controls).
+func (e *Engine) attempt(ctx context.Context, platform, kind string, q queued) (MessageRef, error) {
 	p, err := e.platform(platform)
 	if err != nil {
-		return err
+		return MessageRef{}, err
 	}
 	switch kind {
 	case deliverPrivate:
-		return p.SendPrivate(ctx, q.Chat, q.User, q.Msg)
+		return MessageRef{}, p.SendPrivate(ctx, q.Chat, q.User, q.Msg)
 	case deliverUpdate:
-		return p.Update(ctx, q.Ref, q.Msg)
+		return MessageRef{}, p.Update(ctx, q.Ref, q.Msg)
+	case deliverRetire:
+		if r, ok := p.(ButtonRetirer); ok {
+			return MessageRef{}, r.RetireButtons(ctx, q.Ref, &q.Msg, q.Note)
+		}
+		return MessageRef{}, nil
 	}
 	msgs := q.Parts
 	if len(msgs) == 0 {
 		msgs = []Message{q.Msg}
 	}
+	var ref MessageRef
 	for i, m := range msgs {
-		if _, err := p.Send(ctx, q.Chat, m); err != nil {
+		if ref, err = p.Send(ctx, q.Chat, m); err != nil {
 			rest := msgs[i:]
 			if u := unsent(err); u != nil {
 				rest = append(append([]Message(nil), u...), msgs[i+1:]...)
 			}
-			return Unsent(err, rest)
+			return MessageRef{}, Unsent(err, rest)
 		}
 	}
-	return nil
+	return ref, nil
 }
 
 // deliver makes a platform call of a conversation's effects, or queues it:
 // behind the chat's queued deliveries if it has any (so that the chat sees
 // its messages in order), or when the call fails with a temporary error.
-// It returns nil when the message went out or waits in the queue; a
-// refusal by the platform (or a failure to queue) is returned.
-func (e *Engine) deliver(ctx context.Context, platform, kind string, q queued, ticket int64) error {
+// It returns nil when the message went out (with where a send went) or
+// waits in the queue (an empty ref); a refusal by the platform (or a
+// failure to queue) is returned.
+func (e *Engine) deliver(ctx context.Context, platform, kind string, q queued, ticket int64) (MessageRef, error) {
 	if e.deliveriesWaiting.Load() > 0 {
 		waiting, err := e.store.DeliveriesWaiting(ctx, platform, q.Chat)
 		if err != nil {
-			return err
+			return MessageRef{}, err
 		}
 		if waiting {
-			return e.queueDelivery(ctx, platform, kind, q, ticket, nil, 0)
+			return MessageRef{}, e.queueDelivery(ctx, platform, kind, q, ticket, nil, 0)
 		}
 	}
-	err := e.attempt(ctx, platform, kind, q)
+	ref, err := e.attempt(ctx, platform, kind, q)
 	if err == nil {
-		return nil
+		return ref, nil
 	}
 	if ok, after := retryable(err); ok {
 		if u := unsent(err); u != nil && kind == deliverSend {
 			q.Parts = u // the posts that went out are not sent again
 		}
 		if qerr := e.queueDelivery(ctx, platform, kind, q, ticket, err, after); qerr != nil {
-			return errors.Join(err, qerr)
+			return MessageRef{}, errors.Join(err, qerr)
 		}
-		return nil
+		return MessageRef{}, nil
 	}
-	return err
+	return MessageRef{}, err
 }
 
 // queueDelivery writes a delivery to the queue. It is written even when
@@ -287,8 +303,11 @@ func (e *Engine) retryDelivery(ctx context.Context, d tickets.Delivery, now time
 			d.Platform, d.ExpiresAt.Sub(d.CreatedAt).Round(time.Minute), d.LastError))
 		return true, nil
 	}
-	err = e.attempt(ctx, d.Platform, d.Kind, q)
+	ref, err := e.attempt(ctx, d.Platform, d.Kind, q)
 	if err == nil {
+		if q.Prompt != nil && ref.ID != "" {
+			e.promptSent(ctx, *q.Prompt, ref)
+		}
 		if err := e.store.FinishDelivery(ctx, d.ID, e.owner); err != nil {
 			// The lease ran out while sending and another replica took the
 			// delivery over: it may send it again (at least once).

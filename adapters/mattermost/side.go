@@ -28,8 +28,18 @@ var _ bot.ButtonRetirer = (*Adapter)(nil)
 
 // RetireButtons implements bot.ButtonRetirer: the post keeps its text and
 // attachments, without their actions (buttons and menus), and the note is
-// added under the text (GET /posts/{id}, then PUT /posts/{id}/patch).
-func (a *Adapter) RetireButtons(ctx context.Context, ref bot.MessageRef, note string) error {
+// added under the text (GET /posts/{id}, then PUT /posts/{id}/patch). With
+// the message as it was shown, the post is rendered again from it without
+// its controls (no GET).
+func (a *Adapter) RetireButtons(ctx context.Context, ref bot.MessageRef, shown *bot.Message, note string) error {
+	if shown != nil {
+		m := *shown
+		m.Buttons, m.Select = nil, nil
+		if note != "" {
+			m.Text = strings.TrimSpace(m.Text + "\n\n_" + note + "_")
+		}
+		return a.Update(ctx, ref, m)
+	}
 	post, _, err := a.api.GetPost(ctx, ref.ID, "")
 	if err != nil {
 		return a.wrap("read post", err)

@@ -42,15 +42,30 @@ func TestSideChatMembersAddedAndRemoved(t *testing.T) {
 	}
 }
 
-// A stale prompt keeps its text and loses its buttons.
+// A stale prompt keeps its text and loses its buttons: read back from the
+// server (a late press) or rendered again from the message as the engine
+// showed it (retired at once).
 func TestRetireButtonsKeepsTheText(t *testing.T) {
+	for _, withShown := range []bool{false, true} {
+		t.Run(map[bool]string{false: "read back", true: "as shown"}[withShown], func(t *testing.T) {
+			testRetireButtons(t, withShown)
+		})
+	}
+}
+
+func testRetireButtons(t *testing.T, withShown bool) {
 	r := newRig(t)
 	ctx := context.Background()
-	ref, err := r.ad.Send(ctx, "dm-carl", bot.Message{Text: "Please fill in the form.", Buttons: []bot.Button{{ID: "form.open", Label: "Open the form again"}, {ID: "form.cancel", Label: "Cancel"}}})
+	msg := bot.Message{Text: "Please fill in the form.", Buttons: []bot.Button{{ID: "form.open", Label: "Open the form again"}, {ID: "form.cancel", Label: "Cancel"}}}
+	ref, err := r.ad.Send(ctx, "dm-carl", msg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.ad.RetireButtons(ctx, ref, "That button is no longer active."); err != nil {
+	var shown *bot.Message
+	if withShown {
+		shown = &msg
+	}
+	if err := r.ad.RetireButtons(ctx, ref, shown, "That button is no longer active."); err != nil {
 		t.Fatal(err)
 	}
 	r.mm.mu.Lock()

@@ -88,7 +88,10 @@ func TestInvalidModalSubmissionKeepsModalOpenInSocketMode(t *testing.T) {
 		t.Fatalf("the engine should get only the valid submission, got %+v", ev)
 	}
 	w.noMoreEvents()
-	if after := w.transcript("DCARL", "UCARL"); !strings.HasPrefix(after, before) || strings.Count(after, "I've opened ticket") != 1 {
+	// (The form prompt itself loses its buttons once the form is sent.)
+	before = before[:strings.Index(before, "Please fill in the form")]
+	if after := w.transcript("DCARL", "UCARL"); !strings.HasPrefix(after, before) || strings.Count(after, "I've opened ticket") != 1 ||
+		strings.Contains(after, "/3*") {
 		t.Fatalf("the invalid submissions must not reach the chat:\n%s", after)
 	}
 	if tk := w.ticket("IT-1"); tk.Form[1].Value != "It drops every hour" {

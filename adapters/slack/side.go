@@ -80,17 +80,27 @@ func (p *pressedMessages) take(channel, ts string) (pressedMessage, bool) {
 // message's blocks again with its actions blocks replaced by a context line
 // saying why (https://api.slack.com/reference/block-kit/blocks#context).
 // Only a message pressed just now can be changed so (its blocks came with
-// the press); any other is left as it is, and a press on it is refused by
+// the press), or one the engine says how it was shown (rendered again
+// from that); any other is left as it is, and a press on it is refused by
 // the engine all the same.
-func (a *Adapter) RetireButtons(ctx context.Context, ref bot.MessageRef, note string) error {
+func (a *Adapter) RetireButtons(ctx context.Context, ref bot.MessageRef, shown *bot.Message, note string) error {
 	channel := kit.ParseChat(ref.Chat).Chat
-	m, ok := a.pressed.take(channel, ref.ID)
-	if !ok {
-		return nil
-	}
+	var text string
 	var blocks slack.Blocks
-	if err := json.Unmarshal(m.blocks, &blocks); err != nil {
-		return fmt.Errorf("slack: read the blocks of %s: %w", ref.ID, err)
+	if shown != nil {
+		all := parts(*shown) // the ref is the last of the parts Send posted
+		last := all[len(all)-1]
+		last.Buttons, last.Select = nil, nil
+		text, blocks.BlockSet = fallback(last), Blocks(last)
+	} else {
+		m, ok := a.pressed.take(channel, ref.ID)
+		if !ok {
+			return nil
+		}
+		if err := json.Unmarshal(m.blocks, &blocks); err != nil {
+			return fmt.Errorf("slack: read the blocks of %s: %w", ref.ID, err)
+		}
+		text = m.text
 	}
 	kept := make([]slack.Block, 0, len(blocks.BlockSet)+1)
 	for _, b := range blocks.BlockSet {
@@ -102,7 +112,7 @@ func (a *Adapter) RetireButtons(ctx context.Context, ref bot.MessageRef, note st
 		kept = append(kept, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "_"+note+"_", false, false)))
 	}
 	return a.call(ctx, "chat.update", func() error {
-		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ref.ID, slack.MsgOptionText(m.text, false), slack.MsgOptionBlocks(kept...))
+		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ref.ID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(kept...))
 		return err
 	})
 }

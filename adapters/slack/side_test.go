@@ -63,29 +63,48 @@ func TestSideConversationIsAPrivateChannelWithoutTheRequester(t *testing.T) {
 	}
 }
 
-// After the form is sent, "Open the form again" pressed late is refused in
-// private and the prompt's buttons make way for a context line.
-func TestLatePressReplacesTheActionsWithAContextLine(t *testing.T) {
+// Once the form is sent, the prompt's buttons make way for a context line
+// at once (chat.update with the blocks rendered as shown, minus the
+// actions); "Open the form again" pressed late from a client still showing
+// it is refused in private.
+func TestSentFormsPromptReplacesTheActionsWithAContextLine(t *testing.T) {
 	w := newWorld(t)
 	w.start()
-	escalate(w)
+	w.say("UCARL", "VPN does not connect")
+	w.press("UCARL", "DCARL", "No")
+	w.press("UCARL", "DCARL", "Talk to an agent")
+	prompt := func() *fakeMsg {
+		for _, m := range w.slack.messages("DCARL", "UCARL") {
+			if strings.Contains(render(m.Blocks), "Access request") && m.Ephemeral == "" {
+				return &m
+			}
+		}
+		return nil
+	}
+	shown := prompt()
+	if shown == nil {
+		t.Fatal("no form prompt")
+	}
+	id, value, typ, ok := element(shown.Blocks, "Open the form again")
+	if !ok {
+		t.Fatalf("the prompt has no Open the form again:\n%s", render(shown.Blocks))
+	}
+	w.submit("UCARL", map[string]string{"system": "VPN", "details": "It drops"})
+	got := prompt()
+	if got == nil || got.Updates == 0 {
+		t.Fatalf("the prompt was not updated: %+v", got)
+	}
+	if r := render(got.Blocks); strings.Contains(r, "[Open the form again]") || !strings.Contains(r, "That button is no longer active.") ||
+		!strings.Contains(r, "Access request") {
+		t.Fatalf("the prompt once the form was sent:\n%s", r)
+	}
 	views := len(w.slack.callsOf("views.open"))
-	w.press("UCARL", "DCARL", "Open the form again")
+	w.click("UCARL", *shown, id, value, typ)
 	if n := len(w.slack.callsOf("views.open")); n != views {
 		t.Fatalf("a late press opened the form again (%d views.open)", n)
 	}
-	var prompt *fakeMsg
-	for _, m := range w.slack.messages("DCARL", "UCARL") {
-		if strings.Contains(render(m.Blocks), "Access request") && m.Ephemeral == "" {
-			prompt = &m
-		}
+	// The context line, and the private refusal of the late press.
+	if n := strings.Count(w.transcript("DCARL", "UCARL"), "That button is no longer active."); n != 2 {
+		t.Fatalf("%d times \"no longer active\" in Carl's view, want the context line and the refusal:\n%s", n, w.transcript("DCARL", "UCARL"))
 	}
-	if prompt == nil || prompt.Updates == 0 {
-		t.Fatalf("the prompt was not updated: %+v", prompt)
-	}
-	got := render(prompt.Blocks)
-	if strings.Contains(got, "[Open the form again]") || !strings.Contains(got, "That button is no longer active.") {
-		t.Fatalf("the prompt after a late press:\n%s", got)
-	}
-	mustContain(t, "Carl's view", w.transcript("DCARL", "UCARL"), "That button is no longer active.")
 }

@@ -148,6 +148,25 @@ func TestJourneyOverHTTP(t *testing.T) {
 	if err != nil || len(ts) != 1 || ts[0].Status != tickets.StatusAssigned {
 		t.Fatalf("after Reopen: %+v %v", ts, err)
 	}
+
+	// Ended again, then reopened from the Ticket Center: the engine retires
+	// the new rating prompt at once, and the page shows it disabled.
+	agent := tickets.Actor{Role: tickets.RoleAgent, Platform: "web", ID: "ada", Name: "Ada"}
+	if _, err := srv.Engine.StartChat(t.Context(), ts[0].ID, agent, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Engine.EndService(t.Context(), ts[0].ID, "", agent, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	if v := sam.last(sam.dm(), "How would you rate"); v.Stale || v.ID == rate.ID {
+		t.Fatalf("the second rating prompt should be new and live: %+v", v)
+	}
+	if _, err := srv.Engine.Reopen(t.Context(), ts[0].ID, "it came back", agent, tickets.SourceWeb); err != nil {
+		t.Fatal(err)
+	}
+	if v := sam.last(sam.dm(), "How would you rate"); !v.Stale {
+		t.Errorf("the rating prompt stays live after a reopen from the Ticket Center: %+v", v)
+	}
 }
 
 func dumpFields(v web.View) string {

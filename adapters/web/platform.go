@@ -534,6 +534,34 @@ func (p *Platform) markStale(ctx context.Context, chat, user string, pick func(i
 	return nil
 }
 
+var _ bot.ButtonRetirer = (*Platform)(nil)
+
+// RetireButtons implements bot.ButtonRetirer: the stored message is marked
+// stale, so every tab shows its buttons disabled (and a press on it is
+// refused); its content stays as it is, which is what was shown.
+func (p *Platform) RetireButtons(ctx context.Context, ref bot.MessageRef, shown *bot.Message, note string) error {
+	id, err := strconv.ParseInt(ref.ID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("web retire: bad message id %q", ref.ID)
+	}
+	m, err := p.store.Message(ctx, ref.Chat, id)
+	if err != nil {
+		return fmt.Errorf("web retire %s/%s: %w", ref.Chat, ref.ID, err)
+	}
+	b, err := decodeBody(m)
+	if err != nil {
+		return fmt.Errorf("web retire: %w", err)
+	}
+	if b.Stale {
+		return nil
+	}
+	b.Stale = true
+	if err := p.rewrite(ctx, ref.Chat, id, b); err != nil {
+		return fmt.Errorf("web retire %s/%s: %w", ref.Chat, ref.ID, err)
+	}
+	return nil
+}
+
 // hasButton reports whether b has a button with one of ids whose value
 // is value or starts with value + ":" (empty value: any).
 func hasButton(b Body, ids []string, value string) bool {

@@ -303,6 +303,13 @@ func (p *Person) PressValue(chat, id, value string) {
 	p.press(chat, Sent{Ref: bot.MessageRef{Chat: chat}}, id, value)
 }
 
+// PressOn presses a control on a message as a client still showing it
+// would (a late press on a message whose controls were taken off).
+func (p *Person) PressOn(s Sent, id, value string) {
+	p.h.T.Helper()
+	p.press(s.Ref.Chat, s, id, value)
+}
+
 func (p *Person) press(chat string, s Sent, id, value string) {
 	p.h.T.Helper()
 	kind := bot.ChatDirect

@@ -46,6 +46,9 @@ type Platform struct {
 	// Refuse, when set, is asked before each Send; an error it returns is
 	// Send's (a platform refusing a message, such as Discord a card too big).
 	Refuse func(chat string, msg bot.Message) error
+	// RefuseRetire, when set, is asked before each RetireButtons; an error
+	// it returns is RetireButtons' (a platform failing the update).
+	RefuseRetire func(ref bot.MessageRef) error
 
 	mu     sync.Mutex
 	seq    int
@@ -164,14 +167,27 @@ func (p *Platform) InviteToGroupChat(ctx context.Context, chat, user string) err
 	return nil
 }
 
-// RetireButtons implements bot.ButtonRetirer: the message keeps its text,
-// loses its controls and gains the note in italics.
-func (p *Platform) RetireButtons(ctx context.Context, ref bot.MessageRef, note string) error {
+// RetireButtons implements bot.ButtonRetirer: the message is shown again
+// as it was shown (its text as it is when the engine does not say), without
+// its controls, with the note in italics. Like the chat platforms, it
+// cannot change a message in an archived chat.
+func (p *Platform) RetireButtons(ctx context.Context, ref bot.MessageRef, shown *bot.Message, note string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.byRef[ref]
 	if !ok {
 		return fmt.Errorf("retire: no message %v", ref)
+	}
+	if g, ok := p.groups[ref.Chat]; ok && g.Archived {
+		return fmt.Errorf("retire: chat %s is archived", ref.Chat)
+	}
+	if p.RefuseRetire != nil {
+		if err := p.RefuseRetire(ref); err != nil {
+			return err
+		}
+	}
+	if shown != nil {
+		s.Msg = *shown
 	}
 	s.Msg.Buttons, s.Msg.Select = nil, nil
 	s.Msg.Text += "\n_" + note + "_"
