@@ -113,10 +113,12 @@ func groupInfo(c webchat.Chat) chatInfo {
 	return chatInfo{ID: c.ID, Title: c.Title, Topic: c.Topic, Kind: string(bot.ChatGroup), Archived: c.Archived}
 }
 
-func (p *Platform) chatsOf(ctx context.Context, cfg *config.Config, user string) ([]chatInfo, error) {
-	out := []chatInfo{{ID: DMPrefix + user, Title: "Help desk", Topic: "Ask the help desk bot", Kind: string(bot.ChatDirect)}}
+// chatsOf lists the sidebar of user; the bot's own entries are in lang.
+func (p *Platform) chatsOf(ctx context.Context, cfg *config.Config, user, lang string) ([]chatInfo, error) {
+	_, labels := bot.Labels(lang)
+	out := []chatInfo{{ID: DMPrefix + user, Title: labels["help_desk"], Topic: labels["ask_bot"], Kind: string(bot.ChatDirect)}}
 	for _, c := range channelsOf(cfg, user) {
-		out = append(out, chatInfo{ID: c.ID, Title: c.Title, Topic: "Ticket cards of the desk", Kind: string(bot.ChatChannel)})
+		out = append(out, chatInfo{ID: c.ID, Title: c.Title, Topic: labels["ticket_cards"], Kind: string(bot.ChatChannel)})
 	}
 	groups, err := p.store.ChatsOf(ctx, user)
 	if err != nil {
@@ -146,7 +148,7 @@ func (p *Platform) handleMe(w http.ResponseWriter, r *http.Request, s auth.Sessi
 		p.writeErr(w, err)
 		return
 	}
-	chats, err := p.chatsOf(r.Context(), cfg, s.Identity.UserID)
+	chats, err := p.chatsOf(r.Context(), cfg, s.Identity.UserID, locale(r))
 	if err != nil {
 		p.writeErr(w, err)
 		return
