@@ -353,7 +353,15 @@ func (p *Platform) handleSend(w http.ResponseWriter, r *http.Request, s auth.Ses
 		p.writeErr(w, err)
 		return
 	}
-	m, err := p.post(r.Context(), req.Chat, "", Body{From: Author{ID: user, Name: s.Identity.Name}, Text: text})
+	args, command := strings.CutPrefix(text, "/helpdesk")
+	command = command && (args == "" || args[0] == ' ')
+	// A command in a ticket's room is for the bot: like a slash command on
+	// the chat platforms, the others in the room (the requester) never see it.
+	viewer := ""
+	if command && kind == bot.ChatGroup {
+		viewer = user
+	}
+	m, err := p.post(r.Context(), req.Chat, viewer, Body{From: Author{ID: user, Name: s.Identity.Name}, Text: text})
 	if err != nil {
 		p.writeErr(w, err)
 		return
@@ -361,7 +369,7 @@ func (p *Platform) handleSend(w http.ResponseWriter, r *http.Request, s auth.Ses
 	ev := p.event(r, s, req.Chat, kind, req.Desk)
 	ev.ID = "msg:" + strconv.FormatInt(m.ID, 10)
 	ev.Kind, ev.Text = bot.EventMessage, text
-	if args, ok := strings.CutPrefix(text, "/helpdesk"); ok && (args == "" || args[0] == ' ') && kind != bot.ChatGroup {
+	if command && kind != bot.ChatGroup {
 		ev.Kind, ev.Text = bot.EventCommand, strings.TrimSpace(args)
 	}
 	// In an agent channel, people talk to each other; only commands are for the bot.
