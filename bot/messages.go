@@ -102,6 +102,7 @@ const (
 	mRefuseNotFound  msgID = "refuse_not_found"
 	mRefuseInvalid   msgID = "refuse_invalid"
 	// In a ticket's group chat, in the ticket's language: the requester reads them.
+	mChatTopic    msgID = "chat_topic" // the room's topic: ticket key, requester
 	mChatWelcome  msgID = "chat_welcome"
 	mEndService   msgID = "end_service"
 	mResolvedBy   msgID = "resolved_by"

@@ -141,7 +141,7 @@ func (e *Engine) startChat(ctx context.Context, rt *Runtime, t *tickets.Ticket, 
 	chat, err := p.CreateGroupChat(ctx, GroupChat{
 		Name:    chatName(t.Key, t.Subject),
 		Title:   t.Key + " · " + t.Subject,
-		Topic:   fmt.Sprintf("%s for %s", t.Key, t.Requester.Name),
+		Topic:   tFor(t, desk, mChatTopic, t.Key, t.Requester.Name),
 		Members: members,
 	})
 	if err != nil {

@@ -64,6 +64,7 @@ func TestChatInGerman(t *testing.T) {
 	)
 	Step(t, dieter, "the ticket chat's labels and the bot's welcome are German",
 		chromedp.WaitVisible(chromedp.Search(`//h1[@id='chat-title' and starts-with(., 'IT-1')]`)),
+		chromedp.WaitVisible(chromedp.Search(`//*[@id='chat-topic'][normalize-space()='IT-1 für Dieter']`)),
 		chromedp.WaitVisible(InLog("hilft Dieter. Alles, was hier geschrieben wird, wird im Ticket festgehalten.")),
 		chromedp.WaitVisible(Button("Service beenden")),
 		chromedp.WaitVisible(chromedp.Search(`//label[@id='attach'][@title='Eine Datei senden'][starts-with(normalize-space(), 'Anhängen')]`)),
