@@ -831,12 +831,23 @@ func TestAgentCommandsTypedInTheDM(t *testing.T) {
 	mustSee(t, ada, "did you mean `/helpdesk online`?")
 	ada.Command("offlien")
 	mustSee(t, ada, "did you mean `/helpdesk offline`?")
+	// A ticket command mistyped before a ticket key is a command too, with
+	// or without /helpdesk, whether or not the ticket exists.
+	ada.Say("snoze IT-3 2h")
+	mustSee(t, ada, "There is no command \"snoze\"; did you mean `/helpdesk snooze`?")
+	ada.Command("nots it-12 called the user back")
+	mustSee(t, ada, "did you mean `/helpdesk note`?")
 	qs, err := h.Store.Questions(context.Background(), tickets.QuestionFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(qs) != 0 {
 		t.Errorf("an agent's commands were logged as questions: %+v", qs)
+	}
+	// Other words after a near-verb are a question, as before.
+	ada.Say("snoze the alarm")
+	if qs, err := h.Store.Questions(context.Background(), tickets.QuestionFilter{}); err != nil || len(qs) != 1 || qs[0].Text != "snoze the alarm" {
+		t.Errorf("questions %+v (%v), want the one about the alarm", qs, err)
 	}
 	carl := h.Person("carl", "Carl")
 	carl.Say("away")

@@ -59,7 +59,16 @@ func TestGermanUserJourney(t *testing.T) {
 	mustSee(t, carl, "Ich habe das zu **IT-1** hinzugefügt. Ada öffnet in Kürze einen Chat mit Ihnen.")
 	ada.Press("Start Chat")
 	mustSee(t, carl, "Ada hat wegen **IT-1** einen Chat mit Ihnen geöffnet.")
-	ada.PressIn(carl.Group().ID, "End Service")
+	// The group chat, which Carl reads too, speaks the ticket's language.
+	group := carl.Group().ID
+	welcome := "Ada hilft Carl Beispiel. Alles, was hier geschrieben wird, wird im Ticket festgehalten. Drücken Sie **Service beenden**, wenn das Problem gelöst ist."
+	if chat := h.Transcript(group, "carl"); !strings.Contains(chat, welcome) || !strings.Contains(chat, "[Service beenden]") {
+		t.Fatalf("the group chat should welcome Carl in German:\n%s", chat)
+	}
+	ada.PressIn(group, "Service beenden")
+	if chat := h.Transcript(group, "carl"); !strings.Contains(chat, "**IT-1** wurde von Ada erledigt. Dieser Chat ist jetzt geschlossen.") {
+		t.Fatalf("the group chat should close in German:\n%s", chat)
+	}
 	mustSee(t, carl, "**IT-1** ist erledigt. Wie bewerten Sie die Hilfe, die Sie bekommen haben?")
 	mustSee(t, carl, "oder drücken Sie **Wieder öffnen**.")
 	carl.Press("★★★★☆")
@@ -76,6 +85,11 @@ func TestGermanUserJourney(t *testing.T) {
 	for _, english := range []string{"Did this help?", "Talk to an agent", "I've opened ticket", "will help you with",
 		"How would you rate", "Thanks for your feedback", "Skip]", "Cancel]"} {
 		mustNotSee(t, carl, english)
+	}
+	for _, english := range []string{"is here to help", "End Service", "was resolved by", "This chat is now closed"} {
+		if chat := h.Transcript(group, "carl"); strings.Contains(chat, english) {
+			t.Errorf("the group chat shows %q:\n%s", english, chat)
+		}
 	}
 }
 

@@ -17,8 +17,9 @@ import (
 	"gopkg.in/yaml.v2"
 )
 
-// msgID names one text the bot writes to an employee. Agent-facing texts
-// (cards, agent commands, notes, SLA warnings) stay English and are not here.
+// msgID names one text the bot writes to an employee (also in a ticket's
+// group chat, which the requester reads). Agent-facing texts (cards, agent
+// commands, notes, SLA warnings) stay English and are not here.
 type msgID string
 
 const (
@@ -100,6 +101,14 @@ const (
 	mRefuseConflict  msgID = "refuse_conflict"
 	mRefuseNotFound  msgID = "refuse_not_found"
 	mRefuseInvalid   msgID = "refuse_invalid"
+	// In a ticket's group chat, in the ticket's language: the requester reads them.
+	mChatTopic    msgID = "chat_topic" // the room's topic: ticket key, requester
+	mChatWelcome  msgID = "chat_welcome"
+	mEndService   msgID = "end_service"
+	mResolvedBy   msgID = "resolved_by"
+	mResolvedIdle msgID = "resolved_idle"
+	mTakenOver    msgID = "taken_over"
+	mTicketClosed msgID = "ticket_closed"
 )
 
 // catalog holds every employee-facing text per language, from the embedded

@@ -96,7 +96,7 @@ func (e *Engine) transfer(ctx context.Context, rt *Runtime, id int64, to, reason
 					e.log.Warn("invite new agent to group chat", "ticket", t.Key, "err", err)
 				}
 			}
-			if _, err := p.Send(ctx, t.GroupChat, Message{Text: fmt.Sprintf("%s has taken over **%s**.", t.Assignee, t.Key)}); err != nil {
+			if _, err := p.Send(ctx, t.GroupChat, Message{Text: tFor(t, desk, mTakenOver, t.Assignee, t.Key)}); err != nil {
 				e.log.Warn("announce transfer", "ticket", t.Key, "err", err)
 			}
 		}
@@ -141,7 +141,7 @@ func (e *Engine) startChat(ctx context.Context, rt *Runtime, t *tickets.Ticket, 
 	chat, err := p.CreateGroupChat(ctx, GroupChat{
 		Name:    chatName(t.Key, t.Subject),
 		Title:   t.Key + " · " + t.Subject,
-		Topic:   fmt.Sprintf("%s for %s", t.Key, t.Requester.Name),
+		Topic:   tFor(t, desk, mChatTopic, t.Key, t.Requester.Name),
 		Members: members,
 	})
 	if err != nil {
@@ -156,10 +156,10 @@ func (e *Engine) startChat(ctx context.Context, rt *Runtime, t *tickets.Ticket, 
 	}
 	summary := Message{
 		Title: started.Key + " · " + started.Subject,
-		Text: fmt.Sprintf("%s is here to help %s. Everything written here is recorded in the ticket. Press **End Service** when the problem is solved.",
-			started.Assignee, Literal(started.Requester.Name)),
+		Text: tFor(started, desk, mChatWelcome, started.Assignee, Literal(started.Requester.Name),
+			tFor(started, desk, mEndService)),
 		Fields:  formFields(started),
-		Buttons: []Button{{ID: actEnd, Label: "End Service", Value: idValue(started.ID), Style: StyleDanger}},
+		Buttons: []Button{{ID: actEnd, Label: tFor(started, desk, mEndService), Value: idValue(started.ID), Style: StyleDanger}},
 	}
 	ref, err := p.Send(ctx, chat, summary)
 	if err != nil {
@@ -220,11 +220,11 @@ func (e *Engine) endService(ctx context.Context, rt *Runtime, id int64, note str
 
 func (e *Engine) afterEnd(ctx context.Context, rt *Runtime, t *tickets.Ticket, actor tickets.Actor) error {
 	desk := rt.Config.Desk(t.Desk)
-	by := Literal(actor.Name)
+	closing := tFor(t, desk, mResolvedBy, t.Key, Literal(actor.Name))
 	if actor.Role == tickets.RoleSystem {
-		by = "the help desk after a period of inactivity"
+		closing = tFor(t, desk, mResolvedIdle, t.Key)
 	}
-	e.closeGroupChat(ctx, t, fmt.Sprintf("**%s** was resolved by %s. This chat is now closed.", t.Key, by))
+	e.closeGroupChat(ctx, t, closing)
 	e.updateCards(ctx, rt, t)
 	if desk != nil {
 		err := e.askEvaluation(ctx, rt, desk, t)
@@ -459,7 +459,7 @@ func (e *Engine) Delete(ctx context.Context, id int64, actor tickets.Actor, src 
 		return nil, err
 	}
 	if before.Status == tickets.StatusInService {
-		e.closeGroupChat(ctx, before, fmt.Sprintf("**%s** was closed. This chat is now closed.", t.Key))
+		e.closeGroupChat(ctx, before, tFor(before, rt.Config.Desk(before.Desk), mTicketClosed, t.Key))
 	}
 	e.updateCards(ctx, rt, t)
 	if rt.Config.Desk(t.Desk) != nil {

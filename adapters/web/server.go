@@ -113,10 +113,12 @@ func groupInfo(c webchat.Chat) chatInfo {
 	return chatInfo{ID: c.ID, Title: c.Title, Topic: c.Topic, Kind: string(bot.ChatGroup), Archived: c.Archived}
 }
 
-func (p *Platform) chatsOf(ctx context.Context, cfg *config.Config, user string) ([]chatInfo, error) {
-	out := []chatInfo{{ID: DMPrefix + user, Title: "Help desk", Topic: "Ask the help desk bot", Kind: string(bot.ChatDirect)}}
+// chatsOf lists the sidebar of user; the bot's own entries are in lang.
+func (p *Platform) chatsOf(ctx context.Context, cfg *config.Config, user, lang string) ([]chatInfo, error) {
+	_, labels := bot.Labels(lang)
+	out := []chatInfo{{ID: DMPrefix + user, Title: labels["help_desk"], Topic: labels["ask_bot"], Kind: string(bot.ChatDirect)}}
 	for _, c := range channelsOf(cfg, user) {
-		out = append(out, chatInfo{ID: c.ID, Title: c.Title, Topic: "Ticket cards of the desk", Kind: string(bot.ChatChannel)})
+		out = append(out, chatInfo{ID: c.ID, Title: c.Title, Topic: labels["ticket_cards"], Kind: string(bot.ChatChannel)})
 	}
 	groups, err := p.store.ChatsOf(ctx, user)
 	if err != nil {
@@ -146,7 +148,7 @@ func (p *Platform) handleMe(w http.ResponseWriter, r *http.Request, s auth.Sessi
 		p.writeErr(w, err)
 		return
 	}
-	chats, err := p.chatsOf(r.Context(), cfg, s.Identity.UserID)
+	chats, err := p.chatsOf(r.Context(), cfg, s.Identity.UserID, locale(r))
 	if err != nil {
 		p.writeErr(w, err)
 		return
@@ -351,7 +353,15 @@ func (p *Platform) handleSend(w http.ResponseWriter, r *http.Request, s auth.Ses
 		p.writeErr(w, err)
 		return
 	}
-	m, err := p.post(r.Context(), req.Chat, "", Body{From: Author{ID: user, Name: s.Identity.Name}, Text: text})
+	args, command := strings.CutPrefix(text, "/helpdesk")
+	command = command && (args == "" || args[0] == ' ')
+	// A command in a ticket's room is for the bot: like a slash command on
+	// the chat platforms, the others in the room (the requester) never see it.
+	viewer := ""
+	if command && kind == bot.ChatGroup {
+		viewer = user
+	}
+	m, err := p.post(r.Context(), req.Chat, viewer, Body{From: Author{ID: user, Name: s.Identity.Name}, Text: text})
 	if err != nil {
 		p.writeErr(w, err)
 		return
@@ -359,7 +369,7 @@ func (p *Platform) handleSend(w http.ResponseWriter, r *http.Request, s auth.Ses
 	ev := p.event(r, s, req.Chat, kind, req.Desk)
 	ev.ID = "msg:" + strconv.FormatInt(m.ID, 10)
 	ev.Kind, ev.Text = bot.EventMessage, text
-	if args, ok := strings.CutPrefix(text, "/helpdesk"); ok && (args == "" || args[0] == ' ') && kind != bot.ChatGroup {
+	if command && kind != bot.ChatGroup {
 		ev.Kind, ev.Text = bot.EventCommand, strings.TrimSpace(args)
 	}
 	// In an agent channel, people talk to each other; only commands are for the bot.

@@ -169,7 +169,7 @@
     var li = el("li", { class: cls, "data-id": m.id });
     var av = el("span", { class: "avatar" + (m.from.bot ? " bot" : ""), "aria-hidden": "true", text: m.from.bot ? "HD" : initials(m.from.name) });
     var meta = el("p", { class: "meta" });
-    meta.textContent = (m.mine ? lbl("you", "You") : m.from.name) + " · " + time(m.at) + (m.private ? " · " + lbl("only_you", "only you can see this") : "");
+    meta.textContent = (m.mine ? lbl("you", "You") : m.from.bot ? lbl("help_desk", m.from.name) : m.from.name) + " · " + time(m.at) + (m.private ? " · " + lbl("only_you", "only you can see this") : "");
     var bubble = el("div", { class: "bubble" });
     if (m.title) bubble.appendChild(el("h3", { text: m.title }));
     if (m.html) bubble.appendChild(el("div", { class: "text", html: m.html }));
