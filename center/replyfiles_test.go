@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/helpdesk-chat/helpdesk/bot"
 	"github.com/helpdesk-chat/helpdesk/config"
 	"github.com/helpdesk-chat/helpdesk/tickets"
 )
@@ -167,5 +168,43 @@ func TestAPIReplyWithFiles(t *testing.T) {
 	body = `{"action":"note","text":"x","files":[{"name":"a.txt","data":"` + b64([]byte("a")) + `"}]}`
 	if status, out := e.api("POST", "/api/v1/tickets/"+tk.Key+"/transitions", crmToken, body); status != http.StatusBadRequest {
 		t.Fatalf("a note with files: %d %s", status, out)
+	}
+}
+
+// On the real engine: the agent's files from the reply box reach the
+// requester in the ticket's group chat with the words; a file the
+// platform refuses stays with the ticket and the page says so.
+func TestReplyFilesDeliveredByTheEngine(t *testing.T) {
+	l := newLive(t, false)
+	l.h.Platform.Files = true
+	l.h.Platform.RefuseFile = func(f bot.OutFile) string {
+		if f.Name == "big.pdf" {
+			return "it takes files up to 50 B"
+		}
+		return ""
+	}
+	tk := l.ask(l.alice, "my monitor flickers")
+	chat := l.start(tk)
+	ada := l.agentBrowser[tk.Assignee]
+	code, page := ada.postFiles("/center/tickets/"+tk.Key+"/reply", map[string]string{"text": "Try this driver."},
+		[]upload{{"driver.txt", "the driver"}}, true)
+	if code != http.StatusSeeOther {
+		t.Fatalf("reply: %d %s", code, page)
+	}
+	ms := l.h.Platform.Messages(chat, l.alice.ID)
+	last := ms[len(ms)-1].Msg
+	if !strings.Contains(last.Text, "Try this driver.") || len(last.Files) != 1 || last.Files[0].Name != "driver.txt" || string(last.Files[0].Data) != "the driver" {
+		t.Fatalf("Alice sees %+v", last)
+	}
+	code, _ = ada.postFiles("/center/tickets/"+tk.Key+"/reply", nil, []upload{{"big.pdf", "%PDF-1.4 " + strings.Repeat("p", 100)}}, true)
+	if code != http.StatusSeeOther {
+		t.Fatalf("reply: %d", code)
+	}
+	_, page = ada.do("GET", "/center/tickets/"+tk.Key+"?done=reply-undelivered", nil)
+	if !strings.Contains(page, "big.pdf was kept with "+tk.Key+" but not sent on the web chat: it takes files up to 50 B") {
+		t.Fatalf("the page does not say why big.pdf was not sent:\n%s", page)
+	}
+	if got := l.kept(tk); len(got) != 2 {
+		t.Fatalf("kept: %+v", got)
 	}
 }
