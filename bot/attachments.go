@@ -106,7 +106,6 @@ func (e *Engine) filesOutsideTicket(ctx context.Context, ev Event) error {
 	return nil
 }
 
-
 // OutFile is a file kept with a ticket that goes out with a message: an
 // agent's reply with files from the Ticket Center.
 type OutFile struct {

@@ -2,8 +2,8 @@ package bot
 
 import (
 	"cmp"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
