@@ -2,8 +2,11 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/helpdesk-chat/helpdesk/errs"
 	"github.com/helpdesk-chat/helpdesk/tickets"
@@ -101,4 +104,77 @@ func (e *Engine) filesOutsideTicket(ctx context.Context, ev Event) error {
 		}
 	}
 	return nil
+}
+
+// OutFile is a file kept with a ticket that goes out with a message: an
+// agent's reply with files from the Ticket Center.
+type OutFile struct {
+	tickets.Attachment
+	Data []byte
+}
+
+// FileSender is a platform that sends Message.Files with a message. A file
+// it cannot send (too large for the platform, one too many) is named in a
+// FilesRefused returned with the ref of what was sent: the text and the
+// other files went. A platform without it gets no files, and the engine
+// says so.
+type FileSender interface {
+	SendsFiles() bool
+}
+
+// FileRefusal is a file a platform would not take, and why, in words for
+// the agent ("Discord takes files up to 10 MB").
+type FileRefusal struct {
+	Name, Reason string
+}
+
+// FilesRefused is a platform's refusal of some of a message's files; the
+// rest of the message was sent.
+type FilesRefused []FileRefusal
+
+func (r FilesRefused) Error() string {
+	var b strings.Builder
+	for i, f := range r {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Name + ": " + f.Reason)
+	}
+	return "files refused: " + b.String()
+}
+
+// checkUploads refuses a reply's files that the attachments' limit or
+// allow-list would not keep, before anything is kept or sent.
+func checkUploads(k *tickets.Attachments, files []tickets.Upload) error {
+	if len(files) > tickets.MaxReplyFiles {
+		return errs.Errorf(errs.EINVALID, "A reply carries at most %d files; this one has %d.", tickets.MaxReplyFiles, len(files))
+	}
+	for _, f := range files {
+		if err := k.Check(f.Name, int64(len(f.Data)), f.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepUploads keeps a reply's files with t as the agent's (checked already).
+func keepUploads(ctx context.Context, k *tickets.Attachments, t *tickets.Ticket, actor tickets.Actor, files []tickets.Upload) ([]OutFile, error) {
+	var out []OutFile
+	for _, f := range files {
+		var rnd [8]byte
+		_, _ = rand.Read(rnd[:])
+		a, err := k.Keep(ctx, t, actor, "reply:"+hex.EncodeToString(rnd[:]), f.Name, f.Data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, OutFile{Attachment: a, Data: f.Data})
+	}
+	return out, nil
+}
+
+func fileCount(n int) string {
+	if n == 1 {
+		return "a file"
+	}
+	return fmt.Sprintf("%d files", n)
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -118,9 +119,21 @@ func (e *Engine) ReplyChannels(ctx context.Context, t *tickets.Ticket) ([]ReplyC
 // answers there goes on the ticket too: in their DM (their conversation
 // waits on the ticket) or in the mail thread.
 func (e *Engine) ReplyVia(ctx context.Context, id int64, text, via string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error) {
-	t, follow, err := e.replyVia(ctx, id, text, via, actor, src)
+	t, _, err := e.ReplyWithFiles(ctx, id, text, via, nil, actor, src)
+	return t, err
+}
+
+// ReplyWithFiles is ReplyVia with files (text may then be empty): each is
+// checked against the attachments' limit and allow-list (a refusal is
+// errs.EINVALID naming the file, and nothing is kept or sent), kept with
+// the ticket as the agent's, and sent with the reply. A file the channel
+// does not deliver (a platform without files, or one that refuses it:
+// too large for it) stays with the ticket; notDelivered says so, one line
+// per file, and the same lines are an internal note on the ticket.
+func (e *Engine) ReplyWithFiles(ctx context.Context, id int64, text, via string, files []tickets.Upload, actor tickets.Actor, src tickets.Source) (t *tickets.Ticket, notDelivered []string, err error) {
+	t, notDelivered, follow, err := e.replyVia(ctx, id, text, via, files, actor, src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if follow != nil {
 		// After the ticket's lock: a conversation is locked before a ticket elsewhere.
@@ -128,24 +141,36 @@ func (e *Engine) ReplyVia(ctx context.Context, id int64, text, via string, actor
 			e.log.Warn("point the requester's conversation at the ticket", "ticket", t.Key, "via", via, "err", err)
 		}
 	}
-	return t, nil
+	if len(notDelivered) > 0 {
+		note := strings.Join(notDelivered, "\n")
+		if t2, err := e.svc.AddNote(ctx, t.ID, note, "", actor, src); err != nil {
+			e.log.Warn("note the files not delivered", "ticket", t.Key, "err", err)
+		} else {
+			t = t2
+		}
+	}
+	return t, notDelivered, nil
 }
 
-func (e *Engine) replyVia(ctx context.Context, id int64, text, via string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, func(context.Context) error, error) {
+func (e *Engine) replyVia(ctx context.Context, id int64, text, via string, files []tickets.Upload, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, []string, func(context.Context) error, error) {
 	defer e.lockTicket(id)()
 	text = strings.TrimSpace(text)
-	if text == "" {
-		return nil, nil, errs.Errorf(errs.EINVALID, "The reply is empty.")
+	if text == "" && len(files) == 0 {
+		return nil, nil, nil, errs.Errorf(errs.EINVALID, "The reply is empty.")
 	}
 	if actor.Role != tickets.RoleAgent && actor.Role != tickets.RoleAdmin {
-		return nil, nil, errs.Errorf(errs.EFORBIDDEN, "Only the desk's agents can reply to the requester.")
+		return nil, nil, nil, errs.Errorf(errs.EFORBIDDEN, "Only the desk's agents can reply to the requester.")
 	}
 	t, err := e.store.Get(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !t.Erased.IsZero() || t.MergedInto != "" {
-		return nil, nil, errs.Errorf(errs.ECONFLICT, "%s is closed for replies.", t.Key)
+		return nil, nil, nil, errs.Errorf(errs.ECONFLICT, "%s is closed for replies.", t.Key)
+	}
+	k := e.Attachments()
+	if err := checkUploads(k, files); err != nil {
+		return nil, nil, nil, err
 	}
 	platform, chat := t.Platform, t.RequesterChat
 	var follow func(context.Context) error
@@ -156,22 +181,22 @@ func (e *Engine) replyVia(ctx context.Context, id int64, text, via string, actor
 		}
 	case ViaChat:
 		if t.Status != tickets.StatusInService || t.GroupChat == "" {
-			return nil, nil, errs.Errorf(errs.ECONFLICT, "%s has no group chat running: answer by DM or mail.", t.Key)
+			return nil, nil, nil, errs.Errorf(errs.ECONFLICT, "%s has no group chat running: answer by DM or mail.", t.Key)
 		}
 		chat = t.GroupChat
 	case ViaDM, t.Platform:
 	default:
 		accounts, err := e.Accounts(ctx, t.Requester)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		acc, ok := tickets.AccountOn(accounts, via)
 		if !ok {
-			return nil, nil, errs.Errorf(errs.EINVALID, "%s has no account on %s verified by the same email address.", t.Requester.Name, platformTitle(via))
+			return nil, nil, nil, errs.Errorf(errs.EINVALID, "%s has no account on %s verified by the same email address.", t.Requester.Name, platformTitle(via))
 		}
 		p, err := e.platform(via)
 		if err != nil {
-			return nil, nil, errs.Errorf(errs.EINVALID, "%s is not connected.", platformTitle(via))
+			return nil, nil, nil, errs.Errorf(errs.EINVALID, "%s is not connected.", platformTitle(via))
 		}
 		platform = via
 		if tc, ok := p.(ticketChats); ok {
@@ -182,25 +207,57 @@ func (e *Engine) replyVia(ctx context.Context, id int64, text, via string, actor
 			follow = func(ctx context.Context) error { return e.followOn(ctx, via, user, dm, tk) }
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("reach %s on %s: %w", t.Requester.Name, via, err)
+			return nil, nil, nil, fmt.Errorf("reach %s on %s: %w", t.Requester.Name, via, err)
 		}
 	}
 	p, err := e.platform(platform)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	// The files are kept with the ticket before they are sent: what the
+	// platform refuses stays with the ticket, and the agent hears of it.
+	out, err := keepUploads(ctx, k, t, actor, files)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var notDelivered []string
+	if len(out) > 0 {
+		if fs, ok := p.(FileSender); !ok || !fs.SendsFiles() {
+			for _, f := range out {
+				notDelivered = append(notDelivered, fmt.Sprintf("%s was kept with %s but not sent: %s does not take files from the Ticket Center.",
+					f.Name, t.Key, platformTitle(platform)))
+			}
+			out = nil
+		}
+	}
+	if text == "" && len(out) == 0 {
+		return t, notDelivered, nil, nil // nothing left to send
 	}
 	var ref MessageRef
 	if ps, ok := p.(personSender); ok {
-		ref, err = ps.SendAs(ctx, chat, actor.Name, Message{Text: text})
+		ref, err = ps.SendAs(ctx, chat, actor.Name, Message{Text: text, Files: out})
 	} else {
 		msg := fmt.Sprintf("**%s:** %s", actor.Name, text)
 		if platform != t.Platform {
 			msg = fmt.Sprintf("**%s** (%s · %s): %s", actor.Name, t.Key, Literal(t.Subject), text)
 		}
-		ref, err = p.Send(ctx, chat, Message{Text: msg})
+		if text == "" {
+			msg = fmt.Sprintf("**%s** sent %s.", actor.Name, fileCount(len(out)))
+			if platform != t.Platform {
+				msg = fmt.Sprintf("**%s** (%s · %s) sent %s.", actor.Name, t.Key, Literal(t.Subject), fileCount(len(out)))
+			}
+		}
+		ref, err = p.Send(ctx, chat, Message{Text: msg, Files: out})
+	}
+	var refused FilesRefused
+	if errors.As(err, &refused) {
+		for _, r := range refused {
+			notDelivered = append(notDelivered, fmt.Sprintf("%s was kept with %s but not sent on %s: %s", r.Name, t.Key, platformTitle(platform), r.Reason))
+		}
+		err = nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("reply on %s: %w", platform, err)
+		return nil, nil, nil, fmt.Errorf("reply on %s: %w", platform, err)
 	}
 	pid := ""
 	if ref.ID != "" {
@@ -209,8 +266,11 @@ func (e *Engine) replyVia(ctx context.Context, id int64, text, via string, actor
 			pid = "reply:" + platform + ":" + ref.ID
 		}
 	}
+	if text == "" {
+		return t, notDelivered, follow, nil
+	}
 	got, err := e.svc.RecordMessage(ctx, t.ID, Sanitize(text, maxMessageLen), pid, actor, src)
-	return got, follow, err
+	return got, notDelivered, follow, err
 }
 
 // followOn points the person's conversation on platform at t, so that what

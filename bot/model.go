@@ -124,6 +124,9 @@ type Message struct {
 	Fields  []Field
 	Buttons []Button
 	Select  *Select
+	// Files go with the message (an agent's reply from the Ticket Center);
+	// the engine sets them only for a FileSender platform.
+	Files []OutFile
 }
 
 // MessageRef points at a sent message so it can be updated.

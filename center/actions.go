@@ -3,6 +3,7 @@ package center
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,14 @@ type request struct {
 	Priority string            `json:"priority,omitempty"`
 	Tags     *tagList          `json:"tags,omitempty"` // the whole set: ["vpn", "vip"] or "vpn, vip"
 	Form     map[string]string `json:"form,omitempty"` // field id -> answer
+	// reply: files sent with it, each {"name": …, "data": base64}
+	Files []fileJSON `json:"files,omitempty"`
+}
+
+// fileJSON is a file of an API reply.
+type fileJSON struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"` // base64 in JSON
 }
 
 // tagList is a set of tags, in JSON a list or one comma-separated string
@@ -94,6 +103,8 @@ type result struct {
 	what   string
 	extra  *tickets.Ticket // merge: the ticket merged into
 	quiet  bool            // nothing changed: nobody is told
+	// reply: the files kept but not delivered by the channel, a line each
+	notDelivered []string
 }
 
 const maxNoteLen = 4000
@@ -190,12 +201,23 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 	case "reply":
 		// Goes to the requester on the ticket's channel (chat or email).
 		text := textutil.ClipBytes(strings.TrimSpace(req.Text), maxNoteLen)
-		if text == "" {
+		if text == "" && len(req.Files) == 0 {
 			return result{}, errs.Errorf(errs.EINVALID, "The reply is empty.")
 		}
 		var got *tickets.Ticket
+		var notDelivered []string
 		var err error
-		if cr, ok := c.engine.(ChannelReplier); ok && req.Via != "" {
+		if len(req.Files) > 0 {
+			fr, ok := c.engine.(FileReplier)
+			if !ok {
+				return result{}, errs.Errorf(errs.EINVALID, "Files need the bot running: there is no channel to send them on.")
+			}
+			ups, cerr := c.checkUploads(cfg, req.Files)
+			if cerr != nil {
+				return result{}, cerr
+			}
+			got, notDelivered, err = fr.ReplyWithFiles(ctx, t.ID, text, req.Via, ups, actor, src)
+		} else if cr, ok := c.engine.(ChannelReplier); ok && req.Via != "" {
 			got, err = cr.ReplyVia(ctx, t.ID, text, req.Via, actor, src)
 		} else if req.Via != "" {
 			err = errs.Errorf(errs.EINVALID, "Replies on another channel need the bot running.")
@@ -205,7 +227,11 @@ func (c *Center) apply(ctx context.Context, cfg *config.Config, t *tickets.Ticke
 		if err != nil {
 			return result{}, err
 		}
-		return result{ticket: got, what: "reply sent to the requester"}, nil
+		what := "reply sent to the requester"
+		if len(req.Files) > 0 {
+			what = fmt.Sprintf("reply sent to the requester with %d of %d files", len(req.Files)-len(notDelivered), len(req.Files))
+		}
+		return result{ticket: got, what: what, notDelivered: notDelivered}, nil
 	case "follow", "unfollow":
 		if follower == nil {
 			return result{}, errs.Errorf(errs.EINVALID, "Following needs a signed-in person.")

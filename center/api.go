@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -195,10 +196,20 @@ func (c *Center) apiTransition(w http.ResponseWriter, r *http.Request, cl client
 		return
 	}
 	var req request
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, c.maxReplyBody()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			c.apiFail(w, statusError{http.StatusRequestEntityTooLarge, errs.Errorf(errs.EINVALID,
+				"The request is larger than %s: a reply carries at most %d files within the limit for files.", tickets.FormatBytes(mbe.Limit), tickets.MaxReplyFiles)})
+			return
+		}
 		c.apiFail(w, errs.Errorf(errs.EINVALID, "Bad JSON body: %s", err.Error()))
+		return
+	}
+	if len(req.Files) > 0 && req.Action != "reply" {
+		c.apiFail(w, errs.Errorf(errs.EINVALID, "Only a reply carries files."))
 		return
 	}
 	see := func(o *tickets.Ticket) bool { return cl.allowed(o.Desk) }

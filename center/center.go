@@ -145,7 +145,7 @@ func (c *Center) Routes(mux *http.ServeMux) {
 	page("GET /center/{$}", c.handleList)
 	page("GET /center/tickets/{key}", c.handleTicket)
 	page("GET /center/tickets/{key}/files/{id}", c.handleFile)
-	page("POST /center/tickets/{key}/{action}", c.handleAction)
+	mux.Handle("POST /center/tickets/{key}/{action}", c.limitUploads(c.auth.Require(http.HandlerFunc(c.handleAction))))
 	page("GET /center/new", c.handleNewForm)
 	page("POST /center/new", c.handleNew)
 	page("GET /center/stats", c.handleStats)
@@ -344,6 +344,14 @@ func (c *Center) ticketFor(ctx context.Context, v *viewer, key string) (*tickets
 
 // httpStatus maps a ticket error code to an HTTP status.
 func httpStatus(err error) int {
+	var se statusError
+	if errors.As(err, &se) {
+		return se.status
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge
+	}
 	switch errs.Code(err) {
 	case errs.ENOTFOUND:
 		return http.StatusNotFound

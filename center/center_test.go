@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +68,8 @@ type engine struct {
 	mu       sync.Mutex
 	changes  []string // "IT-1 transfer"
 	notified []string // "web:ada@example.com: text"
+	// undeliverable: files the channel refuses (name -> why), for ReplyWithFiles
+	undeliverable map[string]string
 }
 
 var _ center.Engine = (*engine)(nil)
@@ -449,4 +452,31 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 	}
 	form.Set("csrf_token", b.csrf)
 	return b.do("POST", path, form)
+}
+
+// ReplyWithFiles keeps the files with the ticket as the engine does and
+// records what reached it ("IT-1 reply with a.png,b.txt via dm"); a file
+// named in undeliverable is kept but named as not delivered.
+func (e *engine) ReplyWithFiles(ctx context.Context, id int64, text, via string, files []tickets.Upload, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, []string, error) {
+	t, err := e.svc.Store.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var names, notDelivered []string
+	for i, f := range files {
+		if _, err := e.svc.Files.Keep(ctx, t, actor, "reply:"+strconv.Itoa(i)+":"+f.Name, f.Name, f.Data); err != nil {
+			return nil, nil, err
+		}
+		names = append(names, f.Name)
+		if why, ok := e.undeliverable[f.Name]; ok {
+			notDelivered = append(notDelivered, f.Name+" was kept with "+t.Key+" but not sent: "+why)
+		}
+	}
+	if text != "" {
+		if t, err = e.svc.RecordMessage(ctx, id, text, "", actor, src); err != nil {
+			return nil, nil, err
+		}
+	}
+	got, err := e.did(t, "reply with "+strings.Join(names, ",")+" via "+via, nil)
+	return got, notDelivered, err
 }

@@ -46,6 +46,14 @@ type ChannelReplier interface {
 	ReplyVia(ctx context.Context, id int64, text, via string, actor tickets.Actor, src tickets.Source) (*tickets.Ticket, error)
 }
 
+// FileReplier is a ChannelReplier that sends files with a reply (text may
+// then be empty): it keeps them with the ticket as the agent's and sends
+// them by the reply's channel; notDelivered names each file the channel
+// did not take (kept all the same). *bot.Engine is one.
+type FileReplier interface {
+	ReplyWithFiles(ctx context.Context, id int64, text, via string, files []tickets.Upload, actor tickets.Actor, src tickets.Source) (t *tickets.Ticket, notDelivered []string, err error)
+}
+
 // serviceOnly is the Engine of a Center without a bot (Options.Engine nil):
 // the changes are made and audited, nothing happens on a chat platform and
 // nobody is notified.

@@ -41,6 +41,10 @@ func ticketNotice(id string, t *tickets.Ticket, deskName string) string {
 		return "reopened"
 	case "note":
 		return "internal note added"
+	case "reply":
+		return "reply sent to the requester"
+	case "reply-undelivered":
+		return "reply sent; a file was kept with the ticket but not delivered to the requester (the internal notes say why)"
 	case "follow":
 		return "followed"
 	case "unfollow":
@@ -73,6 +77,9 @@ func ticketNotice(id string, t *tickets.Ticket, deskName string) string {
 func doneID(action string, res result) string {
 	if res.quiet && action == "edit" {
 		return "unchanged"
+	}
+	if action == "reply" && len(res.notDelivered) > 0 {
+		return "reply-undelivered"
 	}
 	return action
 }

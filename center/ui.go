@@ -475,6 +475,8 @@ type detailData struct {
 	CanDelete bool
 	// ReplyVia are the channels the reply box offers (staff; the bot's).
 	ReplyVia []tickets.Channel
+	// ReplyFiles: the reply box takes files (the bot sends them), within these limits.
+	ReplyFiles *replyFiles
 	// The context panel (staff): the requester's other tickets on the
 	// viewer's desks from every channel (their accounts linked by a
 	// verified address), newest first, and their latest questions to the bot.
@@ -602,6 +604,11 @@ func (c *Center) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, t
 		if d.ReplyVia, err = cr.ReplyChannels(r.Context(), t); err != nil {
 			c.fail(w, v, err)
 			return
+		}
+	}
+	if _, ok := c.engine.(FileReplier); ok && d.Staff && t.Erased.IsZero() {
+		if k := c.uploadKeeper(c.config()); k != nil {
+			d.ReplyFiles = &replyFiles{Count: tickets.MaxReplyFiles, Size: tickets.FormatBytes(k.Limit()), Types: k.Accepted()}
 		}
 	}
 	if d.Staff && t.Requester.ID != "" {
@@ -766,6 +773,12 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 	if req.Action == "split" {
 		req.Message, _ = strconv.ParseInt(r.PostFormValue("message"), 10, 64)
 	}
+	if req.Action == "reply" {
+		if req.Files, err = c.formUploads(r); err != nil && httpStatus(err) == http.StatusInternalServerError {
+			c.fail(w, v, err)
+			return
+		}
+	}
 	if req.Action == "end" {
 		// The agent's own words win over the list's choice.
 		req.Reason = r.PostFormValue("reason")
@@ -773,9 +786,12 @@ func (c *Center) handleAction(w http.ResponseWriter, r *http.Request) {
 			req.Reason = own
 		}
 	}
-	me := v.person()
 	actor := v.actorOn(t)
-	res, err := c.apply(ctx, c.config(), t, actor, tickets.SourceWeb, req, &me, v.canSee)
+	var res result
+	if err == nil {
+		me := v.person()
+		res, err = c.apply(ctx, c.config(), t, actor, tickets.SourceWeb, req, &me, v.canSee)
+	}
 	if err != nil {
 		status := httpStatus(err)
 		if status == http.StatusInternalServerError {

@@ -345,3 +345,14 @@ func (k *Attachments) Configured(c *config.Attachments) *Attachments {
 	}
 	return &out
 }
+
+// Upload is a file an agent sends with a reply (the Ticket Center, the
+// API): its name as sent and its bytes. The engine checks and keeps it.
+type Upload struct {
+	Name string
+	Data []byte
+}
+
+// MaxReplyFiles is the most files one reply carries (Discord's limit per
+// message, the tightest of the platforms').
+const MaxReplyFiles = 10

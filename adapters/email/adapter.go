@@ -249,6 +249,12 @@ func (a *Adapter) SendAs(ctx context.Context, chat, author string, msg bot.Messa
 	return a.send(ctx, chat, msg, false)
 }
 
+var _ bot.FileSender = (*Adapter)(nil)
+
+// SendsFiles implements bot.FileSender: a reply's files go as attachments
+// of its mail (base64 parts, multipart/mixed).
+func (a *Adapter) SendsFiles() bool { return true }
+
 func (a *Adapter) send(ctx context.Context, chat string, msg bot.Message, auto bool) (bot.MessageRef, error) {
 	ref := kit.ParseChat(chat)
 	to := bareAddress(ref.Chat)
@@ -289,6 +295,7 @@ func (a *Adapter) send(ctx context.Context, chat string, msg bot.Message, auto b
 	om.ID = a.newMessageID(desk)
 	om.Text = a.plainText(to, chat, msg)
 	om.HTML = a.htmlText(to, chat, msg)
+	om.Files = msg.Files
 	if err := a.queueMail(ctx, om); err != nil {
 		return bot.MessageRef{}, err
 	}

@@ -129,6 +129,7 @@ type outMail struct {
 	References []string
 	Auto       bool // written by the bot: Auto-Submitted: auto-replied
 	Text, HTML string
+	Files      []bot.OutFile // attachments (an agent's reply with files)
 }
 
 // build writes the mail as RFC 5322 bytes: multipart/alternative with the
@@ -177,6 +178,21 @@ func build(m outMail, now time.Time) ([]byte, error) {
 	}
 	if err := iw.Close(); err != nil {
 		return nil, err
+	}
+	for _, f := range m.Files {
+		var ah mail.AttachmentHeader
+		ah.Set("Content-Type", f.ContentType)
+		ah.SetFilename(f.Name)
+		aw, err := w.CreateAttachment(ah)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := aw.Write(f.Data); err != nil {
+			return nil, err
+		}
+		if err := aw.Close(); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.Close(); err != nil {
 		return nil, err

@@ -48,6 +48,13 @@ func fileViews(m int64, chat string, fs []FileRef) []FileView {
 	return out
 }
 
+var _ bot.FileSender = (*Platform)(nil)
+
+// SendsFiles implements bot.FileSender: an agent's files show in the chat
+// as the requester's do, fetched by the chat's members (handleFile), when
+// files are kept at all.
+func (p *Platform) SendsFiles() bool { return p.filesFn != nil }
+
 func urlQuery(s string) string { return url.QueryEscape(s) }
 
 // uploadOverhead is what a multipart request carries besides the file.

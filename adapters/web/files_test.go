@@ -124,3 +124,45 @@ func TestUploadInTicketChat(t *testing.T) {
 		t.Fatalf("the ticket keeps %+v (%v)", as, err)
 	}
 }
+
+// An agent's reply with a file from the Ticket Center (the engine's
+// ReplyWithFiles) shows in the requester's chat with the words, and the
+// requester downloads it; someone outside the chat cannot.
+func TestReplyFileShownToTheRequester(t *testing.T) {
+	srv := start(t)
+	sam := signIn(t, srv, "sam", "Sam")
+	ada := signIn(t, srv, "ada", "Ada")
+	eve := signIn(t, srv, "eve", "Eve")
+	ada.press(openTicket(t, sam, ada), "Start Chat")
+	room := sam.me().Chats[len(sam.me().Chats)-1].ID
+	tk, err := srv.Store.GetByKey(context.Background(), "IT-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := tickets.Actor{Role: tickets.RoleAgent, Platform: "web", ID: "ada", Name: "Ada"}
+	guide := []byte("%PDF-1.4 how to reset the VPN")
+	if _, notDelivered, err := srv.Engine.ReplyWithFiles(context.Background(), tk.ID, "The guide is attached.", "", []tickets.Upload{{Name: "vpn guide.pdf", Data: guide}}, agent, tickets.SourceWeb); err != nil || len(notDelivered) > 0 {
+		t.Fatalf("reply: %v %v", notDelivered, err)
+	}
+	var shown web.View
+	for _, v := range sam.history(room) {
+		if len(v.Files) > 0 {
+			shown = v
+		}
+	}
+	if len(shown.Files) != 1 || !strings.Contains(shown.HTML, "The guide is attached.") || shown.Files[0].Name != "vpn guide.pdf" || shown.Files[0].Image {
+		t.Fatalf("Sam sees %+v", shown)
+	}
+	resp, body := sam.fetch(shown.Files[0].URL)
+	if resp.StatusCode != 200 || !bytes.Equal(body, guide) || resp.Header.Get("Content-Type") != "application/pdf" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("Sam downloads: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	if resp, _ := eve.fetch(shown.Files[0].URL); resp.StatusCode != 403 {
+		t.Errorf("someone outside the chat downloads the file: %d", resp.StatusCode)
+	}
+	as, err := srv.Store.Attachments(context.Background(), tk.ID)
+	if err != nil || len(as) != 1 || as[0].Author.Role != tickets.RoleAgent || as[0].Author.Name != "Ada" {
+		t.Fatalf("the ticket keeps %+v (%v)", as, err)
+	}
+}

@@ -263,6 +263,9 @@ func bodyOf(from Author, m bot.Message) Body {
 		}
 		b.Select = s
 	}
+	for _, f := range m.Files {
+		b.Files = append(b.Files, FileRef{ID: f.ID, Name: f.Name, Size: f.Size, Type: f.ContentType})
+	}
 	return b
 }
 

@@ -49,6 +49,11 @@ type Platform struct {
 	// RefuseRetire, when set, is asked before each RetireButtons; an error
 	// it returns is RetireButtons' (a platform failing the update).
 	RefuseRetire func(ref bot.MessageRef) error
+	// Files says whether it sends files with messages (bot.FileSender);
+	// RefuseFile, when set, names why it will not take one ("" takes it):
+	// the message goes without it and Send returns bot.FilesRefused.
+	Files      bool
+	RefuseFile func(f bot.OutFile) string
 
 	mu     sync.Mutex
 	seq    int
@@ -99,11 +104,36 @@ func (p *Platform) Send(ctx context.Context, chat string, msg bot.Message) (bot.
 	if msg.Select != nil && p.SelectLimit > 0 && len(msg.Select.Options) > p.SelectLimit {
 		return bot.MessageRef{}, fmt.Errorf("send: a select of %d options, the platform shows %d", len(msg.Select.Options), p.SelectLimit)
 	}
+	var refused bot.FilesRefused
+	if len(msg.Files) > 0 {
+		if !p.Files {
+			return bot.MessageRef{}, fmt.Errorf("send: %d files to a platform that takes none", len(msg.Files))
+		}
+		var took []bot.OutFile
+		for _, f := range msg.Files {
+			if why := ""; p.RefuseFile != nil {
+				if why = p.RefuseFile(f); why != "" {
+					refused = append(refused, bot.FileRefusal{Name: f.Name, Reason: why})
+					continue
+				}
+			}
+			took = append(took, f)
+		}
+		msg.Files = took
+	}
 	p.seq++
 	s := &Sent{Ref: bot.MessageRef{Chat: chat, ID: fmt.Sprintf("m%d", p.seq)}, Msg: msg}
 	p.add(s)
+	if len(refused) > 0 {
+		return s.Ref, refused
+	}
 	return s.Ref, nil
 }
+
+// SendsFiles implements bot.FileSender.
+func (p *Platform) SendsFiles() bool { return p.Files }
+
+var _ bot.FileSender = (*Platform)(nil)
 
 func (p *Platform) add(s *Sent) {
 	p.msgs = append(p.msgs, s)
