@@ -56,7 +56,7 @@ type calibSample struct {
 // keeps the product default unless the answer one is lower. Chosen on
 // CLINC150 val.
 const (
-	thresholdWrong = 0.045
+	thresholdWrong = 0.040
 	thresholdOOS   = 0.20
 	thresholdMin   = 0.50
 	thresholdMax   = DefaultAnswerThreshold
@@ -199,7 +199,9 @@ func heldOutSamples(sp *space, exs []example, held []bool, cands [][]int32, vm *
 		}
 	}
 	affected := m.startFrom(sp, exs, held)
-	if float64(n) > calibShareRivals*float64(len(exs)) {
+	if sp.denseFits(exs) {
+		m.fitDense(exs, held)
+	} else if float64(n) > calibShareRivals*float64(len(exs)) {
 		m.fit(exs, held, m.rivals(exs, held, 0, len(exs)))
 	} else {
 		// Same rivals as the full model: most of its training is too.

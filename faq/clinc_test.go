@@ -18,7 +18,8 @@ import (
 
 // TestEvalCases measures answer quality on an external benchmark when
 // FAQ_EVAL_FAQ and FAQ_EVAL_CASES name a FAQ YAML file and a JSONL case
-// file (the `helpdesk faq eval` formats), e.g. CLINC150:
+// file (the `helpdesk faq eval` formats), e.g. CLINC150 (FAQ_EVAL_NO_VECTORS
+// set: the lexical model only):
 //
 //	FAQ_EVAL_FAQ=/work/shared/bench/clinc150/faq-k10.yaml \
 //	FAQ_EVAL_CASES=/work/shared/bench/clinc150/val.jsonl go test -run EvalCases -v ./faq
@@ -38,10 +39,13 @@ func TestEvalCases(t *testing.T) {
 	if err := yaml.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := faq.Build(&f, []string{"en"}, config.Thresholds{})
+	built := time.Now()
+	ix, err := faq.BuildWith(&f, []string{"en"}, config.Thresholds{}, faq.Options{NoVectors: os.Getenv("FAQ_EVAL_NO_VECTORS") != ""})
 	if err != nil {
 		t.Fatal(err)
 	}
+	answer, _ := ix.Thresholds()
+	t.Logf("built in %v, answer threshold %.2f", time.Since(built).Round(time.Millisecond), answer)
 
 	cf, err := os.Open(casesFile)
 	if err != nil {

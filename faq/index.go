@@ -379,9 +379,14 @@ func (ix *Index) index() {
 		l := jb.lang
 		sp, exs := spaces[l], exss[l]
 		if jb.held == nil {
-			trainings[l] = sp.prepare(exs, nil, cands[l])
-			close(prepared[l])
-			sp.train(trainings[l])
+			if sp.denseFits(exs) {
+				close(prepared[l])
+				sp.fitDense(exs, nil)
+			} else {
+				trainings[l] = sp.prepare(exs, nil, cands[l])
+				close(prepared[l])
+				sp.train(trainings[l])
+			}
 			if tab := ix.vecs[ix.langs[l]]; tab != nil {
 				sp.vm = trainVec(tab, pcs[l], len(sp.items), exs, vss[l], nil, cands[l])
 			}

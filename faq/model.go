@@ -257,6 +257,9 @@ type space struct {
 	bias   []float32
 	cent   []sparse // L2-normalised centroid of each class's phrasings
 	post   [][]posting
+	// dense holds the weights of a space trained by fitDense, feature
+	// by feature (features × classes); w and post are then unused.
+	dense []float32
 	// vm is the vector classifier (nil: the language has no vectors).
 	vm *vecModel
 	// scorers recycles per-search scratch space.
@@ -839,6 +842,9 @@ type ranked struct {
 func (s *space) top(sc *scorer, x sparse, n, budget int, walked bool) []ranked {
 	if len(x.ids) == 0 {
 		return nil
+	}
+	if s.dense != nil {
+		return s.topDense(sc, x, n)
 	}
 	// Rarest features first (insertion sort: a question has few features).
 	// Each feature's postings are looked up once (they are spread over

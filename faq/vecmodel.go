@@ -356,7 +356,7 @@ func fuse(sp *space, m *vecModel, x sparse, q []float32, lex []ranked, n int) []
 			}
 		}
 		if !found {
-			cl = append(cl, ranked{r.class, sp.w[r.class].dot(x) + float64(sp.bias[r.class])})
+			cl = append(cl, ranked{r.class, sp.score(x, r.class)})
 		}
 	}
 	if len(cl) == 0 {

@@ -114,8 +114,16 @@ func TestWriteTextEndsWithTheContractLine(t *testing.T) {
 		t.Errorf("report:\n%s", b.String())
 	}
 	// A stricter answer threshold answers less.
-	if rep.Overall.Answered >= 0.947 {
-		t.Errorf("answer threshold 0.99 still answers %.3f", rep.Overall.Answered)
+	loose, err := faq.Build(f, eval.FAQLanguages(f), config.Thresholds{Answer: 0.5, Suggest: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lrep, err := eval.Run(context.Background(), loose, cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Overall.Answered >= lrep.Overall.Answered {
+		t.Errorf("answer threshold 0.99 answers %.3f, 0.5 answers %.3f", rep.Overall.Answered, lrep.Overall.Answered)
 	}
 }
 
