@@ -12,7 +12,7 @@ import (
 // Up to version 3 the stores numbered their migrations apart (those files
 // shipped and stay as they are); from version 4 on a version means the same
 // tables in both.
-const LatestVersion = 9
+const LatestVersion = 10
 
 //go:embed migrations/*.sql
 var sharedFiles embed.FS

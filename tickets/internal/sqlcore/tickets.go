@@ -506,13 +506,23 @@ func (c *Core) Queue(ctx context.Context, desk string) ([]*tickets.Ticket, error
 
 // Loads returns, for every agent who has or had a ticket of the desk, the
 // number of tickets they are working on (assigned, in service, or snoozed
-// from one of those) and when they were last assigned one.
+// from one of those) and when they were last assigned one. It reads index
+// entries only (schema version 10), a few seeks per agent: the agents are
+// found by skipping from one assignee to the next, each one's open count
+// from its working statuses and its last assignment from the end of its
+// range, however many tickets the desk assigned before.
 func (c *Core) Loads(ctx context.Context, desk string) (map[string]tickets.AgentLoad, error) {
-	rows, err := c.Read.Query(ctx, `SELECT assignee,
-		SUM(CASE WHEN status IN ('assigned', 'in_service')
-			OR (status = 'snoozed' AND prev_status IN ('assigned', 'in_service')) THEN 1 ELSE 0 END),
-		MAX(assigned_at)
-		FROM tickets WHERE desk = ? AND assignee <> '' GROUP BY assignee`, desk)
+	rows, err := c.Read.Query(ctx, `WITH RECURSIVE agents (name) AS (
+			SELECT MIN(assignee) FROM tickets WHERE desk = ? AND assignee > ''
+			UNION ALL
+			SELECT (SELECT MIN(assignee) FROM tickets WHERE desk = ? AND assignee > agents.name)
+			FROM agents WHERE agents.name IS NOT NULL)
+		SELECT name,
+			(SELECT COUNT(*) FROM tickets WHERE desk = ? AND assignee = agents.name
+				AND status IN ('assigned', 'in_service', 'snoozed')
+				AND (status <> 'snoozed' OR prev_status IN ('assigned', 'in_service'))),
+			(SELECT COALESCE(MAX(assigned_at), 0) FROM tickets WHERE desk = ? AND assignee = agents.name)
+		FROM agents WHERE name IS NOT NULL`, desk, desk, desk, desk)
 	if err != nil {
 		return nil, fmt.Errorf("loads of desk %s: %w", desk, err)
 	}

@@ -1,0 +1,2 @@
+-- Version 10: internal/sqlcore/migrations/0010_shared.sql holds all of it
+-- (the indexes of the agents' loads).
