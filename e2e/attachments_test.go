@@ -50,8 +50,9 @@ func screenshotPNG(t *testing.T) string {
 // TestAttachments: in the ticket chat the employee attaches a screenshot;
 // both see it in the room as a thumbnail, a program renamed .png is
 // refused with a message, and the agent finds the picture in the Ticket
-// Center's conversation. Screenshots: chat-attachment.png,
-// center-attachment.png.
+// Center's conversation; the agent answers from the Center with a picture
+// the employee sees in the chat, and a renamed program is refused there too.
+// Screenshots: chat-attachment.png, center-attachment.png, center-reply-file.png.
 func TestAttachments(t *testing.T) {
 	srv := StartServer(t, func(mux *http.ServeMux, s *webtest.Server) {
 		c, err := center.New(center.Options{Store: s.Store, Service: s.Engine.Tickets(), Engine: s.Engine,
@@ -118,8 +119,37 @@ func TestAttachments(t *testing.T) {
 		t.Errorf("the thumbnail did not load in the Ticket Center: %v", err)
 	}
 	Screenshot(t, ada, "center-attachment")
+	// The agent answers from the Ticket Center with a picture of the fix:
+	// kept with the ticket, marked as sent, and shown in the employee's chat.
+	fix := filepath.Join(t.TempDir(), "vpn-settings.png")
+	if data, err := os.ReadFile(screenshotPNG(t)); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(fix, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	Step(t, ada, "the agent replies from the Ticket Center with a file",
+		chromedp.SendKeys(chromedp.ID("reply-text"), "Use these settings, then reconnect."),
+		chromedp.SetUploadFiles(chromedp.ID("reply-files"), []string{fix}),
+		chromedp.Click(chromedp.Search(`//section[contains(@class,'reply')]//button[normalize-space()='Send reply']`)),
+		chromedp.WaitVisible(chromedp.Search(`//ol[contains(@class,'transcript')]//div[contains(@class,'file') and contains(., 'vpn-settings.png') and contains(., 'sent to the requester')]`)),
+		chromedp.ScrollIntoView(chromedp.Search(`//ol[contains(@class,'transcript')]//div[contains(@class,'file') and contains(., 'vpn-settings.png')]`)),
+	)
+	Screenshot(t, ada, "center-reply-file")
+	Step(t, sam, "the employee gets the agent's words and picture",
+		chromedp.WaitVisible(InLog("Use these settings, then reconnect.")),
+		chromedp.WaitVisible(chromedp.CSS(`#log ul.files img.thumb[alt="vpn-settings.png"]`)),
+	)
+	// A program renamed .png is refused in the Center too, and nothing is sent.
+	Step(t, ada, "a program named .png is refused in the Ticket Center",
+		chromedp.Navigate(srv.URL+"/center/tickets/IT-1"),
+		chromedp.WaitVisible(chromedp.ID("reply-files")),
+		chromedp.SendKeys(chromedp.ID("reply-text"), "And this tool."),
+		chromedp.SetUploadFiles(chromedp.ID("reply-files"), []string{fake}),
+		chromedp.Click(chromedp.Search(`//section[contains(@class,'reply')]//button[normalize-space()='Send reply']`)),
+		chromedp.WaitVisible(chromedp.Search(`//*[contains(., 'error.png was not kept: files of type application/octet-stream are not accepted')]`)),
+	)
 	as, err := srv.Store.Attachments(context.Background(), 1)
-	if err != nil || len(as) != 1 || as[0].ContentType != "image/png" {
+	if err != nil || len(as) != 2 || as[0].ContentType != "image/png" || as[1].ContentType != "image/png" || as[1].Name != "vpn-settings.png" {
 		t.Errorf("the ticket keeps %+v (%v)", as, err)
 	}
 }
